@@ -1,0 +1,265 @@
+//! A validated matrix chain: the dimensions p0 … pn of A1 … An, where Ai is p(i-1) × pi.
+//!
+//! Dimensions are whole numbers from 1 to [`MAX_DIM`] (`u32::MAX`). With that bound a single
+//! product costs at most 2^96 scalar multiplications, so every cost fits a `u128`.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// The largest supported dimension.
+pub const MAX_DIM: u64 = u32::MAX as u64;
+
+/// The dimensions of a chain of at least one matrix, each between 1 and [`MAX_DIM`].
+///
+/// ```
+/// use chainplan::Chain;
+/// let chain = Chain::new(vec![30, 35, 15, 5, 10, 20, 25])?;
+/// assert_eq!(chain.matrices(), 6);
+/// assert_eq!(chain.shape(0), (30, 35)); // A1 is 30 × 35
+/// assert!(Chain::new(vec![3, 0, 4]).is_err());
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Chain {
+    dims: Vec<u32>,
+}
+
+impl Chain {
+    /// Validates `dims` (p0 … pn) and builds the chain.
+    ///
+    /// Errors: fewer than two dimensions, a dimension of 0, or one above [`MAX_DIM`].
+    pub fn new<T: Into<u64> + Copy>(dims: Vec<T>) -> Result<Self> {
+        Self::from_u64s(dims.iter().map(|&d| d.into()))
+    }
+
+    /// Like [`Chain::new`], from any iterator of `u64`.
+    pub fn from_u64s(dims: impl IntoIterator<Item = u64>) -> Result<Self> {
+        let dims = dims
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| check_dim(i + 1, d))
+            .collect::<Result<Vec<u32>>>()?;
+        Self::from_u32s(dims)
+    }
+
+    /// Builds a chain from dimensions that already fit `u32`; only zero and length are checked.
+    pub fn from_u32s(dims: Vec<u32>) -> Result<Self> {
+        if dims.len() < 2 {
+            return Err(Error::TooFewDimensions { got: dims.len() });
+        }
+        if let Some(i) = dims.iter().position(|&d| d == 0) {
+            return Err(Error::DimensionTooSmall {
+                position: i + 1,
+                value: 0,
+            });
+        }
+        Ok(Chain { dims })
+    }
+
+    /// Parses dimensions from text: whole numbers separated by whitespace, commas or
+    /// newlines; `#` starts a comment that runs to the end of the line.
+    ///
+    /// ```
+    /// use chainplan::Chain;
+    /// let chain = Chain::parse("# textbook chain\n30, 35 15\n5 10 20 25 # done\n")?;
+    /// assert_eq!(chain.dims(), &[30, 35, 15, 5, 10, 20, 25]);
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Self> {
+        Self::from_u32s(parse_dims(text)?)
+    }
+
+    /// Parses each string as one dimension (command-line arguments).
+    pub fn from_strs<S: AsRef<str>>(args: &[S]) -> Result<Self> {
+        let dims = args
+            .iter()
+            .enumerate()
+            .map(|(i, s)| parse_token(i + 1, s.as_ref().trim()))
+            .collect::<Result<Vec<u32>>>()?;
+        Self::from_u32s(dims)
+    }
+
+    /// Reads and parses a file in the format of [`Chain::parse`].
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text)
+    }
+
+    /// The dimensions p0 … pn.
+    pub fn dims(&self) -> &[u32] {
+        &self.dims
+    }
+
+    /// Dimension `i` (0-based: p0 is `dim(0)`), widened to `u64` for arithmetic.
+    pub fn dim(&self, i: usize) -> u64 {
+        u64::from(self.dims[i])
+    }
+
+    /// The number of matrices n (one less than the number of dimensions).
+    pub fn matrices(&self) -> usize {
+        self.dims.len() - 1
+    }
+
+    /// Shape (rows, columns) of matrix `i`, 0-based (`shape(0)` is A1).
+    pub fn shape(&self, i: usize) -> (u64, u64) {
+        (self.dim(i), self.dim(i + 1))
+    }
+
+    /// The largest dimension.
+    pub fn max_dim(&self) -> u64 {
+        self.dims.iter().copied().max().map_or(0, u64::from)
+    }
+
+    /// The chain of matrices `first ..= last` (0-based, inclusive).
+    pub fn sub_chain(&self, first: usize, last: usize) -> Chain {
+        Chain {
+            dims: self.dims[first..=last + 1].to_vec(),
+        }
+    }
+}
+
+/// Checks one dimension given as `u64`.
+fn check_dim(position: usize, d: u64) -> Result<u32> {
+    if d == 0 {
+        return Err(Error::DimensionTooSmall { position, value: 0 });
+    }
+    u32::try_from(d).map_err(|_| Error::DimensionTooLarge {
+        position,
+        value: d.to_string(),
+        max: MAX_DIM,
+    })
+}
+
+/// Parses one token as a dimension, naming `position` in errors.
+fn parse_token(position: usize, token: &str) -> Result<u32> {
+    let bytes = token.as_bytes();
+    let (negative, digits) = match bytes.first() {
+        Some(b'-') => (true, &bytes[1..]),
+        Some(b'+') => (false, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(Error::NotANumber {
+            position,
+            token: token.to_string(),
+        });
+    }
+    let value = digits.iter().fold(0u128, |v, &b| {
+        v.saturating_mul(10).saturating_add(u128::from(b - b'0'))
+    });
+    if negative && value > 0 {
+        return Err(Error::DimensionTooSmall {
+            position,
+            value: -(value.min(i128::MAX as u128) as i128),
+        });
+    }
+    let value = u64::try_from(value).unwrap_or(u64::MAX);
+    if value > MAX_DIM {
+        return Err(Error::DimensionTooLarge {
+            position,
+            value: token.to_string(),
+            max: MAX_DIM,
+        });
+    }
+    check_dim(position, value)
+}
+
+/// Parses whitespace-, comma- or newline-separated dimensions with `#` comments.
+///
+/// Works on bytes without allocating per token, so a file of a million dimensions parses in
+/// milliseconds. Validation is the same as [`Chain::new`] except for the length check.
+pub fn parse_dims(text: &str) -> Result<Vec<u32>> {
+    let bytes = text.as_bytes();
+    let mut dims = Vec::with_capacity(bytes.len() / 4 + 1);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'#' {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+        } else if b.is_ascii_whitespace() || b == b',' {
+            i += 1;
+        } else {
+            let start = i;
+            while i < bytes.len()
+                && !bytes[i].is_ascii_whitespace()
+                && bytes[i] != b','
+                && bytes[i] != b'#'
+            {
+                i += 1;
+            }
+            // Token boundaries fall on ASCII bytes, so this slice is valid UTF-8.
+            dims.push(parse_token(dims.len() + 1, &text[start..i])?);
+        }
+    }
+    Ok(dims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_separators_and_comments() {
+        assert_eq!(
+            parse_dims("1,2\t3\n# x y z\n4 #5\n  6,,7").unwrap(),
+            vec![1, 2, 3, 4, 6, 7]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_tokens_with_their_position() {
+        let e = parse_dims("3 4 x5").unwrap_err();
+        assert!(matches!(e, Error::NotANumber { position: 3, ref token } if token == "x5"));
+        let e = parse_dims("3 -4").unwrap_err();
+        assert!(matches!(
+            e,
+            Error::DimensionTooSmall {
+                position: 2,
+                value: -4
+            }
+        ));
+        let e = parse_dims("3 0").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dimension 2 is 0; every dimension must be at least 1"
+        );
+        let e = parse_dims("4294967296").unwrap_err();
+        assert!(matches!(e, Error::DimensionTooLarge { position: 1, .. }));
+        let e = parse_dims("99999999999999999999999999").unwrap_err();
+        assert!(matches!(e, Error::DimensionTooLarge { position: 1, .. }));
+        let e = parse_dims("-99999999999999999999999999").unwrap_err();
+        assert!(matches!(e, Error::DimensionTooSmall { position: 1, .. }));
+        assert!(matches!(
+            parse_dims("2.5").unwrap_err(),
+            Error::NotANumber { .. }
+        ));
+        assert!(matches!(
+            parse_dims("-").unwrap_err(),
+            Error::NotANumber { .. }
+        ));
+    }
+
+    #[test]
+    fn accepts_the_largest_dimension() {
+        assert_eq!(parse_dims("4294967295").unwrap(), vec![u32::MAX]);
+        assert_eq!(parse_dims("+7").unwrap(), vec![7]);
+    }
+
+    #[test]
+    fn chain_needs_two_dimensions() {
+        assert!(matches!(
+            Chain::parse("# nothing"),
+            Err(Error::TooFewDimensions { got: 0 })
+        ));
+        assert!(matches!(
+            Chain::new(vec![5u32]),
+            Err(Error::TooFewDimensions { got: 1 })
+        ));
+        assert!(Chain::new(vec![5u64, 1 << 33]).is_err());
+    }
+}

@@ -1,0 +1,57 @@
+//! Command-line interface: argument parsing (clap), tables (prettytable) and errors (anyhow).
+//! Each subcommand lives in its own module and turns its arguments into library calls.
+
+mod input;
+mod output;
+mod plan;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Plan, explain and run matrix chain products.
+#[derive(Debug, Parser)]
+#[command(
+    name = "chainplan",
+    version,
+    about = "Find the cheapest order to multiply a chain of matrices, and explain it",
+    long_about = "Find the cheapest order to multiply a chain of matrices A1 · A2 · … · An, \
+                  where Ai is p(i-1) × pi, and compare it with left-to-right, right-to-left and \
+                  the worst order. Costs are exact scalar-multiplication counts.",
+    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  echo 10 100 5 50 | chainplan plan -"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Find the cheapest order for a chain and compare it with the usual orders.
+    Plan(plan::PlanArgs),
+}
+
+/// Exit status for bad input or usage (as clap uses for usage errors).
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Runs the tool and maps errors to one line on standard error and exit status 2.
+pub fn main() -> ExitCode {
+    output::install_panic_hook();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout with status 0, usage errors with 2.
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    let result = match cli.command {
+        Command::Plan(args) => plan::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", output::one_line(&e));
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The library's one error type.
+//!
+//! Every variant carries the offending data, so that a message can name the problem
+//! ("dimension 3 is 0; every dimension must be at least 1") without the caller having to
+//! reconstruct it. The command-line tool prints these messages as they are.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in chainplan.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A chain needs at least two dimensions (one matrix).
+    #[error("a chain needs at least 2 dimensions (1 matrix), got {got}")]
+    TooFewDimensions {
+        /// How many dimensions were given.
+        got: usize,
+    },
+
+    /// A dimension is zero or negative.
+    #[error("dimension {position} is {value}; every dimension must be at least 1")]
+    DimensionTooSmall {
+        /// 1-based position of the dimension in the input (p0 is position 1).
+        position: usize,
+        /// The value given.
+        value: i128,
+    },
+
+    /// A dimension does not fit the supported range.
+    #[error("dimension {position} is {value}; dimensions must be at most {max}")]
+    DimensionTooLarge {
+        /// 1-based position of the dimension in the input.
+        position: usize,
+        /// The value given, as written.
+        value: String,
+        /// The largest supported dimension.
+        max: u64,
+    },
+
+    /// A token of the input is not a whole number.
+    #[error("dimension {position} is '{token}', which is not a whole number")]
+    NotANumber {
+        /// 1-based position of the token among the dimensions.
+        position: usize,
+        /// The token as written.
+        token: String,
+    },
+
+    /// An input file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file that failed.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A cost or size cannot be represented exactly in the integer type used.
+    #[error("{what} overflows {bits}-bit arithmetic")]
+    Overflow {
+        /// What was being computed.
+        what: &'static str,
+        /// The width of the type that overflowed.
+        bits: u32,
+    },
+
+    /// The chain is too long for the memory the chosen algorithm needs.
+    #[error(
+        "a chain of {matrices} matrices needs about {needed_bytes} bytes of tables for the {algorithm} planner, \
+         over the limit of {limit_bytes} bytes; {suggestion}"
+    )]
+    ChainTooLong {
+        /// Number of matrices in the chain.
+        matrices: usize,
+        /// The planner that refused.
+        algorithm: &'static str,
+        /// Estimated memory the planner would need.
+        needed_bytes: u128,
+        /// The limit in force.
+        limit_bytes: u128,
+        /// What to do instead.
+        suggestion: &'static str,
+    },
+
+    /// An order string (such as `((A1A2)A3)`) could not be parsed.
+    #[error("cannot parse order '{order}' at character {column}: {reason}")]
+    BadOrder {
+        /// The whole order string.
+        order: String,
+        /// 1-based character column of the problem.
+        column: usize,
+        /// What was wrong.
+        reason: String,
+    },
+
+    /// A plan does not fit the chain it is used with.
+    #[error("the plan is for {plan} matrices but the chain has {chain}")]
+    PlanChainMismatch {
+        /// Matrices the plan multiplies.
+        plan: usize,
+        /// Matrices in the chain.
+        chain: usize,
+    },
+
+    /// A planner name that chainplan does not know.
+    #[error("unknown algorithm '{name}'; valid algorithms are: {valid}")]
+    UnknownAlgorithm {
+        /// The name given.
+        name: String,
+        /// The valid names, comma-separated.
+        valid: String,
+    },
+
+    /// Two operands of a product have incompatible shapes.
+    #[error(
+        "cannot multiply {lhs} ({lhs_rows} x {lhs_cols}) by {rhs} ({rhs_rows} x {rhs_cols}): \
+         inner dimensions {lhs_cols} and {rhs_rows} differ"
+    )]
+    ShapeMismatch {
+        /// Name of the left operand (for example `A2` or `step 3`).
+        lhs: String,
+        /// Rows of the left operand.
+        lhs_rows: usize,
+        /// Columns of the left operand.
+        lhs_cols: usize,
+        /// Name of the right operand.
+        rhs: String,
+        /// Rows of the right operand.
+        rhs_rows: usize,
+        /// Columns of the right operand.
+        rhs_cols: usize,
+    },
+
+    /// Input that is invalid for a reason not covered by a more specific variant.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,89 @@
+//! The planner registry: every planner by name, as the `--algorithm` option takes it.
+
+use super::{dp, Plan};
+use crate::chain::Chain;
+use crate::error::{Error, Result};
+use std::fmt;
+use std::str::FromStr;
+
+/// A planning strategy, selected by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// The exact O(n³) dynamic program ([`dp::optimal`]).
+    Dp,
+    /// Multiply from the left: `((A1A2)A3)…` (reverse mode, for Jacobian chains).
+    LeftToRight,
+    /// Multiply from the right: `…(An-1An))` (forward mode, for Jacobian chains).
+    RightToLeft,
+}
+
+impl Algorithm {
+    /// Every algorithm, in the order `--help` lists them.
+    pub const ALL: &'static [Algorithm] = &[
+        Algorithm::Dp,
+        Algorithm::LeftToRight,
+        Algorithm::RightToLeft,
+    ];
+
+    /// The name the command line uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Dp => "dp",
+            Algorithm::LeftToRight => "left-to-right",
+            Algorithm::RightToLeft => "right-to-left",
+        }
+    }
+
+    /// Whether the algorithm always returns a cheapest plan.
+    pub fn is_exact(self) -> bool {
+        matches!(self, Algorithm::Dp)
+    }
+
+    /// All names, comma-separated (for error messages and help).
+    pub fn names() -> String {
+        Self::ALL
+            .iter()
+            .map(|a| a.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Plans `chain` with this algorithm.
+    ///
+    /// ```
+    /// use chainplan::{Algorithm, Chain};
+    /// let chain = Chain::new(vec![10u32, 100, 5, 50])?;
+    /// let plan = "dp".parse::<Algorithm>()?.plan(&chain)?;
+    /// assert_eq!(plan.cost(), 7500);
+    /// assert!("fastest".parse::<Algorithm>().is_err());
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    pub fn plan(self, chain: &Chain) -> Result<Plan> {
+        match self {
+            Algorithm::Dp => dp::optimal(chain),
+            Algorithm::LeftToRight => Plan::left_to_right(chain),
+            Algorithm::RightToLeft => Plan::right_to_left(chain),
+        }
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| Error::UnknownAlgorithm {
+                name: s.to_string(),
+                valid: Self::names(),
+            })
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,257 @@
+//! The classic O(n³) dynamic program, for the cheapest and for the most expensive order.
+//!
+//! With `m[i][j]` the cost of multiplying matrices `i ..= j`,
+//!
+//! ```text
+//! m[i][i] = 0
+//! m[i][j] = min over i ≤ k < j of  m[i][k] + m[k+1][j] + p(i)·p(k+1)·p(j+1)
+//! ```
+//!
+//! (`max` instead of `min` gives the worst order.) The tables are filled by anti-diagonals
+//! (sub-chains of equal length), which are independent of one another and so are computed in
+//! parallel on long chains.
+//!
+//! Speed comes from three choices:
+//! - both operands of the inner loop are contiguous: `m[i][k]` runs along row `i` and
+//!   `m[k+1][j]` is read from a transposed copy, along row `j`;
+//! - a `u64` table whenever the chain provably cannot overflow it (every sub-chain costs at
+//!   most (n − 1)·max(p)³), and `u128` otherwise;
+//! - one allocation per table, sized and checked against [`DpOptions::memory_limit`] before it
+//!   is made, so a chain too long for the tables is refused with an error, not an abort.
+
+use super::Plan;
+use crate::chain::Chain;
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+
+/// Tuning for the dynamic program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DpOptions {
+    /// Largest table memory, in bytes, the planner may allocate. Default: 2 GiB.
+    pub memory_limit: u128,
+    /// Whether long anti-diagonals are computed on several threads. Default: true.
+    pub parallel: bool,
+}
+
+impl Default for DpOptions {
+    fn default() -> Self {
+        DpOptions {
+            memory_limit: 2 << 30,
+            parallel: true,
+        }
+    }
+}
+
+/// Which end of the range the program looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Objective {
+    /// The cheapest order.
+    Min,
+    /// The most expensive order.
+    Max,
+}
+
+/// The cheapest plan, with default options.
+///
+/// ```
+/// use chainplan::{Chain, plan::dp};
+/// let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25])?;
+/// let plan = dp::optimal(&chain)?;
+/// assert_eq!(plan.cost(), 15125);
+/// assert_eq!(plan.order(), "((A1(A2A3))((A4A5)A6))");
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+pub fn optimal(chain: &Chain) -> Result<Plan> {
+    solve(chain, Objective::Min, &DpOptions::default())
+}
+
+/// The most expensive plan, with default options.
+pub fn worst(chain: &Chain) -> Result<Plan> {
+    solve(chain, Objective::Max, &DpOptions::default())
+}
+
+/// Bytes of tables the program needs for `matrices` matrices, with cost cells of
+/// `cost_bytes` bytes (8 or 16): two cost tables (one transposed) and a `u32` split table.
+pub fn table_bytes(matrices: usize, cost_bytes: usize) -> u128 {
+    let cells = (matrices as u128) * (matrices as u128);
+    cells * (2 * cost_bytes as u128 + 4)
+}
+
+/// Whether every sub-chain's cost provably fits `u64`, and fails if it may not fit `u128`.
+fn fits_u64(chain: &Chain) -> Result<bool> {
+    let p = u128::from(chain.max_dim());
+    let steps = chain.matrices().saturating_sub(1) as u128;
+    let bound = p
+        .checked_mul(p)
+        .and_then(|x| x.checked_mul(p))
+        .and_then(|x| x.checked_mul(steps))
+        .ok_or(Error::Overflow {
+            what: "the cost bound of the dynamic program",
+            bits: 128,
+        })?;
+    Ok(bound <= u128::from(u64::MAX))
+}
+
+/// Runs the program for `objective` and returns the plan it finds.
+pub fn solve(chain: &Chain, objective: Objective, options: &DpOptions) -> Result<Plan> {
+    let n = chain.matrices();
+    if n == 1 {
+        return Plan::from_splits(chain, |i, _| i);
+    }
+    let narrow = fits_u64(chain)?;
+    let needed = table_bytes(n, if narrow { 8 } else { 16 });
+    if needed > options.memory_limit || u32::try_from(n).is_err() {
+        return Err(Error::ChainTooLong {
+            matrices: n,
+            algorithm: "dp",
+            needed_bytes: needed,
+            limit_bytes: options.memory_limit,
+            suggestion: "use --algorithm hu-shing (O(n) memory) or raise the DP memory limit",
+        });
+    }
+    let split = if narrow {
+        fill::<u64>(chain, objective, options.parallel)
+    } else {
+        fill::<u128>(chain, objective, options.parallel)
+    };
+    Plan::from_splits(chain, |i, j| split[i * n + j] as usize)
+}
+
+/// A cost cell type: `u64` or `u128`. Overflow is ruled out before [`fill`] is called.
+trait Cell:
+    Copy + Send + Sync + Ord + std::ops::Add<Output = Self> + std::ops::Mul<Output = Self>
+{
+    const ZERO: Self;
+    fn from_u32(x: u32) -> Self;
+}
+
+impl Cell for u64 {
+    const ZERO: Self = 0;
+    fn from_u32(x: u32) -> Self {
+        u64::from(x)
+    }
+}
+
+impl Cell for u128 {
+    const ZERO: Self = 0;
+    fn from_u32(x: u32) -> Self {
+        u128::from(x)
+    }
+}
+
+/// Below this many inner-loop iterations on one diagonal, threads cost more than they save.
+const PARALLEL_WORK: usize = 1 << 15;
+
+/// Fills the tables and returns the split table (`split[i * n + j]` = k).
+fn fill<T: Cell>(chain: &Chain, objective: Objective, parallel: bool) -> Vec<u32> {
+    let n = chain.matrices();
+    let p: Vec<T> = chain.dims().iter().map(|&d| T::from_u32(d)).collect();
+    // cost[i * n + j] = m[i][j]; cost_t[j * n + i] = m[i][j].
+    let mut cost = vec![T::ZERO; n * n];
+    let mut cost_t = vec![T::ZERO; n * n];
+    let mut split = vec![0u32; n * n];
+    let mut diagonal: Vec<(T, u32)> = Vec::with_capacity(n);
+
+    for len in 2..=n {
+        let cells = n - len + 1;
+        let cell = |i: usize| -> (T, u32) {
+            let j = i + len - 1;
+            let row = &cost[i * n + i..i * n + j];
+            let col = &cost_t[j * n + i + 1..j * n + j + 1];
+            let pk = &p[i + 1..j + 1];
+            let outer = p[i] * p[j + 1];
+            best(row, col, pk, outer, objective, i)
+        };
+        diagonal.clear();
+        if parallel && cells * (len - 1) >= PARALLEL_WORK && cells > 1 {
+            (0..cells)
+                .into_par_iter()
+                .map(cell)
+                .collect_into_vec(&mut diagonal);
+        } else {
+            diagonal.extend((0..cells).map(cell));
+        }
+        for (i, &(c, k)) in diagonal.iter().enumerate() {
+            let j = i + len - 1;
+            cost[i * n + j] = c;
+            cost_t[j * n + i] = c;
+            split[i * n + j] = k;
+        }
+    }
+    split
+}
+
+/// The best split of one cell: the first k reaching the minimum (or maximum) of
+/// `row[x] + col[x] + outer * pk[x]`, with k = `i + x`.
+#[inline]
+fn best<T: Cell>(
+    row: &[T],
+    col: &[T],
+    pk: &[T],
+    outer: T,
+    objective: Objective,
+    i: usize,
+) -> (T, u32) {
+    let mut best_cost = row[0] + col[0] + outer * pk[0];
+    let mut best_x = 0usize;
+    let rest = row.iter().zip(col).zip(pk).enumerate().skip(1);
+    match objective {
+        Objective::Min => {
+            for (x, ((&a, &b), &q)) in rest {
+                let c = a + b + outer * q;
+                if c < best_cost {
+                    best_cost = c;
+                    best_x = x;
+                }
+            }
+        }
+        Objective::Max => {
+            for (x, ((&a, &b), &q)) in rest {
+                let c = a + b + outer * q;
+                if c > best_cost {
+                    best_cost = c;
+                    best_x = x;
+                }
+            }
+        }
+    }
+    (best_cost, (i + best_x) as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn textbook_worst_is_worse() {
+        let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25]).unwrap();
+        let w = worst(&chain).unwrap();
+        assert!(w.cost() > 15125);
+    }
+
+    #[test]
+    fn wide_path_matches_narrow_path() {
+        // Large dimensions force the u128 tables; scaling every dimension by the same factor
+        // scales every cost by its cube, so the optimal order must stay the same.
+        let small = Chain::new(vec![3u32, 7, 2, 9, 4, 1, 8]).unwrap();
+        let f = 1u64 << 24;
+        let big = Chain::from_u64s(small.dims().iter().map(|&d| u64::from(d) * f)).unwrap();
+        assert!(!fits_u64(&big).unwrap());
+        let a = optimal(&small).unwrap();
+        let b = optimal(&big).unwrap();
+        assert_eq!(a.order(), b.order());
+        assert_eq!(a.cost() * u128::from(f).pow(3), b.cost());
+    }
+
+    #[test]
+    fn refuses_tables_over_the_limit() {
+        let chain = Chain::new(vec![5u32; 2001]).unwrap();
+        let options = DpOptions {
+            memory_limit: 1 << 20,
+            parallel: false,
+        };
+        let e = solve(&chain, Objective::Min, &options).unwrap_err();
+        assert!(matches!(e, Error::ChainTooLong { matrices: 2000, .. }));
+        assert!(e.to_string().contains("hu-shing"));
+    }
+}

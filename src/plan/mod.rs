@@ -1,0 +1,535 @@
+//! Plans: the order in which a chain is multiplied, as data.
+//!
+//! A [`Plan`] is a list of pairwise [`Step`]s in execution order (a post-order walk of the
+//! parenthesization tree). Each step multiplies two [`Operand`]s — input matrices or the results
+//! of earlier steps — that cover adjacent runs of the chain. Flat storage keeps every walk
+//! iterative, so a plan for a million matrices (a tree a million levels deep) costs no
+//! recursion and no deep `Drop`.
+//!
+//! Every planner in [`crate::plan`] returns this one type; [`PlanBuilder`] is how they make it.
+
+pub mod algorithm;
+pub mod brute;
+pub mod dp;
+
+use crate::chain::Chain;
+use crate::error::{Error, Result};
+use serde::Serialize;
+
+pub use algorithm::Algorithm;
+
+/// An operand of a step: an input matrix or the result of an earlier step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operand {
+    /// Input matrix `i`, 0-based (`Matrix(0)` is A1).
+    Matrix(usize),
+    /// The result of step `s`, 0-based, in execution order.
+    Step(usize),
+}
+
+impl Operand {
+    /// A short human name: `A3` for a matrix, `S2` for the result of the second step.
+    ///
+    /// ```
+    /// use chainplan::plan::Operand;
+    /// assert_eq!(Operand::Matrix(0).name(), "A1");
+    /// assert_eq!(Operand::Step(1).name(), "S2");
+    /// ```
+    pub fn name(&self) -> String {
+        match *self {
+            Operand::Matrix(i) => format!("A{}", i + 1),
+            Operand::Step(s) => format!("S{}", s + 1),
+        }
+    }
+}
+
+/// One pairwise product `lhs · rhs` of an (m × k) by a (k × n) operand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// The left operand.
+    pub lhs: Operand,
+    /// The right operand.
+    pub rhs: Operand,
+    /// First matrix (0-based) of the run that the result covers.
+    pub first: usize,
+    /// Last matrix (0-based, inclusive) of the run that the result covers.
+    pub last: usize,
+    /// Rows of the result.
+    pub m: u64,
+    /// Inner dimension.
+    pub k: u64,
+    /// Columns of the result.
+    pub n: u64,
+    /// Scalar multiplications of this product: m·k·n.
+    pub cost: u128,
+}
+
+impl Step {
+    /// Elements of the result, m·n.
+    pub fn elements(&self) -> u128 {
+        u128::from(self.m) * u128::from(self.n)
+    }
+}
+
+/// A complete parenthesization of a chain, with its exact cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    chain: Chain,
+    steps: Vec<Step>,
+    cost: u128,
+}
+
+impl Plan {
+    /// The chain this plan multiplies.
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    /// Number of matrices in the chain.
+    pub fn matrices(&self) -> usize {
+        self.chain.matrices()
+    }
+
+    /// The pairwise products in execution order; the last one gives the result.
+    /// A chain of one matrix has none.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The operand that holds the final product.
+    pub fn root(&self) -> Operand {
+        match self.steps.len() {
+            0 => Operand::Matrix(0),
+            s => Operand::Step(s - 1),
+        }
+    }
+
+    /// Total scalar multiplications: the sum of m·k·n over all steps.
+    pub fn cost(&self) -> u128 {
+        self.cost
+    }
+
+    /// Floating-point operations, counting a multiply and an add each: 2 × [`Plan::cost`].
+    pub fn flops(&self) -> Result<u128> {
+        self.cost.checked_mul(2).ok_or(Error::Overflow {
+            what: "flop count",
+            bits: 128,
+        })
+    }
+
+    /// Elements of the largest intermediate: the largest result of any step except the last
+    /// (the final product is not an intermediate). 0 for chains of one or two matrices.
+    pub fn largest_intermediate(&self) -> u128 {
+        let n = self.steps.len().saturating_sub(1);
+        self.steps[..n]
+            .iter()
+            .map(Step::elements)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Shape (rows, columns) of an operand.
+    pub fn shape(&self, operand: Operand) -> (u64, u64) {
+        match operand {
+            Operand::Matrix(i) => self.chain.shape(i),
+            Operand::Step(s) => (self.steps[s].m, self.steps[s].n),
+        }
+    }
+
+    /// The canonical parenthesization, in textbook form: `((A1(A2A3))((A4A5)A6))`;
+    /// a single matrix is `A1`.
+    pub fn order(&self) -> String {
+        enum Task {
+            Visit(Operand),
+            Close,
+        }
+        let mut out = String::with_capacity(self.matrices() * 8);
+        let mut stack = vec![Task::Visit(self.root())];
+        while let Some(task) = stack.pop() {
+            match task {
+                Task::Close => out.push(')'),
+                Task::Visit(Operand::Matrix(i)) => {
+                    out.push('A');
+                    out.push_str(&(i + 1).to_string());
+                }
+                Task::Visit(Operand::Step(s)) => {
+                    let step = &self.steps[s];
+                    out.push('(');
+                    stack.push(Task::Close);
+                    stack.push(Task::Visit(step.rhs));
+                    stack.push(Task::Visit(step.lhs));
+                }
+            }
+        }
+        out
+    }
+
+    /// Builds the plan that, for every sub-chain `i ..= j` with `i < j`, splits after matrix
+    /// `split(i, j)` (that is, into `i ..= k` and `k+1 ..= j`). This is how dynamic programs
+    /// turn their split tables into plans.
+    pub fn from_splits(chain: &Chain, split: impl Fn(usize, usize) -> usize) -> Result<Plan> {
+        // Iterative post-order: (first, last, expanded?).
+        let n = chain.matrices();
+        let mut builder = PlanBuilder::new(chain);
+        let mut results: Vec<Operand> = Vec::with_capacity(n);
+        let mut stack = vec![(0usize, n - 1, false)];
+        while let Some((i, j, expanded)) = stack.pop() {
+            if i == j {
+                results.push(Operand::Matrix(i));
+            } else if expanded {
+                let rhs = results.pop().expect("right operand computed");
+                let lhs = results.pop().expect("left operand computed");
+                results.push(builder.multiply(lhs, rhs)?);
+            } else {
+                let k = split(i, j);
+                if k < i || k >= j {
+                    return Err(Error::Invalid(format!(
+                        "split {k} is outside the sub-chain {i}..={j}"
+                    )));
+                }
+                stack.push((i, j, true));
+                stack.push((k + 1, j, false));
+                stack.push((i, k, false));
+            }
+        }
+        builder.finish()
+    }
+
+    /// Multiplies from the left: `((A1A2)A3)…`.
+    pub fn left_to_right(chain: &Chain) -> Result<Plan> {
+        let mut b = PlanBuilder::new(chain);
+        let mut acc = Operand::Matrix(0);
+        for i in 1..chain.matrices() {
+            acc = b.multiply(acc, Operand::Matrix(i))?;
+        }
+        b.finish()
+    }
+
+    /// Multiplies from the right: `…(An-1An))`.
+    pub fn right_to_left(chain: &Chain) -> Result<Plan> {
+        let n = chain.matrices();
+        let mut b = PlanBuilder::new(chain);
+        let mut acc = Operand::Matrix(n - 1);
+        for i in (0..n - 1).rev() {
+            acc = b.multiply(Operand::Matrix(i), acc)?;
+        }
+        b.finish()
+    }
+
+    /// Parses a parenthesization such as `((A1(A2A3))((A4A5)A6))` for `chain`.
+    ///
+    /// Inside each pair of parentheses stand exactly two operands; the outermost pair may be
+    /// left out. Matrices must appear in order `A1 … An`, each once. Whitespace is ignored.
+    ///
+    /// ```
+    /// use chainplan::{Chain, Plan};
+    /// let chain = Chain::new(vec![10u32, 20, 30, 40])?;
+    /// let plan = Plan::from_order(&chain, "(A1(A2A3))")?;
+    /// assert_eq!(plan.cost(), 20 * 30 * 40 + 10 * 20 * 40);
+    /// assert_eq!(plan.order(), "(A1(A2A3))");
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    pub fn from_order(chain: &Chain, order: &str) -> Result<Plan> {
+        let bad = |column: usize, reason: &str| Error::BadOrder {
+            order: order.to_string(),
+            column,
+            reason: reason.to_string(),
+        };
+        let mut builder = PlanBuilder::new(chain);
+        // Each frame holds the operands seen inside one pair of parentheses (at most two)
+        // and the column of its '('.
+        let mut frames: Vec<(Vec<Operand>, usize)> = vec![(Vec::with_capacity(2), 0)];
+        let chars: Vec<char> = order.chars().collect();
+        let mut next_matrix = 0usize;
+        let mut pos = 0usize;
+        while pos < chars.len() {
+            let column = pos + 1;
+            let c = chars[pos];
+            match c {
+                c if c.is_whitespace() => pos += 1,
+                '(' => {
+                    frames.push((Vec::with_capacity(2), column));
+                    pos += 1;
+                }
+                ')' => {
+                    if frames.len() == 1 {
+                        return Err(bad(column, "unmatched ')'"));
+                    }
+                    let (ops, _) = frames.pop().expect("checked above");
+                    if ops.len() != 2 {
+                        return Err(bad(column, "a pair of parentheses must hold two operands"));
+                    }
+                    let product = builder.multiply(ops[0], ops[1])?;
+                    push_operand(&mut frames, product).map_err(|r| bad(column, r))?;
+                    pos += 1;
+                }
+                'A' | 'a' => {
+                    pos += 1;
+                    let start = pos;
+                    while pos < chars.len() && chars[pos].is_ascii_digit() {
+                        pos += 1;
+                    }
+                    let digits: String = chars[start..pos].iter().collect();
+                    let index: usize = digits
+                        .parse()
+                        .map_err(|_| bad(column, "expected a matrix number after 'A'"))?;
+                    if index != next_matrix + 1 {
+                        return Err(bad(
+                            column,
+                            &format!("expected A{} here, found A{index}", next_matrix + 1),
+                        ));
+                    }
+                    if index > chain.matrices() {
+                        return Err(bad(
+                            column,
+                            &format!("the chain has only {} matrices", chain.matrices()),
+                        ));
+                    }
+                    next_matrix += 1;
+                    push_operand(&mut frames, Operand::Matrix(index - 1))
+                        .map_err(|r| bad(column, r))?;
+                }
+                other => return Err(bad(column, &format!("unexpected '{other}'"))),
+            }
+        }
+        if frames.len() > 1 {
+            let (_, open) = frames.last().expect("non-empty");
+            return Err(bad(*open, "unclosed '('"));
+        }
+        let (mut top, _) = frames.pop().expect("non-empty");
+        if top.len() == 2 {
+            let rhs = top.pop().expect("two");
+            let lhs = top.pop().expect("two");
+            builder.multiply(lhs, rhs)?;
+        }
+        if next_matrix != chain.matrices() {
+            return Err(bad(
+                chars.len() + 1,
+                &format!(
+                    "the order names {next_matrix} matrices but the chain has {}",
+                    chain.matrices()
+                ),
+            ));
+        }
+        builder.finish()
+    }
+}
+
+fn push_operand(
+    frames: &mut [(Vec<Operand>, usize)],
+    op: Operand,
+) -> std::result::Result<(), &'static str> {
+    let (ops, _) = frames.last_mut().expect("non-empty");
+    if ops.len() == 2 {
+        return Err("more than two operands in one pair of parentheses");
+    }
+    ops.push(op);
+    Ok(())
+}
+
+/// Builds a [`Plan`] one product at a time, checking that each product joins adjacent runs,
+/// that no operand is used twice, and summing the cost with checked arithmetic.
+///
+/// ```
+/// use chainplan::{Chain, plan::{PlanBuilder, Operand}};
+/// let chain = Chain::new(vec![2u32, 3, 4, 5])?;
+/// let mut b = PlanBuilder::new(&chain);
+/// let s = b.multiply(Operand::Matrix(1), Operand::Matrix(2))?; // A2·A3
+/// b.multiply(Operand::Matrix(0), s)?; // A1·(A2·A3)
+/// let plan = b.finish()?;
+/// assert_eq!(plan.order(), "(A1(A2A3))");
+/// assert_eq!(plan.cost(), 3 * 4 * 5 + 2 * 3 * 5);
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct PlanBuilder<'c> {
+    chain: &'c Chain,
+    steps: Vec<Step>,
+    cost: u128,
+    matrix_used: Vec<bool>,
+    step_used: Vec<bool>,
+}
+
+impl<'c> PlanBuilder<'c> {
+    /// Starts an empty plan for `chain`.
+    pub fn new(chain: &'c Chain) -> Self {
+        let n = chain.matrices();
+        PlanBuilder {
+            chain,
+            steps: Vec::with_capacity(n.saturating_sub(1)),
+            cost: 0,
+            matrix_used: vec![false; n],
+            step_used: Vec::with_capacity(n.saturating_sub(1)),
+        }
+    }
+
+    /// The run of matrices (first, last) that an operand covers.
+    fn span(&self, op: Operand) -> Result<(usize, usize)> {
+        match op {
+            Operand::Matrix(i) if i < self.matrix_used.len() => Ok((i, i)),
+            Operand::Step(s) if s < self.steps.len() => {
+                Ok((self.steps[s].first, self.steps[s].last))
+            }
+            _ => Err(Error::Invalid(format!(
+                "operand {} does not exist in this plan",
+                op.name()
+            ))),
+        }
+    }
+
+    fn consume(&mut self, op: Operand) -> Result<()> {
+        let used = match op {
+            Operand::Matrix(i) => &mut self.matrix_used[i],
+            Operand::Step(s) => &mut self.step_used[s],
+        };
+        if *used {
+            return Err(Error::Invalid(format!(
+                "operand {} is used twice in this plan",
+                op.name()
+            )));
+        }
+        *used = true;
+        Ok(())
+    }
+
+    /// Records the product `lhs · rhs` and returns the operand holding its result.
+    ///
+    /// Errors if the operands do not cover adjacent runs (`lhs` directly left of `rhs`), if
+    /// either was already used, or if the cost overflows.
+    pub fn multiply(&mut self, lhs: Operand, rhs: Operand) -> Result<Operand> {
+        let (first, mid) = self.span(lhs)?;
+        let (mid1, last) = self.span(rhs)?;
+        if mid + 1 != mid1 {
+            return Err(Error::Invalid(format!(
+                "cannot multiply {} (matrices {}..{}) by {} (matrices {}..{}): they are not adjacent",
+                lhs.name(),
+                first + 1,
+                mid + 1,
+                rhs.name(),
+                mid1 + 1,
+                last + 1
+            )));
+        }
+        self.consume(lhs)?;
+        self.consume(rhs)?;
+        let (m, k, n) = (
+            self.chain.dim(first),
+            self.chain.dim(mid + 1),
+            self.chain.dim(last + 1),
+        );
+        // Each factor is below 2^32, so the product is below 2^96 and cannot overflow.
+        let cost = u128::from(m) * u128::from(k) * u128::from(n);
+        self.cost = self.cost.checked_add(cost).ok_or(Error::Overflow {
+            what: "plan cost",
+            bits: 128,
+        })?;
+        self.steps.push(Step {
+            lhs,
+            rhs,
+            first,
+            last,
+            m,
+            k,
+            n,
+            cost,
+        });
+        self.step_used.push(false);
+        Ok(Operand::Step(self.steps.len() - 1))
+    }
+
+    /// Finishes the plan; errors unless the products multiply the whole chain.
+    pub fn finish(self) -> Result<Plan> {
+        let n = self.chain.matrices();
+        let complete = match self.steps.last() {
+            None => n == 1,
+            Some(root) => root.first == 0 && root.last == n - 1 && self.steps.len() == n - 1,
+        };
+        if !complete {
+            return Err(Error::Invalid(format!(
+                "the plan's {} products do not multiply all {n} matrices into one",
+                self.steps.len()
+            )));
+        }
+        Ok(Plan {
+            chain: self.chain.clone(),
+            steps: self.steps,
+            cost: self.cost,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn textbook() -> Chain {
+        Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25]).unwrap()
+    }
+
+    #[test]
+    fn order_round_trips() {
+        let chain = textbook();
+        let plan = Plan::from_order(&chain, "((A1(A2A3))((A4A5)A6))").unwrap();
+        assert_eq!(plan.cost(), 15125);
+        assert_eq!(plan.order(), "((A1(A2A3))((A4A5)A6))");
+        let without_outer = Plan::from_order(&chain, " (A1(A2A3)) ((A4A5)A6) ").unwrap();
+        assert_eq!(plan, without_outer);
+    }
+
+    #[test]
+    fn single_matrix() {
+        let chain = Chain::new(vec![3u32, 4]).unwrap();
+        for plan in [
+            Plan::left_to_right(&chain).unwrap(),
+            Plan::right_to_left(&chain).unwrap(),
+            Plan::from_order(&chain, "A1").unwrap(),
+        ] {
+            assert_eq!(plan.order(), "A1");
+            assert_eq!(plan.cost(), 0);
+            assert_eq!(plan.largest_intermediate(), 0);
+            assert!(plan.steps().is_empty());
+        }
+    }
+
+    #[test]
+    fn fixed_orders() {
+        let chain = Chain::new(vec![2u32, 3, 4, 5]).unwrap();
+        let l = Plan::left_to_right(&chain).unwrap();
+        assert_eq!(l.order(), "((A1A2)A3)");
+        assert_eq!(l.cost(), 2 * 3 * 4 + 2 * 4 * 5);
+        assert_eq!(l.largest_intermediate(), 8);
+        let r = Plan::right_to_left(&chain).unwrap();
+        assert_eq!(r.order(), "(A1(A2A3))");
+        assert_eq!(r.largest_intermediate(), 15);
+    }
+
+    #[test]
+    fn rejects_bad_orders() {
+        let chain = textbook();
+        for bad in [
+            "((A1A2)A3)",
+            "((A1(A3A2))((A4A5)A6))",
+            "((A1(A2A3))((A4A5)A6)",
+            "((A1(A2A3))((A4A5)A6)))",
+            "((A1A2A3)((A4A5)A6))",
+            "((A1(A2A3))((A4A5)A7))",
+            "((A1(A2*A3))((A4A5)A6))",
+            "",
+        ] {
+            assert!(Plan::from_order(&chain, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn builder_rejects_misuse() {
+        let chain = textbook();
+        let mut b = PlanBuilder::new(&chain);
+        assert!(b.multiply(Operand::Matrix(0), Operand::Matrix(2)).is_err());
+        let s = b.multiply(Operand::Matrix(0), Operand::Matrix(1)).unwrap();
+        assert!(b.multiply(Operand::Matrix(1), Operand::Matrix(2)).is_err());
+        b.multiply(s, Operand::Matrix(2)).unwrap();
+        assert!(b.multiply(s, Operand::Matrix(3)).is_err());
+        assert!(b.finish().is_err());
+    }
+}

@@ -1,0 +1,122 @@
+//! Reports: what a command found, as tables for people and as serde data for programs.
+//!
+//! Every report implements [`Report`]: its JSON form and a list of [`Table`]s. The exporters
+//! in [`export`] (JSON, Markdown, CSV) work on any report, so `plan`, `bench` and the other
+//! commands share one set of exporters, in the manner of hyperfine's `--export-*` options.
+
+pub mod dot;
+pub mod export;
+pub mod format;
+mod plan_report;
+
+pub use export::{ExportFormat, Exporter};
+pub use plan_report::{Comparison, PlanReport, StepReport, WORST_MAX_MATRICES};
+
+use crate::error::Result;
+
+/// One cell of a table. Numbers keep their value so each exporter formats them its own way:
+/// with thousands separators for people, plain for CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text, shown as it is.
+    Text(String),
+    /// An exact integer (a cost, a count, a size).
+    Int(u128),
+    /// A ratio such as 1.25 (shown as `1.25x`).
+    Ratio(f64),
+    /// A duration in seconds (shown in s, ms or µs).
+    Seconds(f64),
+    /// Any other real number (shown with three significant decimals).
+    Float(f64),
+    /// No value (shown as `-`, empty in CSV).
+    Empty,
+}
+
+impl Cell {
+    /// The cell for people: `15,125`, `2.50x`, `1.23 ms`.
+    pub fn pretty(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(x) => format::thousands(*x),
+            Cell::Ratio(r) => format::ratio(*r),
+            Cell::Seconds(s) => format::seconds(*s),
+            Cell::Float(x) => format::float(*x),
+            Cell::Empty => "-".to_string(),
+        }
+    }
+
+    /// The cell for machines: exact integers, full-precision floats, no units.
+    pub fn raw(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(x) => x.to_string(),
+            Cell::Ratio(x) | Cell::Seconds(x) | Cell::Float(x) => x.to_string(),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Cell::Text(s.to_string())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl From<u128> for Cell {
+    fn from(x: u128) -> Self {
+        Cell::Int(x)
+    }
+}
+
+impl From<Option<u128>> for Cell {
+    fn from(x: Option<u128>) -> Self {
+        x.map_or(Cell::Empty, Cell::Int)
+    }
+}
+
+/// A titled table: headers and rows of [`Cell`]s.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    /// What the table shows.
+    pub title: String,
+    /// Column headers.
+    pub headers: Vec<String>,
+    /// Rows, each as long as `headers`.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// An empty table with a title and headers.
+    pub fn new(title: impl Into<String>, headers: &[&str]) -> Self {
+        Table {
+            title: title.into(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Appends a row.
+    pub fn push(&mut self, row: Vec<Cell>) {
+        self.rows.push(row);
+    }
+}
+
+/// Anything a command reports: serialisable, and viewable as tables.
+pub trait Report {
+    /// The report as one JSON object (pretty-printed).
+    fn to_json(&self) -> Result<String>;
+    /// The report as tables; the first is the primary one (the one CSV exports).
+    fn tables(&self) -> Vec<Table>;
+}
+
+/// Serialises any report type to pretty JSON; for [`Report::to_json`] implementations.
+pub fn json_of<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| crate::Error::Invalid(format!("cannot serialise report: {e}")))
+}

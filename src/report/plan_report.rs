@@ -1,0 +1,210 @@
+//! The report of the `plan` command.
+
+use super::{json_of, Cell, Report, Table};
+use crate::chain::Chain;
+use crate::error::Result;
+use crate::plan::{dp, Algorithm, Operand, Plan};
+use serde::Serialize;
+
+/// Above this many matrices the worst order is not computed: it needs the O(n³) program.
+pub const WORST_MAX_MATRICES: usize = 2000;
+
+/// One product of the plan, for reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepReport {
+    /// 1-based step number in execution order.
+    pub step: usize,
+    /// Name of the result (`S1`, `S2`, …).
+    pub out: String,
+    /// Name of the left operand (`A3` or `S1`).
+    pub lhs: String,
+    /// Name of the right operand.
+    pub rhs: String,
+    /// Rows of the result.
+    pub m: u64,
+    /// Inner dimension.
+    pub k: u64,
+    /// Columns of the result.
+    pub n: u64,
+    /// Scalar multiplications, m·k·n.
+    pub cost: u128,
+}
+
+/// The steps of a plan as [`StepReport`]s.
+pub fn step_reports(plan: &Plan) -> Vec<StepReport> {
+    plan.steps()
+        .iter()
+        .enumerate()
+        .map(|(s, st)| StepReport {
+            step: s + 1,
+            out: Operand::Step(s).name(),
+            lhs: st.lhs.name(),
+            rhs: st.rhs.name(),
+            m: st.m,
+            k: st.k,
+            n: st.n,
+            cost: st.cost,
+        })
+        .collect()
+}
+
+/// One order compared against the chosen plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// `optimal`, `left_to_right`, `right_to_left` or `worst`.
+    pub name: String,
+    /// Canonical parenthesization.
+    pub order: String,
+    /// Scalar multiplications.
+    pub cost: u128,
+    /// Cost divided by the chosen plan's cost (1 when both are 0).
+    pub ratio: f64,
+}
+
+/// What `chainplan plan` reports: the chosen plan, the orders it is compared with, its steps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanReport {
+    /// The dimensions p0 … pn.
+    pub dims: Vec<u32>,
+    /// Number of matrices n.
+    pub matrices: usize,
+    /// The planner used.
+    pub algorithm: String,
+    /// Canonical order of the chosen plan.
+    pub order: String,
+    /// Scalar multiplications of the chosen plan.
+    pub cost: u128,
+    /// Floating-point operations of the chosen plan (2 × cost).
+    pub flops: u128,
+    /// Cost of multiplying left to right.
+    pub left_to_right: u128,
+    /// Cost of multiplying right to left.
+    pub right_to_left: u128,
+    /// Cost of the most expensive order (`null` above [`WORST_MAX_MATRICES`] matrices).
+    pub worst: Option<u128>,
+    /// Elements of the largest intermediate of the chosen plan.
+    pub largest_intermediate: u128,
+    /// The chosen plan and the orders it is compared with.
+    pub comparisons: Vec<Comparison>,
+    /// The chosen plan's products in execution order.
+    pub steps: Vec<StepReport>,
+}
+
+fn ratio(cost: u128, base: u128) -> f64 {
+    if base == 0 {
+        if cost == 0 {
+            1.0
+        } else {
+            f64::INFINITY
+        }
+    } else {
+        cost as f64 / base as f64
+    }
+}
+
+impl PlanReport {
+    /// Plans `chain` with `algorithm` and compares the plan with the fixed orders and the worst.
+    ///
+    /// ```
+    /// use chainplan::{Algorithm, Chain, report::PlanReport};
+    /// let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25])?;
+    /// let report = PlanReport::new(&chain, Algorithm::Dp)?;
+    /// assert_eq!(report.cost, 15125);
+    /// assert_eq!(report.left_to_right, 40500);
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    pub fn new(chain: &Chain, algorithm: Algorithm) -> Result<Self> {
+        let plan = algorithm.plan(chain)?;
+        Self::from_plan(&plan, algorithm.name())
+    }
+
+    /// Builds the report of a plan made elsewhere, naming its planner `algorithm`.
+    pub fn from_plan(plan: &Plan, algorithm: &str) -> Result<Self> {
+        let chain = plan.chain();
+        let ltr = Plan::left_to_right(chain)?;
+        let rtl = Plan::right_to_left(chain)?;
+        let worst = if chain.matrices() <= WORST_MAX_MATRICES {
+            Some(dp::worst(chain)?)
+        } else {
+            None
+        };
+        let base = plan.cost();
+        let compare = |name: &str, p: &Plan| Comparison {
+            name: name.to_string(),
+            order: p.order(),
+            cost: p.cost(),
+            ratio: ratio(p.cost(), base),
+        };
+        let mut comparisons = vec![
+            compare("chosen", plan),
+            compare("left_to_right", &ltr),
+            compare("right_to_left", &rtl),
+        ];
+        if let Some(w) = &worst {
+            comparisons.push(compare("worst", w));
+        }
+        Ok(PlanReport {
+            dims: chain.dims().to_vec(),
+            matrices: chain.matrices(),
+            algorithm: algorithm.to_string(),
+            order: plan.order(),
+            cost: base,
+            flops: plan.flops()?,
+            left_to_right: ltr.cost(),
+            right_to_left: rtl.cost(),
+            worst: worst.as_ref().map(Plan::cost),
+            largest_intermediate: plan.largest_intermediate(),
+            comparisons,
+            steps: step_reports(plan),
+        })
+    }
+}
+
+impl Report for PlanReport {
+    fn to_json(&self) -> Result<String> {
+        json_of(self)
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let mut orders = Table::new(
+            format!(
+                "Orders for {} matrices (planner: {})",
+                self.matrices, self.algorithm
+            ),
+            &["order", "parenthesization", "scalar mults", "vs chosen"],
+        );
+        for c in &self.comparisons {
+            let name = if c.name == "chosen" {
+                format!("chosen ({})", self.algorithm)
+            } else {
+                c.name.replace('_', "-")
+            };
+            orders.push(vec![
+                Cell::Text(name),
+                Cell::Text(c.order.clone()),
+                Cell::Int(c.cost),
+                Cell::Ratio(c.ratio),
+            ]);
+        }
+        let mut summary = Table::new("Chosen plan", &["measure", "value"]);
+        summary.push(vec!["scalar multiplications".into(), Cell::Int(self.cost)]);
+        summary.push(vec!["flops (2 × mults)".into(), Cell::Int(self.flops)]);
+        summary.push(vec![
+            "largest intermediate (elements)".into(),
+            Cell::Int(self.largest_intermediate),
+        ]);
+        let mut steps = Table::new(
+            "Steps of the chosen plan",
+            &["step", "product", "shape (m × k · k × n)", "scalar mults"],
+        );
+        for s in &self.steps {
+            steps.push(vec![
+                Cell::Int(s.step as u128),
+                Cell::Text(format!("{} = {} · {}", s.out, s.lhs, s.rhs)),
+                Cell::Text(format!("{} × {} · {} × {}", s.m, s.k, s.k, s.n)),
+                Cell::Int(s.cost),
+            ]);
+        }
+        vec![orders, summary, steps]
+    }
+}
