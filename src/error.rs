@@ -132,6 +132,51 @@ pub enum Error {
         rhs_cols: usize,
     },
 
+    /// The number of operands given to an execution differs from the plan's matrices.
+    #[error("the plan multiplies {expected} matrices but {got} operands were given")]
+    OperandCount {
+        /// Matrices the plan multiplies.
+        expected: usize,
+        /// Operands given.
+        got: usize,
+    },
+
+    /// An operand (or the output) does not have the shape the plan expects.
+    #[error("{operand} is {rows} x {cols} but the plan expects {expected_rows} x {expected_cols}")]
+    OperandShape {
+        /// Which operand: `A3`, or `the output`.
+        operand: String,
+        /// Rows given.
+        rows: usize,
+        /// Columns given.
+        cols: usize,
+        /// Rows the plan expects.
+        expected_rows: u64,
+        /// Columns the plan expects.
+        expected_cols: u64,
+    },
+
+    /// A 1-D vector stands where only a matrix may (vectors may only end a chain).
+    #[error(
+        "factor {position} of {count} is a 1-D vector; only the first (as a row) and the last \
+         (as a column) factor may be vectors"
+    )]
+    VectorPosition {
+        /// 1-based position of the vector among the factors.
+        position: usize,
+        /// Number of factors.
+        count: usize,
+    },
+
+    /// Memory for an array could not be allocated.
+    #[error("cannot allocate {bytes} bytes for {what}")]
+    OutOfMemory {
+        /// What the memory was for.
+        what: &'static str,
+        /// Bytes requested.
+        bytes: u128,
+    },
+
     /// Input that is invalid for a reason not covered by a more specific variant.
     #[error("{0}")]
     Invalid(String),

@@ -49,6 +49,8 @@
 //! - [`chain`]: validated dimensions and their parsing.
 //! - [`plan`]: the plan type, and one module per planner ([`plan::dp`], [`plan::brute`]);
 //!   [`Algorithm`] selects one by name.
+//! - [`exec`]: executing plans on BLAS-backed ndarray (f64, f32): shape checks, a workspace
+//!   allocated once, vectors at the ends, `execute_into`, and [`exec::multi_dot`].
 //! - [`report`]: what commands report, as tables and JSON, with exporters and DOT output.
 //! - [`error`]: the one error type, [`Error`].
 //!
@@ -65,6 +67,7 @@ extern crate blas_src;
 
 pub mod chain;
 pub mod error;
+pub mod exec;
 pub mod plan;
 pub mod report;
 

@@ -1,0 +1,111 @@
+//! What an execution takes and gives: matrices, vectors at the ends, and the product.
+
+use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix1, Ix2};
+
+/// Anything that can be viewed as a matrix: `Array2<T>`, `&Array2<T>`, `ArrayView2<T>`, …
+///
+/// The execution functions take `&[M]` for any `M: AsMatrix<T>`, so a `Vec<Array2<f64>>`, a
+/// slice of references and a slice of views all work without copying.
+pub trait AsMatrix<T> {
+    /// A view of the matrix.
+    fn as_matrix(&self) -> ArrayView2<'_, T>;
+}
+
+impl<T, S: Data<Elem = T>> AsMatrix<T> for ArrayBase<S, Ix2> {
+    fn as_matrix(&self) -> ArrayView2<'_, T> {
+        self.view()
+    }
+}
+
+impl<T, M: AsMatrix<T> + ?Sized> AsMatrix<T> for &M {
+    fn as_matrix(&self) -> ArrayView2<'_, T> {
+        (**self).as_matrix()
+    }
+}
+
+/// One factor of a chain product, as numpy's `multi_dot` takes them: a matrix, or a 1-D
+/// vector at either end (a row vector first, a column vector last).
+///
+/// ```
+/// use chainplan::exec::Factor;
+/// use ndarray::{array, Array1};
+/// let a = array![[1.0, 2.0], [3.0, 4.0]];
+/// let x: Array1<f64> = array![1.0, 1.0];
+/// let factors = [Factor::from(&x), Factor::from(&a)];
+/// assert_eq!(factors[0].shape_as_row(), (1, 2));
+/// ```
+#[derive(Debug, Clone)]
+pub enum Factor<'a, T> {
+    /// A matrix.
+    Matrix(ArrayView2<'a, T>),
+    /// A 1-D vector: a row (1 × len) when first, a column (len × 1) when last.
+    Vector(ArrayView1<'a, T>),
+}
+
+impl<T> Factor<'_, T> {
+    /// Shape of the factor when it stands first: a vector is a row (1 × len).
+    pub fn shape_as_row(&self) -> (usize, usize) {
+        match self {
+            Factor::Matrix(a) => a.dim(),
+            Factor::Vector(v) => (1, v.len()),
+        }
+    }
+
+    /// Shape of the factor when it stands last: a vector is a column (len × 1).
+    pub fn shape_as_column(&self) -> (usize, usize) {
+        match self {
+            Factor::Matrix(a) => a.dim(),
+            Factor::Vector(v) => (v.len(), 1),
+        }
+    }
+}
+
+impl<'a, T, S: Data<Elem = T>> From<&'a ArrayBase<S, Ix2>> for Factor<'a, T> {
+    fn from(a: &'a ArrayBase<S, Ix2>) -> Self {
+        Factor::Matrix(a.view())
+    }
+}
+
+impl<'a, T, S: Data<Elem = T>> From<&'a ArrayBase<S, Ix1>> for Factor<'a, T> {
+    fn from(v: &'a ArrayBase<S, Ix1>) -> Self {
+        Factor::Vector(v.view())
+    }
+}
+
+/// The result of a product of [`Factor`]s: a matrix, a vector when exactly one end is a
+/// vector, or a scalar when both are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Product<T> {
+    /// Both ends are matrices.
+    Matrix(Array2<T>),
+    /// One end is a vector: a row vector times matrices, or matrices times a column vector.
+    Vector(Array1<T>),
+    /// A row vector times matrices times a column vector.
+    Scalar(T),
+}
+
+impl<T> Product<T> {
+    /// The matrix, if the product is one.
+    pub fn into_matrix(self) -> Option<Array2<T>> {
+        match self {
+            Product::Matrix(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The vector, if the product is one.
+    pub fn into_vector(self) -> Option<Array1<T>> {
+        match self {
+            Product::Vector(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The scalar, if the product is one.
+    pub fn into_scalar(self) -> Option<T> {
+        match self {
+            Product::Scalar(x) => Some(x),
+            _ => None,
+        }
+    }
+}
