@@ -13,10 +13,10 @@ pub const MAX_DIM: u64 = u32::MAX as u64;
 ///
 /// ```
 /// use chainplan::Chain;
-/// let chain = Chain::new(vec![30, 35, 15, 5, 10, 20, 25])?;
+/// let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25])?;
 /// assert_eq!(chain.matrices(), 6);
 /// assert_eq!(chain.shape(0), (30, 35)); // A1 is 30 × 35
-/// assert!(Chain::new(vec![3, 0, 4]).is_err());
+/// assert!(Chain::new(vec![3u32, 0, 4]).is_err());
 /// # Ok::<(), chainplan::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
