@@ -71,6 +71,11 @@ pub mod exec;
 pub mod plan;
 pub mod report;
 
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use chain::Chain;
 pub use error::{Error, Result};
 pub use plan::{Algorithm, Plan};

@@ -21,7 +21,7 @@ pub fn render_tables(report: &dyn Report) -> String {
 
 fn render_table(table: &Table) -> String {
     let mut t = prettytable::Table::new();
-    t.set_format(*format::consts::FORMAT_BOX_CHARS);
+    t.set_format(table_format());
     t.set_titles(Row::new(
         table
             .headers
@@ -42,6 +42,25 @@ fn render_table(table: &Table) -> String {
     let mut s = format!("{}\n", table.title);
     s.push_str(&t.to_string());
     s
+}
+
+/// Box-drawing borders with a rule under the headers only, so long tables stay compact.
+fn table_format() -> format::TableFormat {
+    use format::{LinePosition, LineSeparator};
+    format::FormatBuilder::new()
+        .column_separator('│')
+        .borders('│')
+        .separators(&[LinePosition::Top], LineSeparator::new('─', '┬', '┌', '┐'))
+        .separators(
+            &[LinePosition::Title],
+            LineSeparator::new('─', '┼', '├', '┤'),
+        )
+        .separators(
+            &[LinePosition::Bottom],
+            LineSeparator::new('─', '┴', '└', '┘'),
+        )
+        .padding(1, 1)
+        .build()
 }
 
 /// Writes `text` to standard output; a closed pipe (`| head`) ends the program quietly.

@@ -123,6 +123,21 @@ trait Cell:
 {
     const ZERO: Self;
     fn from_u32(x: u32) -> Self;
+
+    /// The first best `x` of `row[x] + col[x] + outer * pk[x]`, and its value.
+    #[inline]
+    fn best_of(
+        row: &[Self],
+        col: &[Self],
+        pk: &[Self],
+        outer: Self,
+        objective: Objective,
+    ) -> (Self, usize) {
+        match objective {
+            Objective::Min => scan::<Self, false>(row, col, pk, outer),
+            Objective::Max => scan::<Self, true>(row, col, pk, outer),
+        }
+    }
 }
 
 impl Cell for u64 {
@@ -130,12 +145,69 @@ impl Cell for u64 {
     fn from_u32(x: u32) -> Self {
         u64::from(x)
     }
+
+    #[inline]
+    fn best_of(
+        row: &[u64],
+        col: &[u64],
+        pk: &[u64],
+        outer: u64,
+        objective: Objective,
+    ) -> (u64, usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if row.len() >= 16 && std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
+                return unsafe { simd::best_of_avx2(row, col, pk, outer, objective) };
+            }
+        }
+        match objective {
+            Objective::Min => scan::<u64, false>(row, col, pk, outer),
+            Objective::Max => scan::<u64, true>(row, col, pk, outer),
+        }
+    }
 }
 
 impl Cell for u128 {
     const ZERO: Self = 0;
     fn from_u32(x: u32) -> Self {
         u128::from(x)
+    }
+}
+
+/// Two passes that the compiler vectorises with AVX2: the best value over the row (a
+/// reduction without the index, so no loop-carried dependency on it), then the first
+/// position that reaches it. Same result as [`scan`].
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use super::Objective;
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn best_of_avx2(
+        row: &[u64],
+        col: &[u64],
+        pk: &[u64],
+        outer: u64,
+        objective: Objective,
+    ) -> (u64, usize) {
+        let len = row.len();
+        let (col, pk) = (&col[..len], &pk[..len]);
+        let value = |x: usize| row[x] + col[x] + outer * pk[x];
+        let best = match objective {
+            Objective::Min => (0..len).map(value).fold(u64::MAX, u64::min),
+            Objective::Max => (0..len).map(value).fold(0, u64::max),
+        };
+        // First chunk of 8 holding the best value, then the position inside it.
+        let mut start = 0;
+        while start + 8 <= len {
+            let hit = (start..start + 8).fold(false, |h, x| h | (value(x) == best));
+            if hit {
+                break;
+            }
+            start += 8;
+        }
+        let x = (start..len).find(|&x| value(x) == best).unwrap_or(0);
+        (best, x)
     }
 }
 
@@ -192,30 +264,27 @@ fn best<T: Cell>(
     objective: Objective,
     i: usize,
 ) -> (T, u32) {
+    let (c, x) = T::best_of(row, col, pk, outer, objective);
+    (c, (i + x) as u32)
+}
+
+/// The inner loop. Equal-length slices let the compiler drop bounds checks; the comparison
+/// is fixed at compile time.
+#[inline(always)]
+fn scan<T: Cell, const MAX: bool>(row: &[T], col: &[T], pk: &[T], outer: T) -> (T, usize) {
+    let len = row.len();
+    let (col, pk) = (&col[..len], &pk[..len]);
     let mut best_cost = row[0] + col[0] + outer * pk[0];
     let mut best_x = 0usize;
-    let rest = row.iter().zip(col).zip(pk).enumerate().skip(1);
-    match objective {
-        Objective::Min => {
-            for (x, ((&a, &b), &q)) in rest {
-                let c = a + b + outer * q;
-                if c < best_cost {
-                    best_cost = c;
-                    best_x = x;
-                }
-            }
-        }
-        Objective::Max => {
-            for (x, ((&a, &b), &q)) in rest {
-                let c = a + b + outer * q;
-                if c > best_cost {
-                    best_cost = c;
-                    best_x = x;
-                }
-            }
+    for x in 1..len {
+        let c = row[x] + col[x] + outer * pk[x];
+        let better = if MAX { c > best_cost } else { c < best_cost };
+        if better {
+            best_cost = c;
+            best_x = x;
         }
     }
-    (best_cost, (i + best_x) as u32)
+    (best_cost, best_x)
 }
 
 #[cfg(test)]
