@@ -177,6 +177,70 @@ pub enum Error {
         bytes: u128,
     },
 
+    /// A per-layer list (structure flags, tangent or adjoint costs, tapes) has the wrong length.
+    #[error("{list} has {got} entries but the chain has {expected} layers")]
+    LayerListLength {
+        /// Which list (for example `the tangent costs`).
+        list: &'static str,
+        /// Entries given.
+        got: usize,
+        /// Layers in the chain.
+        expected: usize,
+    },
+
+    /// A layer kind that chainplan does not know.
+    #[error("layer {position} is '{name}'; valid layer kinds are: dense, act (elementwise)")]
+    UnknownLayerKind {
+        /// 1-based position of the layer.
+        position: usize,
+        /// The name given.
+        name: String,
+    },
+
+    /// An elementwise layer (diagonal Jacobian) whose input and output widths differ.
+    #[error(
+        "layer {layer} is elementwise but maps width {input} to width {output}; \
+         an elementwise layer keeps the width"
+    )]
+    ElementwiseWidth {
+        /// 1-based layer number.
+        layer: usize,
+        /// Its input width.
+        input: u32,
+        /// Its output width.
+        output: u32,
+    },
+
+    /// An entry of a comma-separated list of numbers that is not a whole number.
+    #[error("entry {position} of {list} is '{token}', which is not a whole number")]
+    BadListEntry {
+        /// Which list.
+        list: &'static str,
+        /// 1-based position of the entry.
+        position: usize,
+        /// The entry as written.
+        token: String,
+    },
+
+    /// A seed block with no rows or columns.
+    #[error("the seed size is {got}; it must be at least 1")]
+    SeedSize {
+        /// The size given.
+        got: u64,
+    },
+
+    /// A memory limit below the tape of every adjoint program, so that no adjoint can run.
+    #[error(
+        "the memory limit {memory} is below every tape size (the smallest is {smallest_tape}); \
+         no adjoint program fits"
+    )]
+    NoAdjointFits {
+        /// The memory limit.
+        memory: u64,
+        /// The smallest tape size.
+        smallest_tape: u64,
+    },
+
     /// Input that is invalid for a reason not covered by a more specific variant.
     #[error("{0}")]
     Invalid(String),

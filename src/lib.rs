@@ -51,6 +51,8 @@
 //!   [`Algorithm`] selects one by name.
 //! - [`exec`]: executing plans on BLAS-backed ndarray (f64, f32): shape checks, a workspace
 //!   allocated once, vectors at the ends, `execute_into`, and [`exec::multi_dot`].
+//! - [`jacobian`]: Jacobian chains — forward, reverse and mixed modes, diagonal (activation)
+//!   factors, matrix-free tangent and adjoint programs, and an MLP gradient as a chain.
 //! - [`report`]: what commands report, as tables and JSON, with exporters and DOT output.
 //! - [`error`]: the one error type, [`Error`].
 //!
@@ -68,6 +70,7 @@ extern crate blas_src;
 pub mod chain;
 pub mod error;
 pub mod exec;
+pub mod jacobian;
 pub mod plan;
 pub mod report;
 

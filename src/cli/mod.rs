@@ -2,6 +2,7 @@
 //! Each subcommand lives in its own module and turns its arguments into library calls.
 
 mod input;
+mod jacobian;
 mod output;
 mod plan;
 
@@ -28,6 +29,8 @@ struct Cli {
 enum Command {
     /// Find the cheapest order for a chain and compare it with the usual orders.
     Plan(plan::PlanArgs),
+    /// Plan a Jacobian chain: forward, reverse and mixed modes, matrix-free operators.
+    Jacobian(jacobian::JacobianArgs),
 }
 
 /// Exit status for bad input or usage (as clap uses for usage errors).
@@ -46,6 +49,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Plan(args) => plan::run(args),
+        Command::Jacobian(args) => jacobian::run(args),
     };
     match result {
         Ok(code) => code,

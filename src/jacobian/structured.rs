@@ -1,0 +1,184 @@
+//! Chains with diagonal factors: the cost model and its dynamic program.
+//!
+//! A factor is dense or diagonal (the Jacobian of an elementwise layer). A product of
+//! diagonals is diagonal; any product with a dense factor is dense. Multiplying an (m × k) by a
+//! (k × n) operand costs, in scalar multiplications,
+//!
+//! ```text
+//! dense    × dense     m·k·n
+//! diagonal × dense     k·n        (m = k: scale the rows)
+//! dense    × diagonal  m·k        (k = n: scale the columns)
+//! diagonal × diagonal  n          (m = k = n)
+//! ```
+//!
+//! Whether an operand is diagonal depends only on the run of factors it covers, so the classic
+//! recurrence still holds with the product cost replaced by the one above:
+//!
+//! ```text
+//! C(i, i) = 0
+//! C(i, j) = min over i ≤ k < j of  C(i, k) + C(k+1, j) + cost(D(i..k), D(k+1..j), p_i, p_(k+1), p_(j+1))
+//! ```
+//!
+//! with D(i..j) true when every factor i … j is diagonal. [`optimal`] solves it in O(n³) with
+//! checked `u128` arithmetic; [`cost`] prices any [`Plan`] in the same model.
+
+use crate::chain::Chain;
+use crate::error::{Error, Result};
+use crate::plan::{dp, Operand, Plan};
+
+/// The most factors [`optimal`] accepts (its tables take O(n²) memory and O(n³) time).
+pub const MAX_FACTORS: usize = 2000;
+
+/// The cost of one product of an (m × k) by a (k × n) operand, with their structure.
+pub fn product_cost(m: u64, k: u64, n: u64, lhs_diagonal: bool, rhs_diagonal: bool) -> u128 {
+    let (m, k, n) = (u128::from(m), u128::from(k), u128::from(n));
+    match (lhs_diagonal, rhs_diagonal) {
+        (false, false) => m * k * n,
+        (true, false) => k * n,
+        (false, true) => m * k,
+        (true, true) => n,
+    }
+}
+
+/// Checks that `diagonal` has one flag per matrix and that diagonal factors are square.
+fn check_flags(chain: &Chain, diagonal: &[bool]) -> Result<()> {
+    if diagonal.len() != chain.matrices() {
+        return Err(Error::LayerListLength {
+            list: "the structure flags",
+            got: diagonal.len(),
+            expected: chain.matrices(),
+        });
+    }
+    for (i, &d) in diagonal.iter().enumerate() {
+        let (r, c) = chain.shape(i);
+        if d && r != c {
+            return Err(Error::Invalid(format!(
+                "matrix {} is marked diagonal but is {r} x {c}, not square",
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The cost of `plan` when the matrices flagged in `diagonal` are diagonal.
+///
+/// ```
+/// use chainplan::{Chain, Plan, jacobian::structured};
+/// // W (3 × 4) · D (4 × 4 diagonal) · x (4 × 1), right to left: D·x costs 4, W·(Dx) 12.
+/// let chain = Chain::new(vec![3u32, 4, 4, 1])?;
+/// let plan = Plan::right_to_left(&chain)?;
+/// assert_eq!(structured::cost(&plan, &[false, true, false])?, 4 + 12);
+/// assert_eq!(plan.cost(), 16 + 12); // as if D were dense
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+pub fn cost(plan: &Plan, diagonal: &[bool]) -> Result<u128> {
+    check_flags(plan.chain(), diagonal)?;
+    let mut step_diagonal: Vec<bool> = Vec::with_capacity(plan.steps().len());
+    let mut total: u128 = 0;
+    for step in plan.steps() {
+        let is_diag = |op: Operand| match op {
+            Operand::Matrix(i) => diagonal[i],
+            Operand::Step(s) => step_diagonal[s],
+        };
+        let (l, r) = (is_diag(step.lhs), is_diag(step.rhs));
+        total = total
+            .checked_add(product_cost(step.m, step.k, step.n, l, r))
+            .ok_or(Error::Overflow {
+                what: "structured plan cost",
+                bits: 128,
+            })?;
+        step_diagonal.push(l && r);
+    }
+    Ok(total)
+}
+
+/// A cheapest plan under the structured cost model, and its cost.
+///
+/// With no diagonal factor this is the classic problem; `plan.cost()` keeps counting every
+/// product as dense, so use the returned cost (or [`cost`]).
+pub fn optimal(chain: &Chain, diagonal: &[bool]) -> Result<(Plan, u128)> {
+    check_flags(chain, diagonal)?;
+    let n = chain.matrices();
+    if n > MAX_FACTORS {
+        return Err(Error::ChainTooLong {
+            matrices: n,
+            algorithm: "structured dp",
+            needed_bytes: dp::table_bytes(n, 16),
+            limit_bytes: dp::table_bytes(MAX_FACTORS, 16),
+            suggestion: "split the chain or leave out the structure flags",
+        });
+    }
+    // diag_run[i * n + j]: every factor i ..= j is diagonal.
+    let mut diag_run = vec![false; n * n];
+    for i in 0..n {
+        let mut all = true;
+        for j in i..n {
+            all &= diagonal[j];
+            diag_run[i * n + j] = all;
+        }
+    }
+    let mut cost = vec![0u128; n * n];
+    let mut split = vec![0usize; n * n];
+    let overflow = || Error::Overflow {
+        what: "structured plan cost",
+        bits: 128,
+    };
+    for len in 2..=n {
+        for i in 0..=n - len {
+            let j = i + len - 1;
+            let mut best: Option<(u128, usize)> = None;
+            for k in i..j {
+                let c = product_cost(
+                    chain.dim(i),
+                    chain.dim(k + 1),
+                    chain.dim(j + 1),
+                    diag_run[i * n + k],
+                    diag_run[(k + 1) * n + j],
+                )
+                .checked_add(cost[i * n + k])
+                .and_then(|c| c.checked_add(cost[(k + 1) * n + j]))
+                .ok_or_else(overflow)?;
+                match best {
+                    Some((b, _)) if b <= c => {}
+                    _ => best = Some((c, k)),
+                }
+            }
+            let (c, k) = best.expect("at least one split");
+            cost[i * n + j] = c;
+            split[i * n + j] = k;
+        }
+    }
+    let plan = Plan::from_splits(chain, |i, j| split[i * n + j])?;
+    Ok((plan, cost[n - 1]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_dense_matches_the_classic_program() {
+        let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25]).unwrap();
+        let (plan, c) = optimal(&chain, &[false; 6]).unwrap();
+        assert_eq!(c, 15125);
+        assert_eq!(plan.cost(), 15125);
+        assert_eq!(cost(&plan, &[false; 6]).unwrap(), 15125);
+    }
+
+    #[test]
+    fn diagonal_runs_stay_diagonal() {
+        // D1 · D2 · D3 (all 5 × 5 diagonal): two products of 5 each.
+        let chain = Chain::new(vec![5u32, 5, 5, 5]).unwrap();
+        let (_, c) = optimal(&chain, &[true; 3]).unwrap();
+        assert_eq!(c, 10);
+    }
+
+    #[test]
+    fn rejects_bad_flags() {
+        let chain = Chain::new(vec![5u32, 4, 4]).unwrap();
+        assert!(optimal(&chain, &[true, false]).is_err());
+        assert!(optimal(&chain, &[false]).is_err());
+        assert!(optimal(&chain, &[false, true]).is_ok());
+    }
+}

@@ -1,0 +1,242 @@
+//! The `jacobian` command as a user runs it: success and failure paths.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn chainplan() -> Command {
+    Command::cargo_bin("chainplan").unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = chainplan()
+        .arg("jacobian")
+        .args(args)
+        .arg("--json")
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+#[test]
+fn gradient_of_an_mlp_is_reverse_mode() {
+    let v = json(&["784", "512", "512", "10", "--seed", "output"]);
+    assert_eq!(v["chain_dims"], serde_json::json!([1, 10, 512, 512, 784]));
+    let reverse = 10 * 512 + 512 * 512 + 512 * 784;
+    let forward = 512 * 512 * 784 + 10 * 512 * 784 + 10 * 784;
+    assert_eq!(v["reverse"].as_u64(), Some(reverse));
+    assert_eq!(v["forward"].as_u64(), Some(forward));
+    assert_eq!(v["optimal"].as_u64(), Some(reverse));
+    assert_eq!(v["mode"], "reverse");
+    assert_eq!(v["order"], "(((A1A2)A3)A4)");
+}
+
+#[test]
+fn input_seed_is_forward_mode() {
+    let v = json(&[
+        "784",
+        "512",
+        "512",
+        "10",
+        "--seed",
+        "input",
+        "--seed-size",
+        "2",
+    ]);
+    assert_eq!(v["chain_dims"], serde_json::json!([10, 512, 512, 784, 2]));
+    assert_eq!(v["mode"], "forward");
+    let forward = 512 * 784 * 2 + 512 * 512 * 2 + 10 * 512 * 2;
+    assert_eq!(v["optimal"].as_u64(), Some(forward));
+}
+
+#[test]
+fn bottleneck_is_mixed() {
+    let v = json(&["784", "512", "1", "512", "512", "10"]);
+    assert_eq!(v["mode"], "mixed");
+    assert!(v["optimal"].as_u64() < v["reverse"].as_u64());
+    assert!(v.get("matrix_free").is_none());
+}
+
+#[test]
+fn activations_are_priced_as_diagonals() {
+    let v = json(&[
+        "4",
+        "3",
+        "3",
+        "2",
+        "--layers",
+        "dense,act,dense",
+        "--seed",
+        "output",
+    ]);
+    // S (1×2) · J3 (2×3) · D (3×3 diagonal) · J1 (3×4), left to right: 6 + 3 + 12.
+    assert_eq!(v["reverse"].as_u64(), Some(21));
+    assert_eq!(
+        v["layers"],
+        serde_json::json!(["dense", "elementwise", "dense"])
+    );
+}
+
+#[test]
+fn matrix_free_keys_and_plan() {
+    let v = json(&[
+        "8",
+        "4",
+        "4",
+        "2",
+        "--tangent-costs",
+        "32,16,8",
+        "--adjoint-costs",
+        "96,48,24",
+        "--tapes",
+        "50,50,50",
+        "--memory",
+        "100",
+    ]);
+    let mf = &v["matrix_free"];
+    assert_eq!(mf["forward"].as_u64(), Some(8 * (32 + 16 + 8)));
+    assert!(mf["reverse"].is_null(), "tape 150 exceeds 100");
+    assert!(mf["optimal"].as_u64() <= mf["forward"].as_u64());
+    assert!(mf["plan"]["op"].is_string());
+    assert!(mf["plan"]["children"].is_array());
+    for key in [
+        "chain_dims",
+        "forward",
+        "reverse",
+        "optimal",
+        "order",
+        "mode",
+    ] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+}
+
+#[test]
+fn tables_by_default() {
+    chainplan()
+        .args(["jacobian", "784", "512", "1", "512", "512", "10"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("optimal: mixed"))
+        .stdout(predicate::str::contains("best pure mode / optimum"));
+}
+
+fn fails(args: &[&str], message: &str) {
+    let out = chainplan().arg("jacobian").args(args).assert().code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(stderr.starts_with("error:"), "{stderr}");
+    assert!(stderr.contains(message), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+fn fails_one_line(args: &[&str], message: &str) {
+    fails(args, message);
+    let out = chainplan().arg("jacobian").args(args).assert().code(2);
+    assert_eq!(
+        out.get_output()
+            .stderr
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn bad_inputs_exit_2_with_one_line() {
+    fails_one_line(&["784", "0", "10"], "dimension 2 is 0");
+    fails_one_line(&["784"], "at least 2");
+    fails_one_line(&["784", "x"], "not a whole number");
+    fails_one_line(
+        &["4", "3", "--seed", "output", "--seed-size", "0"],
+        "seed size is 0",
+    );
+    fails_one_line(
+        &["4", "3", "2", "--layers", "dense"],
+        "the layer list has 1 entries but the chain has 2 layers",
+    );
+    fails_one_line(
+        &["4", "3", "2", "--layers", "dense,relu"],
+        "layer 2 is 'relu'",
+    );
+    fails_one_line(
+        &["4", "3", "2", "--layers", "act,dense"],
+        "layer 1 is elementwise",
+    );
+    fails_one_line(
+        &[
+            "4",
+            "3",
+            "2",
+            "--tangent-costs",
+            "1,2,3",
+            "--adjoint-costs",
+            "1,2",
+        ],
+        "the tangent costs has 3 entries but the chain has 2 layers",
+    );
+    fails_one_line(
+        &[
+            "4",
+            "3",
+            "2",
+            "--tangent-costs",
+            "1,2",
+            "--adjoint-costs",
+            "1,-2",
+        ],
+        "entry 2 of the adjoint costs is '-2'",
+    );
+    fails_one_line(
+        &[
+            "4",
+            "3",
+            "2",
+            "--tangent-costs",
+            "1,2",
+            "--adjoint-costs",
+            "1,2",
+            "--tapes",
+            "5,6",
+            "--memory",
+            "4",
+        ],
+        "no adjoint program fits",
+    );
+    fails_one_line(
+        &[
+            "4",
+            "3",
+            "2",
+            "--tangent-costs",
+            "1,2",
+            "--adjoint-costs",
+            "1,2",
+            "--tapes",
+            "5",
+            "--memory",
+            "9",
+        ],
+        "the tapes has 1 entries",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    fails(&["4", "3", "--tangent-costs", "1"], "--adjoint-costs");
+    fails(
+        &[
+            "4",
+            "3",
+            "--tangent-costs",
+            "1",
+            "--adjoint-costs",
+            "1",
+            "--memory",
+            "5",
+        ],
+        "--tapes",
+    );
+    fails(&["4", "3", "--seed", "sideways"], "sideways");
+    fails(&[], "WIDTHS");
+}
