@@ -532,7 +532,8 @@ mod tests {
         assert_eq!(c.tangent_mode().unwrap(), 3 * (7 + 11));
         assert_eq!(c.adjoint_mode().unwrap(), Some(2 * (13 + 17)));
         let best = c.optimal().unwrap();
-        assert!(best.total <= 3 * 18 && best.total <= 2 * 30);
+        // Tangent mode (54) is the cheaper pure mode; the optimum is no dearer.
+        assert!(best.total <= 54);
     }
 
     #[test]
