@@ -40,6 +40,15 @@ fn mlp_gradient_agrees_with_finite_differences() {
         let (best, _) = jc.optimal_plan().unwrap();
         let optimal = net.gradient(&x, &t, &best).unwrap();
         let fd = finite_differences(&net, &x, &t, 1e-5);
+        // The same chain with every diagonal stored densely, through the plan executor.
+        let dense: Vec<ndarray::Array2<f64>> = net
+            .factors(&x, &t)
+            .unwrap()
+            .iter()
+            .map(|f| f.to_dense())
+            .collect();
+        let via_exec = chainplan::exec::execute(&jc.reverse_plan().unwrap(), &dense).unwrap();
+        let via_exec = via_exec.row(0).to_owned();
 
         let scale = fd.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-3);
         // Central differences have error O(h²) plus rounding ε·loss/h, about 1e-9 here.
@@ -54,6 +63,10 @@ fn mlp_gradient_agrees_with_finite_differences() {
         assert!(
             max_abs_diff(&reverse, &optimal) <= tol,
             "reverse vs optimal"
+        );
+        assert!(
+            max_abs_diff(&reverse, &via_exec) <= tol,
+            "structured vs dense execution"
         );
     }
 }

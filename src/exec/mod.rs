@@ -62,6 +62,9 @@ pub use buffers::BufferPlan;
 pub use executor::Executor;
 pub use factor::{AsMatrix, Factor, Product};
 pub use kernel::blas_compatible;
+/// The pairwise product kernel (gemv/gemm by shape), for other modules of the library that
+/// multiply structured operands themselves (`jacobian::execute`).
+pub(crate) use kernel::multiply_into;
 pub use multi_dot::{multi_dot, multi_dot_factors, plan_for};
 
 use crate::error::Result;

@@ -26,7 +26,7 @@
 //! ```
 
 use super::dense::{JacobianChain, LayerKind, Seed};
-use super::execute::{execute, Factor};
+use super::execute::{execute, StructuredFactor};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use ndarray::{Array1, Array2, Axis};
@@ -146,15 +146,19 @@ impl Mlp {
 
     /// The factors of [`Mlp::jacobian_chain`] at input `x`, in chain order:
     /// (y − t)ᵀ, W_D, diag(1 − a_(D-1)²), W_(D-1), …, diag(1 − a_1²), W_1.
-    pub fn factors(&self, x: &Array1<f64>, target: &Array1<f64>) -> Result<Vec<Factor<'_>>> {
+    pub fn factors(
+        &self,
+        x: &Array1<f64>,
+        target: &Array1<f64>,
+    ) -> Result<Vec<StructuredFactor<'_>>> {
         let f = self.forward(x, target)?;
         let mut factors = Vec::with_capacity(2 * self.weights.len());
-        factors.push(Factor::dense(f.residual.insert_axis(Axis(0))));
+        factors.push(StructuredFactor::dense(f.residual.insert_axis(Axis(0))));
         let mut slopes = f.slopes;
         for w in self.weights.iter().rev() {
-            factors.push(Factor::dense(w.view()));
+            factors.push(StructuredFactor::dense(w.view()));
             if let Some(s) = slopes.pop() {
-                factors.push(Factor::diagonal(s));
+                factors.push(StructuredFactor::diagonal(s));
             }
         }
         Ok(factors)

@@ -75,6 +75,6 @@ pub mod report;
 pub mod structured;
 
 pub use dense::{JacobianAnalysis, JacobianChain, LayerKind, Mode, Seed};
-pub use execute::Factor;
+pub use execute::StructuredFactor;
 pub use matrix_free::{MatrixFreeChain, MfNode, MfOp};
 pub use report::{JacobianReport, MatrixFreeReport};
