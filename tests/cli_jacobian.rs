@@ -146,6 +146,10 @@ fn fails_one_line(args: &[&str], message: &str) {
 fn bad_inputs_exit_2_with_one_line() {
     fails_one_line(&["784", "0", "10"], "dimension 2 is 0");
     fails_one_line(&["784"], "at least 2");
+    fails_one_line(
+        &["4", "3", "--seed-size", "3"],
+        "--seed-size 3 needs --seed input or --seed output",
+    );
     fails_one_line(&["784", "x"], "not a whole number");
     fails_one_line(
         &["4", "3", "--seed", "output", "--seed-size", "0"],

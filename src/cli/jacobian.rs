@@ -93,6 +93,12 @@ pub fn run(args: JacobianArgs) -> Result<ExitCode> {
         .dims()
         .to_vec();
     let seed = match args.seed {
+        SeedKind::None if args.seed_size != 1 => {
+            anyhow::bail!(
+                "--seed-size {} needs --seed input or --seed output",
+                args.seed_size
+            )
+        }
         SeedKind::None => Seed::None,
         SeedKind::Input => Seed::from_kind("input", args.seed_size)?,
         SeedKind::Output => Seed::from_kind("output", args.seed_size)?,

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::plan::{dp, Operand, Plan};
 
 /// The most factors [`optimal`] accepts (its tables take O(n²) memory and O(n³) time).
-pub const MAX_FACTORS: usize = 2000;
+pub const MAX_FACTORS: usize = 1000;
 
 /// The cost of one product of an (m × k) by a (k × n) operand, with their structure.
 pub fn product_cost(m: u64, k: u64, n: u64, lhs_diagonal: bool, rhs_diagonal: bool) -> u128 {
