@@ -241,6 +241,22 @@ pub enum Error {
         smallest_tape: u64,
     },
 
+    /// A plan in the hand-off format (`--export-plan`) is malformed or inconsistent.
+    #[error("invalid hand-off plan: {reason}")]
+    BadHandoff {
+        /// What is wrong, naming the field or step.
+        reason: String,
+    },
+
+    /// A plan in the hand-off format has a version this build cannot read.
+    #[error("hand-off plan format version {found} is not supported; this chainplan reads version {supported}")]
+    HandoffVersion {
+        /// The version in the file.
+        found: u32,
+        /// The version this build reads and writes.
+        supported: u32,
+    },
+
     /// Input that is invalid for a reason not covered by a more specific variant.
     #[error("{0}")]
     Invalid(String),

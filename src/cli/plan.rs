@@ -1,17 +1,17 @@
 //! `chainplan plan`: the cheapest order and how it compares.
 
 use super::input::ChainInput;
-use super::output::{emit, export, render_tables};
-use anyhow::Result;
-use chainplan::report::{dot::plan_to_dot, ExportFormat, PlanReport, Report};
+use super::output::{emit, export, render_tables, write_to};
+use anyhow::{bail, Result};
+use chainplan::report::{dot::plan_to_dot, ExportFormat, HandoffPlan, PlanReport, Report};
 use chainplan::Algorithm;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `chainplan plan`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  chainplan plan 10 100 5 50 --dot | dot -Tsvg > plan.svg"
+    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  chainplan plan 10 100 5 50 --dot | dot -Tsvg > plan.svg\n  chainplan plan 4000 2000 6000 2000 4000 --export-plan plan.json\n  chainplan plan 4000 2000 6000 2000 4000 --export-plan -   # only the plan, on stdout"
 )]
 pub struct PlanArgs {
     #[command(flatten)]
@@ -40,6 +40,12 @@ pub struct PlanArgs {
     /// Also write the compared orders as CSV to FILE (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     export_csv: Option<PathBuf>,
+
+    /// Write the plan in the versioned hand-off format (JSON, see docs/plan-format.md) to
+    /// FILE, for other engines such as Dask or Spark to execute. With `-` the plan is written
+    /// to standard output instead of the tables.
+    #[arg(long, value_name = "FILE")]
+    export_plan: Option<PathBuf>,
 }
 
 /// Runs `chainplan plan`.
@@ -48,7 +54,13 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
     let chain = args.input.read()?;
     let plan = algorithm.plan(&chain)?;
     let report = PlanReport::from_plan(&plan, algorithm.name())?;
-    if args.json {
+    let plan_to_stdout = args.export_plan.as_deref() == Some(Path::new("-"));
+    if plan_to_stdout && (args.json || args.dot) {
+        bail!("--export-plan - writes the plan to standard output, which --json and --dot also use; write the plan to a file instead");
+    }
+    if plan_to_stdout {
+        // Standard output is the plan alone, so that programs can read it.
+    } else if args.json {
         emit(&report.to_json()?)?;
         emit("\n")?;
     } else if args.dot {
@@ -64,6 +76,11 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
         if let Some(path) = path {
             export(&report, format, path)?;
         }
+    }
+    if let Some(path) = &args.export_plan {
+        let mut text = HandoffPlan::from_plan(&plan)?.to_json()?;
+        text.push('\n');
+        write_to(path, &text)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,13 +3,18 @@
 //! Every report implements [`Report`]: its JSON form and a list of [`Table`]s. The exporters
 //! in [`export`] (JSON, Markdown, CSV) work on any report, so `plan`, `bench` and the other
 //! commands share one set of exporters, in the manner of hyperfine's `--export-*` options.
+//!
+//! [`handoff`] is different: not a report but the plan itself, in a versioned JSON format that
+//! other engines (Dask, Spark) execute.
 
 pub mod dot;
 pub mod export;
 pub mod format;
+pub mod handoff;
 mod plan_report;
 
 pub use export::{ExportFormat, Exporter};
+pub use handoff::HandoffPlan;
 pub use plan_report::{Comparison, PlanReport, StepReport, WORST_MAX_MATRICES};
 
 use crate::error::Result;
