@@ -1,11 +1,12 @@
 # chainplan: two commands for a new user.
 #   make demo   installs OpenBLAS if missing, builds in release mode, plans the example chains
 #   make test   installs OpenBLAS if missing, then rustfmt, clippy and the whole test suite
+#               (Rust, then Python in .venv)
 
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy bench
+.PHONY: demo test deps build check fmt clippy bench cargo-test python-test
 
 deps:
 	@bash scripts/install-deps.sh
@@ -24,8 +25,32 @@ fmt:
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
-test: deps fmt clippy
+test: deps fmt clippy cargo-test python-test
+
+cargo-test: deps
 	$(CARGO) test
+
+# Python tests of python/ (chainplan_dask) against the debug binary. The virtual environment
+# .venv gets dask and pytest once (again only when python/pyproject.toml changes), and the
+# package again only when its sources change.
+PYTHON ?= python3
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+PIP := $(VENV_PY) -m pip --disable-pip-version-check
+CHAINPLAN_DEBUG_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/debug/chainplan)
+
+$(VENV)/.deps-installed: python/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q "dask[array,distributed]" pytest setuptools
+	touch $@
+
+$(VENV)/.package-installed: $(VENV)/.deps-installed python/pyproject.toml $(wildcard python/chainplan_dask/*.py)
+	$(PIP) install -q --no-deps --no-build-isolation --force-reinstall ./python
+	touch $@
+
+python-test: $(VENV)/.package-installed
+	$(CARGO) build
+	CHAINPLAN_BIN=$(CHAINPLAN_DEBUG_BIN) $(VENV_PY) -m pytest -q python/tests
 
 bench: deps
 	$(CARGO) bench
