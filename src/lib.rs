@@ -54,6 +54,7 @@
 //! - [`jacobian`]: Jacobian chains — forward, reverse and mixed modes, diagonal (activation)
 //!   factors, matrix-free tangent and adjoint programs, and an MLP gradient as a chain.
 //! - [`report`]: what commands report, as tables and JSON, with exporters and DOT output.
+//!   [`report::handoff`] is the versioned plan format that other engines (Dask, Spark) execute.
 //! - [`error`]: the one error type, [`Error`].
 //!
 //! ## BLAS
