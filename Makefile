@@ -41,7 +41,7 @@ CHAINPLAN_DEBUG_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/debug/chainpla
 
 $(VENV)/.deps-installed: python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q "dask[array,distributed]" pytest setuptools
+	$(PIP) install -q "dask[array,distributed]" pytest setuptools wheel
 	touch $@
 
 $(VENV)/.package-installed: $(VENV)/.deps-installed python/pyproject.toml $(wildcard python/chainplan_dask/*.py)
