@@ -257,6 +257,85 @@ pub enum Error {
         supported: u32,
     },
 
+    /// An expression (or a `NAME=VALUE` list) is not well formed.
+    #[error("{message} at column {column}{hint}")]
+    Syntax {
+        /// What was found, such as `unexpected ')'`.
+        message: String,
+        /// 1-based character column of the problem.
+        column: usize,
+        /// Advice that follows the position (`; write '*' for a product`), or empty.
+        hint: String,
+    },
+
+    /// An expression calls a function that the expression language does not have.
+    #[error("unknown function '{name}' at column {column}; the functions are: {known}")]
+    UnknownFunction {
+        /// The name as written.
+        name: String,
+        /// 1-based character column of the name.
+        column: usize,
+        /// The known functions, comma-separated.
+        known: String,
+    },
+
+    /// A number in an expression or in a `NAME=VALUE` list is not well formed or out of range.
+    #[error("malformed number '{token}' at column {column}: {reason}")]
+    BadNumber {
+        /// The token as written.
+        token: String,
+        /// 1-based character column of the token.
+        column: usize,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// An expression's variable has no value.
+    #[error("variable '{name}' has no value; the expression's variables are: {variables}")]
+    MissingVariable {
+        /// The variable without a value.
+        name: String,
+        /// All the expression's variables, comma-separated.
+        variables: String,
+    },
+
+    /// A value is given for a variable the expression does not use.
+    #[error("variable '{name}' does not appear in the expression; its variables are: {variables}")]
+    UnknownVariable {
+        /// The name given a value.
+        name: String,
+        /// The expression's variables, comma-separated (`none` when it has none).
+        variables: String,
+    },
+
+    /// A variable is given more than one value.
+    #[error("variable '{name}' is given more than one value")]
+    DuplicateVariable {
+        /// The variable.
+        name: String,
+    },
+
+    /// An operation of an expression is undefined, overflows, or is not differentiable at the
+    /// point where it is evaluated (division by zero, the logarithm of a negative number, …).
+    #[error("{what} at column {column}: {why}")]
+    Domain {
+        /// The operation and the problem, such as `division by zero`.
+        what: String,
+        /// 1-based character column of the operator or function in the expression.
+        column: usize,
+        /// The values involved.
+        why: String,
+    },
+
+    /// A partial derivative is too large for a 64-bit float.
+    #[error("the derivative with respect to '{variable}' overflows a 64-bit float ({value})")]
+    DerivativeOverflow {
+        /// The variable.
+        variable: String,
+        /// The non-finite value obtained.
+        value: f64,
+    },
+
     /// Input that is invalid for a reason not covered by a more specific variant.
     #[error("{0}")]
     Invalid(String),

@@ -55,6 +55,8 @@
 //!   factors, matrix-free tangent and adjoint programs, and an MLP gradient as a chain.
 //! - [`report`]: what commands report, as tables and JSON, with exporters and DOT output.
 //!   [`report::handoff`] is the versioned plan format that other engines (Dask, Spark) execute.
+//! - [`autodiff`]: scalar expressions as computational graphs, differentiated in forward and
+//!   reverse mode with counted operations (the `grad` command).
 //! - [`error`]: the one error type, [`Error`].
 //!
 //! ## BLAS
@@ -68,6 +70,7 @@
 #[cfg(feature = "blas")]
 extern crate blas_src;
 
+pub mod autodiff;
 pub mod chain;
 pub mod error;
 pub mod exec;

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing (clap), tables (prettytable) and errors (anyhow).
 //! Each subcommand lives in its own module and turns its arguments into library calls.
 
+mod grad;
 mod input;
 mod jacobian;
 mod output;
@@ -31,6 +32,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Plan a Jacobian chain: forward, reverse and mixed modes, matrix-free operators.
     Jacobian(jacobian::JacobianArgs),
+    /// Value and gradient of a formula by forward and reverse mode, with their costs.
+    Grad(grad::GradArgs),
 }
 
 /// Exit status for bad input or usage (as clap uses for usage errors).
@@ -50,6 +53,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Plan(args) => plan::run(args),
         Command::Jacobian(args) => jacobian::run(args),
+        Command::Grad(args) => grad::run(args),
     };
     match result {
         Ok(code) => code,

@@ -19,7 +19,8 @@ pub fn render_tables(report: &dyn Report) -> String {
     out
 }
 
-fn render_table(table: &Table) -> String {
+/// Renders one table, titled, for a terminal.
+pub fn render_table(table: &Table) -> String {
     let mut t = prettytable::Table::new();
     t.set_format(table_format());
     t.set_titles(Row::new(
