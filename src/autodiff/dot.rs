@@ -5,6 +5,7 @@
 //! from an operand to the node using it and is labelled with the local partial derivative
 //! ∂node/∂operand. Constants are plain text, joined by dashed edges (they need no derivative).
 
+use super::tape::shorten;
 use super::{num, Op, Reverse, Tape};
 use std::fmt::Write as _;
 
@@ -37,7 +38,7 @@ pub fn to_dot(tape: &Tape, rev: &Reverse) -> String {
     let _ = writeln!(
         out,
         "  label=\"f = {}{}{}\\nedges: local partial derivative; adjoint = ∂f/∂node\";",
-        escape(tape.source()),
+        escape(&shorten(tape.source(), 80)),
         if at.is_empty() { "" } else { "   at " },
         at.join(", ")
     );

@@ -91,7 +91,7 @@ pub mod rules;
 pub mod tape;
 
 pub use forward::{forward, forward_traced};
-pub use report::{GradReport, ModeCost};
+pub use report::{GradReport, ModeCost, TRACE_MAX_TANGENT_COLUMNS};
 pub use reverse::{reverse, Reverse};
 pub use tape::{Func, Node, Op, Tape};
 

@@ -335,9 +335,9 @@ impl Parser<'_> {
                 Ok(t.span)
             }
             Tok::End => Err(syntax(
-                format!("'(' at column {} is not closed", open.column),
+                "unexpected end of expression".to_string(),
                 t.column,
-                "",
+                &format!("; the '(' at column {} is not closed", open.column),
             )),
             _ => Err(self.unexpected(&t)),
         }
@@ -521,7 +521,10 @@ mod tests {
         assert_eq!(err("sin(x+)"), "unexpected ')' at column 7");
         assert_eq!(err("x^3*(x+3*y))"), "unexpected ')' at column 12");
         assert_eq!(err("x +"), "unexpected end of expression at column 4");
-        assert_eq!(err("(x+1"), "'(' at column 1 is not closed at column 5");
+        assert_eq!(
+            err("(x+1"),
+            "unexpected end of expression at column 5; the '(' at column 1 is not closed"
+        );
         assert!(err("foo(x)").starts_with("unknown function 'foo' at column 1;"));
         assert_eq!(
             err("1.2.3+x"),

@@ -1,6 +1,7 @@
 //! The report of the `grad` command: value, gradient, and the cost of each mode; and the
 //! trace tables (forward pass and backward pass, as on a lecture board).
 
+use super::tape::shorten;
 use super::{evaluate, forward_traced, num, reverse, Reverse, Tape};
 use crate::error::Result;
 use crate::report::{json_of, Cell, Report, Table};
@@ -205,10 +206,11 @@ impl Report for GradReport {
             .iter()
             .map(|(n, v)| format!("{n} = {}", num(*v)))
             .collect();
+        let expression = shorten(&self.expression, 80);
         let title = if at.is_empty() {
-            format!("f = {}", self.expression)
+            format!("f = {expression}")
         } else {
-            format!("f = {}   at {}", self.expression, at.join(", "))
+            format!("f = {expression}   at {}", shorten(&at.join(", "), 80))
         };
         let mut values = Table::new(title, &["", "forward mode", "reverse mode"]);
         values.push(vec![

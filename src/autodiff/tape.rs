@@ -220,15 +220,9 @@ impl Tape {
         self.nodes.iter().filter(|n| n.op.arity() > 0).count()
     }
 
-    /// The source text of a node's first occurrence, shortened to about 40 characters.
+    /// The source text of a node's first occurrence, shortened to at most 40 characters.
     pub fn text(&self, node: usize) -> String {
-        let s = &self.source[self.nodes[node].span.clone()];
-        if s.chars().count() > 40 {
-            let head: String = s.chars().take(37).collect();
-            format!("{head}...")
-        } else {
-            s.to_string()
-        }
+        shorten(&self.source[self.nodes[node].span.clone()], 40)
     }
 
     /// Display names in the manner of a lecture board: variables by name, constants by value,
@@ -308,6 +302,22 @@ impl Tape {
             )));
         }
         Ok(())
+    }
+}
+
+/// `s`, cut to at most `max` characters (ending in `...` when cut).
+///
+/// ```
+/// use chainplan::autodiff::tape::shorten;
+/// assert_eq!(shorten("x+y", 40), "x+y");
+/// assert_eq!(shorten("abcdefgh", 6), "abc...");
+/// ```
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() > max {
+        let head: String = s.chars().take(max.saturating_sub(3)).collect();
+        format!("{head}...")
+    } else {
+        s.to_string()
     }
 }
 
