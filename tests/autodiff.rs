@@ -274,6 +274,26 @@ fn render(e: &E) -> String {
     }
 }
 
+/// The same tree with as few parentheses as the grammar allows (precedence: `+ -` 1, `* /` 2,
+/// unary minus 3, `^` 4, atoms 5), and its precedence level.
+fn render_min(e: &E) -> (String, u8) {
+    let wrap = |e: &E, min: u8| {
+        let (s, p) = render_min(e);
+        if p >= min {
+            s
+        } else {
+            format!("({s})")
+        }
+    };
+    match e {
+        E::C(_) | E::V(_) | E::Fun(..) | E::PowFn(..) => (render(e), 5),
+        E::Neg(a) => (format!("-{}", wrap(a, 3)), 3),
+        E::Bin('^', l, r) => (format!("{}^{}", wrap(l, 5), wrap(r, 3)), 4),
+        E::Bin(op @ ('*' | '/'), l, r) => (format!("{}{op}{}", wrap(l, 2), wrap(r, 3)), 2),
+        E::Bin(op, l, r) => (format!("{}{op}{}", wrap(l, 1), wrap(r, 2)), 1),
+    }
+}
+
 /// The test's own evaluator; tracks the largest magnitude and the closest approach to abs's
 /// kink.
 struct Sanity {
@@ -326,7 +346,7 @@ fn expr() -> impl Strategy<Value = E> {
         (1u32..300).prop_map(|k| E::C(k as f64 / 100.0)),
         (0usize..3).prop_map(E::V),
     ];
-    leaf.prop_recursive(5, 48, 2, |inner| {
+    leaf.prop_recursive(6, 64, 2, |inner| {
         prop_oneof![
             (inner.clone(), inner.clone()).prop_map(|(l, r)| bin('+', l, r)),
             (inner.clone(), inner.clone()).prop_map(|(l, r)| bin('-', l, r)),
@@ -388,6 +408,12 @@ proptest! {
             .map(|v| NAMES.iter().position(|n| n == v).unwrap())
             .collect();
         let point: Vec<f64> = index.iter().map(|&i| p[i]).collect();
+        // Precedence and associativity: the sparsely parenthesised form is the same graph.
+        let terse = render_min(&e).0;
+        let shape = |t: &Tape| -> Vec<(chainplan::autodiff::Op, Vec<usize>)> {
+            t.nodes().iter().map(|n| (n.op, n.operands().to_vec())).collect()
+        };
+        prop_assert_eq!(shape(&Tape::parse(&terse).unwrap()), shape(&tape), "{} vs {}", terse, src);
         let f = forward(&tape, &point).unwrap();
         let r = reverse(&tape, &point).unwrap().derivatives;
         // The parser reads the expression as the tree it came from.
