@@ -336,6 +336,43 @@ pub enum Error {
         value: f64,
     },
 
+    /// A benchmark would need more memory than allowed.
+    #[error(
+        "the benchmark needs about {needed_bytes} bytes (operands, two products and the largest \
+         workspace), over the limit of {limit_bytes} bytes; use smaller dimensions or raise the limit"
+    )]
+    MemoryLimit {
+        /// Estimated bytes.
+        needed_bytes: u128,
+        /// The limit in force.
+        limit_bytes: u128,
+    },
+
+    /// Two orders of one chain gave products that differ beyond rounding.
+    #[error(
+        "order {order} gives a product that differs from the optimal order's by {rel_diff:e} \
+         (relative), beyond the tolerance {tolerance:e}"
+    )]
+    OrdersDisagree {
+        /// The order whose product differs.
+        order: String,
+        /// Its relative difference (Frobenius norm).
+        rel_diff: f64,
+        /// The tolerance in force.
+        tolerance: f64,
+    },
+
+    /// Too many matrices to try every parenthesization.
+    #[error(
+        "every parenthesization of {matrices} matrices is too many to run; the limit is {max} matrices"
+    )]
+    TooManyOrders {
+        /// Matrices in the chain.
+        matrices: usize,
+        /// The largest chain accepted.
+        max: usize,
+    },
+
     /// Input that is invalid for a reason not covered by a more specific variant.
     #[error("{0}")]
     Invalid(String),

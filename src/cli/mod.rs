@@ -2,6 +2,7 @@
 //! Each subcommand lives in its own module and turns its arguments into library calls.
 
 mod grad;
+mod bench;
 mod input;
 mod jacobian;
 mod output;
@@ -34,6 +35,8 @@ enum Command {
     Jacobian(jacobian::JacobianArgs),
     /// Value and gradient of a formula by forward and reverse mode, with their costs.
     Grad(grad::GradArgs),
+    /// Time the optimal, left-to-right and right-to-left orders (or all) on this machine's BLAS.
+    Bench(bench::BenchArgs),
 }
 
 /// Exit status for bad input or usage (as clap uses for usage errors).
@@ -54,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Jacobian(args) => jacobian::run(args),
         Command::Grad(args) => grad::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,

@@ -25,7 +25,9 @@
 //!   operand may be a 1-D row vector and the last a 1-D column vector, giving a [`Product`]
 //!   that is a vector or a scalar.
 //!
-//! Elements are `f64` or `f32` ([`Element`]), the types BLAS serves.
+//! Elements are `f64` or `f32` ([`Element`]), the types BLAS serves. [`bench`] measures the
+//! orders of a chain against each other, and [`system`] describes the machine (BLAS, threads,
+//! CPU, memory) for benchmark headers.
 //!
 //! ```
 //! use chainplan::{Chain, exec, plan::dp};
@@ -52,11 +54,13 @@
 //! # Ok::<(), chainplan::Error>(())
 //! ```
 
+pub mod bench;
 mod buffers;
 mod executor;
 mod factor;
 mod kernel;
 mod multi_dot;
+pub mod system;
 
 pub use buffers::BufferPlan;
 pub use executor::Executor;

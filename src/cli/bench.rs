@@ -1,0 +1,241 @@
+//! `chainplan bench`: time every order of a chain on this machine's BLAS.
+
+use super::input::ChainInput;
+use super::output::{emit, export, render_tables};
+use anyhow::{bail, Context, Result};
+use chainplan::exec::bench::{run_bench, BenchOptions, BenchProgress, BenchReport};
+use chainplan::exec::system;
+use chainplan::report::{ExportFormat, Report};
+use chainplan::Chain;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Arguments of `chainplan bench`.
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Create random operands for a chain (uniform in [-1, 1), seeded), multiply them \
+                  in the optimal order, left to right and right to left (with --all, in every \
+                  order), and compare the measured times with what the flop counts predict. \
+                  Every order's product is checked against the optimal one's.",
+    after_help = "Examples:\n  chainplan bench 1000 10 1000 10 1000\n  chainplan bench 1 512 512 512 784 --reps 20\n  chainplan bench 100 20 300 5 80 --all --dtype f32\n  chainplan bench 1500 1500 1500 1500 1500 1500 --threads 1 --json\n\nEnvironment: OPENBLAS_NUM_THREADS sets the BLAS thread count unless --threads is given."
+)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    input: ChainInput,
+
+    /// Timed runs of each order (the table shows their median and minimum).
+    #[arg(short, long, default_value_t = 5, value_name = "N")]
+    reps: usize,
+
+    /// Untimed warm-up runs of each order before the timed ones.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    warmup: usize,
+
+    /// Seed of the random operands.
+    #[arg(long, default_value_t = 42, value_name = "N")]
+    seed: u64,
+
+    /// Also run every parenthesization (chains of at most 8 matrices).
+    #[arg(long)]
+    all: bool,
+
+    /// Element type: f64 or f32.
+    #[arg(long, default_value = "f64", value_name = "TYPE", value_parser = ["f64", "f32"])]
+    dtype: String,
+
+    /// BLAS threads (default: OPENBLAS_NUM_THREADS, else OpenBLAS's own choice).
+    #[arg(short, long, value_name = "N")]
+    threads: Option<usize>,
+
+    /// Refuse to start above this much memory (operands, two products, the largest workspace),
+    /// in bytes or with a suffix K, M, G, T (powers of 1024). Default: half the available memory.
+    #[arg(long, value_name = "SIZE")]
+    max_memory: Option<String>,
+
+    /// Print the report as one JSON object instead of tables.
+    #[arg(long)]
+    json: bool,
+
+    /// Also write the report as JSON to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    export_json: Option<PathBuf>,
+
+    /// Also write the report's tables as Markdown to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    export_markdown: Option<PathBuf>,
+
+    /// Also write the orders table as CSV to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    export_csv: Option<PathBuf>,
+}
+
+/// Parses `1048576`, `512M`, `8G`, `1.5G` (powers of 1024; a trailing `B` or `iB` is allowed).
+pub fn parse_size(text: &str) -> Result<u128> {
+    let t = text.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (number, scale) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 1u128 << 10),
+        Some('M') => (&t[..t.len() - 1], 1 << 20),
+        Some('G') => (&t[..t.len() - 1], 1 << 30),
+        Some('T') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v > 0.0)
+        .with_context(|| {
+            format!(
+                "--max-memory '{text}' is not a size; write bytes, or a number with K, M, G or T"
+            )
+        })?;
+    let bytes = value * scale as f64;
+    if bytes >= 2f64.powi(100) {
+        bail!("--max-memory '{text}' is too large");
+    }
+    Ok(bytes as u128)
+}
+
+/// The header line: what a reader needs to trust the figures.
+fn header(chain: &Chain, report: &BenchReport) -> String {
+    let dims: Vec<String> = chain.dims().iter().map(|d| d.to_string()).collect();
+    format!(
+        "chainplan bench {} | {} | BLAS: {} | threads: {} | CPU: {} | seed {} | memory {}\n\n",
+        dims.join(" "),
+        report.dtype,
+        report.blas,
+        report.threads,
+        report.cpu.as_deref().unwrap_or("unknown"),
+        report.seed,
+        bytes(report.memory_bytes),
+    )
+}
+
+fn bytes(b: u128) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
+/// A progress bar on standard error that appears only after a second, and only on a terminal.
+struct Progress {
+    bar: ProgressBar,
+    start: Instant,
+    shown: bool,
+    terminal: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        let bar = ProgressBar::hidden();
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} runs, {elapsed} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Progress {
+            bar,
+            start: Instant::now(),
+            shown: false,
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn update(&mut self, p: BenchProgress<'_>) {
+        self.bar.set_length(p.total as u64);
+        self.bar.set_position(p.done as u64);
+        if !self.shown && self.terminal && self.start.elapsed() > Duration::from_secs(1) {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+        if self.shown {
+            self.bar.set_message(p.order.to_string());
+        }
+    }
+
+    fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Runs `chainplan bench`.
+pub fn run(args: BenchArgs) -> Result<ExitCode> {
+    let chain = args.input.read()?;
+    if let Some(threads) = args.threads {
+        if threads == 0 {
+            bail!("--threads must be at least 1");
+        }
+        system::set_blas_threads(threads);
+    }
+    let max_memory = match &args.max_memory {
+        Some(text) => parse_size(text)?,
+        None => system::available_memory().map_or(4 << 30, |m| u128::from(m) / 2),
+    };
+    let options = BenchOptions {
+        reps: args.reps,
+        warmup: args.warmup,
+        seed: args.seed,
+        all: args.all,
+        max_memory: Some(max_memory),
+    };
+    let mut progress = Progress::new();
+    let report = match args.dtype.as_str() {
+        "f32" => run_bench::<f32>(&chain, &options, &mut |p| progress.update(p)),
+        _ => run_bench::<f64>(&chain, &options, &mut |p| progress.update(p)),
+    };
+    progress.finish();
+    let report = report?;
+    if args.json {
+        emit(&report.to_json()?)?;
+        emit("\n")?;
+    } else {
+        emit(&header(&chain, &report))?;
+        emit(&render_tables(&report))?;
+    }
+    for (path, format) in [
+        (&args.export_json, ExportFormat::Json),
+        (&args.export_markdown, ExportFormat::Markdown),
+        (&args.export_csv, ExportFormat::Csv),
+    ] {
+        if let Some(path) = path {
+            export(&report, format, path)?;
+        }
+    }
+    if let Err(e) = report.check() {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sizes() {
+        assert_eq!(parse_size("1000").unwrap(), 1000);
+        assert_eq!(parse_size("2K").unwrap(), 2048);
+        assert_eq!(parse_size("512M").unwrap(), 512 << 20);
+        assert_eq!(parse_size("1.5G").unwrap(), 3 << 29);
+        assert_eq!(parse_size("8GiB").unwrap(), 8 << 30);
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("-1G").is_err());
+        assert!(parse_size("0").is_err());
+    }
+}

@@ -1,0 +1,443 @@
+//! Benchmarking orders: the measuring half of `chainplan bench`.
+//!
+//! [`run_bench`] creates seeded random operands for a chain, executes each order — the optimum,
+//! left to right, right to left, and optionally every parenthesization — with warm-up runs and
+//! timed repetitions, and returns a [`BenchReport`] with each order's predicted cost ratio
+//! (scalar multiplications against the optimum's) beside its measured time ratio.
+//!
+//! ## Timing
+//!
+//! Each order gets an [`Executor`] (its workspace allocated and touched before timing) and writes
+//! into one preallocated output, so a timed run is the BLAS calls of the plan and nothing else:
+//! no allocation and no page faults. `warmup` untimed runs precede `reps` timed ones; the report
+//! gives the median and the minimum. GFLOP/s is 2 · cost / median.
+//!
+//! ## Agreement
+//!
+//! Every order's product is compared with the optimum's. For a product P = A1 ⋯ An evaluated in
+//! floating point in any order, the error is bounded, up to second-order terms, by
+//! ε · (p1 + … + p(n−1)) · ‖A1‖ ⋯ ‖An‖ in the Frobenius norm (each interior dimension is the inner
+//! dimension of exactly one step, and a k-term inner product errs by at most k·ε relative to
+//! the product of norms). Two orders may each be off by that much, so the report's
+//! `max_rel_diff`, the largest ‖P_order − P_optimal‖ / ‖P_optimal‖, must stay below
+//!
+//! ```text
+//! tolerance = 4 · ε · (p1 + … + p(n−1)) · ‖A1‖ ⋯ ‖An‖ / ‖P_optimal‖
+//! ```
+//!
+//! [`BenchReport::check`] turns a violation into [`Error::OrdersDisagree`].
+//!
+//! ## Memory
+//!
+//! [`memory_needed`] counts the operands, two products (the reference and the one being timed)
+//! and the largest workspace of any order; [`run_bench`] refuses with [`Error::MemoryLimit`]
+//! before allocating anything when that exceeds the limit.
+
+use super::executor::zeroed_matrix;
+use super::system::SystemInfo;
+use super::{BufferPlan, Element, Executor};
+use crate::chain::Chain;
+use crate::error::{Error, Result};
+use crate::plan::{brute, dp, Plan};
+use crate::report::{json_of, Cell, Report, Table};
+use ndarray::{Array2, Zip};
+use ndarray_rand::rand::{rngs::StdRng, SeedableRng};
+use ndarray_rand::rand_distr::uniform::SampleUniform;
+use ndarray_rand::rand_distr::Uniform;
+use ndarray_rand::RandomExt;
+use serde::Serialize;
+use std::time::Instant;
+
+/// The longest chain for which `all` benchmarks every parenthesization (Catalan(7) = 429).
+pub const ALL_MAX_MATRICES: usize = 8;
+
+/// How to benchmark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenchOptions {
+    /// Timed runs of each order.
+    pub reps: usize,
+    /// Untimed runs of each order before the timed ones.
+    pub warmup: usize,
+    /// Seed of the random operands.
+    pub seed: u64,
+    /// Also benchmark every parenthesization (at most [`ALL_MAX_MATRICES`] matrices).
+    pub all: bool,
+    /// Refuse to start when [`memory_needed`] exceeds this many bytes (`None`: no limit).
+    pub max_memory: Option<u128>,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions {
+            reps: 5,
+            warmup: 1,
+            seed: 42,
+            all: false,
+            max_memory: None,
+        }
+    }
+}
+
+/// Progress of a benchmark, passed to the callback of [`run_bench`] after every run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BenchProgress<'a> {
+    /// Runs finished (warm-up and timed, all orders).
+    pub done: usize,
+    /// Runs in the whole benchmark.
+    pub total: usize,
+    /// The order being run.
+    pub order: &'a str,
+}
+
+/// The measurements of one order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BenchResult {
+    /// `optimal`, `left_to_right`, `right_to_left`, or the order string for the others.
+    pub name: String,
+    /// Canonical parenthesization.
+    pub order: String,
+    /// Scalar multiplications.
+    pub cost: u128,
+    /// Cost divided by the optimum's: the predicted time ratio.
+    pub predicted_ratio: f64,
+    /// Median time of the timed runs, in seconds.
+    pub median_s: f64,
+    /// Fastest timed run, in seconds.
+    pub min_s: f64,
+    /// 2 · cost / median, in billions of floating-point operations per second.
+    pub gflops: f64,
+    /// Median divided by the optimum's median: the measured time ratio.
+    pub measured_ratio: f64,
+    /// ‖P_order − P_optimal‖ / ‖P_optimal‖ in the Frobenius norm.
+    pub rel_diff: f64,
+}
+
+/// What `chainplan bench` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BenchReport {
+    /// The dimensions p0 … pn.
+    pub dims: Vec<u32>,
+    /// Element type: `f64` or `f32`.
+    pub dtype: String,
+    /// BLAS threads in force.
+    pub threads: usize,
+    /// The BLAS library, as it describes itself.
+    pub blas: String,
+    /// CPU model, if known.
+    pub cpu: Option<String>,
+    /// Timed runs per order.
+    pub reps: usize,
+    /// Warm-up runs per order.
+    pub warmup: usize,
+    /// Seed of the random operands.
+    pub seed: u64,
+    /// Bytes the benchmark allocated (see [`memory_needed`]).
+    pub memory_bytes: u128,
+    /// The largest [`BenchResult::rel_diff`] over all orders.
+    pub max_rel_diff: f64,
+    /// The agreement bound described in the module documentation.
+    pub tolerance: f64,
+    /// One entry per order; the first is the optimum.
+    pub results: Vec<BenchResult>,
+}
+
+impl BenchReport {
+    /// Errors with [`Error::OrdersDisagree`] if some order's product differs from the optimum's
+    /// by more than the tolerance (or is not finite).
+    pub fn check(&self) -> Result<()> {
+        for r in &self.results {
+            if r.rel_diff.is_nan() || r.rel_diff > self.tolerance {
+                return Err(Error::OrdersDisagree {
+                    order: r.order.clone(),
+                    rel_diff: r.rel_diff,
+                    tolerance: self.tolerance,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The orders to benchmark: `optimal`, `left_to_right`, `right_to_left`, then, with `all`,
+/// every other parenthesization named by its order string.
+pub fn bench_orders(chain: &Chain, all: bool) -> Result<Vec<(String, Plan)>> {
+    let mut orders = vec![
+        ("optimal".to_string(), dp::optimal(chain)?),
+        ("left_to_right".to_string(), Plan::left_to_right(chain)?),
+        ("right_to_left".to_string(), Plan::right_to_left(chain)?),
+    ];
+    if all {
+        if chain.matrices() > ALL_MAX_MATRICES {
+            return Err(Error::TooManyOrders {
+                matrices: chain.matrices(),
+                max: ALL_MAX_MATRICES,
+            });
+        }
+        let named: Vec<String> = orders.iter().map(|(_, p)| p.order()).collect();
+        for plan in brute::all_plans(chain)? {
+            let order = plan.order();
+            if !named.contains(&order) {
+                orders.push((order, plan));
+            }
+        }
+    }
+    Ok(orders)
+}
+
+/// Bytes a benchmark of `plans` over `chain` allocates with elements of type `T`: the operands,
+/// two products (reference and timed) and the largest workspace of any plan.
+pub fn memory_needed<T>(chain: &Chain, plans: &[&Plan]) -> Result<u128> {
+    let overflow = || Error::Overflow {
+        what: "benchmark memory",
+        bits: 128,
+    };
+    let size = std::mem::size_of::<T>() as u128;
+    let operands: u128 = (0..chain.matrices())
+        .map(|i| {
+            let (r, c) = chain.shape(i);
+            u128::from(r) * u128::from(c)
+        })
+        .sum();
+    let product = u128::from(chain.dim(0)) * u128::from(chain.dim(chain.matrices()));
+    let workspace = plans
+        .iter()
+        .map(|p| BufferPlan::new(p).total_elements())
+        .max()
+        .unwrap_or(0);
+    operands
+        .checked_add(product.checked_mul(2).ok_or_else(overflow)?)
+        .and_then(|e| e.checked_add(workspace))
+        .and_then(|e| e.checked_mul(size))
+        .ok_or_else(overflow)
+}
+
+fn frobenius<T: Element>(a: &Array2<T>) -> f64 {
+    a.iter()
+        .map(|&x| {
+            let x = x.to_f64().unwrap_or(f64::NAN);
+            x * x
+        })
+        .sum::<f64>()
+        .sqrt()
+}
+
+fn frobenius_diff<T: Element>(a: &Array2<T>, b: &Array2<T>) -> f64 {
+    let mut sum = 0.0f64;
+    Zip::from(a).and(b).for_each(|&x, &y| {
+        let d = (x - y).to_f64().unwrap_or(f64::NAN);
+        sum += d * d;
+    });
+    sum.sqrt()
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+fn ratio(x: f64, base: f64) -> f64 {
+    if base == 0.0 {
+        if x == 0.0 {
+            1.0
+        } else {
+            f64::INFINITY
+        }
+    } else {
+        x / base
+    }
+}
+
+/// Benchmarks the orders of `chain` (see the module documentation) and reports.
+///
+/// `progress` is called after every run, so a caller can show a progress bar. Errors:
+/// [`Error::MemoryLimit`] before allocating anything, [`Error::TooManyOrders`] for `all` on a
+/// long chain, [`Error::Invalid`] for zero repetitions. Disagreement between orders is not an
+/// error here; see [`BenchReport::check`].
+///
+/// ```
+/// use chainplan::{Chain, exec::bench::{run_bench, BenchOptions}};
+/// let chain = Chain::new(vec![20u32, 2, 20, 2])?;
+/// let options = BenchOptions { reps: 3, ..BenchOptions::default() };
+/// let report = run_bench::<f64>(&chain, &options, &mut |_| {})?;
+/// assert_eq!(report.results[0].name, "optimal");
+/// assert_eq!(report.results.len(), 3);
+/// report.check()?;
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+pub fn run_bench<T: Element + SampleUniform>(
+    chain: &Chain,
+    options: &BenchOptions,
+    progress: &mut dyn FnMut(BenchProgress<'_>),
+) -> Result<BenchReport> {
+    if options.reps == 0 {
+        return Err(Error::Invalid(
+            "the number of repetitions must be at least 1".into(),
+        ));
+    }
+    let orders = bench_orders(chain, options.all)?;
+    let plans: Vec<&Plan> = orders.iter().map(|(_, p)| p).collect();
+    let needed = memory_needed::<T>(chain, &plans)?;
+    if let Some(limit) = options.max_memory {
+        if needed > limit {
+            return Err(Error::MemoryLimit {
+                needed_bytes: needed,
+                limit_bytes: limit,
+            });
+        }
+    }
+    let system = SystemInfo::current();
+
+    // Operands uniform in [-1, 1), seeded.
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    let mut operands: Vec<Array2<T>> = Vec::with_capacity(chain.matrices());
+    for i in 0..chain.matrices() {
+        let (r, c) = chain.shape(i);
+        let dist = Uniform::new(-T::one(), T::one())
+            .map_err(|e| Error::Invalid(format!("cannot sample operands: {e}")))?;
+        operands.push(Array2::random_using(
+            (r as usize, c as usize),
+            dist,
+            &mut rng,
+        ));
+    }
+
+    let out_shape = (chain.dim(0), chain.dim(chain.matrices()));
+    let runs_per_order = options.warmup + options.reps;
+    let total = 1 + orders.len() * runs_per_order;
+    let mut done = 0;
+
+    // The reference product, from the optimal order.
+    let mut reference = zeroed_matrix::<T>(out_shape, "the reference product")?;
+    Executor::<T>::new(&orders[0].1)?.run_into(&operands, &mut reference)?;
+    done += 1;
+    progress(BenchProgress {
+        done,
+        total,
+        order: &orders[0].0,
+    });
+    let ref_norm = frobenius(&reference);
+    let norms: f64 = operands.iter().map(frobenius).product();
+    let inner: f64 = chain.dims()[1..chain.matrices()]
+        .iter()
+        .map(|&d| f64::from(d))
+        .sum();
+    let eps = T::epsilon().to_f64().unwrap_or(f64::EPSILON);
+    let tolerance = ratio(4.0 * eps * inner.max(1.0) * norms, ref_norm);
+
+    let mut out = zeroed_matrix::<T>(out_shape, "the product")?;
+    let mut measured: Vec<(f64, f64, f64)> = Vec::with_capacity(orders.len());
+    for (name, plan) in &orders {
+        let mut executor = Executor::<T>::new(plan)?;
+        let mut times = Vec::with_capacity(options.reps);
+        for run in 0..runs_per_order {
+            let start = Instant::now();
+            executor.run_into(&operands, &mut out)?;
+            let elapsed = start.elapsed().as_secs_f64();
+            if run >= options.warmup {
+                times.push(elapsed);
+            }
+            done += 1;
+            progress(BenchProgress {
+                done,
+                total,
+                order: name,
+            });
+        }
+        times.sort_by(f64::total_cmp);
+        let rel_diff = ratio(frobenius_diff(&out, &reference), ref_norm);
+        measured.push((median(&times), times[0], rel_diff));
+    }
+
+    let (opt_cost, opt_median) = (orders[0].1.cost(), measured[0].0);
+    let results: Vec<BenchResult> = orders
+        .iter()
+        .zip(&measured)
+        .map(|((name, plan), &(median_s, min_s, rel_diff))| {
+            let flops = 2.0 * plan.cost() as f64;
+            BenchResult {
+                name: name.clone(),
+                order: plan.order(),
+                cost: plan.cost(),
+                predicted_ratio: ratio(plan.cost() as f64, opt_cost as f64),
+                median_s,
+                min_s,
+                gflops: if median_s > 0.0 {
+                    flops / median_s / 1e9
+                } else {
+                    0.0
+                },
+                measured_ratio: ratio(median_s, opt_median),
+                rel_diff,
+            }
+        })
+        .collect();
+    let max_rel_diff = results.iter().map(|r| r.rel_diff).fold(0.0, f64::max);
+    Ok(BenchReport {
+        dims: chain.dims().to_vec(),
+        dtype: T::NAME.to_string(),
+        threads: system.threads,
+        blas: system.blas,
+        cpu: system.cpu,
+        reps: options.reps,
+        warmup: options.warmup,
+        seed: options.seed,
+        memory_bytes: needed,
+        max_rel_diff,
+        tolerance,
+        results,
+    })
+}
+
+impl Report for BenchReport {
+    fn to_json(&self) -> Result<String> {
+        json_of(self)
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let mut orders = Table::new(
+            format!(
+                "Orders of {} matrices ({}; median and min of {} runs after {} warm-up)",
+                self.dims.len().saturating_sub(1),
+                self.dtype,
+                self.reps,
+                self.warmup
+            ),
+            &[
+                "order",
+                "parenthesization",
+                "scalar mults",
+                "predicted",
+                "median",
+                "min",
+                "GFLOP/s",
+                "measured",
+            ],
+        );
+        for r in &self.results {
+            orders.push(vec![
+                Cell::Text(r.name.replace('_', "-")),
+                Cell::Text(r.order.clone()),
+                Cell::Int(r.cost),
+                Cell::Ratio(r.predicted_ratio),
+                Cell::Seconds(r.median_s),
+                Cell::Seconds(r.min_s),
+                Cell::Float(r.gflops),
+                Cell::Ratio(r.measured_ratio),
+            ]);
+        }
+        let mut check = Table::new("Agreement of the products", &["measure", "value"]);
+        check.push(vec![
+            "max relative difference (Frobenius)".into(),
+            Cell::Float(self.max_rel_diff),
+        ]);
+        check.push(vec!["tolerance".into(), Cell::Float(self.tolerance)]);
+        vec![orders, check]
+    }
+}

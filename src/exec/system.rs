@@ -1,0 +1,141 @@
+//! Facts about the machine that a benchmark reader needs: BLAS library and version, its thread
+//! count, the CPU model and available memory.
+//!
+//! With the default `blas` feature the BLAS is OpenBLAS, queried through its own C API
+//! (`openblas_get_config`, `openblas_get_num_threads`, `openblas_set_num_threads`). OpenBLAS
+//! reads `OPENBLAS_NUM_THREADS` (then `OMP_NUM_THREADS`) when it starts, so the thread count
+//! reported is the one in force. CPU and memory come from `/proc/cpuinfo` and `/proc/meminfo`
+//! and are `None` elsewhere.
+
+use serde::Serialize;
+
+#[cfg(feature = "blas")]
+mod openblas {
+    use std::ffi::{c_char, c_int};
+    extern "C" {
+        pub fn openblas_get_config() -> *const c_char;
+        pub fn openblas_get_num_threads() -> c_int;
+        pub fn openblas_set_num_threads(n: c_int);
+    }
+}
+
+/// The BLAS in use, as it describes itself: for OpenBLAS, `OpenBLAS 0.3.21 DYNAMIC_ARCH …`.
+pub fn blas_name() -> String {
+    #[cfg(feature = "blas")]
+    {
+        // SAFETY: openblas_get_config takes no arguments and returns a pointer to a static,
+        // NUL-terminated string owned by OpenBLAS (or null, handled below).
+        let config = unsafe { openblas::openblas_get_config() };
+        if config.is_null() {
+            return "OpenBLAS (version unknown)".to_string();
+        }
+        // SAFETY: non-null and NUL-terminated, as above; it lives as long as the program.
+        let s = unsafe { std::ffi::CStr::from_ptr(config) };
+        s.to_string_lossy().trim().to_string()
+    }
+    #[cfg(not(feature = "blas"))]
+    {
+        "ndarray matrixmultiply (pure Rust, no BLAS)".to_string()
+    }
+}
+
+/// Threads the BLAS uses for one product.
+pub fn blas_threads() -> usize {
+    #[cfg(feature = "blas")]
+    {
+        // SAFETY: a plain query without arguments.
+        let n = unsafe { openblas::openblas_get_num_threads() };
+        usize::try_from(n).unwrap_or(1).max(1)
+    }
+    #[cfg(not(feature = "blas"))]
+    {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// Sets the BLAS thread count (OpenBLAS's `openblas_set_num_threads`); returns the count in
+/// force afterwards. Without OpenBLAS this does nothing.
+pub fn set_blas_threads(threads: usize) -> usize {
+    #[cfg(feature = "blas")]
+    {
+        let n = i32::try_from(threads.max(1)).unwrap_or(i32::MAX);
+        // SAFETY: OpenBLAS accepts any positive count (capped at its compiled maximum).
+        unsafe { openblas::openblas_set_num_threads(n) };
+    }
+    #[cfg(not(feature = "blas"))]
+    let _ = threads;
+    blas_threads()
+}
+
+/// The CPU model from `/proc/cpuinfo` (`model name`), if known.
+pub fn cpu_model() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    cpu_model_from(&text)
+}
+
+fn cpu_model_from(cpuinfo: &str) -> Option<String> {
+    cpuinfo.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        (key.trim() == "model name").then(|| value.trim().to_string())
+    })
+}
+
+/// Memory available to new allocations, in bytes (`MemAvailable` of `/proc/meminfo`).
+pub fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    available_from(&text)
+}
+
+fn available_from(meminfo: &str) -> Option<u64> {
+    meminfo.lines().find_map(|line| {
+        let rest = line.strip_prefix("MemAvailable:")?;
+        let kib: u64 = rest.trim().trim_end_matches("kB").trim().parse().ok()?;
+        kib.checked_mul(1024)
+    })
+}
+
+/// The facts a benchmark header shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SystemInfo {
+    /// [`blas_name`].
+    pub blas: String,
+    /// [`blas_threads`].
+    pub threads: usize,
+    /// [`cpu_model`].
+    pub cpu: Option<String>,
+    /// [`available_memory`], in bytes.
+    pub available_memory: Option<u64>,
+}
+
+impl SystemInfo {
+    /// Gathers the facts now.
+    pub fn current() -> Self {
+        SystemInfo {
+            blas: blas_name(),
+            threads: blas_threads(),
+            cpu: cpu_model(),
+            available_memory: available_memory(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_proc_files() {
+        let cpu = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\n";
+        assert_eq!(cpu_model_from(cpu).as_deref(), Some("AMD EPYC 7B13"));
+        assert_eq!(cpu_model_from("processor : 0\n"), None);
+        let mem = "MemTotal:       24000000 kB\nMemAvailable:   1000 kB\n";
+        assert_eq!(available_from(mem), Some(1000 * 1024));
+        assert_eq!(available_from("MemTotal: 5 kB\n"), None);
+    }
+
+    #[test]
+    fn blas_reports_itself() {
+        assert!(!blas_name().is_empty());
+        assert!(blas_threads() >= 1);
+    }
+}
