@@ -1,6 +1,8 @@
 //! The library half of `bench`: memory estimate, agreement check, progress, refusals.
 
-use chainplan::exec::bench::{bench_orders, memory_needed, run_bench, BenchOptions};
+use chainplan::exec::bench::{
+    bench_orders, memory_needed, random_operands, run_bench, BenchOptions,
+};
 use chainplan::{Chain, Error};
 
 #[test]
@@ -72,14 +74,22 @@ fn check_flags_disagreeing_orders() {
 #[test]
 fn seeds_make_operands_reproducible() {
     let chain = Chain::new(vec![8u32, 9, 10, 11]).unwrap();
-    let a = run_bench::<f64>(&chain, &BenchOptions::default(), &mut |_| {}).unwrap();
-    let b = run_bench::<f64>(&chain, &BenchOptions::default(), &mut |_| {}).unwrap();
-    // Same seed, same operands: the same tolerance (it depends on the operands' norms).
-    assert_eq!(a.tolerance, b.tolerance);
-    let other = BenchOptions {
-        seed: 7,
-        ..BenchOptions::default()
-    };
-    let c = run_bench::<f64>(&chain, &other, &mut |_| {}).unwrap();
-    assert_ne!(a.tolerance, c.tolerance);
+    let a = random_operands::<f64>(&chain, 42).unwrap();
+    let b = random_operands::<f64>(&chain, 42).unwrap();
+    let c = random_operands::<f64>(&chain, 7).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    let shapes: Vec<_> = a.iter().map(|m| m.dim()).collect();
+    assert_eq!(shapes, [(8, 9), (9, 10), (10, 11)]);
+    assert!(a.iter().flatten().all(|&x| (-1.0..1.0).contains(&x)));
+}
+
+#[test]
+fn tolerance_scales_with_the_inner_dimensions() {
+    let chain = Chain::new(vec![7u32, 30, 20, 5]).unwrap();
+    let r64 = run_bench::<f64>(&chain, &BenchOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!(r64.tolerance, 8.0 * f64::EPSILON * 50.0);
+    let r32 = run_bench::<f32>(&chain, &BenchOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!(r32.tolerance, 8.0 * f64::from(f32::EPSILON) * 50.0);
+    assert_eq!(r32.dtype, "f32");
 }
