@@ -10,7 +10,8 @@ use chainplan::exec::{self, Executor, Factor};
 use chainplan::plan::{dp, Plan};
 use chainplan::Chain;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use ndarray::{Array1, Array2};
+use ndarray::linalg::{general_mat_mul, general_mat_vec_mul};
+use ndarray::{Array1, Array2, Axis};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -74,16 +75,32 @@ fn lecture_shapes(c: &mut Criterion) {
         &row,
         &[("(xA)B", "((A1A2)A3)"), ("x(AB)", "(A1(A2A3))")],
     );
-    // The same product with the vector as a one-column matrix: gemm instead of gemv.
-    let x2 = x.clone().insert_axis(ndarray::Axis(1));
-    let col2 = [Factor::from(&a), Factor::from(&b), Factor::from(&x2)];
-    orders(
-        c,
-        "column_as_matrix",
-        &[m as u32, n as u32, p as u32, 1],
-        &col2,
-        &[("A(BC)", "(A1(A2A3))")],
-    );
+}
+
+fn matvec(c: &mut Criterion) {
+    // 2048 × 2048 times a vector: as a 1-D array through gemv, as a one-column matrix through
+    // gemm (ndarray's general_mat_mul), and through the executor (which takes gemv for both).
+    let n = 2048;
+    let a = matrix(n, n, 5);
+    let x = vector(n, 6);
+    let x2 = x.clone().insert_axis(Axis(1));
+    let mut y = Array1::zeros(n);
+    let mut y2 = Array2::zeros((n, 1));
+    let mut g = c.benchmark_group("matvec_2048");
+    g.sample_size(20).measurement_time(Duration::from_secs(3));
+    g.throughput(Throughput::Elements(2 * (n * n) as u64));
+    g.bench_function("gemv_1d", |b| {
+        b.iter(|| general_mat_vec_mul(1.0, &a, &x, 0.0, &mut y))
+    });
+    g.bench_function("gemm_one_column", |b| {
+        b.iter(|| general_mat_mul(1.0, &a, &x2, 0.0, &mut y2))
+    });
+    let plan = dp::optimal(&Chain::new(vec![n as u32, n as u32, 1]).unwrap()).unwrap();
+    let mut ex = Executor::<f64>::new(&plan).unwrap();
+    g.bench_function("executor_one_column", |b| {
+        b.iter(|| ex.run_into(&[&a, &x2], &mut y2).unwrap())
+    });
+    g.finish();
 }
 
 fn square_and_skinny(c: &mut Criterion) {
@@ -176,6 +193,7 @@ fn overhead(c: &mut Criterion) {
 criterion_group!(
     benches,
     lecture_shapes,
+    matvec,
     square_and_skinny,
     large_square,
     overhead
