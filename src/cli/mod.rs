@@ -1,8 +1,8 @@
 //! Command-line interface: argument parsing (clap), tables (prettytable) and errors (anyhow).
 //! Each subcommand lives in its own module and turns its arguments into library calls.
 
-mod grad;
 mod bench;
+mod grad;
 mod input;
 mod jacobian;
 mod output;
