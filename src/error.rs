@@ -373,6 +373,31 @@ pub enum Error {
         max: usize,
     },
 
+    /// A numeric parameter (of an experiment, for example) is outside its valid range.
+    #[error("{name} is {value}; it must be {expected}")]
+    InvalidParameter {
+        /// The parameter's name, as the user wrote it (for example `epochs`).
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// The valid range, in words (for example `at least 1`).
+        expected: &'static str,
+    },
+
+    /// A constant SGD step too large for the iteration to contract.
+    #[error(
+        "{name} {step} is too large: steps must stay below 1/max‖a_i‖² = {limit:.4} \
+         for the per-sample updates to contract"
+    )]
+    UnstableStep {
+        /// Which step (`step` or `sweep step`).
+        name: &'static str,
+        /// The step given.
+        step: f64,
+        /// The limit 1/max‖a_i‖² for the data drawn.
+        limit: f64,
+    },
+
     /// Input that is invalid for a reason not covered by a more specific variant.
     #[error("{0}")]
     Invalid(String),

@@ -58,6 +58,8 @@
 //! - [`autodiff`]: scalar expressions as computational graphs, differentiated in forward and
 //!   reverse mode with counted operations (the `grad` command).
 //! - [`error`]: the one error type, [`Error`].
+//! - [`lecture`]: the lecture's two SGD experiments (sampling with or without replacement,
+//!   SGD's region of confusion), seeded and returning data for the `examples/` plots.
 //!
 //! ## BLAS
 //!
@@ -75,6 +77,7 @@ pub mod chain;
 pub mod error;
 pub mod exec;
 pub mod jacobian;
+pub mod lecture;
 pub mod plan;
 pub mod report;
 
