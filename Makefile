@@ -6,7 +6,7 @@
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy bench cargo-test python-test
+.PHONY: demo test deps build check fmt clippy bench cargo-test python-test figures
 
 deps:
 	@bash scripts/install-deps.sh
@@ -54,3 +54,8 @@ python-test: $(VENV)/.package-installed
 
 bench: deps
 	$(CARGO) bench
+
+# The lecture's two SGD experiments: regenerate docs/sampling.svg and docs/sgd.svg (seeded).
+figures: deps
+	$(CARGO) run --release --example sampling -- --out docs/sampling.svg
+	$(CARGO) run --release --example sgd -- --out docs/sgd.svg

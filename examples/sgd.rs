@@ -401,7 +401,7 @@ fn draw_plateau_panel(area: &Area, r: &SgdResult) -> Result<(), Box<dyn std::err
         });
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::LowerRight)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.4))
         .label_font(("sans-serif", 13))

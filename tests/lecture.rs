@@ -171,7 +171,7 @@ fn experiment_one_summary_matches_theory() {
 fn reverse_mode_gradient_matches_the_closed_form() {
     let mut rng = StdRng::seed_from_u64(99);
     for d in [1usize, 2, 7, 64, 300] {
-        let g = SampleGradient::new(d).unwrap();
+        let mut g = SampleGradient::new(d).unwrap();
         // Reverse mode is the left-to-right plan of the chain [1] · [2r] · a_iᵀ.
         let chain = Chain::new(vec![1u32, 1, 1, d as u32]).unwrap();
         assert_eq!(g.plan(), &Plan::left_to_right(&chain).unwrap());

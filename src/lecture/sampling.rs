@@ -319,6 +319,13 @@ pub fn run(config: &SamplingConfig) -> Result<SamplingResult> {
         .flat_map(|e| [e * n - 1, e * n, e * n + 1])
         .chain([n / 2])
         .collect();
+    // Two errors per checkpoint and trial are kept: check the size before anything runs.
+    let bound = config
+        .epochs
+        .saturating_mul(3)
+        .saturating_add(config.points_per_decade.saturating_mul(9))
+        .saturating_add(2);
+    stats::check_record_size(config.trials, 2 * bound)?;
     let draws = stats::checkpoints(total, config.points_per_decade, &epoch_ends);
 
     // Per trial: the population variance and, per strategy, |m_k − μ| at every checkpoint.
@@ -445,6 +452,12 @@ mod tests {
             SamplingConfig {
                 n: usize::MAX,
                 epochs: 2,
+                ..Default::default()
+            },
+            SamplingConfig {
+                n: 1,
+                epochs: 10_000_000,
+                trials: 1000,
                 ..Default::default()
             },
         ] {

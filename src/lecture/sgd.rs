@@ -53,8 +53,9 @@
 use super::sampling::{positive, Sampler, Strategy};
 use super::stats::{self, Spread};
 use crate::error::{Error, Result};
+use crate::exec::{Executor, Factor};
 use crate::{Chain, Plan};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, Axis};
 use ndarray_rand::rand_distr::StandardNormal;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -67,7 +68,7 @@ use serde::Serialize;
 /// ```
 /// use chainplan::lecture::sgd::SampleGradient;
 /// use ndarray::array;
-/// let g = SampleGradient::new(3)?;
+/// let mut g = SampleGradient::new(3)?;
 /// assert_eq!(g.plan().order(), "((A1A2)A3)"); // left to right: reverse mode
 /// let a = array![1.0, -2.0, 0.5];
 /// // residual r = 3: ∇f_i = 2·r·a_i
@@ -76,8 +77,8 @@ use serde::Serialize;
 /// ```
 #[derive(Debug, Clone)]
 pub struct SampleGradient {
-    plan: Plan,
-    seed: Array2<f64>,
+    executor: Executor<f64>,
+    seed: Array1<f64>,
 }
 
 impl SampleGradient {
@@ -89,76 +90,36 @@ impl SampleGradient {
             value: dim.to_string(),
             expected: "at most 4294967295",
         })?;
-        // Seed (1 × 1), ∂(r²)/∂r (1 × 1), ∂r/∂x = a_iᵀ (1 × d).
+        // Seed (a row vector of length 1), ∂(r²)/∂r (1 × 1), ∂r/∂x = a_iᵀ (1 × d).
         let chain = Chain::from_u64s([1, 1, 1, d])?;
         Ok(SampleGradient {
-            plan: Plan::left_to_right(&chain)?,
-            seed: Array2::ones((1, 1)),
+            executor: Executor::new(&Plan::left_to_right(&chain)?)?,
+            seed: Array1::ones(1),
         })
     }
 
     /// The plan executed for every sample: `((A1A2)A3)`.
     pub fn plan(&self) -> &Plan {
-        &self.plan
+        self.executor.plan()
     }
 
-    /// ∇f_i at a point where sample `a_i` has residual `residual` = a_iᵀx − b_i.
+    /// ∇f_i at a point where sample `a_i` has residual `residual` = a_iᵀx − b_i: the
+    /// vector-left product \[1\] · \[2r\] · a_iᵀ, executed by [`Executor::run_factors`].
     ///
     /// Errors if `a_i` does not have the dimension the plan was built for.
-    pub fn gradient(&self, a_i: ArrayView1<f64>, residual: f64) -> Result<Array1<f64>> {
+    pub fn gradient(&mut self, a_i: ArrayView1<f64>, residual: f64) -> Result<Array1<f64>> {
         let outer = Array2::from_elem((1, 1), 2.0 * residual);
         let inner = a_i.insert_axis(Axis(0));
-        let row = execute(&self.plan, &[self.seed.view(), outer.view(), inner])?;
-        Ok(row.index_axis_move(Axis(0), 0))
+        let factors = [
+            Factor::Vector(self.seed.view()),
+            Factor::Matrix(outer.view()),
+            Factor::Matrix(inner),
+        ];
+        self.executor
+            .run_factors(&factors)?
+            .into_vector()
+            .ok_or_else(|| Error::Invalid("a vector-left product must be a vector".into()))
     }
-}
-
-/// Executes `plan` over `operands`, checking every shape first.
-// TODO(issue-8): switch to the crate's executor once it lands.
-fn execute(plan: &Plan, operands: &[ArrayView2<f64>]) -> Result<Array2<f64>> {
-    if operands.len() != plan.matrices() {
-        return Err(Error::PlanChainMismatch {
-            plan: plan.matrices(),
-            chain: operands.len(),
-        });
-    }
-    for (i, op) in operands.iter().enumerate() {
-        let (rows, cols) = plan.chain().shape(i);
-        if (op.nrows() as u64, op.ncols() as u64) != (rows, cols) {
-            return Err(Error::Invalid(format!(
-                "operand A{} is {} x {} but the plan expects {rows} x {cols}",
-                i + 1,
-                op.nrows(),
-                op.ncols()
-            )));
-        }
-    }
-    let mut results: Vec<Array2<f64>> = Vec::with_capacity(plan.steps().len());
-    for step in plan.steps() {
-        let get = |op: crate::plan::Operand| -> ArrayView2<f64> {
-            match op {
-                crate::plan::Operand::Matrix(i) => operands[i].view(),
-                crate::plan::Operand::Step(s) => results[s].view(),
-            }
-        };
-        let (l, r) = (get(step.lhs), get(step.rhs));
-        if l.ncols() != r.nrows() {
-            return Err(Error::ShapeMismatch {
-                lhs: step.lhs.name(),
-                lhs_rows: l.nrows(),
-                lhs_cols: l.ncols(),
-                rhs: step.rhs.name(),
-                rhs_rows: r.nrows(),
-                rhs_cols: r.ncols(),
-            });
-        }
-        let product = l.dot(&r);
-        results.push(product);
-    }
-    Ok(match plan.steps().len() {
-        0 => operands[0].to_owned(),
-        _ => results.pop().expect("one result per step"),
-    })
 }
 
 /// A random least-squares problem, its training and validation sets and its minimiser.
@@ -197,6 +158,13 @@ impl Problem {
                 name: "samples",
                 value: samples.to_string(),
                 expected: "more than dim (the problem must be overdetermined)",
+            });
+        }
+        if samples.max(validation).saturating_mul(dim) > 100_000_000 {
+            return Err(Error::InvalidParameter {
+                name: "samples × dim",
+                value: format!("{} × {dim}", samples.max(validation)),
+                expected: "at most 100000000 numbers in one data set",
             });
         }
         if dim > 2000 {
@@ -415,6 +383,8 @@ pub struct Run {
     pub validation: Vec<f64>,
     /// Where early stopping would stop; `None` if the validation error kept improving.
     pub early_stop: Option<EarlyStop>,
+    /// Mean of ‖x_t − x*‖² over every iteration t of the second half of the run.
+    pub late_mean_square: f64,
 }
 
 /// Runs SGD from x = 0 for `epochs` × m iterations, recording at `checkpoints` (iteration
@@ -425,7 +395,7 @@ pub fn run_sgd<R: Rng + ?Sized>(
     epochs: usize,
     patience: usize,
     checkpoints: &[usize],
-    gradient: &SampleGradient,
+    gradient: &mut SampleGradient,
     rng: &mut R,
 ) -> Result<Run> {
     let m = problem.samples();
@@ -439,12 +409,18 @@ pub fn run_sgd<R: Rng + ?Sized>(
     let (mut best, mut best_epoch) = (validation[0], 0usize);
     let mut early_stop = None;
     let mut next = 0usize;
+    let (mut late_sum, mut late_count) = (0.0f64, 0usize);
     for t in 1..=total {
         let i = sampler.next_index(rng);
         let a_i = problem.a.row(i);
         let residual = a_i.dot(&x) - problem.b[i];
         let g = gradient.gradient(a_i, residual)?;
         x.scaled_add(-variant.schedule.step(t), &g);
+        if 2 * t > total {
+            let diff = &x - &problem.x_star;
+            late_sum += diff.dot(&diff);
+            late_count += 1;
+        }
         while next < checkpoints.len() && checkpoints[next] == t {
             let diff = &x - &problem.x_star;
             distance.push(diff.dot(&diff).sqrt());
@@ -471,6 +447,7 @@ pub fn run_sgd<R: Rng + ?Sized>(
         excess_loss,
         validation,
         early_stop,
+        late_mean_square: late_sum / late_count.max(1) as f64,
     })
 }
 
@@ -589,7 +566,8 @@ pub struct Trace {
     pub early_stop: Option<usize>,
     /// In how many trials early stopping stopped before the end.
     pub early_stops: usize,
-    /// Root mean square ‖x − x*‖ over the second half of the run (the plateau).
+    /// Root mean square ‖x − x*‖ over every iteration of the second half of the run, all
+    /// runs together (the plateau).
     pub late_distance: f64,
     /// Root mean square ‖x − x*‖ at the last iteration.
     pub final_distance: f64,
@@ -600,8 +578,8 @@ pub struct Trace {
 pub struct Plateau {
     /// The step η.
     pub step: f64,
-    /// Measured root mean square distance over the second half of the run: with, then
-    /// without replacement.
+    /// Measured root mean square distance over every iteration of the second half of the
+    /// run: with, then without replacement.
     pub measured: [f64; 2],
     /// The small-step prediction √(η · tr((AᵀA)⁻¹ S)) (with replacement).
     pub predicted: f64,
@@ -630,6 +608,16 @@ pub struct SgdResult {
 /// result does not depend on the thread count) and the region-of-confusion sweep.
 pub fn run(config: &SgdConfig) -> Result<SgdResult> {
     let total = config.validate()?;
+    // Each run keeps two numbers per checkpoint and one per epoch: check before running.
+    let runs = config
+        .trials
+        .saturating_mul(config.sweep.len().saturating_mul(2).saturating_add(4));
+    let per_run = config
+        .epochs
+        .saturating_mul(3)
+        .saturating_add(config.points_per_decade.saturating_mul(18))
+        .saturating_add(2);
+    stats::check_record_size(runs, per_run)?;
     let problem = Problem::random(
         config.samples,
         config.dim,
@@ -653,12 +641,6 @@ pub fn run(config: &SgdConfig) -> Result<SgdResult> {
     let m = config.samples;
     let epoch_ends: Vec<usize> = (1..=config.epochs).map(|e| e * m).collect();
     let iterations = stats::checkpoints(total, config.points_per_decade, &epoch_ends);
-    let late: Vec<usize> = iterations
-        .iter()
-        .enumerate()
-        .filter(|(_, &t)| 2 * t > total)
-        .map(|(i, _)| i)
-        .collect();
 
     // Every (variant, trial) pair is an independent job with its own stream.
     let runs_of = |variants: &[Variant], stream0: u64| -> Result<Vec<Vec<Run>>> {
@@ -676,7 +658,7 @@ pub fn run(config: &SgdConfig) -> Result<SgdResult> {
                     config.epochs,
                     config.patience,
                     &iterations,
-                    &gradient,
+                    &mut gradient.clone(),
                     &mut rng,
                 )
             })
@@ -688,11 +670,7 @@ pub fn run(config: &SgdConfig) -> Result<SgdResult> {
             .collect())
     };
     let late_rms = |runs: &[Run]| {
-        let v: Vec<f64> = runs
-            .iter()
-            .flat_map(|r| late.iter().map(move |&i| r.distance[i]))
-            .collect();
-        stats::rms(&v)
+        stats::mean(&runs.iter().map(|r| r.late_mean_square).collect::<Vec<_>>()).sqrt()
     };
 
     let variants = config.variants();
@@ -806,11 +784,11 @@ mod tests {
 
     #[test]
     fn gradient_rejects_wrong_dimension() {
-        let g = SampleGradient::new(3).unwrap();
+        let mut g = SampleGradient::new(3).unwrap();
         let a = ndarray::array![1.0, 2.0];
         assert!(matches!(
             g.gradient(a.view(), 1.0),
-            Err(Error::Invalid(_) | Error::ShapeMismatch { .. })
+            Err(Error::OperandShape { .. })
         ));
     }
 }

@@ -36,6 +36,23 @@ pub fn checkpoints(last: usize, per_decade: usize, extra: &[usize]) -> Vec<usize
     out
 }
 
+/// The most memory the recorded curves of an experiment may take: 2 GiB.
+pub const MAX_RECORD_BYTES: u128 = 2 << 30;
+
+/// Refuses, before anything is allocated, an experiment whose `runs` runs would each record
+/// `values_per_run` numbers (`f64`) in more than [`MAX_RECORD_BYTES`].
+pub fn check_record_size(runs: usize, values_per_run: usize) -> crate::Result<()> {
+    let bytes = (runs as u128) * (values_per_run as u128) * 8;
+    if bytes > MAX_RECORD_BYTES {
+        return Err(crate::Error::InvalidParameter {
+            name: "trials × recorded points",
+            value: format!("{runs} × {values_per_run} ({bytes} bytes)"),
+            expected: "at most 2 GiB of recorded curves (use fewer trials or epochs)",
+        });
+    }
+    Ok(())
+}
+
 /// Root mean square of `values`; 0 for none.
 pub fn rms(values: &[f64]) -> f64 {
     if values.is_empty() {
