@@ -47,14 +47,17 @@
 //! ∇f_i(x)ᵀ = [1] · [2r] · a_iᵀ        (1×1) · (1×1) · (1×d)
 //! ```
 //!
-//! and reverse mode is the left-to-right plan of that chain. [`SampleGradient`] builds the
-//! plan once and executes it for every sample; nothing here writes the gradient formula.
+//! and reverse mode is the left-to-right plan of that chain ([`JacobianChain::reverse_plan`]
+//! of widths d, 1, 1 with an output seed). [`SampleGradient`] builds the plan once and
+//! executes it for every sample with [`Executor::run_factors`]; nothing here writes the
+//! gradient formula.
 
 use super::sampling::{positive, Sampler, Strategy};
 use super::stats::{self, Spread};
 use crate::error::{Error, Result};
 use crate::exec::{Executor, Factor};
-use crate::{Chain, Plan};
+use crate::jacobian::{JacobianChain, LayerKind, Seed};
+use crate::Plan;
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use ndarray_rand::rand_distr::StandardNormal;
 use rand::rngs::StdRng;
@@ -83,17 +86,24 @@ pub struct SampleGradient {
 
 impl SampleGradient {
     /// The reverse-mode plan for samples of dimension `dim` (≥ 1).
+    ///
+    /// The model x ↦ r = a_iᵀx − b_i ↦ r² is a [`JacobianChain`] of widths d, 1, 1: a dense
+    /// layer (Jacobian a_iᵀ) and an elementwise one (Jacobian \[2r\]), seeded by one cotangent
+    /// on the output. Its reverse plan multiplies the chain \[1\] · \[2r\] · a_iᵀ left to right.
     pub fn new(dim: usize) -> Result<SampleGradient> {
         positive("dim", dim)?;
-        let d = u64::try_from(dim).map_err(|_| Error::InvalidParameter {
+        let d = u32::try_from(dim).map_err(|_| Error::InvalidParameter {
             name: "dim",
             value: dim.to_string(),
             expected: "at most 4294967295",
         })?;
-        // Seed (a row vector of length 1), ∂(r²)/∂r (1 × 1), ∂r/∂x = a_iᵀ (1 × d).
-        let chain = Chain::from_u64s([1, 1, 1, d])?;
+        let model = JacobianChain::with_layers(
+            vec![d, 1, 1],
+            vec![LayerKind::Dense, LayerKind::Elementwise],
+            Seed::Output(1),
+        )?;
         Ok(SampleGradient {
-            executor: Executor::new(&Plan::left_to_right(&chain)?)?,
+            executor: Executor::new(&model.reverse_plan()?)?,
             seed: Array1::ones(1),
         })
     }
