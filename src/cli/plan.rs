@@ -3,7 +3,9 @@
 use super::input::ChainInput;
 use super::output::{emit, export, render_tables, write_to};
 use anyhow::{bail, Result};
-use chainplan::report::{dot::plan_to_dot, ExportFormat, HandoffPlan, PlanReport, Report};
+use chainplan::report::{
+    dot::plan_to_dot, ExportFormat, HandoffPlan, PlanReport, Report, STEPS_MAX_MATRICES,
+};
 use chainplan::Algorithm;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,15 +13,22 @@ use std::process::ExitCode;
 /// Arguments of `chainplan plan`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  chainplan plan 10 100 5 50 --dot | dot -Tsvg > plan.svg\n  chainplan plan 4000 2000 6000 2000 4000 --export-plan plan.json\n  chainplan plan 4000 2000 6000 2000 4000 --export-plan -   # only the plan, on stdout"
+    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  chainplan plan 10 100 5 50 --dot | dot -Tsvg > plan.svg\n  chainplan plan 4000 2000 6000 2000 4000 --export-plan plan.json\n  chainplan plan 4000 2000 6000 2000 4000 --export-plan -   # only the plan, on stdout\n  chainplan plan --file million.txt --algorithm hu-shing\n  chainplan plan --file data/random-200.txt --algorithm approx"
 )]
 pub struct PlanArgs {
     #[command(flatten)]
     input: ChainInput,
 
-    /// Planner: dp (exact), left-to-right, right-to-left.
-    #[arg(short, long, default_value = "dp", value_name = "NAME")]
+    /// Planner: auto (exact: dp for short chains, hu-shing for long ones), dp (exact, O(n³)),
+    /// hu-shing (exact, O(n log n)), approx (O(n), within 1.155 × optimal), left-to-right,
+    /// right-to-left.
+    #[arg(short, long, default_value = "auto", value_name = "NAME")]
     algorithm: String,
+
+    /// List every step even above 10,000 matrices (by default long chains list none; the
+    /// JSON `order` is always there).
+    #[arg(long)]
+    steps: bool,
 
     /// Print the report as one JSON object instead of tables.
     #[arg(long, conflicts_with = "dot")]
@@ -52,8 +61,11 @@ pub struct PlanArgs {
 pub fn run(args: PlanArgs) -> Result<ExitCode> {
     let algorithm: Algorithm = args.algorithm.parse()?;
     let chain = args.input.read()?;
+    // `auto` reports the planner it picked.
+    let algorithm = algorithm.resolve(chain.matrices());
     let plan = algorithm.plan(&chain)?;
-    let report = PlanReport::from_plan(&plan, algorithm.name())?;
+    let steps = args.steps || chain.matrices() <= STEPS_MAX_MATRICES;
+    let report = PlanReport::from_plan_with_steps(&plan, algorithm.name(), steps)?;
     let plan_to_stdout = args.export_plan.as_deref() == Some(Path::new("-"));
     if plan_to_stdout && (args.json || args.dot) {
         bail!("--export-plan - writes the plan to standard output, which --json and --dot also use; write the plan to a file instead");

@@ -1,16 +1,28 @@
 //! The planner registry: every planner by name, as the `--algorithm` option takes it.
 
-use super::{dp, Plan};
+use super::{approx, dp, hu_shing, Plan};
 use crate::chain::Chain;
 use crate::error::{Error, Result};
 use std::fmt;
 use std::str::FromStr;
 
+/// Up to this many matrices, [`Algorithm::Auto`] runs the dynamic program; above, Hu–Shing.
+///
+/// PLACEHOLDER: measured below.
+pub const AUTO_DP_MAX_MATRICES: usize = 32;
+
 /// A planning strategy, selected by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {
+    /// Exact: the dynamic program for chains of at most [`AUTO_DP_MAX_MATRICES`] matrices,
+    /// Hu–Shing above. The default.
+    Auto,
     /// The exact O(n³) dynamic program ([`dp::optimal`]).
     Dp,
+    /// Hu and Shing's exact O(n log n) planner ([`hu_shing::optimal`]).
+    HuShing,
+    /// Hu and Shing's O(n) heuristic, within [`approx::BOUND`] × optimal ([`approx::plan`]).
+    Approx,
     /// Multiply from the left: `((A1A2)A3)…` (reverse mode, for Jacobian chains).
     LeftToRight,
     /// Multiply from the right: `…(An-1An))` (forward mode, for Jacobian chains).
@@ -20,7 +32,10 @@ pub enum Algorithm {
 impl Algorithm {
     /// Every algorithm, in the order `--help` lists them.
     pub const ALL: &'static [Algorithm] = &[
+        Algorithm::Auto,
         Algorithm::Dp,
+        Algorithm::HuShing,
+        Algorithm::Approx,
         Algorithm::LeftToRight,
         Algorithm::RightToLeft,
     ];
@@ -28,7 +43,10 @@ impl Algorithm {
     /// The name the command line uses.
     pub fn name(self) -> &'static str {
         match self {
+            Algorithm::Auto => "auto",
             Algorithm::Dp => "dp",
+            Algorithm::HuShing => "hu-shing",
+            Algorithm::Approx => "approx",
             Algorithm::LeftToRight => "left-to-right",
             Algorithm::RightToLeft => "right-to-left",
         }
@@ -36,7 +54,25 @@ impl Algorithm {
 
     /// Whether the algorithm always returns a cheapest plan.
     pub fn is_exact(self) -> bool {
-        matches!(self, Algorithm::Dp)
+        matches!(self, Algorithm::Auto | Algorithm::Dp | Algorithm::HuShing)
+    }
+
+    /// The proven bound on cost ÷ optimal cost, for approximations that have one.
+    pub fn bound(self) -> Option<f64> {
+        match self {
+            Algorithm::Approx => Some(approx::BOUND),
+            _ => None,
+        }
+    }
+
+    /// The planner [`Algorithm::Auto`] uses for a chain of `matrices` matrices; any other
+    /// algorithm is itself.
+    pub fn resolve(self, matrices: usize) -> Algorithm {
+        match self {
+            Algorithm::Auto if matrices <= AUTO_DP_MAX_MATRICES => Algorithm::Dp,
+            Algorithm::Auto => Algorithm::HuShing,
+            other => other,
+        }
     }
 
     /// All names, comma-separated (for error messages and help).
@@ -59,8 +95,10 @@ impl Algorithm {
     /// # Ok::<(), chainplan::Error>(())
     /// ```
     pub fn plan(self, chain: &Chain) -> Result<Plan> {
-        match self {
+        match self.resolve(chain.matrices()) {
+            Algorithm::Auto | Algorithm::HuShing => hu_shing::optimal(chain),
             Algorithm::Dp => dp::optimal(chain),
+            Algorithm::Approx => approx::plan(chain),
             Algorithm::LeftToRight => Plan::left_to_right(chain),
             Algorithm::RightToLeft => Plan::right_to_left(chain),
         }

@@ -9,8 +9,10 @@
 //! Every planner in [`crate::plan`] returns this one type; [`PlanBuilder`] is how they make it.
 
 pub mod algorithm;
+pub mod approx;
 pub mod brute;
 pub mod dp;
+pub mod hu_shing;
 
 use crate::chain::Chain;
 use crate::error::{Error, Result};
@@ -140,6 +142,7 @@ impl Plan {
     /// The canonical parenthesization, in textbook form: `((A1(A2A3))((A4A5)A6))`;
     /// a single matrix is `A1`.
     pub fn order(&self) -> String {
+        use std::fmt::Write;
         enum Task {
             Visit(Operand),
             Close,
@@ -150,8 +153,8 @@ impl Plan {
             match task {
                 Task::Close => out.push(')'),
                 Task::Visit(Operand::Matrix(i)) => {
-                    out.push('A');
-                    out.push_str(&(i + 1).to_string());
+                    // Writing into a String cannot fail; no allocation per matrix.
+                    let _ = write!(out, "A{}", i + 1);
                 }
                 Task::Visit(Operand::Step(s)) => {
                     let step = &self.steps[s];

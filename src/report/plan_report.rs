@@ -3,11 +3,14 @@
 use super::{json_of, Cell, Report, Table};
 use crate::chain::Chain;
 use crate::error::Result;
-use crate::plan::{dp, Algorithm, Operand, Plan};
+use crate::plan::{dp, hu_shing, Algorithm, Operand, Plan};
 use serde::Serialize;
 
 /// Above this many matrices the worst order is not computed: it needs the O(n³) program.
 pub const WORST_MAX_MATRICES: usize = 2000;
+
+/// Above this many matrices the per-step list is left out of reports unless asked for.
+pub const STEPS_MAX_MATRICES: usize = 10_000;
 
 /// One product of the plan, for reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -84,6 +87,13 @@ pub struct PlanReport {
     pub worst: Option<u128>,
     /// Elements of the largest intermediate of the chosen plan.
     pub largest_intermediate: u128,
+    /// The optimal cost, when the chosen planner is not exact (computed by Hu–Shing).
+    pub optimal: Option<u128>,
+    /// The chosen planner's proven bound on cost ÷ optimal, when it has one (`approx`: 1.155).
+    pub bound: Option<f64>,
+    /// Whether `steps` was left out (chains above [`STEPS_MAX_MATRICES`] matrices, unless
+    /// the steps were asked for).
+    pub steps_omitted: bool,
     /// The chosen plan and the orders it is compared with.
     pub comparisons: Vec<Comparison>,
     /// The chosen plan's products in execution order.
@@ -118,9 +128,23 @@ impl PlanReport {
         Self::from_plan(&plan, algorithm.name())
     }
 
-    /// Builds the report of a plan made elsewhere, naming its planner `algorithm`.
+    /// Builds the report of a plan made elsewhere, naming its planner `algorithm`. The steps
+    /// are listed for chains of at most [`STEPS_MAX_MATRICES`] matrices.
     pub fn from_plan(plan: &Plan, algorithm: &str) -> Result<Self> {
+        Self::from_plan_with_steps(plan, algorithm, plan.matrices() <= STEPS_MAX_MATRICES)
+    }
+
+    /// Like [`PlanReport::from_plan`], listing the steps if and only if `steps`.
+    ///
+    /// When `algorithm` names a planner that is not exact, the report also carries the
+    /// optimal cost (by [`hu_shing::optimal`]) as a comparison row, and its proven bound.
+    pub fn from_plan_with_steps(plan: &Plan, algorithm: &str, steps: bool) -> Result<Self> {
         let chain = plan.chain();
+        let known: Option<Algorithm> = algorithm.parse().ok();
+        let optimal = match known {
+            Some(a) if !a.is_exact() => Some(hu_shing::optimal(chain)?),
+            _ => None,
+        };
         let ltr = Plan::left_to_right(chain)?;
         let rtl = Plan::right_to_left(chain)?;
         let worst = if chain.matrices() <= WORST_MAX_MATRICES {
@@ -140,6 +164,9 @@ impl PlanReport {
             compare("left_to_right", &ltr),
             compare("right_to_left", &rtl),
         ];
+        if let Some(o) = &optimal {
+            comparisons.insert(1, compare("optimal", o));
+        }
         if let Some(w) = &worst {
             comparisons.push(compare("worst", w));
         }
@@ -154,10 +181,33 @@ impl PlanReport {
             right_to_left: rtl.cost(),
             worst: worst.as_ref().map(Plan::cost),
             largest_intermediate: plan.largest_intermediate(),
+            optimal: optimal.as_ref().map(Plan::cost),
+            bound: known.and_then(Algorithm::bound),
+            steps_omitted: !steps,
             comparisons,
-            steps: step_reports(plan),
+            steps: if steps {
+                step_reports(plan)
+            } else {
+                Vec::new()
+            },
         })
     }
+}
+
+/// Orders longer than this many characters are cut short in tables (JSON keeps them whole).
+const ORDER_TABLE_CHARS: usize = 120;
+
+/// An order as a table shows it: whole if short, else its start and its length.
+fn shorten(order: &str) -> String {
+    if order.len() <= ORDER_TABLE_CHARS {
+        return order.to_string();
+    }
+    // Orders are ASCII, so any byte index is a character boundary.
+    format!(
+        "{}… ({} characters; the JSON report has it all)",
+        &order[..ORDER_TABLE_CHARS - 20],
+        order.len()
+    )
 }
 
 impl Report for PlanReport {
@@ -181,7 +231,7 @@ impl Report for PlanReport {
             };
             orders.push(vec![
                 Cell::Text(name),
-                Cell::Text(c.order.clone()),
+                Cell::Text(shorten(&c.order)),
                 Cell::Int(c.cost),
                 Cell::Ratio(c.ratio),
             ]);
@@ -193,6 +243,28 @@ impl Report for PlanReport {
             "largest intermediate (elements)".into(),
             Cell::Int(self.largest_intermediate),
         ]);
+        if let Some(optimal) = self.optimal {
+            summary.push(vec!["optimal scalar mults".into(), Cell::Int(optimal)]);
+            summary.push(vec![
+                "cost ÷ optimal".into(),
+                Cell::Text(format!("{:.6}", ratio(self.cost, optimal))),
+            ]);
+        }
+        if let Some(bound) = self.bound {
+            summary.push(vec![
+                "proven bound on cost ÷ optimal".into(),
+                Cell::Text(format!("{bound}")),
+            ]);
+        }
+        if self.steps_omitted {
+            summary.push(vec![
+                "steps".into(),
+                Cell::Text(format!(
+                    "{} products, not listed (over {STEPS_MAX_MATRICES} matrices; --steps lists them)",
+                    self.matrices.saturating_sub(1)
+                )),
+            ]);
+        }
         let mut steps = Table::new(
             "Steps of the chosen plan",
             &["step", "product", "shape (m × k · k × n)", "scalar mults"],
