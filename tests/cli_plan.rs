@@ -266,7 +266,7 @@ fn bad_input_exits_2_with_one_clear_line() {
     fails_with(
         &["plan", "3", "4", "--algorithm", "magic"],
         None,
-        "unknown algorithm 'magic'; valid algorithms are: dp",
+        "unknown algorithm 'magic'; valid algorithms are: auto, dp, hu-shing, approx",
     );
 }
 
