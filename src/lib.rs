@@ -49,6 +49,9 @@
 //! - [`chain`]: validated dimensions and their parsing.
 //! - [`plan`]: the plan type, and one module per planner ([`plan::dp`], [`plan::brute`]);
 //!   [`Algorithm`] selects one by name.
+//! - [`plan::hu_shing`]: Hu and Shing's exact O(n log n) planner for chains of millions of
+//!   matrices; [`plan::approx`]: their O(n) heuristic (within 1.155 × optimal);
+//!   [`Algorithm::Auto`], the default, picks the DP or Hu–Shing by chain length.
 //! - [`exec`]: executing plans on BLAS-backed ndarray (f64, f32): shape checks, a workspace
 //!   allocated once, vectors at the ends, `execute_into`, and [`exec::multi_dot`].
 //! - [`jacobian`]: Jacobian chains — forward, reverse and mixed modes, diagonal (activation)

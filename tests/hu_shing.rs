@@ -195,3 +195,33 @@ fn a_long_chain_plans_without_deep_recursion() {
     let want: u128 = (2..=200_000u128).map(|k| k * (k + 1)).sum();
     assert_eq!(plan.cost(), want);
 }
+
+/// Run in release mode, it takes a minute or two:
+/// `cargo test --release --test hu_shing -- --ignored`.
+#[test]
+#[ignore = "long: a few hundred chains of up to 2,000 matrices against the DP (release mode)"]
+fn exact_on_long_chains_against_the_dp() {
+    let mut rng = StdRng::seed_from_u64(2000);
+    let mut worst_ratio = 1.0f64;
+    for round in 0..300 {
+        let kind = round % KINDS;
+        // Log-uniform between 300 and 2,000 matrices, and 2,000 itself every 50th chain.
+        let matrices = if round % 50 == 0 {
+            2000
+        } else {
+            (300.0 * (2000.0f64 / 300.0).powf(rng.random::<f64>())) as usize
+        };
+        let d = dims(&mut rng, kind, matrices + 1);
+        let chain = Chain::new(d.clone()).unwrap();
+        let want = dp::optimal(&chain).unwrap().cost();
+        assert_eq!(
+            hu_shing::optimal(&chain).unwrap().cost(),
+            want,
+            "kind {kind}, {matrices} matrices"
+        );
+        let near = approx::plan(&chain).unwrap().cost();
+        assert!(near >= want && near as f64 <= approx::BOUND * want as f64);
+        worst_ratio = worst_ratio.max(near as f64 / want as f64);
+    }
+    eprintln!("300 chains of 300 to 2,000 matrices agree; worst approx ratio {worst_ratio}");
+}

@@ -94,10 +94,7 @@ mod tests {
         let mut roots = vec![NIL; 4];
         let mut expected = Vec::new();
         for i in 0..60u128 {
-            let key = Ratio {
-                num: (i * 37) % 61,
-                den: 1 + i % 3,
-            };
+            let key = Ratio::new((i * 37) % 61, 1 + i % 3);
             expected.push(key);
             let n = heaps.node(key);
             let r = &mut roots[(i % 4) as usize];

@@ -290,7 +290,7 @@ impl Solver {
         // Find the piece of G where the line T + x·mul crosses it.
         let key = loop {
             let den = alpha - mul;
-            let crossing = cost.checked_sub(beta).map(|num| Ratio { num, den });
+            let crossing = cost.checked_sub(beta).map(|num| Ratio::new(num, den));
             match crossing {
                 Some(s) if heap == NIL || heaps.key(heap).cmp(&s).is_lt() => break s,
                 None if heap == NIL => return Err(internal()),

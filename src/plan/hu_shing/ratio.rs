@@ -6,12 +6,14 @@
 use std::cmp::Ordering;
 
 /// A non-negative fraction `num / den` with `den > 0`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Ratio {
     /// Numerator.
     pub num: u128,
     /// Denominator, positive.
     pub den: u128,
+    /// `num / den` rounded: decides comparisons that are not near-ties.
+    approx: f64,
 }
 
 /// The full 256-bit product `a · b` as (high, low) halves.
@@ -30,14 +32,42 @@ pub(crate) fn mul_wide(a: u128, b: u128) -> (u128, u128) {
     (hi, lo)
 }
 
+/// Relative gap between two `f64` estimates beyond which their order is certain: each estimate
+/// is within 3 rounding errors (2^-53 each) of its fraction.
+const SURE: f64 = 1e-12;
+
 impl Ratio {
-    /// Orders two fractions exactly: compares `self.num · other.den` with `other.num · self.den`.
+    /// A fraction with a cached floating-point estimate.
+    pub fn new(num: u128, den: u128) -> Self {
+        Ratio {
+            num,
+            den,
+            approx: num as f64 / den as f64,
+        }
+    }
+
+    /// Orders two fractions exactly: compares `self.num · other.den` with `other.num · self.den`,
+    /// after a floating-point test that settles all but near-ties.
     pub fn cmp(&self, other: &Ratio) -> Ordering {
+        let (a, b) = (self.approx, other.approx);
+        if a > b * (1.0 + SURE) {
+            return Ordering::Greater;
+        }
+        if b > a * (1.0 + SURE) {
+            return Ordering::Less;
+        }
         mul_wide(self.num, other.den).cmp(&mul_wide(other.num, self.den))
     }
 
     /// Whether `self ≥ x` for a whole number `x`.
     pub fn at_least(&self, x: u128) -> bool {
+        let xf = x as f64;
+        if self.approx > xf * (1.0 + SURE) {
+            return true;
+        }
+        if xf > self.approx * (1.0 + SURE) {
+            return false;
+        }
         mul_wide(x, self.den) <= (0, self.num)
     }
 
@@ -93,7 +123,7 @@ mod tests {
 
     #[test]
     fn compares_fractions() {
-        let r = |num, den| Ratio { num, den };
+        let r = Ratio::new;
         assert_eq!(r(1, 3).cmp(&r(2, 6)), Ordering::Equal);
         assert_eq!(r(1, 3).cmp(&r(1, 2)), Ordering::Less);
         assert_eq!(r(u128::MAX, 1).cmp(&r(u128::MAX - 1, 1)), Ordering::Greater);
@@ -101,5 +131,11 @@ mod tests {
         assert!(!r(5, 3).at_least(2));
         assert!(r(5, 3).below(2));
         assert!(r(0, 7).at_least(0));
+        // Near-ties beyond f64 precision are decided exactly.
+        let big = 1u128 << 100;
+        assert_eq!(r(big + 1, big).cmp(&r(big, big)), Ordering::Greater);
+        assert_eq!(r(3 * big, 3).cmp(&r(big + 1, 1)), Ordering::Less);
+        assert!(!r(2 * big - 1, big).at_least(2));
+        assert!(r(2 * big, big).at_least(2));
     }
 }
