@@ -207,7 +207,7 @@ def test_missing_binary_on_path(monkeypatch, tmp_path):
 
 def test_binary_errors_carry_its_message(binary):
     _, arrays = random_chain([3, 4, 5], 2)
-    with pytest.raises(ChainplanError, match="unknown algorithm 'fastest'; valid algorithms are: dp"):
+    with pytest.raises(ChainplanError, match="unknown algorithm 'fastest'; valid algorithms are: auto, dp, hu-shing, approx"):
         multi_dot(arrays, algorithm="fastest")
 
 

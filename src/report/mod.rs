@@ -15,9 +15,7 @@ mod plan_report;
 
 pub use export::{ExportFormat, Exporter};
 pub use handoff::HandoffPlan;
-pub use plan_report::{
-    Comparison, PlanReport, StepReport, STEPS_MAX_MATRICES, WORST_MAX_MATRICES,
-};
+pub use plan_report::{Comparison, PlanReport, StepReport, STEPS_MAX_MATRICES, WORST_MAX_MATRICES};
 
 use crate::error::Result;
 
