@@ -225,3 +225,29 @@ fn exact_on_long_chains_against_the_dp() {
     }
     eprintln!("300 chains of 300 to 2,000 matrices agree; worst approx ratio {worst_ratio}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Invariants on arbitrary short chains: Hu–Shing's plan is complete, costs exactly what
+    /// its own steps sum to, equals the optimum, and does not depend on the chain's direction
+    /// (reversing the chain mirrors every plan) or on a common scale factor (costs scale by
+    /// its cube).
+    #[test]
+    fn hu_shing_invariants(d in proptest::collection::vec(1u32..=60, 2..40), f in 1u32..=5) {
+        let chain = Chain::new(d.clone()).unwrap();
+        let plan = hu_shing::optimal(&chain).unwrap();
+        let want = reference_cost(&d);
+        proptest::prop_assert_eq!(plan.cost(), want);
+        proptest::prop_assert_eq!(plan.steps().len(), d.len() - 2);
+        let summed: u128 = plan.steps().iter().map(|s| u128::from(s.m) * u128::from(s.k) * u128::from(s.n)).sum();
+        proptest::prop_assert_eq!(summed, want);
+        let reversed: Vec<u32> = d.iter().rev().copied().collect();
+        proptest::prop_assert_eq!(hu_shing::optimal_cost(&Chain::new(reversed).unwrap()).unwrap(), want);
+        let scaled: Vec<u32> = d.iter().map(|&x| x * f).collect();
+        proptest::prop_assert_eq!(
+            hu_shing::optimal_cost(&Chain::new(scaled).unwrap()).unwrap(),
+            want * u128::from(f).pow(3)
+        );
+    }
+}
