@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs what chainplan needs to build and test: the system OpenBLAS (Debian's
-# libopenblas-dev) and the rustfmt/clippy components. Safe to run again: it only installs
+# libopenblas-dev), python3-venv for the Python tests, and the rustfmt/clippy components.
 # what is missing. On systems without apt it says what to install instead.
 set -euo pipefail
+
+have_venv() {
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1
+}
 
 have_openblas() {
     if command -v dpkg-query >/dev/null 2>&1; then
@@ -12,20 +16,26 @@ have_openblas() {
     return 1
 }
 
-if ! have_openblas; then
+missing=""
+have_openblas || missing="$missing libopenblas-dev pkg-config"
+# The Python tests (make python-test) need a virtual environment with pip.
+have_venv || missing="$missing python3-venv"
+
+if [ -n "$missing" ]; then
     if command -v apt-get >/dev/null 2>&1; then
         SUDO=""
         if [ "$(id -u)" -ne 0 ]; then
             if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-                echo "error: OpenBLAS is missing and this user cannot install it; run as root: apt-get install libopenblas-dev pkg-config" >&2
+                echo "error: missing packages and this user cannot install them; run as root: apt-get install$missing" >&2
                 exit 1
             fi
         fi
-        echo "Installing OpenBLAS (libopenblas-dev) with apt-get ..." >&2
+        echo "Installing$missing with apt-get ..." >&2
         $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev pkg-config >/dev/null
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
     else
-        echo "error: OpenBLAS is missing. Install it with your package manager, for example:" >&2
+        echo "error: missing:$missing. Install them with your package manager, for example:" >&2
         echo "  Fedora: dnf install openblas-devel    macOS: brew install openblas    Arch: pacman -S openblas" >&2
         echo "or build without it: cargo build --release --no-default-features --features pure-rust" >&2
         exit 1

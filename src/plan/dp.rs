@@ -7,15 +7,17 @@
 //! m[i][j] = min over i ≤ k < j of  m[i][k] + m[k+1][j] + p(i)·p(k+1)·p(j+1)
 //! ```
 //!
-//! (`max` instead of `min` gives the worst order.) The tables are filled by anti-diagonals
-//! (sub-chains of equal length), which are independent of one another and so are computed in
-//! parallel on long chains.
+//! (`max` instead of `min` gives the worst order.) With several threads the tables are filled
+//! by anti-diagonals (sub-chains of equal length), whose cells are independent and computed in
+//! parallel; on one thread, by blocks of rows, which keeps the data each cell reads in cache.
 //!
-//! Speed comes from three choices:
+//! Speed comes from four choices:
 //! - both operands of the inner loop are contiguous: `m[i][k]` runs along row `i` and
 //!   `m[k+1][j]` is read from a transposed copy, along row `j`;
 //! - a `u64` table whenever the chain provably cannot overflow it (every sub-chain costs at
 //!   most (n − 1)·max(p)³), and `u128` otherwise;
+//! - on CPUs with AVX2 the inner loop runs as a vectorised reduction (best value first, then
+//!   its first position), detected at run time;
 //! - one allocation per table, sized and checked against [`DpOptions::memory_limit`] before it
 //!   is made, so a chain too long for the tables is refused with an error, not an abort.
 
@@ -109,10 +111,11 @@ pub fn solve(chain: &Chain, objective: Objective, options: &DpOptions) -> Result
             suggestion: "use --algorithm hu-shing (O(n) memory) or raise the DP memory limit",
         });
     }
+    let parallel = options.parallel && rayon::current_num_threads() > 1;
     let split = if narrow {
-        fill::<u64>(chain, objective, options.parallel)
+        fill::<u64>(chain, objective, parallel)
     } else {
-        fill::<u128>(chain, objective, options.parallel)
+        fill::<u128>(chain, objective, parallel)
     };
     Plan::from_splits(chain, |i, j| split[i * n + j] as usize)
 }
@@ -216,6 +219,9 @@ const PARALLEL_WORK: usize = 1 << 15;
 
 /// Fills the tables and returns the split table (`split[i * n + j]` = k).
 fn fill<T: Cell>(chain: &Chain, objective: Objective, parallel: bool) -> Vec<u32> {
+    if !parallel {
+        return fill_blocked::<T>(chain, objective);
+    }
     let n = chain.matrices();
     let p: Vec<T> = chain.dims().iter().map(|&d| T::from_u32(d)).collect();
     // cost[i * n + j] = m[i][j]; cost_t[j * n + i] = m[i][j].
@@ -249,6 +255,37 @@ fn fill<T: Cell>(chain: &Chain, objective: Objective, parallel: bool) -> Vec<u32
             cost_t[j * n + i] = c;
             split[i * n + j] = k;
         }
+    }
+    split
+}
+
+/// Rows per block in [`fill_blocked`]: their row segments (8 KiB each at n = 1000) stay in L2.
+const BLOCK: usize = 32;
+
+/// The serial order: blocks of rows from the bottom up; within a block, columns left to
+/// right and rows bottom-up. Each column segment `m[i+1..=j][j]` is read once per block and
+/// reused by all its rows while it sits in L1, instead of streaming from memory per cell as
+/// the anti-diagonal order does.
+fn fill_blocked<T: Cell>(chain: &Chain, objective: Objective) -> Vec<u32> {
+    let n = chain.matrices();
+    let p: Vec<T> = chain.dims().iter().map(|&d| T::from_u32(d)).collect();
+    let mut cost = vec![T::ZERO; n * n];
+    let mut cost_t = vec![T::ZERO; n * n];
+    let mut split = vec![0u32; n * n];
+    let mut top = n;
+    while top > 0 {
+        let lo = top.saturating_sub(BLOCK);
+        for j in lo + 1..n {
+            for i in (lo..top.min(j)).rev() {
+                let row = &cost[i * n + i..i * n + j];
+                let col = &cost_t[j * n + i + 1..j * n + j + 1];
+                let (c, k) = best(row, col, &p[i + 1..j + 1], p[i] * p[j + 1], objective, i);
+                cost[i * n + j] = c;
+                cost_t[j * n + i] = c;
+                split[i * n + j] = k;
+            }
+        }
+        top = lo;
     }
     split
 }
