@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what chainplan needs to build and test: the system OpenBLAS (Debian's
 # libopenblas-dev), python3-venv for the Python tests, and the rustfmt/clippy components.
-# what is missing. On systems without apt it says what to install instead.
+# Safe to run again: it only installs what is missing. Without apt it says what to install.
 set -euo pipefail
 
 have_venv() {
