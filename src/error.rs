@@ -398,6 +398,38 @@ pub enum Error {
         limit: f64,
     },
 
+    /// No order keeps every intermediate within the requested cap.
+    #[error(
+        "no order keeps every intermediate within {cap} elements; \
+         the smallest cap that some order meets is {smallest} elements"
+    )]
+    NoPlanFits {
+        /// The cap given, in elements.
+        cap: u128,
+        /// The smallest largest-intermediate over all orders: the least cap that would fit.
+        smallest: u128,
+    },
+
+    /// A memory size such as `2GiB` could not be parsed.
+    #[error(
+        "cannot read '{text}' as a memory size: {reason} (examples: 4096, 512KiB, 2GiB, 1.5GB)"
+    )]
+    BadMemorySize {
+        /// The text given.
+        text: String,
+        /// What was wrong.
+        reason: String,
+    },
+
+    /// A timing profile could not be used.
+    #[error("timing profile {}: {reason}", path.display())]
+    BadProfile {
+        /// The profile file.
+        path: PathBuf,
+        /// What was wrong, and what to do.
+        reason: String,
+    },
+
     /// Input that is invalid for a reason not covered by a more specific variant.
     #[error("{0}")]
     Invalid(String),

@@ -56,6 +56,8 @@
 //!   allocated once, vectors at the ends, `execute_into`, and [`exec::multi_dot`].
 //! - [`jacobian`]: Jacobian chains — forward, reverse and mixed modes, diagonal (activation)
 //!   factors, matrix-free tangent and adjoint programs, and an MLP gradient as a chain.
+//! - [`cost`]: cost models beyond flop counts — caps on intermediates, least memory, and
+//!   predicted time from a measured GEMM profile ([`cost::Goal`], [`cost::TimeModel`]).
 //! - [`report`]: what commands report, as tables and JSON, with exporters and DOT output.
 //!   [`report::handoff`] is the versioned plan format that other engines (Dask, Spark) execute.
 //! - [`autodiff`]: scalar expressions as computational graphs, differentiated in forward and
@@ -77,6 +79,7 @@ extern crate blas_src;
 
 pub mod autodiff;
 pub mod chain;
+pub mod cost;
 pub mod error;
 pub mod exec;
 pub mod jacobian;

@@ -2,6 +2,7 @@
 //! Each subcommand lives in its own module and turns its arguments into library calls.
 
 mod bench;
+mod calibrate;
 mod grad;
 mod input;
 mod jacobian;
@@ -37,6 +38,8 @@ enum Command {
     Grad(grad::GradArgs),
     /// Time the optimal, left-to-right and right-to-left orders (or all) on this machine's BLAS.
     Bench(bench::BenchArgs),
+    /// Measure this machine's GEMM times for `plan --cost time`.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// Exit status for bad input or usage (as clap uses for usage errors).
@@ -58,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Jacobian(args) => jacobian::run(args),
         Command::Grad(args) => grad::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
     };
     match result {
         Ok(code) => code,

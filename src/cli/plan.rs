@@ -1,8 +1,10 @@
 //! `chainplan plan`: the cheapest order and how it compares.
 
+use super::calibrate::profile_path;
 use super::input::ChainInput;
 use super::output::{emit, export, render_tables, write_to};
 use anyhow::{bail, Result};
+use chainplan::cost::{parse_memory_size, ElementType, Goal, MachineInfo, Profile, TimeModel};
 use chainplan::report::{
     dot::plan_to_dot, ExportFormat, HandoffPlan, PlanReport, Report, STEPS_MAX_MATRICES,
 };
@@ -13,7 +15,11 @@ use std::process::ExitCode;
 /// Arguments of `chainplan plan`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  chainplan plan 10 100 5 50 --dot | dot -Tsvg > plan.svg\n  chainplan plan 4000 2000 6000 2000 4000 --export-plan plan.json\n  chainplan plan 4000 2000 6000 2000 4000 --export-plan -   # only the plan, on stdout\n  chainplan plan --file million.txt --algorithm hu-shing\n  chainplan plan --file data/random-200.txt --algorithm approx"
+    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  chainplan plan 10 100 5 50 --dot | dot -Tsvg > plan.svg\n  chainplan plan 4000 2000 6000 2000 4000 --export-plan plan.json\n  chainplan plan 4000 2000 6000 2000 4000 --export-plan -   # only the plan, on stdout\n  chainplan plan --file million.txt --algorithm hu-shing\n  chainplan plan --file data/random-200.txt --algorithm approx\n  \
+                  chainplan plan 1 10 200 10 --max-intermediate 150\n  \
+                  chainplan plan 1000 10 1000 10 1000 --max-memory 64KiB --dtype f32\n  \
+                  chainplan plan 30 35 15 5 10 20 25 --minimize memory\n  \
+                  chainplan calibrate && chainplan plan 1000 10 1000 10 1000 --cost time"
 )]
 pub struct PlanArgs {
     #[command(flatten)]
@@ -55,17 +61,119 @@ pub struct PlanArgs {
     /// to standard output instead of the tables.
     #[arg(long, value_name = "FILE")]
     export_plan: Option<PathBuf>,
+
+    /// What each product costs: `flops` (scalar multiplications, exact) or `time` (seconds
+    /// predicted from the GEMM profile that `chainplan calibrate` measured).
+    #[arg(long, default_value = "flops", value_name = "MODEL",
+          value_parser = ["flops", "time"], help_heading = "Cost models")]
+    cost: String,
+
+    /// GEMM profile for --cost time [default: the one `chainplan calibrate` saved]. Given with
+    /// --cost flops, predicted times are shown beside the flops.
+    #[arg(long, value_name = "PATH", help_heading = "Cost models")]
+    profile: Option<PathBuf>,
+
+    /// Largest allowed intermediate, in elements: every product's result except the final
+    /// one must hold at most this many. The plan is the cheapest that fits (exact).
+    #[arg(
+        long,
+        value_name = "ELEMENTS",
+        conflicts_with = "max_memory",
+        help_heading = "Cost models"
+    )]
+    max_intermediate: Option<u128>,
+
+    /// Largest allowed intermediate in bytes of --dtype elements: 4096, 512KiB, 2GiB, 1.5GB
+    /// (KB/MB/GB are powers of 1000; K/M/G and KiB/MiB/GiB powers of 1024).
+    #[arg(long, value_name = "SIZE", help_heading = "Cost models")]
+    max_memory: Option<String>,
+
+    /// What to minimise first: `cost` (under --cost), or `memory` (the smallest largest
+    /// intermediate, then the lowest cost among those plans).
+    #[arg(long, default_value = "cost", value_name = "WHAT",
+          value_parser = ["cost", "memory"], help_heading = "Cost models")]
+    minimize: String,
+
+    /// Element type: f64 or f32 (for --max-memory and the time profile).
+    #[arg(
+        long,
+        default_value = "f64",
+        value_name = "TYPE",
+        help_heading = "Cost models"
+    )]
+    dtype: String,
+}
+
+impl PlanArgs {
+    /// The time model, when --cost time or --profile asks for one.
+    fn time_model(&self, dtype: ElementType) -> Result<Option<TimeModel>> {
+        if self.cost != "time" && self.profile.is_none() {
+            return Ok(None);
+        }
+        let path = profile_path(self.profile.as_ref())?;
+        let profile = Profile::load(&path)?;
+        let here = MachineInfo::detect();
+        if profile.machine.cpu != here.cpu || profile.machine.threads != here.threads {
+            eprintln!(
+                "warning: the profile {} was measured on {} with {} BLAS threads; this machine is {} with {}. \
+                 Run `chainplan calibrate` here for trustworthy predictions.",
+                path.display(),
+                profile.machine.cpu,
+                profile.machine.threads,
+                here.cpu,
+                here.threads
+            );
+        }
+        Ok(Some(profile.model(dtype)?))
+    }
+
+    /// The planning goal the options describe, and the time model for predictions.
+    fn goal(&self) -> Result<(Goal, Option<TimeModel>)> {
+        let dtype: ElementType = self.dtype.parse()?;
+        let time = self.time_model(dtype)?;
+        let mut goal = match (&time, self.cost.as_str()) {
+            (Some(model), "time") => Goal::time(model.clone()),
+            _ => Goal::flops(),
+        };
+        if let Some(cap) = self.max_intermediate {
+            goal = goal.with_max_intermediate(cap);
+        }
+        if let Some(size) = &self.max_memory {
+            let bytes = parse_memory_size(size)?;
+            goal = goal.with_max_intermediate(dtype.elements_in(bytes));
+        }
+        if self.minimize == "memory" {
+            goal = goal.minimizing_memory();
+        }
+        Ok((goal, time))
+    }
 }
 
 /// Runs `chainplan plan`.
 pub fn run(args: PlanArgs) -> Result<ExitCode> {
     let algorithm: Algorithm = args.algorithm.parse()?;
+    let (goal, time) = args.goal()?;
     let chain = args.input.read()?;
-    // `auto` reports the planner it picked.
-    let algorithm = algorithm.resolve(chain.matrices());
-    let plan = algorithm.plan(&chain)?;
     let steps = args.steps || chain.matrices() <= STEPS_MAX_MATRICES;
-    let report = PlanReport::from_plan_with_steps(&plan, algorithm.name(), steps)?;
+    let (plan, report) = if goal.is_plain_flops() && time.is_none() {
+        // `auto` reports the planner it picked.
+        let algorithm = algorithm.resolve(chain.matrices());
+        let plan = algorithm.plan(&chain)?;
+        let report = PlanReport::from_plan_with_steps(&plan, algorithm.name(), steps)?;
+        (plan, report)
+    } else {
+        if !matches!(algorithm, Algorithm::Auto | Algorithm::Dp) {
+            bail!(
+                "--cost, --profile, --max-intermediate, --max-memory and --minimize need the exact \
+                 planner dp (or auto); drop --algorithm {algorithm} or use --algorithm dp"
+            );
+        }
+        let plan = goal.plan(&chain)?;
+        let name = format!("dp, {}", goal.describe());
+        let report = PlanReport::from_plan_with_steps(&plan, &name, steps)?
+            .with_goal(&goal, time.as_ref())?;
+        (plan, report)
+    };
     let plan_to_stdout = args.export_plan.as_deref() == Some(Path::new("-"));
     if plan_to_stdout && (args.json || args.dot) {
         bail!("--export-plan - writes the plan to standard output, which --json and --dot also use; write the plan to a file instead");

@@ -20,9 +20,16 @@
 //!   its first position), detected at run time;
 //! - one allocation per table, sized and checked against [`DpOptions::memory_limit`] before it
 //!   is made, so a chain too long for the tables is refused with an error, not an abort.
+//!
+//! The same program takes a [`Goal`] ([`solve_goal`]): another cost per product (predicted
+//! time), a cap on intermediates (cells whose result would exceed it are infeasible), or
+//! memory first (a min–max pass, [`min_peak`], then the capped program). The mathematics is in
+//! [`crate::cost`]. The textbook goal keeps the fast path above; the others run a general
+//! loop over `u128` or `f64` cells with an infinity for infeasible cells.
 
 use super::Plan;
 use crate::chain::Chain;
+use crate::cost::{CostModel, Goal, Minimize};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 
@@ -322,6 +329,223 @@ fn scan<T: Cell, const MAX: bool>(row: &[T], col: &[T], pk: &[T], outer: T) -> (
         }
     }
     (best_cost, best_x)
+}
+
+/// The best plan for `goal`: the cheapest under its cost model, within its cap, with memory
+/// first if it asks. Exact for every goal; the textbook goal ([`Goal::is_plain_flops`]) runs
+/// the fast path of [`solve`].
+///
+/// Errors: [`Error::NoPlanFits`] when no order meets the cap (naming the smallest cap that
+/// would), [`Error::ChainTooLong`] when the tables would exceed the memory limit.
+///
+/// ```
+/// use chainplan::{Chain, cost::Goal, plan::dp};
+/// let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25])?;
+/// let lean = dp::solve_goal(&chain, &Goal::flops().minimizing_memory(), &Default::default())?;
+/// assert_eq!(lean.largest_intermediate(), dp::min_peak(&chain, &Default::default())?);
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+pub fn solve_goal(chain: &Chain, goal: &Goal, options: &DpOptions) -> Result<Plan> {
+    if goal.is_plain_flops() {
+        return solve(chain, Objective::Min, options);
+    }
+    let n = chain.matrices();
+    if n == 1 {
+        return Plan::from_splits(chain, |i, _| i);
+    }
+    let cap = match goal.minimize {
+        Minimize::Cost => goal.max_intermediate,
+        Minimize::Memory => {
+            let best = min_peak(chain, options)?;
+            match goal.max_intermediate {
+                Some(cap) if best > cap => {
+                    return Err(Error::NoPlanFits {
+                        cap,
+                        smallest: best,
+                    })
+                }
+                _ => Some(best),
+            }
+        }
+    };
+    let split = match &goal.model {
+        CostModel::Flops => {
+            fits_u64(chain)?; // fails if costs might not fit u128
+            check_tables(chain, 16, options)?;
+            fill_general::<u128>(chain, cap, options.parallel, |m, k, n| {
+                u128::from(m) * u128::from(k) * u128::from(n)
+            })
+        }
+        CostModel::Time(model) => {
+            check_tables(chain, 8, options)?;
+            fill_general::<f64>(chain, cap, options.parallel, |m, k, n| {
+                model.step_seconds(m, k, n)
+            })
+        }
+    };
+    let Some(split) = split else {
+        return Err(Error::NoPlanFits {
+            cap: cap.unwrap_or(0),
+            smallest: min_peak(chain, options)?,
+        });
+    };
+    Plan::from_splits(chain, |i, j| split[i * n + j] as usize)
+}
+
+/// The smallest largest intermediate, in elements, over every order of `chain`: the least
+/// cap that some plan meets (0 for chains of one or two matrices). The min–max program of
+/// [`crate::cost`], O(n³) time and O(n²) memory.
+///
+/// ```
+/// use chainplan::{Chain, plan::dp};
+/// // (A1(A2A3))A4 keeps intermediates at 10 × 10 and 1000 × 10.
+/// let chain = Chain::new(vec![1000u32, 10, 1000, 10, 1000])?;
+/// assert_eq!(dp::min_peak(&chain, &Default::default())?, 10_000);
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+pub fn min_peak(chain: &Chain, options: &DpOptions) -> Result<u128> {
+    let n = chain.matrices();
+    if n <= 2 {
+        return Ok(0);
+    }
+    check_tables(chain, 8, options)?;
+    let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
+    // Each own size is a product of two u32s, so every cell fits u64.
+    let mut peak = vec![0u64; n * n];
+    let mut peak_t = vec![0u64; n * n];
+    let mut diagonal: Vec<u64> = Vec::with_capacity(n);
+    for len in 2..=n {
+        let cells = n - len + 1;
+        let cell = |i: usize| -> u64 {
+            let j = i + len - 1;
+            let own = if len == n { 0 } else { p[i] * p[j + 1] };
+            let row = &peak[i * n + i..i * n + j];
+            let col = &peak_t[j * n + i + 1..j * n + j + 1];
+            let inner = row
+                .iter()
+                .zip(col)
+                .map(|(&a, &b)| a.max(b))
+                .min()
+                .unwrap_or(0);
+            own.max(inner)
+        };
+        diagonal.clear();
+        if options.parallel && cells * (len - 1) >= PARALLEL_WORK && cells > 1 {
+            (0..cells)
+                .into_par_iter()
+                .map(cell)
+                .collect_into_vec(&mut diagonal);
+        } else {
+            diagonal.extend((0..cells).map(cell));
+        }
+        for (i, &c) in diagonal.iter().enumerate() {
+            let j = i + len - 1;
+            peak[i * n + j] = c;
+            peak_t[j * n + i] = c;
+        }
+    }
+    Ok(u128::from(peak[n - 1]))
+}
+
+/// Refuses tables of `cost_bytes`-byte cells over the memory limit, before allocating them.
+fn check_tables(chain: &Chain, cost_bytes: usize, options: &DpOptions) -> Result<()> {
+    let n = chain.matrices();
+    let needed = table_bytes(n, cost_bytes);
+    if needed > options.memory_limit || u32::try_from(n).is_err() {
+        return Err(Error::ChainTooLong {
+            matrices: n,
+            algorithm: "dp with a cost model",
+            needed_bytes: needed,
+            limit_bytes: options.memory_limit,
+            suggestion: "plan a shorter chain, or raise the DP memory limit",
+        });
+    }
+    Ok(())
+}
+
+/// A cost cell of the general program: exact `u128` or `f64` seconds, with an infinity for
+/// infeasible sub-chains that absorbs additions.
+trait Score: Copy + Send + Sync + PartialOrd {
+    const ZERO: Self;
+    const INF: Self;
+    fn plus(self, other: Self) -> Self;
+}
+
+impl Score for u128 {
+    const ZERO: Self = 0;
+    const INF: Self = u128::MAX;
+    fn plus(self, other: Self) -> Self {
+        // Finite sums are bounded by fits_u64's check, far below u128::MAX; only sums that
+        // involve INF saturate, and they stay INF.
+        self.saturating_add(other)
+    }
+}
+
+impl Score for f64 {
+    const ZERO: Self = 0.0;
+    const INF: Self = f64::INFINITY;
+    fn plus(self, other: Self) -> Self {
+        self + other
+    }
+}
+
+/// The general program: `step(m, k, n)` is a product's cost, and with a `cap`, sub-chains
+/// (other than the whole chain) whose result exceeds it are infeasible. Returns the split
+/// table, or `None` when no plan is feasible. Ties go to the first split, as in [`fill`].
+fn fill_general<T: Score>(
+    chain: &Chain,
+    cap: Option<u128>,
+    parallel: bool,
+    step: impl Fn(u64, u64, u64) -> T + Sync,
+) -> Option<Vec<u32>> {
+    let n = chain.matrices();
+    let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
+    let mut cost = vec![T::ZERO; n * n];
+    let mut cost_t = vec![T::ZERO; n * n];
+    let mut split = vec![0u32; n * n];
+    let mut diagonal: Vec<(T, u32)> = Vec::with_capacity(n);
+    for len in 2..=n {
+        let cells = n - len + 1;
+        let cell = |i: usize| -> (T, u32) {
+            let j = i + len - 1;
+            let own = u128::from(p[i]) * u128::from(p[j + 1]);
+            if len < n && cap.is_some_and(|c| own > c) {
+                return (T::INF, i as u32);
+            }
+            let row = &cost[i * n + i..i * n + j];
+            let col = &cost_t[j * n + i + 1..j * n + j + 1];
+            let (pi, pj) = (p[i], p[j + 1]);
+            let mut best = T::INF;
+            let mut best_k = i;
+            for (x, (&a, &b)) in row.iter().zip(col).enumerate() {
+                if a == T::INF || b == T::INF {
+                    continue;
+                }
+                let c = a.plus(b).plus(step(pi, p[i + x + 1], pj));
+                if c < best {
+                    best = c;
+                    best_k = i + x;
+                }
+            }
+            (best, best_k as u32)
+        };
+        diagonal.clear();
+        if parallel && cells * (len - 1) >= PARALLEL_WORK / 4 && cells > 1 {
+            (0..cells)
+                .into_par_iter()
+                .map(cell)
+                .collect_into_vec(&mut diagonal);
+        } else {
+            diagonal.extend((0..cells).map(cell));
+        }
+        for (i, &(c, k)) in diagonal.iter().enumerate() {
+            let j = i + len - 1;
+            cost[i * n + j] = c;
+            cost_t[j * n + i] = c;
+            split[i * n + j] = k;
+        }
+    }
+    (cost[n - 1] != T::INF).then_some(split)
 }
 
 #[cfg(test)]

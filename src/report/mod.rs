@@ -12,10 +12,14 @@ pub mod export;
 pub mod format;
 pub mod handoff;
 mod plan_report;
+mod profile_report;
 
 pub use export::{ExportFormat, Exporter};
 pub use handoff::HandoffPlan;
-pub use plan_report::{Comparison, PlanReport, StepReport, STEPS_MAX_MATRICES, WORST_MAX_MATRICES};
+pub use plan_report::{
+    Comparison, GoalReport, PlanReport, StepReport, STEPS_MAX_MATRICES, WORST_MAX_MATRICES,
+};
+pub use profile_report::ProfileReport;
 
 use crate::error::Result;
 

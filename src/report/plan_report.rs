@@ -2,6 +2,7 @@
 
 use super::{json_of, Cell, Report, Table};
 use crate::chain::Chain;
+use crate::cost::{Goal, TimeModel};
 use crate::error::Result;
 use crate::plan::{dp, hu_shing, Algorithm, Operand, Plan};
 use serde::Serialize;
@@ -62,6 +63,32 @@ pub struct Comparison {
     pub cost: u128,
     /// Cost divided by the chosen plan's cost (1 when both are 0).
     pub ratio: f64,
+    /// Elements of the order's largest intermediate (reports with a [`GoalReport`] only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub largest_intermediate: Option<u128>,
+    /// Predicted seconds from a GEMM profile (only when one was used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted_s: Option<f64>,
+}
+
+/// How the chosen plan was optimised when the goal is not the textbook flop count
+/// (`plan --cost time`, `--max-intermediate`, `--max-memory`, `--minimize memory`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalReport {
+    /// What a product costs: `flops` or `time`.
+    pub cost_model: String,
+    /// The primary objective: `cost` or `memory`.
+    pub minimize: String,
+    /// The cap on intermediates, in elements (`null` for none).
+    pub max_intermediate: Option<u128>,
+    /// Predicted seconds of the chosen plan (`null` without a profile).
+    pub predicted_s: Option<f64>,
+    /// Scalar multiplications of the flop-optimal plan, for comparison.
+    pub flop_optimal_cost: u128,
+    /// Largest intermediate of the flop-optimal plan, in elements.
+    pub flop_optimal_largest_intermediate: u128,
+    /// Predicted seconds of the flop-optimal plan (`null` without a profile).
+    pub flop_optimal_predicted_s: Option<f64>,
 }
 
 /// What `chainplan plan` reports: the chosen plan, the orders it is compared with, its steps.
@@ -98,6 +125,10 @@ pub struct PlanReport {
     pub comparisons: Vec<Comparison>,
     /// The chosen plan's products in execution order.
     pub steps: Vec<StepReport>,
+    /// The cost model, cap and objective, when not the textbook flop count or when a time
+    /// profile was used (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goal: Option<GoalReport>,
 }
 
 fn ratio(cost: u128, base: u128) -> f64 {
@@ -158,6 +189,8 @@ impl PlanReport {
             order: p.order(),
             cost: p.cost(),
             ratio: ratio(p.cost(), base),
+            largest_intermediate: None,
+            predicted_s: None,
         };
         let mut comparisons = vec![
             compare("chosen", plan),
@@ -190,7 +223,55 @@ impl PlanReport {
             } else {
                 Vec::new()
             },
+            goal: None,
         })
+    }
+
+    /// Adds what a goal needs to be judged: the flop-optimal plan as a comparison named
+    /// `flop_optimal` (unless the goal is the textbook one), each order's largest intermediate,
+    /// and with a time model each order's predicted time.
+    ///
+    /// ```
+    /// use chainplan::{Chain, cost::Goal, report::PlanReport};
+    /// let chain = Chain::new(vec![1000u32, 10, 1000, 10, 1000])?;
+    /// let goal = Goal::flops().with_max_intermediate(10_000);
+    /// let plan = goal.plan(&chain)?;
+    /// let report = PlanReport::from_plan(&plan, "dp")?.with_goal(&goal, None)?;
+    /// assert_eq!(report.comparisons[1].name, "flop_optimal");
+    /// assert!(report.comparisons.iter().all(|c| c.largest_intermediate.is_some()));
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    pub fn with_goal(mut self, goal: &Goal, time: Option<&TimeModel>) -> Result<Self> {
+        let chain = Chain::from_u32s(self.dims.clone())?;
+        let flop_optimal = dp::optimal(&chain)?;
+        if !goal.is_plain_flops() {
+            self.comparisons.insert(
+                1,
+                Comparison {
+                    name: "flop_optimal".to_string(),
+                    order: flop_optimal.order(),
+                    cost: flop_optimal.cost(),
+                    ratio: ratio(flop_optimal.cost(), self.cost),
+                    largest_intermediate: None,
+                    predicted_s: None,
+                },
+            );
+        }
+        for c in &mut self.comparisons {
+            let plan = Plan::from_order(&chain, &c.order)?;
+            c.largest_intermediate = Some(plan.largest_intermediate());
+            c.predicted_s = time.map(|t| t.plan_seconds(&plan));
+        }
+        self.goal = Some(GoalReport {
+            cost_model: goal.model.name().to_string(),
+            minimize: goal.minimize.name().to_string(),
+            max_intermediate: goal.max_intermediate,
+            predicted_s: self.comparisons[0].predicted_s,
+            flop_optimal_cost: flop_optimal.cost(),
+            flop_optimal_largest_intermediate: flop_optimal.largest_intermediate(),
+            flop_optimal_predicted_s: time.map(|t| t.plan_seconds(&flop_optimal)),
+        });
+        Ok(self)
     }
 }
 
@@ -216,13 +297,22 @@ impl Report for PlanReport {
     }
 
     fn tables(&self) -> Vec<Table> {
+        let timed = self.comparisons.iter().any(|c| c.predicted_s.is_some());
+        let mut headers = vec!["order", "parenthesization", "scalar mults", "vs chosen"];
+        if self.goal.is_some() {
+            headers.push("largest intermediate");
+        }
+        if timed {
+            headers.extend(["predicted time", "time vs chosen"]);
+        }
         let mut orders = Table::new(
             format!(
                 "Orders for {} matrices (planner: {})",
                 self.matrices, self.algorithm
             ),
-            &["order", "parenthesization", "scalar mults", "vs chosen"],
+            &headers,
         );
+        let chosen_s = self.comparisons.first().and_then(|c| c.predicted_s);
         for c in &self.comparisons {
             let name = if c.name == "chosen" {
                 format!("chosen ({})", self.algorithm)
@@ -235,6 +325,17 @@ impl Report for PlanReport {
                 Cell::Int(c.cost),
                 Cell::Ratio(c.ratio),
             ]);
+            let row = orders.rows.last_mut().expect("just pushed");
+            if self.goal.is_some() {
+                row.push(c.largest_intermediate.into());
+            }
+            if timed {
+                row.push(c.predicted_s.map_or(Cell::Empty, Cell::Seconds));
+                row.push(match (c.predicted_s, chosen_s) {
+                    (Some(t), Some(base)) if base > 0.0 => Cell::Ratio(t / base),
+                    _ => Cell::Empty,
+                });
+            }
         }
         let mut summary = Table::new("Chosen plan", &["measure", "value"]);
         summary.push(vec!["scalar multiplications".into(), Cell::Int(self.cost)]);
@@ -264,6 +365,17 @@ impl Report for PlanReport {
                     self.matrices.saturating_sub(1)
                 )),
             ]);
+        }
+        if let Some(g) = &self.goal {
+            summary.push(vec!["cost model".into(), g.cost_model.as_str().into()]);
+            summary.push(vec!["minimize".into(), g.minimize.as_str().into()]);
+            summary.push(vec![
+                "cap on intermediates (elements)".into(),
+                g.max_intermediate.into(),
+            ]);
+            if let Some(t) = g.predicted_s {
+                summary.push(vec!["predicted time".into(), Cell::Seconds(t)]);
+            }
         }
         let mut steps = Table::new(
             "Steps of the chosen plan",

@@ -1,0 +1,119 @@
+//! `chainplan calibrate`: measure this machine's GEMM times and save them as a profile for
+//! `plan --cost time`.
+
+use super::output::{emit, render_tables};
+use anyhow::{Context, Result};
+use chainplan::cost::calibrate::{calibrate, CalibrateOptions};
+use chainplan::cost::{ElementType, Profile};
+use chainplan::report::{ProfileReport, Report};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `chainplan calibrate`.
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Time (m × k) · (k × n) matrix products through ndarray and BLAS for every \
+                  m, k, n on a grid of sizes (1, 4, 16, …, --max-dim: vectors, skinny blocks \
+                  and squares), for f64 and f32, and save the timings as a JSON profile. \
+                  `chainplan plan --cost time` then plans by predicted time, interpolated from \
+                  the profile. Random off-grid shapes are also timed to show how well the \
+                  interpolation predicts. The default grid takes about a minute.",
+    after_help = "Examples:\n  chainplan calibrate\n  chainplan calibrate --quick --profile gemm.json\n  chainplan calibrate --dtype f64 --max-dim 1024\n  OPENBLAS_NUM_THREADS=1 chainplan calibrate --profile one-thread.json"
+)]
+pub struct CalibrateArgs {
+    /// Where to save the profile [default: chainplan/gemm-profile.json in the platform's
+    /// config directory, e.g. ~/.config on Linux].
+    #[arg(long, value_name = "PATH")]
+    profile: Option<PathBuf>,
+
+    /// Largest size on the grid (the grid is 1, 4, 16, … below it, then it); at most 4096.
+    #[arg(long, default_value_t = 2048, value_name = "N")]
+    max_dim: u64,
+
+    /// Element type to measure: f64, f32, or both.
+    #[arg(long, default_value = "both", value_name = "TYPE")]
+    dtype: String,
+
+    /// Least time spent timing each shape, in seconds.
+    #[arg(long, default_value_t = 0.01, value_name = "S")]
+    seconds_per_shape: f64,
+
+    /// Random off-grid shapes timed to check the model, per element type.
+    #[arg(long, default_value_t = 24, value_name = "N")]
+    validation: usize,
+
+    /// A fast, coarse profile: grid up to 256, 2 ms per shape (for trying things out).
+    #[arg(long)]
+    quick: bool,
+
+    /// Print the saved profile as JSON instead of the summary tables.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Where profiles live unless `--profile` says otherwise.
+pub fn default_profile_path() -> Result<PathBuf> {
+    let dir = dirs::config_dir()
+        .context("cannot find the platform's config directory; pass --profile PATH")?;
+    Ok(dir.join("chainplan").join("gemm-profile.json"))
+}
+
+/// The profile path to use: the one given, or the default.
+pub fn profile_path(given: Option<&PathBuf>) -> Result<PathBuf> {
+    match given {
+        Some(p) => Ok(p.clone()),
+        None => default_profile_path(),
+    }
+}
+
+/// Runs `chainplan calibrate`.
+pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
+    let dtypes = match args.dtype.as_str() {
+        "both" | "all" => ElementType::ALL.to_vec(),
+        other => vec![other.parse::<ElementType>()?],
+    };
+    let mut options = CalibrateOptions {
+        max_dim: args.max_dim,
+        dtypes,
+        seconds_per_shape: args.seconds_per_shape,
+        validation_points: args.validation,
+        ..CalibrateOptions::default()
+    };
+    if args.quick {
+        options.max_dim = options.max_dim.min(256);
+        options.seconds_per_shape = options.seconds_per_shape.min(0.002);
+        options.validation_points = options.validation_points.min(8);
+    }
+    let path = profile_path(args.profile.as_ref())?;
+    let machine = chainplan::cost::MachineInfo::detect();
+    eprintln!(
+        "calibrating {} shapes of {} on {}",
+        options.shapes(),
+        options
+            .dtypes
+            .iter()
+            .map(|d| d.name())
+            .collect::<Vec<_>>()
+            .join(" and "),
+        machine.summary()
+    );
+    // indicatif draws nothing when standard error is not a terminal.
+    let bar = ProgressBar::new(options.shapes() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} shapes, {elapsed} (eta {eta})")
+            .expect("valid template"),
+    );
+    let profile: Profile = calibrate(&options, &mut |done, _| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    profile.save(&path)?;
+    let report = ProfileReport { profile };
+    if args.json {
+        emit(&report.to_json()?)?;
+        emit("\n")?;
+    } else {
+        emit(&render_tables(&report))?;
+    }
+    eprintln!("saved the profile to {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}

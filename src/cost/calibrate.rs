@@ -1,0 +1,258 @@
+//! Measuring this machine's GEMM times: the data behind [`TimeModel`](super::TimeModel).
+//!
+//! Each product is timed the way chains are executed: ndarray's `general_mat_mul` (BLAS
+//! `sgemm`/`dgemm` under the default `blas` feature, for operands above ndarray's small-size
+//! cutoff) on standard-layout operands, writing into an output allocated and touched before
+//! timing, so page faults on a fresh buffer are not counted. A shape is repeated until both
+//! [`CalibrateOptions::min_reps`] samples and [`CalibrateOptions::seconds_per_shape`] are
+//! reached; calls shorter than about 20 µs are timed in batches so that the clock's own cost
+//! does not count. The median sample is kept.
+
+use super::machine::MachineInfo;
+use super::memory::ElementType;
+use super::time::{DtypeProfile, Profile, TimeModel, Timing, ValidationPoint, PROFILE_FORMAT};
+use crate::error::{Error, Result};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, LinalgScalar};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::time::{Duration, Instant};
+
+/// The largest grid size [`calibrate`] accepts: three 4096 × 4096 f64 operands take 400 MB.
+pub const MAX_GRID_DIM: u64 = 4096;
+
+/// What to measure, and for how long.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrateOptions {
+    /// Largest size on the grid (the grid is 1, 4, 16, … below it, and it). Default 2048.
+    pub max_dim: u64,
+    /// Element types to measure. Default: both.
+    pub dtypes: Vec<ElementType>,
+    /// Fewest timed samples per shape. Default 3.
+    pub min_reps: usize,
+    /// Least time spent sampling one shape, in seconds. Default 0.01.
+    pub seconds_per_shape: f64,
+    /// Random off-grid shapes timed to check the model. Default 24.
+    pub validation_points: usize,
+    /// Seed for the off-grid shapes. Default 7.
+    pub seed: u64,
+}
+
+impl Default for CalibrateOptions {
+    fn default() -> Self {
+        CalibrateOptions {
+            max_dim: 2048,
+            dtypes: ElementType::ALL.to_vec(),
+            min_reps: 3,
+            seconds_per_shape: 0.01,
+            validation_points: 24,
+            seed: 7,
+        }
+    }
+}
+
+impl CalibrateOptions {
+    /// The grid for each of m, k and n: powers of 4 from 1 below `max_dim`, then `max_dim`.
+    ///
+    /// ```
+    /// use chainplan::cost::calibrate::CalibrateOptions;
+    /// let o = CalibrateOptions { max_dim: 2048, ..Default::default() };
+    /// assert_eq!(o.grid(), vec![1, 4, 16, 64, 256, 1024, 2048]);
+    /// ```
+    pub fn grid(&self) -> Vec<u64> {
+        let mut g = Vec::new();
+        let mut x = 1u64;
+        while x < self.max_dim {
+            g.push(x);
+            x *= 4;
+        }
+        g.push(self.max_dim);
+        g
+    }
+
+    /// Total shapes to time: the grid for each element type, plus the validation shapes.
+    pub fn shapes(&self) -> usize {
+        let g = self.grid().len();
+        self.dtypes.len() * (g * g * g + self.validation_points)
+    }
+
+    fn check(&self) -> Result<()> {
+        if !(2..=MAX_GRID_DIM).contains(&self.max_dim) {
+            return Err(Error::Invalid(format!(
+                "the largest calibration size is {}; it must be between 2 and {MAX_GRID_DIM}",
+                self.max_dim
+            )));
+        }
+        if self.dtypes.is_empty() || self.min_reps == 0 {
+            return Err(Error::Invalid(
+                "calibration needs at least one element type and one repetition".into(),
+            ));
+        }
+        if !(self.seconds_per_shape.is_finite() && self.seconds_per_shape >= 0.0) {
+            return Err(Error::Invalid(format!(
+                "time per shape {} must be a non-negative number of seconds",
+                self.seconds_per_shape
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Operands of one product, filled with values in [0.5, 1.5) (no denormals, no zeros).
+struct Operands<T> {
+    a: Array2<T>,
+    b: Array2<T>,
+    c: Array2<T>,
+}
+
+fn operands<T: LinalgScalar + From<f32>>(m: u64, k: u64, n: u64) -> Operands<T> {
+    let fill = |r: u64, c: u64, salt: usize| {
+        Array2::from_shape_fn((r as usize, c as usize), |(i, j)| {
+            T::from(0.5 + ((i * 31 + j * 17 + salt) % 97) as f32 / 97.0)
+        })
+    };
+    Operands {
+        a: fill(m, k, 1),
+        b: fill(k, n, 2),
+        c: fill(m, n, 3),
+    }
+}
+
+/// Median seconds of one (m × k) · (k × n) product of `T`s through `general_mat_mul`.
+pub fn time_gemm<T: LinalgScalar + From<f32>>(
+    m: u64,
+    k: u64,
+    n: u64,
+    min_reps: usize,
+    seconds_per_shape: f64,
+) -> f64 {
+    let mut ops = operands::<T>(m, k, n);
+    let run = |ops: &mut Operands<T>| {
+        general_mat_mul(T::one(), &ops.a, &ops.b, T::zero(), &mut ops.c);
+    };
+    // Warm-up: caches, BLAS thread start-up, and a first estimate for batching.
+    let start = Instant::now();
+    run(&mut ops);
+    let first = start.elapsed();
+    let batch = if first < Duration::from_micros(20) {
+        (20_000 / first.as_nanos().max(1)).clamp(1, 10_000) as u32
+    } else {
+        1
+    };
+    let budget = Duration::from_secs_f64(seconds_per_shape);
+    let mut samples = Vec::new();
+    let begin = Instant::now();
+    while samples.len() < min_reps || (begin.elapsed() < budget && samples.len() < 100_000) {
+        let t = Instant::now();
+        for _ in 0..batch {
+            run(&mut ops);
+        }
+        samples.push(t.elapsed().as_secs_f64() / f64::from(batch));
+    }
+    std::hint::black_box(&ops.c);
+    samples.sort_by(f64::total_cmp);
+    // Guard against a clock that reports zero for very fast calls.
+    samples[samples.len() / 2].max(1e-9)
+}
+
+fn time_dtype(dtype: ElementType, m: u64, k: u64, n: u64, o: &CalibrateOptions) -> Timing {
+    let seconds = match dtype {
+        ElementType::F64 => time_gemm::<f64>(m, k, n, o.min_reps, o.seconds_per_shape),
+        ElementType::F32 => time_gemm::<f32>(m, k, n, o.min_reps, o.seconds_per_shape),
+    };
+    Timing { m, k, n, seconds }
+}
+
+/// Measures the grid (and the validation shapes) for every element type and returns the
+/// profile. `progress(done, total)` is called after each shape.
+pub fn calibrate(
+    options: &CalibrateOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Profile> {
+    options.check()?;
+    let grid = options.grid();
+    let total = options.shapes();
+    let mut done = 0usize;
+    let mut dtypes = Vec::new();
+    for &dtype in &options.dtypes {
+        let mut grid_timings = Vec::with_capacity(grid.len().pow(3));
+        for &m in &grid {
+            for &k in &grid {
+                for &n in &grid {
+                    grid_timings.push(time_dtype(dtype, m, k, n, options));
+                    done += 1;
+                    progress(done, total);
+                }
+            }
+        }
+        let mut profile = DtypeProfile {
+            dtype,
+            grid_timings,
+            validation: Vec::new(),
+        };
+        let model = TimeModel::new(&grid, &profile)?;
+        let mut rng = StdRng::seed_from_u64(options.seed);
+        let log_max = (options.max_dim as f64).ln();
+        for _ in 0..options.validation_points {
+            // Log-uniform sizes: as many vectors and skinny shapes as large ones.
+            let mut dim = || (rng.random::<f64>() * log_max).exp().round().max(1.0) as u64;
+            let (m, k, n) = (dim(), dim(), dim());
+            let measured = time_dtype(dtype, m, k, n, options);
+            profile.validation.push(ValidationPoint {
+                measured,
+                predicted_s: model.step_seconds(m, k, n),
+            });
+            done += 1;
+            progress(done, total);
+        }
+        dtypes.push(profile);
+    }
+    Ok(Profile {
+        format: PROFILE_FORMAT,
+        machine: MachineInfo::detect(),
+        created_unix_s: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        grid,
+        dtypes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tiny_calibration_is_consistent() {
+        let o = CalibrateOptions {
+            max_dim: 8,
+            dtypes: vec![ElementType::F32],
+            min_reps: 1,
+            seconds_per_shape: 0.0,
+            validation_points: 2,
+            seed: 1,
+        };
+        let mut calls = 0;
+        let p = calibrate(&o, &mut |done, total| {
+            calls += 1;
+            assert!(done <= total);
+        })
+        .unwrap();
+        assert_eq!(p.grid, vec![1, 4, 8]);
+        assert_eq!(calls, 27 + 2);
+        assert_eq!(p.dtypes[0].grid_timings.len(), 27);
+        assert!(p.model(ElementType::F32).is_ok());
+        assert!(p.model(ElementType::F64).is_err());
+    }
+
+    #[test]
+    fn rejects_bad_options() {
+        let mut o = CalibrateOptions {
+            max_dim: 1,
+            ..Default::default()
+        };
+        assert!(calibrate(&o, &mut |_, _| {}).is_err());
+        o.max_dim = 1 << 20;
+        assert!(calibrate(&o, &mut |_, _| {}).is_err());
+    }
+}

@@ -1,0 +1,350 @@
+//! Predicting the wall-clock time of a GEMM, and of a plan, from measured timings.
+//!
+//! ## The model
+//!
+//! `chainplan calibrate` times an (m × k) · (k × n) product for every (m, k, n) on a grid
+//! g₀ < g₁ < … (powers of 4 from 1, and the largest size), so that vectors (1), skinny
+//! blocks (4, 16) and large squares are all measured. For each grid point it stores the
+//! achieved rate r = 2·m·k·n / t (flop/s). A query is answered by **trilinear interpolation
+//! of ln r in (ln m, ln k, ln n)**, with each coordinate clamped to the grid, and
+//!
+//! ```text
+//! t(m, k, n) = 2·m·k·n / exp(interpolated ln r)
+//! ```
+//!
+//! Why this form:
+//! - Interpolating in log-log space reproduces any power law exactly: where a cell's time is
+//!   c·m^a·k^b·n^c (pure overhead: a = b = c = 0; compute-bound: a = b = c = 1; bandwidth-bound
+//!   on writing the output: t ∝ m·n), ln r is linear in the log coordinates, and trilinear
+//!   interpolation is exact on linear functions. The roofline form
+//!   `max(flops / peak, bytes / bandwidth) + overhead` is such a piecewise power law, so the
+//!   table captures it without fitting its three parameters, and also captures what it misses
+//!   (a skinny product with k = 4 running at a fraction of peak, OpenBLAS's kernel switches).
+//! - Clamping extrapolates at constant rate: beyond the largest grid size GEMM is
+//!   compute-bound and its rate is flat, so the time grows with the flops, which is the
+//!   conservative guess.
+//!
+//! How well it predicts is measured, not assumed: calibration also times random off-grid
+//! shapes and stores measured beside predicted times ([`ValidationPoint`]); `calibrate`
+//! prints the median and worst error.
+//!
+//! A plan's predicted time is the sum of its steps' predicted times: steps run one after
+//! another, each a BLAS call with the whole machine.
+
+use super::machine::MachineInfo;
+use super::memory::ElementType;
+use crate::error::{Error, Result};
+use crate::plan::Plan;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The version of the profile format this build reads and writes.
+pub const PROFILE_FORMAT: u32 = 1;
+
+/// One measured GEMM: an (m × k) · (k × n) product and its median time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// Rows of the result.
+    pub m: u64,
+    /// Inner dimension.
+    pub k: u64,
+    /// Columns of the result.
+    pub n: u64,
+    /// Median seconds per product.
+    pub seconds: f64,
+}
+
+impl Timing {
+    /// Achieved GFLOP/s: 2·m·k·n / t / 10⁹.
+    pub fn gflops(&self) -> f64 {
+        2.0 * self.m as f64 * self.k as f64 * self.n as f64 / self.seconds / 1e9
+    }
+}
+
+/// An off-grid shape timed during calibration, with what the model predicted for it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ValidationPoint {
+    /// The measurement.
+    pub measured: Timing,
+    /// The model's prediction in seconds.
+    pub predicted_s: f64,
+}
+
+impl ValidationPoint {
+    /// Relative error of the prediction: predicted / measured − 1.
+    pub fn relative_error(&self) -> f64 {
+        self.predicted_s / self.measured.seconds - 1.0
+    }
+}
+
+/// The measurements for one element type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DtypeProfile {
+    /// The element type measured.
+    pub dtype: ElementType,
+    /// One timing per grid point (m, k, n), m-major.
+    pub grid_timings: Vec<Timing>,
+    /// Off-grid checks of the interpolated model.
+    pub validation: Vec<ValidationPoint>,
+}
+
+/// A machine's GEMM profile, as `chainplan calibrate` saves it (JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Format version ([`PROFILE_FORMAT`]).
+    pub format: u32,
+    /// What was measured on.
+    pub machine: MachineInfo,
+    /// When, in seconds since the Unix epoch.
+    pub created_unix_s: u64,
+    /// The grid sizes, ascending, used for each of m, k and n.
+    pub grid: Vec<u64>,
+    /// The measurements, one entry per element type.
+    pub dtypes: Vec<DtypeProfile>,
+}
+
+impl Profile {
+    /// Reads a profile saved by [`Profile::save`].
+    pub fn load(path: &Path) -> Result<Profile> {
+        let bad = |reason: String| Error::BadProfile {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                bad("not found; run `chainplan calibrate` first, or pass --profile PATH".into())
+            } else {
+                bad(format!("cannot read it: {e}"))
+            }
+        })?;
+        let profile: Profile = serde_json::from_str(&text)
+            .map_err(|e| bad(format!("not a chainplan profile: {e}")))?;
+        if profile.format != PROFILE_FORMAT {
+            return Err(bad(format!(
+                "format {} is not the supported format {PROFILE_FORMAT}; run `chainplan calibrate` again",
+                profile.format
+            )));
+        }
+        for d in &profile.dtypes {
+            TimeModel::new(&profile.grid, d).map_err(|e| bad(e.to_string()))?;
+        }
+        Ok(profile)
+    }
+
+    /// Writes the profile as pretty JSON, creating the parent directory if needed.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::Invalid(format!("cannot serialise profile: {e}")))?;
+        std::fs::write(path, text + "\n").map_err(io)
+    }
+
+    /// The measurements for `dtype`, if it was calibrated.
+    pub fn dtype(&self, dtype: ElementType) -> Option<&DtypeProfile> {
+        self.dtypes.iter().find(|d| d.dtype == dtype)
+    }
+
+    /// The time model for `dtype`.
+    pub fn model(&self, dtype: ElementType) -> Result<TimeModel> {
+        let d = self.dtype(dtype).ok_or_else(|| {
+            Error::Invalid(format!(
+                "the profile has no timings for {dtype}; run `chainplan calibrate --dtype {dtype}`"
+            ))
+        })?;
+        TimeModel::new(&self.grid, d)
+    }
+}
+
+/// Predicted GEMM times for one element type, interpolated from a grid of measurements
+/// (see the [module documentation](self)).
+///
+/// ```
+/// use chainplan::cost::{time::{DtypeProfile, Timing, TimeModel}, ElementType};
+/// // A made-up machine: 1 µs per call plus 1 ns per multiply-add.
+/// let grid = [1u64, 10, 100];
+/// let mut grid_timings = Vec::new();
+/// for &m in &grid { for &k in &grid { for &n in &grid {
+///     grid_timings.push(Timing { m, k, n, seconds: 1e-6 + 1e-9 * (m * k * n) as f64 });
+/// }}}
+/// let d = DtypeProfile { dtype: ElementType::F64, grid_timings, validation: vec![] };
+/// let model = TimeModel::new(&grid, &d)?;
+/// assert!((model.step_seconds(10, 100, 10) / 11e-6 - 1.0).abs() < 1e-9); // a grid point
+/// let t = model.step_seconds(30, 30, 30); // between grid points
+/// assert!(t > 10e-6 && t < 40e-6);
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeModel {
+    dtype: ElementType,
+    log_grid: Vec<f64>,
+    /// ln(flop/s) at grid point (a, b, c), index (a·g + b)·g + c.
+    log_rate: Vec<f64>,
+}
+
+impl TimeModel {
+    /// Builds the model from a profile's grid and one element type's timings.
+    pub fn new(grid: &[u64], d: &DtypeProfile) -> Result<TimeModel> {
+        let g = grid.len();
+        if g < 2 || grid.windows(2).any(|w| w[0] >= w[1]) || grid[0] == 0 {
+            return Err(Error::Invalid(format!(
+                "the grid {grid:?} must hold at least two ascending sizes of at least 1"
+            )));
+        }
+        if d.grid_timings.len() != g * g * g {
+            return Err(Error::Invalid(format!(
+                "{} timings for {} expected {} (one per grid point)",
+                d.grid_timings.len(),
+                d.dtype,
+                g * g * g
+            )));
+        }
+        let mut log_rate = Vec::with_capacity(g * g * g);
+        for (idx, t) in d.grid_timings.iter().enumerate() {
+            let (a, b, c) = (idx / (g * g), idx / g % g, idx % g);
+            if (t.m, t.k, t.n) != (grid[a], grid[b], grid[c]) {
+                return Err(Error::Invalid(format!(
+                    "timing {} is for {} x {} x {}, expected {} x {} x {}",
+                    idx + 1,
+                    t.m,
+                    t.k,
+                    t.n,
+                    grid[a],
+                    grid[b],
+                    grid[c]
+                )));
+            }
+            if !(t.seconds.is_finite() && t.seconds > 0.0) {
+                return Err(Error::Invalid(format!(
+                    "timing {} ({} x {} x {}) is {} seconds; times must be positive",
+                    idx + 1,
+                    t.m,
+                    t.k,
+                    t.n,
+                    t.seconds
+                )));
+            }
+            log_rate.push(t.gflops().ln() + 1e9f64.ln());
+        }
+        Ok(TimeModel {
+            dtype: d.dtype,
+            log_grid: grid.iter().map(|&x| (x as f64).ln()).collect(),
+            log_rate,
+        })
+    }
+
+    /// The element type this model predicts for.
+    pub fn dtype(&self) -> ElementType {
+        self.dtype
+    }
+
+    /// The cell and the fraction within it of one coordinate, clamped to the grid.
+    #[inline]
+    fn locate(&self, x: u64) -> (usize, f64) {
+        let lg = &self.log_grid;
+        let last = lg.len() - 1;
+        let v = (x.max(1) as f64).ln();
+        if v <= lg[0] {
+            return (0, 0.0);
+        }
+        if v >= lg[last] {
+            return (last - 1, 1.0);
+        }
+        // First grid point above v; the grid is short, so a linear scan is fastest.
+        let hi = lg.iter().position(|&g| g > v).unwrap_or(last);
+        let a = hi - 1;
+        (a, (v - lg[a]) / (lg[hi] - lg[a]))
+    }
+
+    /// Predicted seconds for one (m × k) · (k × n) product.
+    pub fn step_seconds(&self, m: u64, k: u64, n: u64) -> f64 {
+        let g = self.log_grid.len();
+        let (a, u) = self.locate(m);
+        let (b, v) = self.locate(k);
+        let (c, w) = self.locate(n);
+        let mut lr = 0.0;
+        for (da, wa) in [(0, 1.0 - u), (1, u)] {
+            for (db, wb) in [(0, 1.0 - v), (1, v)] {
+                for (dc, wc) in [(0, 1.0 - w), (1, w)] {
+                    let weight = wa * wb * wc;
+                    if weight != 0.0 {
+                        lr += weight * self.log_rate[((a + da) * g + b + db) * g + c + dc];
+                    }
+                }
+            }
+        }
+        2.0 * m as f64 * k as f64 * n as f64 / lr.exp()
+    }
+
+    /// Predicted seconds for a whole plan: the sum over its steps.
+    pub fn plan_seconds(&self, plan: &Plan) -> f64 {
+        plan.steps()
+            .iter()
+            .map(|s| self.step_seconds(s.m, s.k, s.n))
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synthetic(grid: &[u64], f: impl Fn(u64, u64, u64) -> f64) -> DtypeProfile {
+        let mut grid_timings = Vec::new();
+        for &m in grid {
+            for &k in grid {
+                for &n in grid {
+                    grid_timings.push(Timing {
+                        m,
+                        k,
+                        n,
+                        seconds: f(m, k, n),
+                    });
+                }
+            }
+        }
+        DtypeProfile {
+            dtype: ElementType::F64,
+            grid_timings,
+            validation: vec![],
+        }
+    }
+
+    #[test]
+    fn power_laws_are_reproduced_off_grid() {
+        let grid = [1u64, 4, 16, 64, 256];
+        // Compute-bound everywhere: t = mkn / 1e9 — a constant rate.
+        let model = TimeModel::new(
+            &grid,
+            &synthetic(&grid, |m, k, n| (m * k * n) as f64 * 1e-9),
+        )
+        .unwrap();
+        for (m, k, n) in [(3, 5, 7), (100, 2, 200), (1, 1, 255), (1000, 1000, 1000)] {
+            let t = model.step_seconds(m, k, n);
+            assert!((t / ((m * k * n) as f64 * 1e-9) - 1.0).abs() < 1e-9);
+        }
+        // Output-bandwidth-bound: t = m·n·1e-9, a power law, reproduced inside the grid.
+        let model =
+            TimeModel::new(&grid, &synthetic(&grid, |m, _, n| (m * n) as f64 * 1e-9)).unwrap();
+        let t = model.step_seconds(10, 50, 100);
+        assert!((t / 1e-6 - 1.0).abs() < 1e-9, "{t}");
+    }
+
+    #[test]
+    fn rejects_malformed_tables() {
+        let grid = [1u64, 4];
+        let mut d = synthetic(&grid, |_, _, _| 1e-6);
+        assert!(TimeModel::new(&[4, 1], &d).is_err());
+        assert!(TimeModel::new(&[1, 4, 16], &d).is_err());
+        d.grid_timings[3].seconds = 0.0;
+        assert!(TimeModel::new(&grid, &d).is_err());
+        d.grid_timings[3].seconds = 1e-6;
+        d.grid_timings[3].m = 2;
+        assert!(TimeModel::new(&grid, &d).is_err());
+    }
+}

@@ -1,0 +1,106 @@
+//! The report of the `calibrate` command: what was measured, on what, and how well the
+//! interpolated time model predicts shapes it did not see.
+
+use super::{json_of, Cell, Report, Table};
+use crate::cost::time::{DtypeProfile, Profile, Timing};
+use crate::error::Result;
+
+/// A GEMM profile as a report: its JSON is the profile itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileReport {
+    /// The profile.
+    pub profile: Profile,
+}
+
+/// Median and worst absolute relative error of the model on the validation shapes, with the
+/// worst shape; `None` without validation shapes.
+pub fn validation_errors(d: &DtypeProfile) -> Option<(f64, f64, Timing)> {
+    let mut errors: Vec<(f64, Timing)> = d
+        .validation
+        .iter()
+        .map(|v| (v.relative_error().abs(), v.measured))
+        .collect();
+    if errors.is_empty() {
+        return None;
+    }
+    errors.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let median = errors[errors.len() / 2].0;
+    let (worst, shape) = errors[errors.len() - 1];
+    Some((median, worst, shape))
+}
+
+impl Report for ProfileReport {
+    fn to_json(&self) -> Result<String> {
+        json_of(&self.profile)
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let p = &self.profile;
+        let mut machine = Table::new("Measured on", &["measure", "value"]);
+        machine.push(vec!["BLAS".into(), p.machine.blas.as_str().into()]);
+        machine.push(vec!["threads".into(), Cell::Int(p.machine.threads as u128)]);
+        machine.push(vec!["CPU".into(), p.machine.cpu.as_str().into()]);
+        machine.push(vec![
+            "grid (each of m, k, n)".into(),
+            Cell::Text(
+                p.grid
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        ]);
+        let mut tables = vec![machine];
+        let big = p.grid.last().copied().unwrap_or(1);
+        let thin = p.grid.get(1).copied().unwrap_or(1);
+        let small = p.grid.get(2).copied().unwrap_or(thin);
+        let shapes = [
+            ("square", big, big, big),
+            ("skinny inner dimension", big, thin, big),
+            ("matrix · vector", big, big, 1),
+            ("vector · matrix", 1, big, big),
+            ("outer product", big, 1, big),
+            ("small square", small, small, small),
+        ];
+        for d in &p.dtypes {
+            let mut t = Table::new(
+                format!("GEMM through ndarray, {} (selected shapes)", d.dtype),
+                &["shape", "m × k × n", "median time", "GFLOP/s"],
+            );
+            for (name, m, k, n) in shapes {
+                if let Some(x) = d.grid_timings.iter().find(|x| (x.m, x.k, x.n) == (m, k, n)) {
+                    t.push(vec![
+                        name.into(),
+                        Cell::Text(format!("{m} × {k} × {n}")),
+                        Cell::Seconds(x.seconds),
+                        Cell::Float(x.gflops()),
+                    ]);
+                }
+            }
+            tables.push(t);
+        }
+        let mut check = Table::new(
+            "Time model on random off-grid shapes (|predicted / measured − 1|)",
+            &[
+                "dtype",
+                "shapes",
+                "median error",
+                "worst error",
+                "worst shape",
+            ],
+        );
+        for d in &p.dtypes {
+            if let Some((median, worst, s)) = validation_errors(d) {
+                check.push(vec![
+                    d.dtype.name().into(),
+                    Cell::Int(d.validation.len() as u128),
+                    Cell::Text(format!("{:.1}%", median * 100.0)),
+                    Cell::Text(format!("{:.1}%", worst * 100.0)),
+                    Cell::Text(format!("{} × {} × {}", s.m, s.k, s.n)),
+                ]);
+            }
+        }
+        tables.push(check);
+        tables
+    }
+}
