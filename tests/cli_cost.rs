@@ -236,7 +236,7 @@ fn calibrate_then_plan_by_time() {
         .success()
         .stderr(predicate::str::contains("saved the profile to"));
     let profile: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(profile["grid"], serde_json::json!([1, 4, 8]));
+    assert_eq!(profile["grid"], serde_json::json!([1, 2, 8]));
     assert_eq!(profile["dtypes"].as_array().unwrap().len(), 2);
     assert_eq!(
         profile["dtypes"][0]["grid_timings"]

@@ -13,8 +13,8 @@ use std::process::ExitCode;
 /// Arguments of `chainplan calibrate`.
 #[derive(Debug, clap::Args)]
 #[command(
-    long_about = "Time (m × k) · (k × n) matrix products through ndarray and BLAS for every \
-                  m, k, n on a grid of sizes (1, 4, 16, …, --max-dim: vectors, skinny blocks \
+    long_about = "Time (m × k) · (k × n) matrix products, run as plans are run (BLAS gemm, or gemv when an operand is a vector), for every \
+                  m, k, n on a grid of sizes (1, 2, 8, 32, …, --max-dim: vectors, skinny blocks \
                   and squares), for f64 and f32, and save the timings as a JSON profile. \
                   `chainplan plan --cost time` then plans by predicted time, interpolated from \
                   the profile. Random off-grid shapes are also timed to show how well the \
@@ -27,7 +27,7 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "PATH")]
     profile: Option<PathBuf>,
 
-    /// Largest size on the grid (the grid is 1, 4, 16, … below it, then it); at most 4096.
+    /// Largest size on the grid (the grid is 1, 2, 8, 32, … below it, then it); at most 4096.
     #[arg(long, default_value_t = 2048, value_name = "N")]
     max_dim: u64,
 

@@ -3,8 +3,8 @@
 //! ## The model
 //!
 //! `chainplan calibrate` times an (m × k) · (k × n) product for every (m, k, n) on a grid
-//! g₀ < g₁ < … (powers of 4 from 1, and the largest size), so that vectors (1), skinny
-//! blocks (4, 16) and large squares are all measured. For each grid point it stores the
+//! g₀ < g₁ < … (1, 2, 8, 32, …, and the largest size), so that vectors (1), skinny
+//! blocks (2, 8, 32) and large squares are all measured. For each grid point it stores the
 //! achieved rate r = 2·m·k·n / t (flop/s). A query is answered by **trilinear interpolation
 //! of ln r in (ln m, ln k, ln n)**, with each coordinate clamped to the grid, and
 //!
@@ -41,7 +41,7 @@ use std::path::Path;
 /// The version of the profile format this build reads and writes.
 pub const PROFILE_FORMAT: u32 = 1;
 
-/// One measured GEMM: an (m × k) · (k × n) product and its median time.
+/// One measured GEMM: an (m × k) · (k × n) product and its time (the fastest sample).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
     /// Rows of the result.
@@ -50,7 +50,7 @@ pub struct Timing {
     pub k: u64,
     /// Columns of the result.
     pub n: u64,
-    /// Median seconds per product.
+    /// Seconds per product (the fastest sample; see [`crate::cost::calibrate`]).
     pub seconds: f64,
 }
 

@@ -64,8 +64,11 @@ impl Report for ProfileReport {
         ];
         for d in &p.dtypes {
             let mut t = Table::new(
-                format!("GEMM through ndarray, {} (selected shapes)", d.dtype),
-                &["shape", "m × k × n", "median time", "GFLOP/s"],
+                format!(
+                    "Products through the executor, {} (selected shapes)",
+                    d.dtype
+                ),
+                &["shape", "m × k × n", "time (fastest)", "GFLOP/s"],
             );
             for (name, m, k, n) in shapes {
                 if let Some(x) = d.grid_timings.iter().find(|x| (x.m, x.k, x.n) == (m, k, n)) {
