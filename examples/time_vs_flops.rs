@@ -171,7 +171,7 @@ fn main() {
         searched += 1;
         let peak = dp::min_peak(&chain, &Default::default()).unwrap();
         let blowup = flop.largest_intermediate() as f64 / peak.max(1) as f64;
-        if flop.largest_intermediate() >= 1 << 20
+        if flop.largest_intermediate() >= 1 << 16
             && memory_case.as_ref().map_or(true, |(b, _)| blowup > *b)
         {
             memory_case = Some((blowup, chain.clone()));

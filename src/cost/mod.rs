@@ -102,17 +102,16 @@ impl Minimize {
 ///
 /// ```
 /// use chainplan::{Chain, cost::Goal};
-/// // The cheapest order builds a 1000 × 1000 intermediate.
-/// let chain = Chain::new(vec![1000u32, 10, 1000, 10, 1000])?;
+/// // (A1A2)A3 is cheapest (4,000 mults) but builds a 1 × 200 intermediate;
+/// // A1(A2A3) costs 20,100 and builds a 10 × 10 one.
+/// let chain = Chain::new(vec![1u32, 10, 200, 10])?;
 /// let free = Goal::flops().plan(&chain)?;
-/// assert_eq!(free.largest_intermediate(), 1_000_000);
-/// // Capped at 10,000 elements, the cheapest order that fits costs more.
-/// let capped = Goal::flops().with_max_intermediate(10_000).plan(&chain)?;
-/// assert!(capped.largest_intermediate() <= 10_000);
-/// assert!(capped.cost() >= free.cost());
+/// assert_eq!((free.cost(), free.largest_intermediate()), (4_000, 200));
+/// let capped = Goal::flops().with_max_intermediate(150).plan(&chain)?;
+/// assert_eq!((capped.cost(), capped.largest_intermediate()), (20_100, 100));
 /// // No order keeps every intermediate at 99 elements or fewer.
 /// let e = Goal::flops().with_max_intermediate(99).plan(&chain).unwrap_err();
-/// assert!(e.to_string().contains("smallest cap"));
+/// assert!(e.to_string().contains("the smallest cap that some order meets is 100"));
 /// # Ok::<(), chainplan::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
