@@ -261,24 +261,41 @@ impl TimeModel {
         (a, (v - lg[a]) / (lg[hi] - lg[a]))
     }
 
+    /// The log rates at (m, ·, n), reduced over m and n: one value per grid point of k.
+    #[inline]
+    fn reduce(&self, (a, u): (usize, f64), (c, w): (usize, f64), out: &mut Vec<f64>) {
+        let g = self.log_grid.len();
+        let r = &self.log_rate;
+        out.clear();
+        out.extend((0..g).map(|b| {
+            (1.0 - u) * ((1.0 - w) * r[(a * g + b) * g + c] + w * r[(a * g + b) * g + c + 1])
+                + u * ((1.0 - w) * r[((a + 1) * g + b) * g + c]
+                    + w * r[((a + 1) * g + b) * g + c + 1])
+        }));
+    }
+
+    /// Seconds from the reduced log rates and k's cell: 2·m·k·n / exp(ln r).
+    #[inline]
+    fn finish(reduced: &[f64], (b, v): (usize, f64), flops_half: f64) -> f64 {
+        let lr = (1.0 - v) * reduced[b] + v * reduced[b + 1];
+        2.0 * flops_half * (-lr).exp()
+    }
+
     /// Predicted seconds for one (m × k) · (k × n) product.
     pub fn step_seconds(&self, m: u64, k: u64, n: u64) -> f64 {
-        let g = self.log_grid.len();
-        let (a, u) = self.locate(m);
-        let (b, v) = self.locate(k);
-        let (c, w) = self.locate(n);
-        let mut lr = 0.0;
-        for (da, wa) in [(0, 1.0 - u), (1, u)] {
-            for (db, wb) in [(0, 1.0 - v), (1, v)] {
-                for (dc, wc) in [(0, 1.0 - w), (1, w)] {
-                    let weight = wa * wb * wc;
-                    if weight != 0.0 {
-                        lr += weight * self.log_rate[((a + da) * g + b + db) * g + c + dc];
-                    }
-                }
-            }
+        let mut reduced = Vec::with_capacity(self.log_grid.len());
+        self.reduce(self.locate(m), self.locate(n), &mut reduced);
+        Self::finish(&reduced, self.locate(k), m as f64 * k as f64 * n as f64)
+    }
+
+    /// The model prepared for one chain's dimensions, for planners that evaluate many
+    /// products of the same dimensions ([`PreparedTimes::row`]).
+    pub fn prepare(&self, dims: &[u32]) -> PreparedTimes<'_> {
+        PreparedTimes {
+            model: self,
+            dims: dims.iter().map(|&d| f64::from(d)).collect(),
+            cells: dims.iter().map(|&d| self.locate(u64::from(d))).collect(),
         }
-        2.0 * m as f64 * k as f64 * n as f64 / lr.exp()
     }
 
     /// Predicted seconds for a whole plan: the sum over its steps.
@@ -287,6 +304,34 @@ impl TimeModel {
             .iter()
             .map(|s| self.step_seconds(s.m, s.k, s.n))
             .sum()
+    }
+}
+
+/// A [`TimeModel`] with a chain's dimensions located on the grid once, so that the inner loop
+/// of a planner costs two lookups and an `exp` per product. Gives exactly the values of
+/// [`TimeModel::step_seconds`] (the same operations in the same order).
+#[derive(Debug, Clone)]
+pub struct PreparedTimes<'m> {
+    model: &'m TimeModel,
+    dims: Vec<f64>,
+    cells: Vec<(usize, f64)>,
+}
+
+impl PreparedTimes<'_> {
+    /// Predicted seconds of the products p(i) × p(k) · p(k) × p(j) for every k in `ks`
+    /// (dimension indices), written to `out` in order.
+    pub fn row(&self, i: usize, ks: std::ops::Range<usize>, j: usize, out: &mut Vec<f64>) {
+        let mut reduced = Vec::with_capacity(self.model.log_grid.len());
+        self.model
+            .reduce(self.cells[i], self.cells[j], &mut reduced);
+        out.clear();
+        out.extend(ks.map(|k| {
+            TimeModel::finish(
+                &reduced,
+                self.cells[k],
+                self.dims[i] * self.dims[k] * self.dims[j],
+            )
+        }));
     }
 }
 
@@ -333,6 +378,32 @@ mod tests {
             TimeModel::new(&grid, &synthetic(&grid, |m, _, n| (m * n) as f64 * 1e-9)).unwrap();
         let t = model.step_seconds(10, 50, 100);
         assert!((t / 1e-6 - 1.0).abs() < 1e-9, "{t}");
+    }
+
+    #[test]
+    fn prepared_rows_equal_single_predictions() {
+        let grid = [1u64, 2, 8, 32];
+        let d = synthetic(&grid, |m, k, n| {
+            1e-6 + (m * k * n) as f64 * 1e-9 / (k as f64).sqrt()
+        });
+        let model = TimeModel::new(&grid, &d).unwrap();
+        let dims = [1u32, 3, 50, 2, 7, 31, 1];
+        let prepared = model.prepare(&dims);
+        let mut out = Vec::new();
+        for i in 0..dims.len() {
+            for j in i + 2..dims.len() {
+                prepared.row(i, i + 1..j, j, &mut out);
+                for (x, &t) in out.iter().enumerate() {
+                    let k = i + 1 + x;
+                    let single = model.step_seconds(
+                        u64::from(dims[i]),
+                        u64::from(dims[k]),
+                        u64::from(dims[j]),
+                    );
+                    assert_eq!(t.to_bits(), single.to_bits());
+                }
+            }
+        }
     }
 
     #[test]

@@ -369,17 +369,29 @@ pub fn solve_goal(chain: &Chain, goal: &Goal, options: &DpOptions) -> Result<Pla
         }
     };
     let split = match &goal.model {
+        // As in the fast path: u64 cells when no sub-chain can overflow them, else u128
+        // (fits_u64 fails if costs might not fit u128).
+        CostModel::Flops if fits_u64(chain)? => {
+            check_tables(chain, 8, options)?;
+            let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
+            fill_general::<u64>(chain, cap, options.parallel, |i, ks, j, out| {
+                out.clear();
+                out.extend(ks.map(|k| p[i] * p[k] * p[j]));
+            })
+        }
         CostModel::Flops => {
-            fits_u64(chain)?; // fails if costs might not fit u128
             check_tables(chain, 16, options)?;
-            fill_general::<u128>(chain, cap, options.parallel, |m, k, n| {
-                u128::from(m) * u128::from(k) * u128::from(n)
+            let p: Vec<u128> = chain.dims().iter().map(|&d| u128::from(d)).collect();
+            fill_general::<u128>(chain, cap, options.parallel, |i, ks, j, out| {
+                out.clear();
+                out.extend(ks.map(|k| p[i] * p[k] * p[j]));
             })
         }
         CostModel::Time(model) => {
             check_tables(chain, 8, options)?;
-            fill_general::<f64>(chain, cap, options.parallel, |m, k, n| {
-                model.step_seconds(m, k, n)
+            let prepared = model.prepare(chain.dims());
+            fill_general::<f64>(chain, cap, options.parallel, |i, ks, j, out| {
+                prepared.row(i, ks, j, out)
             })
         }
     };
@@ -471,6 +483,15 @@ trait Score: Copy + Send + Sync + PartialOrd {
     fn plus(self, other: Self) -> Self;
 }
 
+impl Score for u64 {
+    const ZERO: Self = 0;
+    const INF: Self = u64::MAX;
+    fn plus(self, other: Self) -> Self {
+        // Used only when fits_u64 bounds every finite sum below u64::MAX.
+        self.saturating_add(other)
+    }
+}
+
 impl Score for u128 {
     const ZERO: Self = 0;
     const INF: Self = u128::MAX;
@@ -489,14 +510,16 @@ impl Score for f64 {
     }
 }
 
-/// The general program: `step(m, k, n)` is a product's cost, and with a `cap`, sub-chains
-/// (other than the whole chain) whose result exceeds it are infeasible. Returns the split
-/// table, or `None` when no plan is feasible. Ties go to the first split, as in [`fill`].
+/// The general program. `step_row(i, ks, j, out)` writes to `out` the cost of the product
+/// p(i) × p(k) · p(k) × p(j) for every dimension index k in `ks` (one call per cell, so a
+/// model can do its per-cell work once). With a `cap`, sub-chains (other than the whole
+/// chain) whose result exceeds it are infeasible. Returns the split table, or `None` when no
+/// plan is feasible. Ties go to the first split, as in [`fill`].
 fn fill_general<T: Score>(
     chain: &Chain,
     cap: Option<u128>,
     parallel: bool,
-    step: impl Fn(u64, u64, u64) -> T + Sync,
+    step_row: impl Fn(usize, std::ops::Range<usize>, usize, &mut Vec<T>) + Sync,
 ) -> Option<Vec<u32>> {
     let n = chain.matrices();
     let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
@@ -514,14 +537,13 @@ fn fill_general<T: Score>(
             }
             let row = &cost[i * n + i..i * n + j];
             let col = &cost_t[j * n + i + 1..j * n + j + 1];
-            let (pi, pj) = (p[i], p[j + 1]);
+            let mut steps = Vec::with_capacity(j - i);
+            step_row(i, i + 1..j + 1, j + 1, &mut steps);
             let mut best = T::INF;
             let mut best_k = i;
-            for (x, (&a, &b)) in row.iter().zip(col).enumerate() {
-                if a == T::INF || b == T::INF {
-                    continue;
-                }
-                let c = a.plus(b).plus(step(pi, p[i + x + 1], pj));
+            // An infeasible operand is INF, and INF absorbs additions: no branch needed.
+            for (x, ((&a, &b), &s)) in row.iter().zip(col).zip(&steps).enumerate() {
+                let c = a.plus(b).plus(s);
                 if c < best {
                     best = c;
                     best_k = i + x;
