@@ -315,3 +315,46 @@ fn help_lists_the_cost_options() {
         .success()
         .stdout(predicate::str::contains("--profile"));
 }
+
+#[test]
+fn bench_runs_the_time_optimal_plan_when_a_profile_exists() {
+    let home = tempfile::tempdir().unwrap();
+    // No profile: the usual orders only.
+    let out = chainplan()
+        .env("XDG_CONFIG_HOME", home.path())
+        .args(["bench", "20", "2", "30", "3", "--reps", "1", "--json"])
+        .assert()
+        .success();
+    let plain: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let results = plain["results"].as_array().unwrap();
+    assert!(results.iter().all(|r| r.get("predicted_s").is_none()));
+    assert!(results.iter().all(|r| r["name"] != "time_optimal"));
+    // With the saved profile: a time-optimal row, and a prediction on every row.
+    calibrate_tiny(home.path());
+    let out = chainplan()
+        .env("XDG_CONFIG_HOME", home.path())
+        .args(["bench", "20", "2", "30", "3", "--reps", "1", "--json"])
+        .assert()
+        .success();
+    let timed: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let results = timed["results"].as_array().unwrap();
+    assert_eq!(results.last().unwrap()["name"], "time_optimal");
+    assert!(results
+        .iter()
+        .all(|r| r["predicted_s"].as_f64().unwrap() > 0.0));
+    chainplan()
+        .env("XDG_CONFIG_HOME", home.path())
+        .args(["bench", "20", "2", "30", "3", "--reps", "1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("profile predicts"))
+        .stdout(predicate::str::contains("time-optimal"));
+    // A missing --profile is an error, not a silent fallback.
+    chainplan()
+        .args(["bench", "20", "2", "30", "--profile", "/nonexistent/p.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "not found; run `chainplan calibrate` first",
+        ));
+}

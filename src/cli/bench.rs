@@ -1,8 +1,10 @@
 //! `chainplan bench`: time every order of a chain on this machine's BLAS.
 
+use super::calibrate::default_profile_path;
 use super::input::ChainInput;
 use super::output::{emit, export, render_tables};
 use anyhow::{bail, Context, Result};
+use chainplan::cost::{ElementType, Goal, Profile};
 use chainplan::exec::bench::{run_bench, BenchOptions, BenchProgress, BenchReport};
 use chainplan::exec::system;
 use chainplan::report::{ExportFormat, Report};
@@ -66,6 +68,12 @@ pub struct BenchArgs {
     /// Also write the report's tables as Markdown to FILE (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     export_markdown: Option<PathBuf>,
+
+    /// GEMM profile from `chainplan calibrate` [default: the saved one, if any]. With a
+    /// profile, the time-optimal plan (`plan --cost time`) is run too, as `time-optimal`, and
+    /// a column shows each order's predicted time beside its measurement.
+    #[arg(long, value_name = "PATH")]
+    profile: Option<PathBuf>,
 
     /// Also write the orders table as CSV to FILE (`-` for standard output).
     #[arg(long, value_name = "FILE")]
@@ -186,12 +194,29 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         Some(text) => parse_size(text)?,
         None => system::available_memory().map_or(4 << 30, |m| u128::from(m) / 2),
     };
+    // The time model: from --profile (which must exist), else the saved profile if any.
+    let dtype: ElementType = args.dtype.parse()?;
+    let model = match &args.profile {
+        Some(path) => Some(Profile::load(path)?.model(dtype)?),
+        None => match default_profile_path() {
+            Ok(path) if path.exists() => Some(Profile::load(&path)?.model(dtype)?),
+            _ => None,
+        },
+    };
+    let extra = match &model {
+        Some(m) => vec![(
+            "time_optimal".to_string(),
+            Goal::time(m.clone()).plan(&chain)?,
+        )],
+        None => Vec::new(),
+    };
     let options = BenchOptions {
         reps: args.reps,
         warmup: args.warmup,
         seed: args.seed,
         all: args.all,
         max_memory: Some(max_memory),
+        extra,
     };
     let mut progress = Progress::new();
     let report = match args.dtype.as_str() {
@@ -199,7 +224,10 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         _ => run_bench::<f64>(&chain, &options, &mut |p| progress.update(p)),
     };
     progress.finish();
-    let report = report?;
+    let mut report = report?;
+    if let Some(m) = &model {
+        report.predict(m)?;
+    }
     if args.json {
         emit(&report.to_json()?)?;
         emit("\n")?;

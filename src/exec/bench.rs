@@ -67,6 +67,9 @@ pub struct BenchOptions {
     pub all: bool,
     /// Refuse to start when [`memory_needed`] exceeds this many bytes (`None`: no limit).
     pub max_memory: Option<u128>,
+    /// More orders to run after the standard ones, by name (such as `time_optimal`, the plan
+    /// of `plan --cost time`).
+    pub extra: Vec<(String, Plan)>,
 }
 
 impl Default for BenchOptions {
@@ -77,6 +80,7 @@ impl Default for BenchOptions {
             seed: 42,
             all: false,
             max_memory: None,
+            extra: Vec::new(),
         }
     }
 }
@@ -113,6 +117,9 @@ pub struct BenchResult {
     pub measured_ratio: f64,
     /// ‖P_order − P_optimal‖ / ‖P_optimal‖ in the Frobenius norm.
     pub rel_diff: f64,
+    /// Seconds a GEMM profile predicts for this order (set by [`BenchReport::predict`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted_s: Option<f64>,
 }
 
 /// What `chainplan bench` reports.
@@ -305,7 +312,8 @@ pub fn run_bench<T: Element + SampleUniform>(
             "the number of repetitions must be at least 1".into(),
         ));
     }
-    let orders = bench_orders(chain, options.all)?;
+    let mut orders = bench_orders(chain, options.all)?;
+    orders.extend(options.extra.iter().cloned());
     let plans: Vec<&Plan> = orders.iter().map(|(_, p)| p).collect();
     let needed = memory_needed::<T>(chain, &plans)?;
     if let Some(limit) = options.max_memory {
@@ -385,6 +393,7 @@ pub fn run_bench<T: Element + SampleUniform>(
                 },
                 measured_ratio: ratio(median_s, opt_median),
                 rel_diff,
+                predicted_s: None,
             }
         })
         .collect();
@@ -403,6 +412,18 @@ pub fn run_bench<T: Element + SampleUniform>(
         tolerance,
         results,
     })
+}
+
+impl BenchReport {
+    /// Adds each order's predicted time from a GEMM profile's model, so that the prediction
+    /// can be checked against the measurement of the same run.
+    pub fn predict(&mut self, model: &crate::cost::TimeModel) -> Result<()> {
+        let chain = Chain::from_u32s(self.dims.clone())?;
+        for r in &mut self.results {
+            r.predicted_s = Some(model.plan_seconds(&Plan::from_order(&chain, &r.order)?));
+        }
+        Ok(())
+    }
 }
 
 impl Report for BenchReport {
@@ -430,6 +451,10 @@ impl Report for BenchReport {
                 "measured",
             ],
         );
+        let profiled = self.results.iter().any(|r| r.predicted_s.is_some());
+        if profiled {
+            orders.headers.push("profile predicts".to_string());
+        }
         for r in &self.results {
             orders.push(vec![
                 Cell::Text(r.name.replace('_', "-")),
@@ -441,6 +466,10 @@ impl Report for BenchReport {
                 Cell::Float(r.gflops),
                 Cell::Ratio(r.measured_ratio),
             ]);
+            if profiled {
+                let row = orders.rows.last_mut().expect("just pushed");
+                row.push(r.predicted_s.map_or(Cell::Empty, Cell::Seconds));
+            }
         }
         let mut check = Table::new("Agreement of the products", &["measure", "value"]);
         check.push(vec![
