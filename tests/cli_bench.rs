@@ -159,7 +159,11 @@ fn bad_input_is_one_line_and_exit_2() {
             vec!["2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "--all"],
             "too many",
         ),
-        (vec!["10", "20", "--max-memory", "lots"], "is not a size"),
+        (
+            vec!["10", "20", "--max-memory", "lots"],
+            "cannot read 'lots' as a memory size",
+        ),
+        (vec!["10", "20", "--max-memory", "0"], "more than 0 bytes"),
         (vec!["10", "20", "--reps", "0"], "at least 1"),
         (vec!["10", "20", "--threads", "0"], "at least 1"),
         (vec!["10", "0", "20"], "dimension 2 is 0"),

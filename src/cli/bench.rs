@@ -3,8 +3,8 @@
 use super::calibrate::default_profile_path;
 use super::input::ChainInput;
 use super::output::{emit, export, render_tables};
-use anyhow::{bail, Context, Result};
-use chainplan::cost::{ElementType, Goal, Profile};
+use anyhow::{bail, Result};
+use chainplan::cost::{parse_memory_size, ElementType, Goal, Profile};
 use chainplan::exec::bench::{run_bench, BenchOptions, BenchProgress, BenchReport};
 use chainplan::exec::system;
 use chainplan::report::{ExportFormat, Report};
@@ -53,7 +53,8 @@ pub struct BenchArgs {
     threads: Option<usize>,
 
     /// Refuse to start above this much memory (operands, two products, the largest workspace),
-    /// in bytes or with a suffix K, M, G, T (powers of 1024). Default: half the available memory.
+    /// in bytes or with a unit: K, M, G, T or KiB … TiB (powers of 1024), KB … TB (powers of
+    /// 1000). Default: half the available memory.
     #[arg(long, value_name = "SIZE")]
     max_memory: Option<String>,
 
@@ -78,37 +79,6 @@ pub struct BenchArgs {
     /// Also write the orders table as CSV to FILE (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     export_csv: Option<PathBuf>,
-}
-
-/// Parses `1048576`, `512M`, `8G`, `1.5G` (powers of 1024; a trailing `B` or `iB` is allowed).
-pub fn parse_size(text: &str) -> Result<u128> {
-    let t = text.trim();
-    let t = t
-        .strip_suffix("iB")
-        .or_else(|| t.strip_suffix('B'))
-        .unwrap_or(t);
-    let (number, scale) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
-        Some('K') => (&t[..t.len() - 1], 1u128 << 10),
-        Some('M') => (&t[..t.len() - 1], 1 << 20),
-        Some('G') => (&t[..t.len() - 1], 1 << 30),
-        Some('T') => (&t[..t.len() - 1], 1 << 40),
-        _ => (t, 1),
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite() && *v > 0.0)
-        .with_context(|| {
-            format!(
-                "--max-memory '{text}' is not a size; write bytes, or a number with K, M, G or T"
-            )
-        })?;
-    let bytes = value * scale as f64;
-    if bytes >= 2f64.powi(100) {
-        bail!("--max-memory '{text}' is too large");
-    }
-    Ok(bytes as u128)
 }
 
 /// The header line: what a reader needs to trust the figures.
@@ -191,7 +161,10 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         system::set_blas_threads(threads);
     }
     let max_memory = match &args.max_memory {
-        Some(text) => parse_size(text)?,
+        Some(text) => match parse_memory_size(text)? {
+            0 => bail!("--max-memory must be more than 0 bytes"),
+            bytes => bytes,
+        },
         None => system::available_memory().map_or(4 << 30, |m| u128::from(m) / 2),
     };
     // The time model: from --profile (which must exist), else the saved profile if any.
@@ -249,21 +222,4 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_sizes() {
-        assert_eq!(parse_size("1000").unwrap(), 1000);
-        assert_eq!(parse_size("2K").unwrap(), 2048);
-        assert_eq!(parse_size("512M").unwrap(), 512 << 20);
-        assert_eq!(parse_size("1.5G").unwrap(), 3 << 29);
-        assert_eq!(parse_size("8GiB").unwrap(), 8 << 30);
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("-1G").is_err());
-        assert!(parse_size("0").is_err());
-    }
 }
