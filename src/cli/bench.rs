@@ -2,12 +2,12 @@
 
 use super::calibrate::default_profile_path;
 use super::input::ChainInput;
-use super::output::{emit, export, render_tables};
+use super::output::{emit, render_tables, ExportArgs};
 use anyhow::{bail, Result};
 use chainplan::cost::{parse_memory_size, ElementType, Goal, Profile};
 use chainplan::exec::bench::{run_bench, BenchOptions, BenchProgress, BenchReport};
 use chainplan::exec::system;
-use chainplan::report::{ExportFormat, Report};
+use chainplan::report::Report;
 use chainplan::Chain;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -62,23 +62,14 @@ pub struct BenchArgs {
     #[arg(long)]
     json: bool,
 
-    /// Also write the report as JSON to FILE (`-` for standard output).
-    #[arg(long, value_name = "FILE")]
-    export_json: Option<PathBuf>,
-
-    /// Also write the report's tables as Markdown to FILE (`-` for standard output).
-    #[arg(long, value_name = "FILE")]
-    export_markdown: Option<PathBuf>,
+    #[command(flatten)]
+    export: ExportArgs,
 
     /// GEMM profile from `chainplan calibrate` [default: the saved one, if any]. With a
     /// profile, the time-optimal plan (`plan --cost time`) is run too, as `time-optimal`, and
     /// a column shows each order's predicted time beside its measurement.
     #[arg(long, value_name = "PATH")]
     profile: Option<PathBuf>,
-
-    /// Also write the orders table as CSV to FILE (`-` for standard output).
-    #[arg(long, value_name = "FILE")]
-    export_csv: Option<PathBuf>,
 }
 
 /// The header line: what a reader needs to trust the figures.
@@ -208,15 +199,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         emit(&header(&chain, &report))?;
         emit(&render_tables(&report))?;
     }
-    for (path, format) in [
-        (&args.export_json, ExportFormat::Json),
-        (&args.export_markdown, ExportFormat::Markdown),
-        (&args.export_csv, ExportFormat::Csv),
-    ] {
-        if let Some(path) = path {
-            export(&report, format, path)?;
-        }
-    }
+    args.export.write(&report)?;
     if let Err(e) = report.check() {
         eprintln!("error: {e}");
         return Ok(ExitCode::FAILURE);

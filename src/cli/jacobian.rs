@@ -1,12 +1,11 @@
 //! `chainplan jacobian`: forward, reverse and optimal orders of a Jacobian chain.
 
-use super::output::{emit, export, render_tables};
+use super::output::{emit, render_tables, ExportArgs};
 use anyhow::{Context, Result};
 use chainplan::jacobian::matrix_free::parse_list;
 use chainplan::jacobian::{JacobianChain, JacobianReport, LayerKind, MatrixFreeChain, Seed};
-use chainplan::report::{ExportFormat, Report};
+use chainplan::report::Report;
 use chainplan::Chain;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Which side of the chain is seeded.
@@ -77,13 +76,8 @@ pub struct JacobianArgs {
     #[arg(long)]
     json: bool,
 
-    /// Also write the report as JSON to FILE (`-` for standard output).
-    #[arg(long, value_name = "FILE")]
-    export_json: Option<PathBuf>,
-
-    /// Also write the report's tables as Markdown to FILE (`-` for standard output).
-    #[arg(long, value_name = "FILE")]
-    export_markdown: Option<PathBuf>,
+    #[command(flatten)]
+    export: ExportArgs,
 }
 
 /// Runs `chainplan jacobian`.
@@ -128,13 +122,6 @@ pub fn run(args: JacobianArgs) -> Result<ExitCode> {
     } else {
         emit(&render_tables(&report))?;
     }
-    for (path, format) in [
-        (&args.export_json, ExportFormat::Json),
-        (&args.export_markdown, ExportFormat::Markdown),
-    ] {
-        if let Some(path) = path {
-            export(&report, format, path)?;
-        }
-    }
+    args.export.write(&report)?;
     Ok(ExitCode::SUCCESS)
 }

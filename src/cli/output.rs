@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use chainplan::report::{Cell, ExportFormat, Report, Table};
 use prettytable::{format, Attr, Cell as PCell, Row};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Renders the report's tables for a terminal.
 pub fn render_tables(report: &dyn Report) -> String {
@@ -73,8 +73,41 @@ pub fn emit(text: &str) -> Result<()> {
     }
 }
 
+/// `--export-json`, `--export-markdown` and `--export-csv FILE`, shared by every command that
+/// produces a [`Report`].
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ExportArgs {
+    /// Also write the report as JSON to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+
+    /// Also write the report's tables as Markdown to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+
+    /// Also write the report's main table as CSV to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+}
+
+impl ExportArgs {
+    /// Writes every export that was asked for.
+    pub fn write(&self, report: &dyn Report) -> Result<()> {
+        for (path, format) in [
+            (&self.export_json, ExportFormat::Json),
+            (&self.export_markdown, ExportFormat::Markdown),
+            (&self.export_csv, ExportFormat::Csv),
+        ] {
+            if let Some(path) = path {
+                export(report, format, path)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Writes an export to `path`, or to standard output when `path` is `-`.
-pub fn export(report: &dyn Report, format: ExportFormat, path: &Path) -> Result<()> {
+fn export(report: &dyn Report, format: ExportFormat, path: &Path) -> Result<()> {
     let text = format.exporter().export(report)?;
     write_to(path, &text)
 }

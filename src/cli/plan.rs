@@ -2,12 +2,10 @@
 
 use super::calibrate::profile_path;
 use super::input::ChainInput;
-use super::output::{emit, export, render_tables, write_to};
+use super::output::{emit, render_tables, write_to, ExportArgs};
 use anyhow::{bail, Result};
 use chainplan::cost::{parse_memory_size, ElementType, Goal, MachineInfo, Profile, TimeModel};
-use chainplan::report::{
-    dot::plan_to_dot, ExportFormat, HandoffPlan, PlanReport, Report, STEPS_MAX_MATRICES,
-};
+use chainplan::report::{dot::plan_to_dot, HandoffPlan, PlanReport, Report, STEPS_MAX_MATRICES};
 use chainplan::Algorithm;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,21 +38,12 @@ pub struct PlanArgs {
     #[arg(long, conflicts_with = "dot")]
     json: bool,
 
+    #[command(flatten)]
+    export: ExportArgs,
+
     /// Print the plan tree in Graphviz DOT instead of tables.
     #[arg(long)]
     dot: bool,
-
-    /// Also write the report as JSON to FILE (`-` for standard output).
-    #[arg(long, value_name = "FILE")]
-    export_json: Option<PathBuf>,
-
-    /// Also write the report's tables as Markdown to FILE (`-` for standard output).
-    #[arg(long, value_name = "FILE")]
-    export_markdown: Option<PathBuf>,
-
-    /// Also write the compared orders as CSV to FILE (`-` for standard output).
-    #[arg(long, value_name = "FILE")]
-    export_csv: Option<PathBuf>,
 
     /// Write the plan in the versioned hand-off format (JSON, see docs/plan-format.md) to
     /// FILE, for other engines such as Dask or Spark to execute. With `-` the plan is written
@@ -188,15 +177,7 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
     } else {
         emit(&render_tables(&report))?;
     }
-    for (path, format) in [
-        (&args.export_json, ExportFormat::Json),
-        (&args.export_markdown, ExportFormat::Markdown),
-        (&args.export_csv, ExportFormat::Csv),
-    ] {
-        if let Some(path) = path {
-            export(&report, format, path)?;
-        }
-    }
+    args.export.write(&report)?;
     if let Some(path) = &args.export_plan {
         let mut text = HandoffPlan::from_plan(&plan)?.to_json()?;
         text.push('\n');
