@@ -56,6 +56,18 @@ proptest! {
     }
 
     #[test]
+    fn fixed_order_summaries_match_the_built_plans(dims in prop::collection::vec(1u64..=u32::MAX as u64, 2..40)) {
+        let chain = Chain::from_u64s(dims).unwrap();
+        for (plan, (cost, order)) in [
+            (Plan::left_to_right(&chain).unwrap(), Plan::left_to_right_summary(&chain).unwrap()),
+            (Plan::right_to_left(&chain).unwrap(), Plan::right_to_left_summary(&chain).unwrap()),
+        ] {
+            prop_assert_eq!(plan.cost(), cost);
+            prop_assert_eq!(plan.order(), order);
+        }
+    }
+
+    #[test]
     fn largest_intermediate_excludes_the_final_product(dims in dims_strategy()) {
         let chain = Chain::from_u64s(dims).unwrap();
         let plan = dp::optimal(&chain).unwrap();

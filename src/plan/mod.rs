@@ -220,6 +220,56 @@ impl Plan {
         b.finish()
     }
 
+    /// The cost and canonical order of [`Plan::left_to_right`], in O(n) without building the
+    /// plan (reports on chains of millions of matrices compare against it).
+    ///
+    /// ```
+    /// use chainplan::{Chain, Plan};
+    /// let chain = Chain::new(vec![2u32, 3, 4, 5])?;
+    /// let (cost, order) = Plan::left_to_right_summary(&chain)?;
+    /// assert_eq!(cost, Plan::left_to_right(&chain)?.cost());
+    /// assert_eq!(order, "((A1A2)A3)");
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    pub fn left_to_right_summary(chain: &Chain) -> Result<(u128, String)> {
+        let n = chain.matrices();
+        // Step i multiplies the (p0 × p_i) prefix by A_(i+1): p0 · p_i · p_(i+1).
+        let cost = checked_sum((1..n).map(|i| three(chain, 0, i, i + 1)))?;
+        let mut order = "(".repeat(n - 1);
+        order.push_str("A1");
+        for i in 2..=n {
+            order.push('A');
+            order.push_str(&i.to_string());
+            order.push(')');
+        }
+        Ok((cost, order))
+    }
+
+    /// The cost and canonical order of [`Plan::right_to_left`], in O(n) without building it.
+    ///
+    /// ```
+    /// use chainplan::{Chain, Plan};
+    /// let chain = Chain::new(vec![2u32, 3, 4, 5])?;
+    /// let (cost, order) = Plan::right_to_left_summary(&chain)?;
+    /// assert_eq!(cost, Plan::right_to_left(&chain)?.cost());
+    /// assert_eq!(order, "(A1(A2A3))");
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    pub fn right_to_left_summary(chain: &Chain) -> Result<(u128, String)> {
+        let n = chain.matrices();
+        // Step for A_(i+1) multiplies it by the (p_(i+1) × p_n) suffix: p_i · p_(i+1) · p_n.
+        let cost = checked_sum((0..n - 1).map(|i| three(chain, i, i + 1, n)))?;
+        let mut order = String::new();
+        for i in 1..n {
+            order.push_str("(A");
+            order.push_str(&i.to_string());
+        }
+        order.push('A');
+        order.push_str(&n.to_string());
+        order.push_str(&")".repeat(n - 1));
+        Ok((cost, order))
+    }
+
     /// Parses a parenthesization such as `((A1(A2A3))((A4A5)A6))` for `chain`.
     ///
     /// Inside each pair of parentheses stand exactly two operands; the outermost pair may be
@@ -317,6 +367,21 @@ impl Plan {
         }
         builder.finish()
     }
+}
+
+/// p_a · p_b · p_c, exact (each factor is below 2^32).
+fn three(chain: &Chain, a: usize, b: usize, c: usize) -> u128 {
+    u128::from(chain.dim(a)) * u128::from(chain.dim(b)) * u128::from(chain.dim(c))
+}
+
+/// A sum of costs that errors instead of wrapping.
+fn checked_sum(mut costs: impl Iterator<Item = u128>) -> Result<u128> {
+    costs.try_fold(0u128, |acc, c| {
+        acc.checked_add(c).ok_or(Error::Overflow {
+            what: "plan cost",
+            bits: 128,
+        })
+    })
 }
 
 fn push_operand(

@@ -176,26 +176,30 @@ impl PlanReport {
             Some(a) if !a.is_exact() => Some(hu_shing::optimal(chain)?),
             _ => None,
         };
-        let ltr = Plan::left_to_right(chain)?;
-        let rtl = Plan::right_to_left(chain)?;
+        // The fixed orders as (cost, order) only: building them as plans would cost hundreds
+        // of megabytes on chains of millions of matrices.
+        let ltr = Plan::left_to_right_summary(chain)?;
+        let rtl = Plan::right_to_left_summary(chain)?;
         let worst = if chain.matrices() <= WORST_MAX_MATRICES {
             Some(dp::worst(chain)?)
         } else {
             None
         };
         let base = plan.cost();
-        let compare = |name: &str, p: &Plan| Comparison {
+        let compare_summary = |name: &str, (cost, order): (u128, String)| Comparison {
             name: name.to_string(),
-            order: p.order(),
-            cost: p.cost(),
-            ratio: ratio(p.cost(), base),
+            order,
+            cost,
+            ratio: ratio(cost, base),
             largest_intermediate: None,
             predicted_s: None,
         };
+        let compare = |name: &str, p: &Plan| compare_summary(name, (p.cost(), p.order()));
+        let (ltr_cost, rtl_cost) = (ltr.0, rtl.0);
         let mut comparisons = vec![
             compare("chosen", plan),
-            compare("left_to_right", &ltr),
-            compare("right_to_left", &rtl),
+            compare_summary("left_to_right", ltr),
+            compare_summary("right_to_left", rtl),
         ];
         if let Some(o) = &optimal {
             comparisons.insert(1, compare("optimal", o));
@@ -210,8 +214,8 @@ impl PlanReport {
             order: plan.order(),
             cost: base,
             flops: plan.flops()?,
-            left_to_right: ltr.cost(),
-            right_to_left: rtl.cost(),
+            left_to_right: ltr_cost,
+            right_to_left: rtl_cost,
             worst: worst.as_ref().map(Plan::cost),
             largest_intermediate: plan.largest_intermediate(),
             optimal: optimal.as_ref().map(Plan::cost),
