@@ -229,32 +229,50 @@ fn fill<T: Cell>(chain: &Chain, objective: Objective, parallel: bool) -> Vec<u32
     if !parallel {
         return fill_blocked::<T>(chain, objective);
     }
-    let n = chain.matrices();
     let p: Vec<T> = chain.dims().iter().map(|&d| T::from_u32(d)).collect();
-    // cost[i * n + j] = m[i][j]; cost_t[j * n + i] = m[i][j].
-    let mut cost = vec![T::ZERO; n * n];
-    let mut cost_t = vec![T::ZERO; n * n];
+    let (_, split) = by_diagonals(
+        chain.matrices(),
+        T::ZERO,
+        PARALLEL_WORK,
+        |row, col, i, j| best(row, col, &p[i + 1..j + 1], p[i] * p[j + 1], objective, i),
+    );
+    split
+}
+
+/// The anti-diagonal driver of both programs. Fills `cost[i * n + j]` = m\[i\]\[j\] and its
+/// transpose one sub-chain length at a time; each cell is `cell(row, col, i, j)`, with `row` =
+/// m\[i\]\[i..j\] and `col` = m\[i+1..=j\]\[j\] (both contiguous), returning its value and split.
+/// A diagonal runs on several threads when it holds at least `min_work` inner iterations.
+/// Returns the cost table and the split table.
+fn by_diagonals<T: Copy + Send + Sync>(
+    n: usize,
+    zero: T,
+    min_work: usize,
+    cell: impl Fn(&[T], &[T], usize, usize) -> (T, u32) + Sync,
+) -> (Vec<T>, Vec<u32>) {
+    let mut cost = vec![zero; n * n];
+    let mut cost_t = vec![zero; n * n];
     let mut split = vec![0u32; n * n];
     let mut diagonal: Vec<(T, u32)> = Vec::with_capacity(n);
-
     for len in 2..=n {
         let cells = n - len + 1;
-        let cell = |i: usize| -> (T, u32) {
+        let one = |i: usize| {
             let j = i + len - 1;
-            let row = &cost[i * n + i..i * n + j];
-            let col = &cost_t[j * n + i + 1..j * n + j + 1];
-            let pk = &p[i + 1..j + 1];
-            let outer = p[i] * p[j + 1];
-            best(row, col, pk, outer, objective, i)
+            cell(
+                &cost[i * n + i..i * n + j],
+                &cost_t[j * n + i + 1..j * n + j + 1],
+                i,
+                j,
+            )
         };
         diagonal.clear();
-        if parallel && cells * (len - 1) >= PARALLEL_WORK && cells > 1 {
+        if cells * (len - 1) >= min_work && cells > 1 {
             (0..cells)
                 .into_par_iter()
-                .map(cell)
+                .map(one)
                 .collect_into_vec(&mut diagonal);
         } else {
-            diagonal.extend((0..cells).map(cell));
+            diagonal.extend((0..cells).map(one));
         }
         for (i, &(c, k)) in diagonal.iter().enumerate() {
             let j = i + len - 1;
@@ -263,7 +281,7 @@ fn fill<T: Cell>(chain: &Chain, objective: Objective, parallel: bool) -> Vec<u32
             split[i * n + j] = k;
         }
     }
-    split
+    (cost, split)
 }
 
 /// Rows per block in [`fill_blocked`]: their row segments (8 KiB each at n = 1000) stay in L2.
@@ -523,50 +541,30 @@ fn fill_general<T: Score>(
 ) -> Option<Vec<u32>> {
     let n = chain.matrices();
     let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
-    let mut cost = vec![T::ZERO; n * n];
-    let mut cost_t = vec![T::ZERO; n * n];
-    let mut split = vec![0u32; n * n];
-    let mut diagonal: Vec<(T, u32)> = Vec::with_capacity(n);
-    for len in 2..=n {
-        let cells = n - len + 1;
-        let cell = |i: usize| -> (T, u32) {
-            let j = i + len - 1;
-            let own = u128::from(p[i]) * u128::from(p[j + 1]);
-            if len < n && cap.is_some_and(|c| own > c) {
-                return (T::INF, i as u32);
-            }
-            let row = &cost[i * n + i..i * n + j];
-            let col = &cost_t[j * n + i + 1..j * n + j + 1];
-            let mut steps = Vec::with_capacity(j - i);
-            step_row(i, i + 1..j + 1, j + 1, &mut steps);
-            let mut best = T::INF;
-            let mut best_k = i;
-            // An infeasible operand is INF, and INF absorbs additions: no branch needed.
-            for (x, ((&a, &b), &s)) in row.iter().zip(col).zip(&steps).enumerate() {
-                let c = a.plus(b).plus(s);
-                if c < best {
-                    best = c;
-                    best_k = i + x;
-                }
-            }
-            (best, best_k as u32)
-        };
-        diagonal.clear();
-        if parallel && cells * (len - 1) >= PARALLEL_WORK / 4 && cells > 1 {
-            (0..cells)
-                .into_par_iter()
-                .map(cell)
-                .collect_into_vec(&mut diagonal);
-        } else {
-            diagonal.extend((0..cells).map(cell));
+    let min_work = if parallel {
+        PARALLEL_WORK / 4
+    } else {
+        usize::MAX
+    };
+    let (cost, split) = by_diagonals(n, T::ZERO, min_work, |row, col, i, j| {
+        let own = u128::from(p[i]) * u128::from(p[j + 1]);
+        if j - i + 1 < n && cap.is_some_and(|c| own > c) {
+            return (T::INF, i as u32);
         }
-        for (i, &(c, k)) in diagonal.iter().enumerate() {
-            let j = i + len - 1;
-            cost[i * n + j] = c;
-            cost_t[j * n + i] = c;
-            split[i * n + j] = k;
+        let mut steps = Vec::with_capacity(j - i);
+        step_row(i, i + 1..j + 1, j + 1, &mut steps);
+        let mut best = T::INF;
+        let mut best_k = i;
+        // An infeasible operand is INF, and INF absorbs additions: no branch needed.
+        for (x, ((&a, &b), &s)) in row.iter().zip(col).zip(&steps).enumerate() {
+            let c = a.plus(b).plus(s);
+            if c < best {
+                best = c;
+                best_k = i + x;
+            }
         }
-    }
+        (best, best_k as u32)
+    });
     (cost[n - 1] != T::INF).then_some(split)
 }
 
