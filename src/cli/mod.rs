@@ -21,7 +21,7 @@ use std::process::ExitCode;
     long_about = "Find the cheapest order to multiply a chain of matrices A1 · A2 · … · An, \
                   where Ai is p(i-1) × pi, and compare it with left-to-right, right-to-left and \
                   the worst order. Costs are exact scalar-multiplication counts.",
-    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  echo 10 100 5 50 | chainplan plan -"
+    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  echo 10 100 5 50 | chainplan plan -\n  chainplan jacobian 784 512 512 10 --seed output\n  chainplan grad 'x^3*(x+3*y)' --at x=2,y=3 --trace\n  chainplan bench 1000 10 1000 10 1000\n\nEach command has its own --help with more examples."
 )]
 struct Cli {
     #[command(subcommand)]
