@@ -9,8 +9,11 @@
 //! The experiment itself is `chainplan::lecture::sampling`; this program parses flags, prints
 //! the headline numbers and draws the figure (SVG, one panel per N).
 
+mod common;
+
 use chainplan::lecture::sampling::{self, SamplingConfig, SamplingResult, Strategy};
 use clap::Parser;
+use common::{log_label, write_outputs, COLORS};
 use plotters::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,28 +76,15 @@ fn main() -> ExitCode {
         eprintln!("error: --n needs at least one value");
         return ExitCode::from(2);
     }
-    if let Err(e) = write_outputs(&args, &results) {
+    let written = write_outputs(&args.out, args.json.as_deref(), &results, |svg| {
+        draw(&results, svg)
+    });
+    if let Err(e) = written {
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
     println!("wrote {}", args.out.display());
     ExitCode::SUCCESS
-}
-
-fn write_outputs(
-    args: &Args,
-    results: &[SamplingResult],
-) -> Result<(), Box<dyn std::error::Error>> {
-    let mut svg = String::new();
-    draw(results, &mut svg)?;
-    std::fs::write(&args.out, svg)
-        .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
-    if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(results)?;
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        println!("wrote {}", path.display());
-    }
-    Ok(())
 }
 
 fn print_summary(r: &SamplingResult) {
@@ -125,30 +115,10 @@ fn print_summary(r: &SamplingResult) {
     );
 }
 
-const BLUE_: RGBColor = RGBColor(31, 119, 180);
-const ORANGE_: RGBColor = RGBColor(214, 95, 14);
-
 fn color(s: Strategy) -> RGBColor {
     match s {
-        Strategy::WithReplacement => BLUE_,
-        Strategy::WithoutReplacement => ORANGE_,
-    }
-}
-
-/// `10⁻³` for powers of ten, plain numbers otherwise.
-fn log_label(v: &f64) -> String {
-    let e = v.log10().round();
-    if (v / 10f64.powf(e) - 1.0).abs() < 1e-9 {
-        let digits: String = format!("{}", e as i64)
-            .chars()
-            .map(|c| match c {
-                '-' => '⁻',
-                d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d as usize - '0' as usize],
-            })
-            .collect();
-        format!("10{digits}")
-    } else {
-        String::new()
+        Strategy::WithReplacement => COLORS[0],
+        Strategy::WithoutReplacement => COLORS[1],
     }
 }
 

@@ -12,8 +12,11 @@
 //! reverse-mode plan of the sample loss's Jacobian chain, executed); this program parses
 //! flags, prints the headline numbers and draws the figure (SVG, three panels).
 
+mod common;
+
 use chainplan::lecture::sgd::{self, SgdConfig, SgdResult};
 use clap::Parser;
+use common::{log_label, write_outputs, COLORS};
 use plotters::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -95,25 +98,15 @@ fn main() -> ExitCode {
         }
     };
     print_summary(&result);
-    if let Err(e) = write_outputs(&args, &result) {
+    let written = write_outputs(&args.out, args.json.as_deref(), &result, |svg| {
+        draw(&result, svg)
+    });
+    if let Err(e) = written {
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
     println!("wrote {}", args.out.display());
     ExitCode::SUCCESS
-}
-
-fn write_outputs(args: &Args, result: &SgdResult) -> Result<(), Box<dyn std::error::Error>> {
-    let mut svg = String::new();
-    draw(result, &mut svg)?;
-    std::fs::write(&args.out, svg)
-        .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
-    if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(result)?;
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        println!("wrote {}", path.display());
-    }
-    Ok(())
 }
 
 fn print_summary(r: &SgdResult) {
@@ -149,30 +142,6 @@ fn print_summary(r: &SgdResult) {
             "    {:<10}  {:.3e}   {:.3e}   {:.3e}",
             p.step, p.measured[0], p.measured[1], p.predicted
         );
-    }
-}
-
-const COLORS: [RGBColor; 4] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 95, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 52, 170),
-];
-
-/// `10⁻³` for powers of ten, nothing otherwise.
-fn log_label(v: &f64) -> String {
-    let e = v.log10().round();
-    if (v / 10f64.powf(e) - 1.0).abs() < 1e-9 {
-        let digits: String = format!("{}", e as i64)
-            .chars()
-            .map(|c| match c {
-                '-' => '⁻',
-                d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d as usize - '0' as usize],
-            })
-            .collect();
-        format!("10{digits}")
-    } else {
-        String::new()
     }
 }
 

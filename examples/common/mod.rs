@@ -1,0 +1,51 @@
+//! Plotting helpers shared by the lecture examples (`sampling`, `sgd`). Not an example itself:
+//! cargo only builds `examples/*.rs` and `examples/*/main.rs`.
+
+use plotters::style::RGBColor;
+use serde::Serialize;
+use std::error::Error;
+use std::path::Path;
+
+/// The figures' series colours, in order: blue, orange, green, purple.
+pub const COLORS: [RGBColor; 4] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 95, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 52, 170),
+];
+
+/// Axis labels for log scales: `10⁻³` for powers of ten, nothing otherwise.
+pub fn log_label(v: &f64) -> String {
+    let e = v.log10().round();
+    if (v / 10f64.powf(e) - 1.0).abs() < 1e-9 {
+        let digits: String = format!("{}", e as i64)
+            .chars()
+            .map(|c| match c {
+                '-' => '⁻',
+                d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d as usize - '0' as usize],
+            })
+            .collect();
+        format!("10{digits}")
+    } else {
+        String::new()
+    }
+}
+
+/// Draws the figure with `draw`, writes it as SVG to `out`, and writes `result` as JSON to
+/// `json` when asked.
+pub fn write_outputs<T: Serialize>(
+    out: &Path,
+    json: Option<&Path>,
+    result: &T,
+    draw: impl FnOnce(&mut String) -> Result<(), Box<dyn Error>>,
+) -> Result<(), Box<dyn Error>> {
+    let mut svg = String::new();
+    draw(&mut svg)?;
+    std::fs::write(out, svg).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(result)?;
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
