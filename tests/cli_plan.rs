@@ -2,36 +2,16 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::chainplan;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::io::Write;
 
-fn chainplan() -> Command {
-    let mut cmd = Command::cargo_bin("chainplan").unwrap();
-    cmd.env("RUST_BACKTRACE", "1");
-    cmd
-}
-
-fn json_of(args: &[&str]) -> Value {
-    let out = chainplan()
-        .arg("plan")
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[test]
 fn table_shows_orders_costs_and_steps() {
     chainplan()
-        .args(["plan", "30", "35", "15", "5", "10", "20", "25"])
+        .arg("plan")
+        .args(common::TEXTBOOK)
         .assert()
         .success()
         .stdout(predicate::str::contains("((A1(A2A3))((A4A5)A6))"))
@@ -44,7 +24,7 @@ fn table_shows_orders_costs_and_steps() {
 
 #[test]
 fn json_has_the_documented_keys_and_exact_costs() {
-    let v = json_of(&["30", "35", "15", "5", "10", "20", "25"]);
+    let v = common::json_of("plan", &common::TEXTBOOK);
     for key in [
         "dims",
         "matrices",
@@ -214,59 +194,47 @@ fn dot_output_is_a_graph_of_the_plan() {
 
 #[test]
 fn fixed_order_algorithms_are_selectable() {
-    let v = json_of(&["10", "100", "5", "50", "--algorithm", "right-to-left"]);
+    let v = common::json_of(
+        "plan",
+        &["10", "100", "5", "50", "--algorithm", "right-to-left"],
+    );
     assert_eq!(v["order"], "(A1(A2A3))");
     assert_eq!(v["cost"], 75000);
     assert_eq!(v["algorithm"], "right-to-left");
 }
 
-fn fails_with(args: &[&str], stdin: Option<&str>, message: &str) {
-    let mut cmd = chainplan();
-    cmd.args(args);
-    if let Some(s) = stdin {
-        cmd.write_stdin(s.to_string());
-    }
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(stderr.contains(message), "{args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(!stderr.contains("backtrace"), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.starts_with("error: "), "{stderr}");
-}
-
 #[test]
 fn bad_input_exits_2_with_one_clear_line() {
-    fails_with(
-        &["plan", "3", "0", "4"],
-        None,
-        "dimension 2 is 0; every dimension must be at least 1",
-    );
-    fails_with(&["plan", "3", "-4", "5"], None, "dimension 2 is -4");
-    fails_with(
-        &["plan", "3", "x", "5"],
-        None,
-        "dimension 2 is 'x', which is not a whole number",
-    );
-    fails_with(&["plan", "3", "2.5"], None, "not a whole number");
-    fails_with(
-        &["plan", "3", "4294967296"],
-        None,
-        "dimension 2 is 4294967296; dimensions must be at most 4294967295",
-    );
-    fails_with(&["plan", "7"], None, "at least 2 dimensions");
-    fails_with(&["plan"], None, "no dimensions given");
-    fails_with(&["plan", "-"], Some("# nothing here\n"), "got 0");
-    fails_with(
-        &["plan", "--file", "no/such/file.txt"],
-        None,
-        "cannot read no/such/file.txt",
-    );
-    fails_with(
-        &["plan", "3", "4", "--algorithm", "magic"],
-        None,
-        "unknown algorithm 'magic'; valid algorithms are: auto, dp, hu-shing, approx",
+    for (args, message) in [
+        (
+            "3 0 4",
+            "dimension 2 is 0; every dimension must be at least 1",
+        ),
+        ("3 -4 5", "dimension 2 is -4"),
+        ("3 x 5", "dimension 2 is 'x', which is not a whole number"),
+        ("3 2.5", "not a whole number"),
+        (
+            "3 4294967296",
+            "dimension 2 is 4294967296; dimensions must be at most 4294967295",
+        ),
+        ("7", "at least 2 dimensions"),
+        ("", "no dimensions given"),
+        ("--file no/such/file.txt", "cannot read no/such/file.txt"),
+        (
+            "3 4 --algorithm magic",
+            "unknown algorithm 'magic'; valid algorithms are: auto, dp, hu-shing, approx",
+        ),
+    ] {
+        common::fails_on(
+            chainplan().arg("plan").args(args.split_whitespace()),
+            message,
+        );
+    }
+    common::fails_on(
+        chainplan()
+            .args(["plan", "-"])
+            .write_stdin("# nothing here\n"),
+        "got 0",
     );
 }
 
@@ -279,17 +247,13 @@ fn a_chain_too_long_for_the_dp_tables_is_refused() {
         write!(f, "{} ", 1 + i % 97).unwrap();
     }
     drop(f);
-    let out = chainplan()
-        .args(["plan", "--algorithm", "dp", "--file"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("20000 matrices") && stderr.contains("hu-shing"),
-        "{stderr}"
+    let stderr = common::fails_on(
+        chainplan()
+            .args(["plan", "--algorithm", "dp", "--file"])
+            .arg(&path),
+        "20000 matrices",
     );
+    assert!(stderr.contains("hu-shing"), "{stderr}");
 }
 
 #[test]
@@ -304,9 +268,6 @@ fn usage_errors_and_help() {
         .assert()
         .success()
         .stdout(predicate::str::contains("--export-json"));
-    chainplan()
-        .args(["plan", "3", "4", "--no-such-flag"])
-        .assert()
-        .code(2);
-    chainplan().arg("frobnicate").assert().code(2);
+    common::usage_error(&["plan", "3", "4", "--no-such-flag"], "--no-such-flag");
+    common::usage_error(&["frobnicate"], "frobnicate");
 }

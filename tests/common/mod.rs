@@ -1,8 +1,92 @@
-//! Oracles shared by the integration tests. Written independently of the library's planners.
+//! Shared by the integration tests: oracles written independently of the library's planners,
+//! and helpers that drive the `chainplan` binary as a user would.
 #![allow(dead_code)]
 
+use assert_cmd::Command;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use serde_json::Value;
+
+/// The textbook chain (CLRS 15.2): six matrices, cheapest order ((A1(A2A3))((A4A5)A6)).
+pub const TEXTBOOK: [&str; 7] = ["30", "35", "15", "5", "10", "20", "25"];
+
+/// The `chainplan` binary in a test environment: `RUST_BACKTRACE=1`, so that an error path
+/// which printed a backtrace would show it, and a configuration directory that does not
+/// exist, so that no test reads or writes the developer's real GEMM profile (tests that want
+/// one set `XDG_CONFIG_HOME` again).
+pub fn chainplan() -> Command {
+    let mut cmd = Command::cargo_bin("chainplan").unwrap();
+    cmd.env("RUST_BACKTRACE", "1");
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent-chainplan-config");
+    cmd
+}
+
+/// Runs `cmd`, asserts that it succeeded (showing its stderr if not) and parses its standard
+/// output as JSON.
+pub fn json(cmd: &mut Command) -> Value {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{cmd:?}: stdout is not JSON ({e})"))
+}
+
+/// `chainplan <command> <args> --json`, run and parsed by [`json`].
+pub fn json_of(command: &str, args: &[&str]) -> Value {
+    json(chainplan().arg(command).args(args).arg("--json"))
+}
+
+/// Runs `cmd` and asserts that it fails as every bad input must: exit status 2, nothing on
+/// standard output, and on stderr exactly one line, starting `error: `, that contains
+/// `needle` and shows no panic or backtrace. Returns the stderr.
+pub fn fails_on(cmd: &mut Command, needle: &str) -> String {
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{cmd:?}: {stderr}");
+    assert!(stderr.starts_with("error: "), "{cmd:?}: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{cmd:?}: no {needle:?} in {stderr}"
+    );
+    assert!(
+        stderr.ends_with('\n') && stderr.matches('\n').count() == 1,
+        "{cmd:?}: not one line: {stderr}"
+    );
+    assert!(!stderr.contains("panick"), "{cmd:?}: {stderr}");
+    assert!(!stderr.contains("backtrace"), "{cmd:?}: {stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "{cmd:?}: stdout {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    stderr
+}
+
+/// `chainplan <args>` fails by [`fails_on`]; returns the stderr.
+pub fn fails(args: &[&str], needle: &str) -> String {
+    fails_on(chainplan().args(args), needle)
+}
+
+/// `chainplan <args>` is a usage error from the argument parser: exit status 2 and an
+/// `error:` message (several lines: clap adds the usage) that contains `needle`, nothing on
+/// standard output, no panic or backtrace.
+pub fn usage_error(args: &[&str], needle: &str) -> String {
+    let out = chainplan().args(args).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: no {needle:?} in {stderr}"
+    );
+    assert!(!stderr.contains("panick"), "{args:?}: {stderr}");
+    assert!(!stderr.contains("backtrace"), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    stderr
+}
 
 /// Cheapest and most expensive cost of multiplying a chain with dimensions `p`, by plain
 /// top-down recursion with memoisation (a different formulation from the library's
