@@ -1,23 +1,19 @@
 //! `chainplan bench` as a user runs it: success and failure paths, through the real binary.
 
+mod common;
+
 use assert_cmd::Command;
+use common::{fails_on, json};
 use predicates::prelude::*;
-use serde_json::Value;
 
 fn bench() -> Command {
-    let mut cmd = Command::cargo_bin("chainplan").unwrap();
+    let mut cmd = common::chainplan();
     cmd.arg("bench");
     cmd
 }
 
-fn json_of(args: &[&str]) -> Value {
-    let out = bench().args(args).arg("--json").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+fn json_of(args: &[&str]) -> serde_json::Value {
+    common::json_of("bench", args)
 }
 
 #[test]
@@ -80,12 +76,11 @@ fn all_runs_every_parenthesization_once() {
 fn threads_are_set_by_flag_and_by_environment() {
     let v = json_of(&["50", "40", "30", "--threads", "1", "--reps", "1"]);
     assert_eq!(v["threads"], 1);
-    let out = bench()
-        .args(["50", "40", "30", "--reps", "1", "--json"])
-        .env("OPENBLAS_NUM_THREADS", "1")
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(
+        bench()
+            .args(["50", "40", "30", "--reps", "1", "--json"])
+            .env("OPENBLAS_NUM_THREADS", "1"),
+    );
     assert_eq!(v["threads"], 1);
 }
 
@@ -131,21 +126,20 @@ fn exporters_work() {
 #[test]
 fn refuses_more_memory_than_allowed() {
     // Three 100000 × 100000 f64 matrices: far over half of any test machine's memory.
-    bench()
-        .args(["100000", "100000", "100000", "100000"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::starts_with(
-            "error: the benchmark needs about ",
-        ))
-        .stderr(predicate::str::contains("over the limit"));
+    let stderr = fails_on(
+        bench().args(["100000", "100000", "100000", "100000"]),
+        "over the limit",
+    );
+    assert!(
+        stderr.starts_with("error: the benchmark needs about "),
+        "{stderr}"
+    );
     // 10 20 30: operands 200 + 600 elements, two 10 × 30 products, no workspace = 1400 × 8 B.
-    bench()
-        .args(["10", "20", "30", "--max-memory", "11199"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("needs about 11200 bytes"))
-        .stderr(predicate::str::contains("limit of 11199 bytes"));
+    let stderr = fails_on(
+        bench().args(["10", "20", "30", "--max-memory", "11199"]),
+        "needs about 11200 bytes",
+    );
+    assert!(stderr.contains("limit of 11199 bytes"), "{stderr}");
     bench()
         .args(["10", "20", "30", "--max-memory", "11200", "--reps", "1"])
         .assert()
@@ -167,14 +161,10 @@ fn bad_input_is_one_line_and_exit_2() {
         (vec!["10", "20", "--reps", "0"], "at least 1"),
         (vec!["10", "20", "--threads", "0"], "at least 1"),
         (vec!["10", "0", "20"], "dimension 2 is 0"),
-        (vec!["10", "20", "--dtype", "f16"], "f16"),
         (vec![], "no dimensions given"),
     ] {
-        let out = bench().args(&args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(needle), "{args:?}: {err}");
-        assert!(!err.contains("panicked"), "{args:?}: {err}");
-        assert!(out.stdout.is_empty(), "{args:?}");
+        fails_on(bench().args(&args), needle);
     }
+    // An unknown element type is refused by the argument parser, which adds the usage.
+    common::usage_error(&["bench", "10", "20", "--dtype", "f16"], "f16");
 }
