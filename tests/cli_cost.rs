@@ -1,21 +1,13 @@
 //! The cost-model options of `chainplan plan` and the `calibrate` command, end to end.
 
+mod common;
+
 use assert_cmd::Command;
+// The shared `chainplan()` never reads or writes the developer's real profile.
+use common::{chainplan, fails, fails_on, json, json_of};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::Path;
-
-fn chainplan() -> Command {
-    let mut c = Command::cargo_bin("chainplan").unwrap();
-    // Never read or write the developer's real profile.
-    c.env("XDG_CONFIG_HOME", "/nonexistent-chainplan-config");
-    c
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = chainplan().args(args).arg("--json").assert().success();
-    serde_json::from_slice(&out.get_output().stdout).unwrap()
-}
 
 // The chain 1 × 10 · 10 × 200 · 200 × 10: (A1A2)A3 costs 1·10·200 + 1·200·10 = 4,000 and
 // builds a 1 × 200 intermediate; A1(A2A3) costs 10·200·10 + 1·10·10 = 20,100 and builds a
@@ -24,11 +16,22 @@ const CHAIN: [&str; 4] = ["1", "10", "200", "10"];
 const CHEAP: u64 = 10 * 200 + 200 * 10;
 const LEAN: u64 = 10 * 200 * 10 + 10 * 10;
 
+/// 1000 × 10 · 10 × 1000 · 1000 × 10 · 10 × 1000: every order builds a large intermediate.
+const SKEWED: [&str; 5] = ["1000", "10", "1000", "10", "1000"];
+
+/// The arguments of a calibration small and quick enough for a test.
+const TINY_CALIBRATION: [&str; 7] = [
+    "calibrate",
+    "--max-dim",
+    "8",
+    "--seconds-per-shape",
+    "0",
+    "--validation",
+    "2",
+];
+
 fn plan_json(extra: &[&str]) -> Value {
-    let mut args = vec!["plan"];
-    args.extend(CHAIN);
-    args.extend(extra);
-    json(&args)
+    json_of("plan", &[&CHAIN[..], extra].concat())
 }
 
 #[test]
@@ -69,29 +72,20 @@ fn least_memory_first() {
     assert_eq!(lean["order"], "(A1(A2A3))");
     assert_eq!(lean["goal"]["minimize"], "memory");
     // The textbook chain: the memory-first plan is never larger in its peak.
-    let tb = json(&[
+    let tb = json_of(
         "plan",
-        "30",
-        "35",
-        "15",
-        "5",
-        "10",
-        "20",
-        "25",
-        "--minimize",
-        "memory",
-    ]);
-    let free = json(&["plan", "30", "35", "15", "5", "10", "20", "25"]);
+        &[&common::TEXTBOOK[..], &["--minimize", "memory"]].concat(),
+    );
+    let free = json_of("plan", &common::TEXTBOOK);
     assert!(tb["largest_intermediate"].as_u64() <= free["largest_intermediate"].as_u64());
     assert!(tb["cost"].as_u64() >= free["cost"].as_u64());
 }
 
 #[test]
 fn tables_show_the_cap_and_intermediates() {
-    let mut args = vec!["plan"];
-    args.extend(CHAIN);
     chainplan()
-        .args(&args)
+        .arg("plan")
+        .args(CHAIN)
         .args(["--max-intermediate", "150"])
         .assert()
         .success()
@@ -102,27 +96,17 @@ fn tables_show_the_cap_and_intermediates() {
 
 #[test]
 fn no_plan_fits_names_the_smallest_cap() {
-    chainplan()
-        .args([
-            "plan",
-            "1000",
-            "10",
-            "1000",
-            "10",
-            "1000",
-            "--max-intermediate",
-            "5000",
-        ])
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(predicate::str::starts_with(
-            "error: no order keeps every intermediate within 5000 elements",
-        ))
-        .stderr(predicate::str::contains(
-            "smallest cap that some order meets is 10000",
-        ))
-        .stderr(predicate::str::contains("panicked").not());
+    let stderr = fails_on(
+        chainplan()
+            .arg("plan")
+            .args(SKEWED)
+            .args(["--max-intermediate", "5000"]),
+        "smallest cap that some order meets is 10000",
+    );
+    assert!(
+        stderr.starts_with("error: no order keeps every intermediate within 5000 elements"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -150,15 +134,12 @@ fn bad_cost_options_are_one_line_errors() {
         ),
     ];
     for (extra, message) in cases {
-        let out = chainplan()
-            .args(["plan", "10", "20", "30", "40"])
-            .args(*extra)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::starts_with("error: "))
-            .stderr(predicate::str::contains(*message));
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-        assert_eq!(stderr.lines().count(), 1, "{extra:?}: {stderr}");
+        fails_on(
+            chainplan()
+                .args(["plan", "10", "20", "30", "40"])
+                .args(*extra),
+            message,
+        );
     }
     // Usage errors come from clap, also with status 2.
     for extra in [
@@ -167,11 +148,7 @@ fn bad_cost_options_are_one_line_errors() {
         &["--minimize", "time"],
         &["--max-intermediate", "5", "--max-memory", "1K"],
     ] {
-        chainplan()
-            .args(["plan", "10", "20", "30"])
-            .args(extra)
-            .assert()
-            .code(2);
+        common::usage_error(&[&["plan", "10", "20", "30"], extra].concat(), extra[0]);
     }
 }
 
@@ -180,35 +157,27 @@ fn a_corrupt_profile_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.json");
     std::fs::write(&path, "{\"format\": 1}").unwrap();
-    chainplan()
-        .args([
-            "plan",
-            "10",
-            "20",
-            "30",
-            "40",
-            "--cost",
-            "time",
-            "--profile",
-        ])
-        .arg(&path)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not a chainplan profile"));
+    fails_on(
+        chainplan()
+            .args([
+                "plan",
+                "10",
+                "20",
+                "30",
+                "40",
+                "--cost",
+                "time",
+                "--profile",
+            ])
+            .arg(&path),
+        "not a chainplan profile",
+    );
 }
 
 fn calibrate_tiny(config_home: &Path) {
     chainplan()
         .env("XDG_CONFIG_HOME", config_home)
-        .args([
-            "calibrate",
-            "--max-dim",
-            "8",
-            "--seconds-per-shape",
-            "0",
-            "--validation",
-            "2",
-        ])
+        .args(TINY_CALIBRATION)
         .assert()
         .success()
         .stdout(predicate::str::contains("Measured on"))
@@ -221,16 +190,8 @@ fn calibrate_then_plan_by_time() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub").join("gemm.json");
     chainplan()
-        .args([
-            "calibrate",
-            "--max-dim",
-            "8",
-            "--seconds-per-shape",
-            "0",
-            "--validation",
-            "2",
-            "--profile",
-        ])
+        .args(TINY_CALIBRATION)
+        .arg("--profile")
         .arg(&path)
         .assert()
         .success()
@@ -248,18 +209,10 @@ fn calibrate_then_plan_by_time() {
     assert!(profile["machine"]["threads"].as_u64().unwrap() >= 1);
 
     let p = path.to_str().unwrap();
-    let report = json(&[
+    let report = json_of(
         "plan",
-        "1000",
-        "10",
-        "1000",
-        "10",
-        "1000",
-        "--cost",
-        "time",
-        "--profile",
-        p,
-    ]);
+        &[&SKEWED[..], &["--cost", "time", "--profile", p]].concat(),
+    );
     assert_eq!(report["goal"]["cost_model"], "time");
     let chosen = report["goal"]["predicted_s"].as_f64().unwrap();
     assert!(chosen > 0.0);
@@ -269,18 +222,10 @@ fn calibrate_then_plan_by_time() {
         assert!(chosen <= t * (1.0 + 1e-12), "{c}");
     }
     // With --cost flops, a profile only adds predictions.
-    let flops = json(&[
+    let flops = json_of(
         "plan",
-        "1000",
-        "10",
-        "1000",
-        "10",
-        "1000",
-        "--profile",
-        p,
-        "--dtype",
-        "f32",
-    ]);
+        &[&SKEWED[..], &["--profile", p, "--dtype", "f32"]].concat(),
+    );
     assert_eq!(flops["goal"]["cost_model"], "flops");
     assert_eq!(flops["cost"], 10_200_000);
     assert!(flops["comparisons"][0]["predicted_s"].as_f64().unwrap() > 0.0);
@@ -316,45 +261,38 @@ fn help_lists_the_cost_options() {
         .stdout(predicate::str::contains("--profile"));
 }
 
+/// `chainplan bench` on a small chain, with `home` as the configuration directory.
+fn bench_in(home: &Path) -> Command {
+    let mut cmd = chainplan();
+    cmd.env("XDG_CONFIG_HOME", home)
+        .args(["bench", "20", "2", "30", "3", "--reps", "1"]);
+    cmd
+}
+
 #[test]
 fn bench_runs_the_time_optimal_plan_when_a_profile_exists() {
     let home = tempfile::tempdir().unwrap();
     // No profile: the usual orders only.
-    let out = chainplan()
-        .env("XDG_CONFIG_HOME", home.path())
-        .args(["bench", "20", "2", "30", "3", "--reps", "1", "--json"])
-        .assert()
-        .success();
-    let plain: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let plain = json(bench_in(home.path()).arg("--json"));
     let results = plain["results"].as_array().unwrap();
     assert!(results.iter().all(|r| r.get("predicted_s").is_none()));
     assert!(results.iter().all(|r| r["name"] != "time_optimal"));
     // With the saved profile: a time-optimal row, and a prediction on every row.
     calibrate_tiny(home.path());
-    let out = chainplan()
-        .env("XDG_CONFIG_HOME", home.path())
-        .args(["bench", "20", "2", "30", "3", "--reps", "1", "--json"])
-        .assert()
-        .success();
-    let timed: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let timed = json(bench_in(home.path()).arg("--json"));
     let results = timed["results"].as_array().unwrap();
     assert_eq!(results.last().unwrap()["name"], "time_optimal");
     assert!(results
         .iter()
         .all(|r| r["predicted_s"].as_f64().unwrap() > 0.0));
-    chainplan()
-        .env("XDG_CONFIG_HOME", home.path())
-        .args(["bench", "20", "2", "30", "3", "--reps", "1"])
+    bench_in(home.path())
         .assert()
         .success()
         .stdout(predicate::str::contains("profile predicts"))
         .stdout(predicate::str::contains("time-optimal"));
     // A missing --profile is an error, not a silent fallback.
-    chainplan()
-        .args(["bench", "20", "2", "30", "--profile", "/nonexistent/p.json"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "not found; run `chainplan calibrate` first",
-        ));
+    fails(
+        &["bench", "20", "2", "30", "--profile", "/nonexistent/p.json"],
+        "not found; run `chainplan calibrate` first",
+    );
 }
