@@ -16,7 +16,8 @@ const CHAIN: [&str; 4] = ["1", "10", "200", "10"];
 const CHEAP: u64 = 10 * 200 + 200 * 10;
 const LEAN: u64 = 10 * 200 * 10 + 10 * 10;
 
-/// 1000 × 10 · 10 × 1000 · 1000 × 10 · 10 × 1000: every order builds a large intermediate.
+/// 1000 × 10 · 10 × 1000 · 1000 × 10 · 10 × 1000: no order keeps its intermediates under
+/// 10,000 elements (A1(A2A3) is 1000 × 10).
 const SKEWED: [&str; 5] = ["1000", "10", "1000", "10", "1000"];
 
 /// The arguments of a calibration small and quick enough for a test.

@@ -1,15 +1,12 @@
 //! `chainplan grad` as a user runs it: success paths (tables, trace, DOT, JSON) and bad input
 //! (one `error:` line on stderr, exit status 2, no panic).
 
-use assert_cmd::Command;
+mod common;
+
 use predicates::prelude::*;
 
 fn grad(args: &[&str]) -> assert_cmd::assert::Assert {
-    Command::cargo_bin("chainplan")
-        .unwrap()
-        .arg("grad")
-        .args(args)
-        .assert()
+    common::chainplan().arg("grad").args(args).assert()
 }
 
 #[test]
@@ -37,8 +34,7 @@ fn lecture_example_tables() {
 
 #[test]
 fn json_has_the_documented_keys() {
-    let out = grad(&["x^3*(x+3*y)", "--at", "x=2", "--at", "y=3", "--json"]).success();
-    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let v = common::json_of("grad", &["x^3*(x+3*y)", "--at", "x=2", "--at", "y=3"]);
     assert_eq!(v["value"], 88.0);
     assert_eq!(v["gradient"]["x"], 140.0);
     assert_eq!(v["gradient"]["y"], 24.0);
@@ -64,8 +60,7 @@ fn wide_function_json_shows_the_gap() {
         .map(|i| format!("x{i}={i}"))
         .collect::<Vec<_>>()
         .join(",");
-    let out = grad(&[&expr, "--at", &at, "--json"]).success();
-    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let v = common::json_of("grad", &[&expr, "--at", &at]);
     assert_eq!(v["gradient"]["x37"], 74.0);
     assert!(v["reverse"]["ratio"].as_f64().unwrap() <= 5.0);
     assert!(v["forward"]["ratio"].as_f64().unwrap() >= n as f64);
@@ -110,52 +105,34 @@ fn dot_is_a_digraph_with_partials_on_edges() {
 
 #[test]
 fn leading_minus_is_an_expression_not_a_flag() {
-    let out = grad(&["-x^2", "--at", "x=3", "--json"]).success();
-    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let v = common::json_of("grad", &["-x^2", "--at", "x=3"]);
     assert_eq!(v["value"], -9.0);
     assert_eq!(v["gradient"]["x"], -6.0);
 }
 
-fn fails_with(args: &[&str], message: &str) {
-    grad(args)
-        .code(2)
-        .stdout(predicate::str::is_empty())
-        .stderr(predicate::function(|s: &str| {
-            s.lines().count() == 1 && s.starts_with("error: ") && !s.contains("panick")
-        }))
-        .stderr(predicate::str::contains(message));
-}
-
 #[test]
 fn bad_input_exits_2_with_one_line() {
-    grad(&["sin(x+)", "--at", "x=1"])
-        .code(2)
-        .stderr("error: unexpected ')' at column 7\n");
-    fails_with(&["x*y", "--at", "x=1"], "variable 'y' has no value");
-    fails_with(&["x", "--at", "x=1,z=2"], "variable 'z' does not appear");
-    fails_with(
-        &["foo(x)", "--at", "x=1"],
-        "unknown function 'foo' at column 1",
+    assert_eq!(
+        common::fails(&["grad", "sin(x+)", "--at", "x=1"], "unexpected"),
+        "error: unexpected ')' at column 7\n"
     );
-    fails_with(
-        &["x+1.2.3", "--at", "x=1"],
-        "malformed number '1.2.3' at column 3",
-    );
-    fails_with(
-        &["x+1", "--at", "x=1e"],
-        "malformed number '1e' at column 3",
-    );
-    fails_with(&["x+1", "--at", "x"], "expected NAME=VALUE");
-    fails_with(
-        &["log(x)", "--at", "x=-1"],
-        "log needs a positive argument, got -1",
-    );
-    fails_with(&["1/(x-2)", "--at", "x=2"], "division by zero at column 2");
-    fails_with(&["sqrt(x)", "--at", "x=0"], "not differentiable");
-    fails_with(&["exp(x)", "--at", "x=1000"], "overflows");
-    fails_with(&["", "--at", "x=1"], "empty expression");
     let deep = format!("{}x{}", "(".repeat(5000), ")".repeat(5000));
-    fails_with(&[&deep, "--at", "x=1"], "nested more than");
+    for (expr, at, message) in [
+        ("x*y", "x=1", "variable 'y' has no value"),
+        ("x", "x=1,z=2", "variable 'z' does not appear"),
+        ("foo(x)", "x=1", "unknown function 'foo' at column 1"),
+        ("x+1.2.3", "x=1", "malformed number '1.2.3' at column 3"),
+        ("x+1", "x=1e", "malformed number '1e' at column 3"),
+        ("x+1", "x", "expected NAME=VALUE"),
+        ("log(x)", "x=-1", "log needs a positive argument, got -1"),
+        ("1/(x-2)", "x=2", "division by zero at column 2"),
+        ("sqrt(x)", "x=0", "not differentiable"),
+        ("exp(x)", "x=1000", "overflows"),
+        ("", "x=1", "empty expression"),
+        (&deep, "x=1", "nested more than"),
+    ] {
+        common::fails(&["grad", expr, "--at", at], message);
+    }
 }
 
 #[test]
