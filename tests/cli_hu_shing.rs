@@ -1,24 +1,11 @@
 //! `chainplan plan` with the Hu–Shing planner, the approximation and `auto`, driven as a user
 //! would: long chains from files and standard input, `--steps`, and bad input.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{chainplan, json};
 use predicates::prelude::*;
-use serde_json::Value;
 use std::io::Write;
-
-fn chainplan() -> Command {
-    Command::cargo_bin("chainplan").unwrap()
-}
-
-fn json(cmd: &mut Command) -> Value {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// A pseudo-random chain of `matrices` matrices as file text (one dimension per line).
 fn chain_text(matrices: usize, seed: u64) -> String {
@@ -37,19 +24,10 @@ fn chain_text(matrices: usize, seed: u64) -> String {
 #[test]
 fn every_exact_planner_agrees_on_the_textbook_chain() {
     for algorithm in ["auto", "dp", "hu-shing"] {
-        let v = json(chainplan().args([
+        let v = common::json_of(
             "plan",
-            "30",
-            "35",
-            "15",
-            "5",
-            "10",
-            "20",
-            "25",
-            "--json",
-            "--algorithm",
-            algorithm,
-        ]));
+            &[&common::TEXTBOOK[..], &["--algorithm", algorithm]].concat(),
+        );
         assert_eq!(v["cost"], 15125, "{algorithm}");
         assert_eq!(v["order"], "((A1(A2A3))((A4A5)A6))", "{algorithm}");
         assert_eq!(v["steps"].as_array().unwrap().len(), 5);
@@ -60,7 +38,7 @@ fn every_exact_planner_agrees_on_the_textbook_chain() {
 
 #[test]
 fn auto_is_the_default_and_names_the_planner_it_picked() {
-    let short = json(chainplan().args(["plan", "10", "100", "5", "50", "--json"]));
+    let short = common::json_of("plan", &["10", "100", "5", "50"]);
     assert_eq!(short["algorithm"], "dp");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("long.txt");
@@ -190,12 +168,6 @@ fn bad_input_fails_with_one_line_and_status_2() {
         if let Some(s) = stdin {
             cmd.write_stdin(s);
         }
-        let out = cmd.output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8(out.stderr).unwrap();
-        assert!(err.starts_with("error: "), "{err}");
-        assert!(err.contains(message), "{args:?}: {err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-        assert!(out.stdout.is_empty());
+        common::fails_on(&mut cmd, message);
     }
 }
