@@ -166,5 +166,5 @@ fn bad_input_is_one_line_and_exit_2() {
         fails_on(bench().args(&args), needle);
     }
     // An unknown element type is refused by the argument parser, which adds the usage.
-    common::usage_error(&["bench", "10", "20", "--dtype", "f16"], "f16");
+    common::usage_error(bench().args(["10", "20", "--dtype", "f16"]), "f16");
 }

@@ -149,7 +149,10 @@ fn bad_cost_options_are_one_line_errors() {
         &["--minimize", "time"],
         &["--max-intermediate", "5", "--max-memory", "1K"],
     ] {
-        common::usage_error(&[&["plan", "10", "20", "30"], extra].concat(), extra[0]);
+        common::usage_error(
+            chainplan().args(["plan", "10", "20", "30"]).args(extra),
+            extra[0],
+        );
     }
 }
 

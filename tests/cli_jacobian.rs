@@ -1,21 +1,21 @@
 //! The `jacobian` command as a user runs it: success and failure paths.
 
+mod common;
+
 use assert_cmd::Command;
+use common::chainplan;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn chainplan() -> Command {
-    Command::cargo_bin("chainplan").unwrap()
+fn json(args: &[&str]) -> Value {
+    common::json_of("jacobian", args)
 }
 
-fn json(args: &[&str]) -> Value {
-    let out = chainplan()
-        .arg("jacobian")
-        .args(args)
-        .arg("--json")
-        .assert()
-        .success();
-    serde_json::from_slice(&out.get_output().stdout).unwrap()
+/// `chainplan jacobian` with `args` split at whitespace.
+fn jacobian(args: &str) -> Command {
+    let mut cmd = chainplan();
+    cmd.arg("jacobian").args(args.split_whitespace());
+    cmd
 }
 
 #[test]
@@ -121,126 +121,55 @@ fn tables_by_default() {
         .stdout(predicate::str::contains("best pure mode / optimum"));
 }
 
-fn fails(args: &[&str], message: &str) {
-    let out = chainplan().arg("jacobian").args(args).assert().code(2);
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert!(stderr.starts_with("error:"), "{stderr}");
-    assert!(stderr.contains(message), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-}
-
-fn fails_one_line(args: &[&str], message: &str) {
-    fails(args, message);
-    let out = chainplan().arg("jacobian").args(args).assert().code(2);
-    assert_eq!(
-        out.get_output()
-            .stderr
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count(),
-        1
-    );
-}
-
 #[test]
 fn bad_inputs_exit_2_with_one_line() {
-    fails_one_line(&["784", "0", "10"], "dimension 2 is 0");
-    fails_one_line(&["784"], "at least 2");
-    fails_one_line(
-        &["4", "3", "--seed-size", "3"],
-        "--seed-size 3 needs --seed input or --seed output",
-    );
-    fails_one_line(&["784", "x"], "not a whole number");
-    fails_one_line(
-        &["4", "3", "--seed", "output", "--seed-size", "0"],
-        "seed size is 0",
-    );
-    fails_one_line(
-        &["4", "3", "2", "--layers", "dense"],
-        "the layer list has 1 entries but the chain has 2 layers",
-    );
-    fails_one_line(
-        &["4", "3", "2", "--layers", "dense,relu"],
-        "layer 2 is 'relu'",
-    );
-    fails_one_line(
-        &["4", "3", "2", "--layers", "act,dense"],
-        "layer 1 is elementwise",
-    );
-    fails_one_line(
-        &[
-            "4",
-            "3",
-            "2",
-            "--tangent-costs",
-            "1,2,3",
-            "--adjoint-costs",
-            "1,2",
-        ],
-        "the tangent costs has 3 entries but the chain has 2 layers",
-    );
-    fails_one_line(
-        &[
-            "4",
-            "3",
-            "2",
-            "--tangent-costs",
-            "1,2",
-            "--adjoint-costs",
-            "1,-2",
-        ],
-        "entry 2 of the adjoint costs is '-2'",
-    );
-    fails_one_line(
-        &[
-            "4",
-            "3",
-            "2",
-            "--tangent-costs",
-            "1,2",
-            "--adjoint-costs",
-            "1,2",
-            "--tapes",
-            "5,6",
-            "--memory",
-            "4",
-        ],
-        "no adjoint program fits",
-    );
-    fails_one_line(
-        &[
-            "4",
-            "3",
-            "2",
-            "--tangent-costs",
-            "1,2",
-            "--adjoint-costs",
-            "1,2",
-            "--tapes",
-            "5",
-            "--memory",
-            "9",
-        ],
-        "the tapes has 1 entries",
-    );
+    for (args, message) in [
+        ("784 0 10", "dimension 2 is 0"),
+        ("784", "at least 2"),
+        (
+            "4 3 --seed-size 3",
+            "--seed-size 3 needs --seed input or --seed output",
+        ),
+        ("784 x", "not a whole number"),
+        ("4 3 --seed output --seed-size 0", "seed size is 0"),
+        (
+            "4 3 2 --layers dense",
+            "the layer list has 1 entries but the chain has 2 layers",
+        ),
+        ("4 3 2 --layers dense,relu", "layer 2 is 'relu'"),
+        ("4 3 2 --layers act,dense", "layer 1 is elementwise"),
+        (
+            "4 3 2 --tangent-costs 1,2,3 --adjoint-costs 1,2",
+            "the tangent costs has 3 entries but the chain has 2 layers",
+        ),
+        (
+            "4 3 2 --tangent-costs 1,2 --adjoint-costs 1,-2",
+            "entry 2 of the adjoint costs is '-2'",
+        ),
+        (
+            "4 3 2 --tangent-costs 1,2 --adjoint-costs 1,2 --tapes 5,6 --memory 4",
+            "no adjoint program fits",
+        ),
+        (
+            "4 3 2 --tangent-costs 1,2 --adjoint-costs 1,2 --tapes 5 --memory 9",
+            "the tapes has 1 entries",
+        ),
+    ] {
+        common::fails_on(&mut jacobian(args), message);
+    }
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    fails(&["4", "3", "--tangent-costs", "1"], "--adjoint-costs");
-    fails(
-        &[
-            "4",
-            "3",
-            "--tangent-costs",
-            "1",
-            "--adjoint-costs",
-            "1",
-            "--memory",
-            "5",
-        ],
-        "--tapes",
-    );
-    fails(&["4", "3", "--seed", "sideways"], "sideways");
-    fails(&[], "WIDTHS");
+    for (args, needle) in [
+        ("4 3 --tangent-costs 1", "--adjoint-costs"),
+        (
+            "4 3 --tangent-costs 1 --adjoint-costs 1 --memory 5",
+            "--tapes",
+        ),
+        ("4 3 --seed sideways", "sideways"),
+        ("", "WIDTHS"),
+    ] {
+        common::usage_error(&mut jacobian(args), needle);
+    }
 }

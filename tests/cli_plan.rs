@@ -268,6 +268,9 @@ fn usage_errors_and_help() {
         .assert()
         .success()
         .stdout(predicate::str::contains("--export-json"));
-    common::usage_error(&["plan", "3", "4", "--no-such-flag"], "--no-such-flag");
-    common::usage_error(&["frobnicate"], "frobnicate");
+    common::usage_error(
+        chainplan().args(["plan", "3", "4", "--no-such-flag"]),
+        "--no-such-flag",
+    );
+    common::usage_error(chainplan().arg("frobnicate"), "frobnicate");
 }

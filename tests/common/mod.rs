@@ -70,21 +70,21 @@ pub fn fails(args: &[&str], needle: &str) -> String {
     fails_on(chainplan().args(args), needle)
 }
 
-/// `chainplan <args>` is a usage error from the argument parser: exit status 2 and an
-/// `error:` message (several lines: clap adds the usage) that contains `needle`, nothing on
-/// standard output, no panic or backtrace.
-pub fn usage_error(args: &[&str], needle: &str) -> String {
-    let out = chainplan().args(args).output().unwrap();
+/// Runs `cmd` and asserts that it is a usage error from the argument parser: exit status 2,
+/// nothing on standard output, and an `error:` message (several lines: clap adds the usage)
+/// that contains `needle` and shows no panic or backtrace. Returns the stderr.
+pub fn usage_error(cmd: &mut Command, needle: &str) -> String {
+    let out = cmd.output().unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+    assert_eq!(out.status.code(), Some(2), "{cmd:?}: {stderr}");
+    assert!(stderr.starts_with("error:"), "{cmd:?}: {stderr}");
     assert!(
         stderr.contains(needle),
-        "{args:?}: no {needle:?} in {stderr}"
+        "{cmd:?}: no {needle:?} in {stderr}"
     );
-    assert!(!stderr.contains("panick"), "{args:?}: {stderr}");
-    assert!(!stderr.contains("backtrace"), "{args:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{args:?}");
+    assert!(!stderr.contains("panick"), "{cmd:?}: {stderr}");
+    assert!(!stderr.contains("backtrace"), "{cmd:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{cmd:?}");
     stderr
 }
 
