@@ -1,11 +1,20 @@
 //! `chainplan plan --export-plan`: success and failure paths of the real binary.
 
+mod common;
+
 use assert_cmd::Command;
+use common::chainplan;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn chainplan() -> Command {
-    Command::cargo_bin("chainplan").unwrap()
+/// A four-matrix chain whose cheapest order is not left to right.
+const P: [u128; 5] = [4000, 2000, 6000, 2000, 4000];
+
+/// `chainplan plan` on the chain `P`.
+fn plan_p() -> Command {
+    let mut cmd = chainplan();
+    cmd.arg("plan").args(P.map(|d| d.to_string()));
+    cmd
 }
 
 /// Costs of the five orders of a four-matrix chain, written out by hand.
@@ -22,17 +31,8 @@ fn four_matrix_costs(p: [u128; 5]) -> Vec<(&'static str, u128)> {
 
 #[test]
 fn plan_on_stdout_is_the_cheapest_order_and_nothing_else() {
-    let out = chainplan()
-        .args([
-            "plan",
-            "4000",
-            "2000",
-            "6000",
-            "2000",
-            "4000",
-            "--export-plan",
-            "-",
-        ])
+    let out = plan_p()
+        .args(["--export-plan", "-"])
         .assert()
         .success()
         .get_output()
@@ -40,7 +40,7 @@ fn plan_on_stdout_is_the_cheapest_order_and_nothing_else() {
         .clone();
     // The whole of standard output is one JSON document: no tables around it.
     let plan: Value = serde_json::from_slice(&out).expect("stdout is JSON");
-    let costs = four_matrix_costs([4000, 2000, 6000, 2000, 4000]);
+    let costs = four_matrix_costs(P);
     let best = costs.iter().map(|&(_, c)| c).min().unwrap();
     assert_eq!(plan["cost"].as_u64().unwrap() as u128, best);
     let order = plan["order"].as_str().unwrap();
@@ -66,25 +66,15 @@ fn plan_on_stdout_is_the_cheapest_order_and_nothing_else() {
 fn plan_to_a_file_keeps_the_tables_and_follows_the_algorithm() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plan.json");
-    chainplan()
-        .args([
-            "plan",
-            "4000",
-            "2000",
-            "6000",
-            "2000",
-            "4000",
-            "-a",
-            "left-to-right",
-        ])
-        .arg("--export-plan")
+    plan_p()
+        .args(["-a", "left-to-right", "--export-plan"])
         .arg(&path)
         .assert()
         .success()
         .stdout(predicate::str::contains("Orders for 4 matrices"));
     let plan: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(plan["order"], "(((A1A2)A3)A4)");
-    let costs = four_matrix_costs([4000, 2000, 6000, 2000, 4000]);
+    let costs = four_matrix_costs(P);
     assert_eq!(plan["cost"].as_u64().unwrap() as u128, costs[0].1);
     let steps = plan["steps"].as_array().unwrap();
     assert_eq!(
@@ -119,17 +109,11 @@ fn plan_file_works_with_dims_from_a_file_and_the_other_exports() {
 #[test]
 fn plan_on_stdout_cannot_share_it_with_json_or_dot() {
     for other in ["--json", "--dot"] {
-        chainplan()
-            .args(["plan", "10", "20", "30", "--export-plan", "-", other])
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(
-                predicate::str::starts_with("error: --export-plan -")
-                    .and(predicate::str::contains("file"))
-                    .and(predicate::str::ends_with("\n"))
-                    .and(predicate::function(|s: &str| s.lines().count() == 1)),
-            );
+        let stderr = common::fails(
+            &["plan", "10", "20", "30", "--export-plan", "-", other],
+            "file",
+        );
+        assert!(stderr.starts_with("error: --export-plan -"), "{stderr}");
     }
 }
 
@@ -137,25 +121,20 @@ fn plan_on_stdout_cannot_share_it_with_json_or_dot() {
 fn unwritable_plan_file_is_a_one_line_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no-such-dir").join("plan.json");
-    chainplan()
-        .args(["plan", "10", "20", "30", "--export-plan"])
-        .arg(&path)
-        .assert()
-        .code(2)
-        .stderr(
-            predicate::str::starts_with("error: cannot write")
-                .and(predicate::str::contains("plan.json"))
-                .and(predicate::function(|s: &str| s.lines().count() == 1)),
-        );
+    let (_, stderr) = common::fails_after_output(
+        chainplan()
+            .args(["plan", "10", "20", "30", "--export-plan"])
+            .arg(&path),
+        "plan.json",
+    );
+    assert!(stderr.starts_with("error: cannot write"), "{stderr}");
     assert!(!path.exists());
 }
 
 #[test]
 fn bad_dimensions_write_no_plan() {
-    chainplan()
-        .args(["plan", "10", "0", "30", "--export-plan", "-"])
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(predicate::str::contains("dimension 2 is 0"));
+    common::fails(
+        &["plan", "10", "0", "30", "--export-plan", "-"],
+        "dimension 2 is 0",
+    );
 }

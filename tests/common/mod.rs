@@ -43,6 +43,14 @@ pub fn json_of(command: &str, args: &[&str]) -> Value {
 /// standard output, and on stderr exactly one line, starting `error: `, that contains
 /// `needle` and shows no panic or backtrace. Returns the stderr.
 pub fn fails_on(cmd: &mut Command, needle: &str) -> String {
+    let (stdout, stderr) = fails_after_output(cmd, needle);
+    assert!(stdout.is_empty(), "{cmd:?}: stdout {stdout}");
+    stderr
+}
+
+/// As [`fails_on`], for a failure that comes after some output (tables printed before an
+/// export could not be written): returns the stdout and the stderr.
+pub fn fails_after_output(cmd: &mut Command, needle: &str) -> (String, String) {
     let out = cmd.output().unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{cmd:?}: {stderr}");
@@ -57,12 +65,7 @@ pub fn fails_on(cmd: &mut Command, needle: &str) -> String {
     );
     assert!(!stderr.contains("panick"), "{cmd:?}: {stderr}");
     assert!(!stderr.contains("backtrace"), "{cmd:?}: {stderr}");
-    assert!(
-        out.stdout.is_empty(),
-        "{cmd:?}: stdout {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    stderr
+    (String::from_utf8(out.stdout).unwrap(), stderr)
 }
 
 /// `chainplan <args>` fails by [`fails_on`]; returns the stderr.
