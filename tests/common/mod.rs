@@ -51,21 +51,13 @@ pub fn fails_on(cmd: &mut Command, needle: &str) -> String {
 /// As [`fails_on`], for a failure that comes after some output (tables printed before an
 /// export could not be written): returns the stdout and the stderr.
 pub fn fails_after_output(cmd: &mut Command, needle: &str) -> (String, String) {
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "{cmd:?}: {stderr}");
+    let (stdout, stderr) = refused(cmd, needle);
     assert!(stderr.starts_with("error: "), "{cmd:?}: {stderr}");
-    assert!(
-        stderr.contains(needle),
-        "{cmd:?}: no {needle:?} in {stderr}"
-    );
     assert!(
         stderr.ends_with('\n') && stderr.matches('\n').count() == 1,
         "{cmd:?}: not one line: {stderr}"
     );
-    assert!(!stderr.contains("panick"), "{cmd:?}: {stderr}");
-    assert!(!stderr.contains("backtrace"), "{cmd:?}: {stderr}");
-    (String::from_utf8(out.stdout).unwrap(), stderr)
+    (stdout, stderr)
 }
 
 /// `chainplan <args>` fails by [`fails_on`]; returns the stderr.
@@ -77,6 +69,14 @@ pub fn fails(args: &[&str], needle: &str) -> String {
 /// nothing on standard output, and an `error:` message (several lines: clap adds the usage)
 /// that contains `needle` and shows no panic or backtrace. Returns the stderr.
 pub fn usage_error(cmd: &mut Command, needle: &str) -> String {
+    let (stdout, stderr) = refused(cmd, needle);
+    assert!(stdout.is_empty(), "{cmd:?}: stdout {stdout}");
+    stderr
+}
+
+/// Runs `cmd` and asserts what every refusal shares: exit status 2, and on stderr an `error:`
+/// message that contains `needle` and shows no panic or backtrace. Returns stdout and stderr.
+fn refused(cmd: &mut Command, needle: &str) -> (String, String) {
     let out = cmd.output().unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{cmd:?}: {stderr}");
@@ -87,8 +87,7 @@ pub fn usage_error(cmd: &mut Command, needle: &str) -> String {
     );
     assert!(!stderr.contains("panick"), "{cmd:?}: {stderr}");
     assert!(!stderr.contains("backtrace"), "{cmd:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{cmd:?}");
-    stderr
+    (String::from_utf8(out.stdout).unwrap(), stderr)
 }
 
 /// Cheapest and most expensive cost of multiplying a chain with dimensions `p`, by plain
