@@ -410,6 +410,15 @@ pub enum Error {
         smallest: u128,
     },
 
+    /// The least predicted gain for preferring a time-optimal plan is not a number ≥ 1.
+    #[error(
+        "the least gain {value} must be a number of at least 1 (1 trusts the time model fully)"
+    )]
+    BadMinGain {
+        /// The value given.
+        value: f64,
+    },
+
     /// A memory size such as `2GiB` could not be parsed.
     #[error(
         "cannot read '{text}' as a memory size: {reason} (examples: 4096, 512KiB, 2GiB, 1.5GB)"

@@ -133,6 +133,10 @@ fn bad_cost_options_are_one_line_errors() {
             &["--cost", "time"],
             "chainplan/gemm-profile.json: not found",
         ),
+        (
+            &["--min-gain", "1.5"],
+            "--min-gain applies to plans by predicted time",
+        ),
     ];
     for (extra, message) in cases {
         fails_on(
@@ -213,18 +217,53 @@ fn calibrate_then_plan_by_time() {
     assert!(profile["machine"]["threads"].as_u64().unwrap() >= 1);
 
     let p = path.to_str().unwrap();
+    let trusting = json_of(
+        "plan",
+        &[
+            &SKEWED[..],
+            &["--cost", "time", "--profile", p, "--min-gain", "1"],
+        ]
+        .concat(),
+    );
+    assert_eq!(trusting["goal"]["cost_model"], "time");
+    assert_eq!(trusting["goal"]["min_gain"], 1.0);
+    let fastest = trusting["goal"]["predicted_s"].as_f64().unwrap();
+    assert!(fastest > 0.0);
+    // Trusting the model fully, the plan is at least as fast, by the model, as every
+    // compared order.
+    for c in trusting["comparisons"].as_array().unwrap() {
+        let t = c["predicted_s"].as_f64().unwrap();
+        assert!(fastest <= t * (1.0 + 1e-12), "{c}");
+    }
+    // With the default least gain of 1.2, the flop-optimal plan is kept unless the fastest
+    // beats it by that much; when it is kept, a `time_optimal` row shows the fastest.
     let report = json_of(
         "plan",
         &[&SKEWED[..], &["--cost", "time", "--profile", p]].concat(),
     );
-    assert_eq!(report["goal"]["cost_model"], "time");
+    assert_eq!(report["goal"]["min_gain"], 1.2);
     let chosen = report["goal"]["predicted_s"].as_f64().unwrap();
-    assert!(chosen > 0.0);
-    // The time-optimal plan is, by the model, at least as fast as every compared order.
-    for c in report["comparisons"].as_array().unwrap() {
-        let t = c["predicted_s"].as_f64().unwrap();
-        assert!(chosen <= t * (1.0 + 1e-12), "{c}");
+    let comparisons = report["comparisons"].as_array().unwrap();
+    match comparisons.iter().find(|c| c["name"] == "time_optimal") {
+        Some(row) => {
+            assert_eq!(report["cost"], report["goal"]["flop_optimal_cost"]);
+            assert_eq!(row["predicted_s"].as_f64().unwrap(), fastest);
+            assert!(
+                chosen <= 1.2 * fastest * (1.0 + 1e-12),
+                "{chosen} vs {fastest}"
+            );
+        }
+        None => assert_eq!(chosen, fastest),
     }
+    fails(
+        &[
+            &["plan"],
+            &SKEWED[..],
+            &["--cost", "time", "--profile", p, "--min-gain", "0.5"],
+        ]
+        .concat(),
+        "the least gain 0.5 must be a number of at least 1",
+    );
     // With --cost flops, a profile only adds predictions.
     let flops = json_of(
         "plan",

@@ -100,7 +100,7 @@ proptest! {
         let candidates = caps(&plans);
         // Half the cases uncapped, half with a random cap.
         let cap = if pick.index(2) == 0 { None } else { Some(candidates[pick.index(candidates.len())]) };
-        let mut goal = Goal::time(model.clone());
+        let mut goal = Goal::time(model.clone()).with_min_gain(1.0);
         goal.max_intermediate = cap;
         let fitting: Vec<f64> = plans
             .iter()
@@ -130,10 +130,62 @@ proptest! {
             .filter(|p| p.largest_intermediate() == peak)
             .map(|p| model.plan_seconds(p))
             .fold(f64::INFINITY, f64::min);
-        let plan = Goal::time(model.clone()).minimizing_memory().plan(&chain).unwrap();
+        let plan = Goal::time(model.clone())
+            .with_min_gain(1.0)
+            .minimizing_memory()
+            .plan(&chain)
+            .unwrap();
         prop_assert_eq!(plan.largest_intermediate(), peak);
         let got = model.plan_seconds(&plan);
         prop_assert!((got - best).abs() <= 1e-12 * best);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// With a least gain g, the time goal returns the flop-optimal plan unless the fastest
+    /// plan is predicted to beat it by more than g; either way within the cap.
+    #[test]
+    fn least_gain_keeps_flops_unless_the_model_predicts_more(
+        d in dims(),
+        pick in any::<prop::sample::Index>(),
+        g in prop_oneof![Just(1.0f64), Just(1.05), Just(1.2), Just(2.0), Just(1e9)],
+    ) {
+        let chain = Chain::new(d).unwrap();
+        let model = synthetic_model();
+        let plans = brute::all_plans(&chain).unwrap();
+        let candidates = caps(&plans);
+        let cap = if pick.index(2) == 0 { None } else { Some(candidates[pick.index(candidates.len())]) };
+        let fitting: Vec<&Plan> = plans
+            .iter()
+            .filter(|p| cap.map_or(true, |c| p.largest_intermediate() <= c))
+            .collect();
+        let mut goal = Goal::time(model.clone()).with_min_gain(g);
+        goal.max_intermediate = cap;
+        let plan = match goal.plan(&chain) {
+            Ok(plan) => plan,
+            Err(Error::NoPlanFits { .. }) => return Ok(prop_assert!(fitting.is_empty())),
+            Err(e) => return Err(TestCaseError::fail(e.to_string())),
+        };
+        prop_assert!(cap.map_or(true, |c| plan.largest_intermediate() <= c));
+        let fastest = fitting.iter().map(|p| model.plan_seconds(p)).fold(f64::INFINITY, f64::min);
+        let fewest = fitting.iter().map(|p| p.cost()).min().unwrap();
+        let got = model.plan_seconds(&plan);
+        let mut by_flops = Goal::flops();
+        by_flops.max_intermediate = cap;
+        let flop_plan_s = model.plan_seconds(&by_flops.plan(&chain).unwrap());
+        if plan.cost() == fewest {
+            // Kept the flop-optimal plan: the fastest is not predicted to beat it by g.
+            prop_assert!(got <= g * fastest * (1.0 + 1e-12), "{} > {} x {}", got, g, fastest);
+        } else {
+            // Took the fastest plan: it beats the flop-optimal plan by more than g.
+            prop_assert!((got - fastest).abs() <= 1e-12 * fastest);
+            prop_assert!(flop_plan_s > g * fastest * (1.0 - 1e-12));
+        }
+        if g >= 1e9 {
+            prop_assert_eq!(plan.cost(), fewest);
+        }
     }
 }
 

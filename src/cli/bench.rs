@@ -70,6 +70,12 @@ pub struct BenchArgs {
     /// a column shows each order's predicted time beside its measurement.
     #[arg(long, value_name = "PATH")]
     profile: Option<PathBuf>,
+
+    /// The time-optimal row keeps the flop-optimal plan unless the model predicts at least
+    /// this gain, as `plan --cost time --min-gain X` does [default: 1.2]; 1 runs the plan the
+    /// model prefers whatever its margin.
+    #[arg(long, value_name = "X")]
+    min_gain: Option<f64>,
 }
 
 /// The header line: what a reader needs to trust the figures.
@@ -170,7 +176,9 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let extra = match &model {
         Some(m) => vec![(
             "time_optimal".to_string(),
-            Goal::time(m.clone()).plan(&chain)?,
+            Goal::time(m.clone())
+                .with_min_gain(args.min_gain.unwrap_or(chainplan::cost::DEFAULT_MIN_GAIN))
+                .plan(&chain)?,
         )],
         None => Vec::new(),
     };

@@ -14,8 +14,11 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 #[command(
     long_about = "Time (m × k) · (k × n) matrix products, run as plans are run (BLAS gemm, or gemv when an operand is a vector), for every \
-                  m, k, n on a grid of sizes (1, 2, 8, 32, …, --max-dim: vectors, skinny blocks \
-                  and squares), for f64 and f32, and save the timings as a JSON profile. \
+                  m, k, n on a grid of sizes (1, 2, 8, 31, 125, 500, 2000 by default: vectors, skinny \
+                  blocks and squares), for f64 and f32, and save the timings as a JSON profile. \
+                  Each shape is timed in several rounds, in random order, and the fastest \
+                  time is kept, so that a slow moment of the machine does not bias one region \
+                  of the grid. \
                   `chainplan plan --cost time` then plans by predicted time, interpolated from \
                   the profile. Random off-grid shapes are also timed to show how well the \
                   interpolation predicts. The default grid takes about a minute.",
@@ -27,17 +30,23 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "PATH")]
     profile: Option<PathBuf>,
 
-    /// Largest size on the grid (the grid is 1, 2, 8, 32, … below it, then it); at most 4096.
-    #[arg(long, default_value_t = 2048, value_name = "N")]
+    /// Largest size on the grid (the grid is it, it/4, it/16, … down to above 8, then 8, 2,
+    /// 1); at most 4096. Sizes that are not powers of two are measured more fairly (no cache
+    /// aliasing between rows).
+    #[arg(long, default_value_t = 2000, value_name = "N")]
     max_dim: u64,
 
     /// Element type to measure: f64, f32, or both.
     #[arg(long, default_value = "both", value_name = "TYPE")]
     dtype: String,
 
-    /// Least time spent timing each shape, in seconds.
+    /// Least time spent timing each shape, in seconds (over all rounds).
     #[arg(long, default_value_t = 0.01, value_name = "S")]
     seconds_per_shape: f64,
+
+    /// Passes over all shapes, each in a new random order; the fastest time is kept.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    rounds: usize,
 
     /// Random off-grid shapes timed to check the model, per element type.
     #[arg(long, default_value_t = 24, value_name = "N")]
@@ -77,6 +86,7 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
         max_dim: args.max_dim,
         dtypes,
         seconds_per_shape: args.seconds_per_shape,
+        rounds: args.rounds,
         validation_points: args.validation,
         ..CalibrateOptions::default()
     };
@@ -84,6 +94,7 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
         options.max_dim = options.max_dim.min(256);
         options.seconds_per_shape = options.seconds_per_shape.min(0.002);
         options.validation_points = options.validation_points.min(8);
+        options.rounds = options.rounds.min(2);
     }
     let path = profile_path(args.profile.as_ref())?;
     let machine = chainplan::cost::MachineInfo::detect();
@@ -99,9 +110,9 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
         machine.summary()
     );
     // indicatif draws nothing when standard error is not a terminal.
-    let bar = ProgressBar::new(options.shapes() as u64);
+    let bar = ProgressBar::new((options.shapes() * options.rounds) as u64);
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} shapes, {elapsed} (eta {eta})")
+        ProgressStyle::with_template("{bar:40} {pos}/{len} timings, {elapsed} (eta {eta})")
             .expect("valid template"),
     );
     let profile: Profile = calibrate(&options, &mut |done, _| bar.set_position(done as u64))?;

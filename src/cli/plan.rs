@@ -62,6 +62,12 @@ pub struct PlanArgs {
     #[arg(long, value_name = "PATH", help_heading = "Cost models")]
     profile: Option<PathBuf>,
 
+    /// With --cost time: keep the flop-optimal plan unless the time-optimal one is predicted
+    /// to be at least this many times faster (1 trusts the model fully) [default: 1.2, about
+    /// twice the model's median error on a quiet machine; see docs/cost-models.md].
+    #[arg(long, value_name = "X", help_heading = "Cost models")]
+    min_gain: Option<f64>,
+
     /// Largest allowed intermediate, in elements: every product's result except the final
     /// one must hold at most this many. The plan is the cheapest that fits (exact).
     #[arg(
@@ -124,6 +130,13 @@ impl PlanArgs {
             (Some(model), "time") => Goal::time(model.clone()),
             _ => Goal::flops(),
         };
+        if let Some(x) = self.min_gain {
+            anyhow::ensure!(
+                self.cost == "time",
+                "--min-gain applies to plans by predicted time; add --cost time"
+            );
+            goal = goal.with_min_gain(x);
+        }
         if let Some(cap) = self.max_intermediate {
             goal = goal.with_max_intermediate(cap);
         }

@@ -3,11 +3,19 @@
 //! Each product is timed the way chains are executed: a one-step plan run by the executor of
 //! [`crate::exec`] (BLAS `?gemm`, or `?gemv`/`?dot` when an operand is a vector, as there) on
 //! standard-layout operands, writing with [`Executor::run_into`] into an output allocated and
-//! touched before timing, so page faults on a fresh buffer are not counted. A shape is repeated until both
-//! [`CalibrateOptions::min_reps`] samples and [`CalibrateOptions::seconds_per_shape`] are
-//! reached; calls shorter than about 20 µs are timed in batches so that the clock's own cost
-//! does not count. The **fastest** sample is kept: it is the least disturbed by other work on
-//! the machine. On a shared machine (this project's: 2 cores, often a dozen compilers beside
+//! touched before timing, so page faults on a fresh buffer are not counted. Every shape is
+//! timed in [`CalibrateOptions::rounds`] rounds, the shapes in a fresh random order each
+//! round, and within a round repeated until its share of [`CalibrateOptions::min_reps`]
+//! samples and of [`CalibrateOptions::seconds_per_shape`] is reached; calls shorter than about
+//! 20 µs are timed in batches so that the clock's own cost does not count. The **fastest**
+//! sample over all rounds is kept: it is the least disturbed by other work on the machine.
+//!
+//! Why rounds in random order: a virtual machine's speed drifts over seconds (on this
+//! project's machine, a 1 × 10 × 3 product took 0.35 µs in one minute and 0.23 µs in the
+//! next). Timed once, in grid order, a whole region of the grid (say every large product)
+//! can land in a slow spell, and the model then prefers other regions for no reason;
+//! spreading each shape over the whole calibration gives every shape the same chance of a
+//! quiet moment. On a shared machine (this project's: 2 cores, often a dozen compilers beside
 //! it) the median of a 40 ms product measures the neighbours — whole time slices lost to
 //! other processes — while small products fit between preemptions, so medians make large
 //! products look several times slower than small ones relative to a quiet machine.
@@ -21,6 +29,7 @@ use crate::exec::{Element, Executor};
 use crate::plan::Plan;
 use ndarray::Array2;
 use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use std::time::{Duration, Instant};
 
@@ -30,14 +39,17 @@ pub const MAX_GRID_DIM: u64 = 4096;
 /// What to measure, and for how long.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CalibrateOptions {
-    /// Largest size on the grid (the grid is 1, 2, 8, 32, … below it, and it). Default 2048.
+    /// Largest size on the grid (see [`CalibrateOptions::grid`]). Default 2000.
     pub max_dim: u64,
     /// Element types to measure. Default: both.
     pub dtypes: Vec<ElementType>,
     /// Fewest timed samples per shape. Default 3.
     pub min_reps: usize,
-    /// Least time spent sampling one shape, in seconds. Default 0.01.
+    /// Least time spent sampling one shape, in seconds, over all rounds. Default 0.01.
     pub seconds_per_shape: f64,
+    /// Passes over all shapes, each in a fresh random order; the fastest sample of any pass is
+    /// kept. Default 3.
+    pub rounds: usize,
     /// Random off-grid shapes timed to check the model. Default 24.
     pub validation_points: usize,
     /// Seed for the off-grid shapes. Default 7.
@@ -47,10 +59,11 @@ pub struct CalibrateOptions {
 impl Default for CalibrateOptions {
     fn default() -> Self {
         CalibrateOptions {
-            max_dim: 2048,
+            max_dim: 2000,
             dtypes: ElementType::ALL.to_vec(),
             min_reps: 3,
             seconds_per_shape: 0.01,
+            rounds: 3,
             validation_points: 24,
             seed: 7,
         }
@@ -58,25 +71,37 @@ impl Default for CalibrateOptions {
 }
 
 impl CalibrateOptions {
-    /// The grid for each of m, k and n: 1, then 2·4^i below `max_dim`, then `max_dim`.
+    /// The grid for each of m, k and n: `max_dim`, then `max_dim` / 4, / 16, … while above 8
+    /// (rounded), then 8, 2 and 1 (those not above `max_dim`).
     ///
     /// The executor switches kernels between 1 (a vector: `gemv`) and 2 (`gemm`), and ndarray
     /// between sizes up to 7 (its own kernel) and 8 (BLAS), so the grid has points on both
     /// sides of each switch; above them, a factor of 4 between points.
     ///
+    /// The default largest size is 2000, not 2048, so that the large grid points are not
+    /// powers of two: a row of 512, 1024 or 2048 `f64`s is a multiple of 4 KiB, rows then
+    /// compete for the same cache sets, and on this project's machine an outer product
+    /// m × 1 × n with n = 512…2048 wrote its output at 2.6–4.6 GB/s against 10–11 GB/s for
+    /// n = 128, 256 or 1179. Random chains rarely have such sizes, so a grid of them would
+    /// make every large product look slower than it is.
+    ///
     /// ```
     /// use chainplan::cost::calibrate::CalibrateOptions;
-    /// let o = CalibrateOptions { max_dim: 2048, ..Default::default() };
-    /// assert_eq!(o.grid(), vec![1, 2, 8, 32, 128, 512, 2048]);
+    /// assert_eq!(CalibrateOptions::default().grid(), vec![1, 2, 8, 31, 125, 500, 2000]);
+    /// let o = CalibrateOptions { max_dim: 256, ..Default::default() };
+    /// assert_eq!(o.grid(), vec![1, 2, 8, 16, 64, 256]);
+    /// let o = CalibrateOptions { max_dim: 8, ..Default::default() };
+    /// assert_eq!(o.grid(), vec![1, 2, 8]);
     /// ```
     pub fn grid(&self) -> Vec<u64> {
-        let mut g = vec![1u64];
-        let mut x = 2u64;
-        while x < self.max_dim {
+        let mut g = vec![self.max_dim];
+        let mut x = self.max_dim;
+        while (x + 2) / 4 > 8 {
+            x = (x + 2) / 4;
             g.push(x);
-            x *= 4;
         }
-        g.push(self.max_dim);
+        g.extend([8, 2, 1].into_iter().filter(|&s| s < self.max_dim));
+        g.reverse();
         g
     }
 
@@ -93,9 +118,9 @@ impl CalibrateOptions {
                 self.max_dim
             )));
         }
-        if self.dtypes.is_empty() || self.min_reps == 0 {
+        if self.dtypes.is_empty() || self.min_reps == 0 || self.rounds == 0 {
             return Err(Error::Invalid(
-                "calibration needs at least one element type and one repetition".into(),
+                "calibration needs at least one element type, one round and one repetition".into(),
             ));
         }
         if !(self.seconds_per_shape.is_finite() && self.seconds_per_shape >= 0.0) {
@@ -166,56 +191,77 @@ pub fn time_gemm<T: Element + From<f32>>(
     Ok(fastest.max(1e-9))
 }
 
-fn time_dtype(dtype: ElementType, m: u64, k: u64, n: u64, o: &CalibrateOptions) -> Result<Timing> {
-    let seconds = match dtype {
-        ElementType::F64 => time_gemm::<f64>(m, k, n, o.min_reps, o.seconds_per_shape)?,
-        ElementType::F32 => time_gemm::<f32>(m, k, n, o.min_reps, o.seconds_per_shape)?,
-    };
-    Ok(Timing { m, k, n, seconds })
+fn time_dtype(dtype: ElementType, (m, k, n): (u64, u64, u64), o: &CalibrateOptions) -> Result<f64> {
+    let reps = o.min_reps.div_ceil(o.rounds);
+    let seconds = o.seconds_per_shape / o.rounds as f64;
+    match dtype {
+        ElementType::F64 => time_gemm::<f64>(m, k, n, reps, seconds),
+        ElementType::F32 => time_gemm::<f32>(m, k, n, reps, seconds),
+    }
 }
 
 /// Measures the grid (and the validation shapes) for every element type and returns the
-/// profile. `progress(done, total)` is called after each shape.
+/// profile. `progress(done, total)` is called after each timed shape ([`CalibrateOptions::rounds`]
+/// times per shape).
 pub fn calibrate(
     options: &CalibrateOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Profile> {
     options.check()?;
     let grid = options.grid();
-    let total = options.shapes();
+    let total = options.shapes() * options.rounds;
     let mut done = 0usize;
     let mut dtypes = Vec::new();
     for &dtype in &options.dtypes {
-        let mut grid_timings = Vec::with_capacity(grid.len().pow(3));
+        // The grid, m-major, then the off-grid shapes: log-uniform sizes, so as many vectors
+        // and skinny shapes as large ones.
+        let mut shapes = Vec::with_capacity(grid.len().pow(3) + options.validation_points);
         for &m in &grid {
             for &k in &grid {
-                for &n in &grid {
-                    grid_timings.push(time_dtype(dtype, m, k, n, options)?);
-                    done += 1;
-                    progress(done, total);
-                }
+                shapes.extend(grid.iter().map(|&n| (m, k, n)));
             }
         }
-        let mut profile = DtypeProfile {
-            dtype,
-            grid_timings,
-            validation: Vec::new(),
-        };
-        let model = TimeModel::new(&grid, &profile)?;
+        let on_grid = shapes.len();
         let mut rng = StdRng::seed_from_u64(options.seed);
         let log_max = (options.max_dim as f64).ln();
         for _ in 0..options.validation_points {
-            // Log-uniform sizes: as many vectors and skinny shapes as large ones.
             let mut dim = || (rng.random::<f64>() * log_max).exp().round().max(1.0) as u64;
-            let (m, k, n) = (dim(), dim(), dim());
-            let measured = time_dtype(dtype, m, k, n, options)?;
-            profile.validation.push(ValidationPoint {
-                measured,
-                predicted_s: model.step_seconds(m, k, n),
-            });
-            done += 1;
-            progress(done, total);
+            shapes.push((dim(), dim(), dim()));
         }
+        let mut fastest = vec![f64::INFINITY; shapes.len()];
+        let mut order: Vec<usize> = (0..shapes.len()).collect();
+        for _ in 0..options.rounds {
+            order.shuffle(&mut rng);
+            for &s in &order {
+                fastest[s] = fastest[s].min(time_dtype(dtype, shapes[s], options)?);
+                done += 1;
+                progress(done, total);
+            }
+        }
+        let timing = |s: usize| {
+            let (m, k, n) = shapes[s];
+            Timing {
+                m,
+                k,
+                n,
+                seconds: fastest[s],
+            }
+        };
+        let mut profile = DtypeProfile {
+            dtype,
+            grid_timings: (0..on_grid).map(timing).collect(),
+            validation: Vec::new(),
+        };
+        let model = TimeModel::new(&grid, &profile)?;
+        profile.validation = (on_grid..shapes.len())
+            .map(|s| {
+                let measured = timing(s);
+                ValidationPoint {
+                    measured,
+                    predicted_s: model.step_seconds(measured.m, measured.k, measured.n),
+                }
+            })
+            .collect();
         dtypes.push(profile);
     }
     Ok(Profile {
@@ -240,6 +286,7 @@ mod tests {
             dtypes: vec![ElementType::F32],
             min_reps: 1,
             seconds_per_shape: 0.0,
+            rounds: 2,
             validation_points: 2,
             seed: 1,
         };
@@ -250,7 +297,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(p.grid, vec![1, 2, 8]);
-        assert_eq!(calls, 27 + 2);
+        assert_eq!(calls, 2 * (27 + 2));
         assert_eq!(p.dtypes[0].grid_timings.len(), 27);
         assert!(p.model(ElementType::F32).is_ok());
         assert!(p.model(ElementType::F64).is_err());

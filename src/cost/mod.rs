@@ -29,6 +29,17 @@
 //! whole chain's cell comes out ∞, no plan fits, and the error names the smallest cap that
 //! would ([`Error::NoPlanFits`](crate::Error::NoPlanFits)).
 //!
+//! ## When to trust the time model: [`Goal::min_gain`]
+//!
+//! A predicted time is an interpolation of measurements, with an error of about 10–30 % per
+//! product on a quiet machine (`chainplan calibrate` prints it). An order predicted to be 3 %
+//! faster than the flop-optimal one is a coin toss that may cost more multiplications, so
+//! [`Goal::plan`] under the time model also plans by flops (same cap, same objective) and
+//! keeps the time-optimal plan only if its predicted time beats the flop-optimal plan's by at
+//! least the factor `min_gain` (default [`DEFAULT_MIN_GAIN`]); otherwise it returns the
+//! flop-optimal plan. `min_gain = 1` trusts the model fully (ties still go to fewer flops).
+//! docs/cost-models.md has the measurements behind the default.
+//!
 //! ## What is minimised: [`Minimize`]
 //!
 //! [`Minimize::Memory`] asks for the smallest peak intermediate first and the lowest cost
@@ -57,6 +68,10 @@ pub use time::{Profile, TimeModel};
 use crate::chain::Chain;
 use crate::error::Result;
 use crate::plan::{dp, Plan};
+
+/// The least predicted speed-up over the flop-optimal plan for which [`Goal::plan`] prefers the
+/// time-optimal plan (see [`Goal::min_gain`]).
+pub const DEFAULT_MIN_GAIN: f64 = 1.2;
 
 /// What one pairwise product costs.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +137,10 @@ pub struct Goal {
     pub minimize: Minimize,
     /// Largest allowed intermediate, in elements; `None` for no cap.
     pub max_intermediate: Option<u128>,
+    /// Under the time model, the least predicted speed-up (flop-optimal plan's predicted time
+    /// divided by the time-optimal plan's) for which [`Goal::plan`] returns the time-optimal
+    /// plan rather than the flop-optimal one. At least 1; ignored by the flop model.
+    pub min_gain: f64,
 }
 
 impl Goal {
@@ -131,10 +150,12 @@ impl Goal {
             model: CostModel::Flops,
             minimize: Minimize::Cost,
             max_intermediate: None,
+            min_gain: DEFAULT_MIN_GAIN,
         }
     }
 
-    /// Least predicted time under `model`, no cap.
+    /// Least predicted time under `model`, no cap, falling back to the flop-optimal plan
+    /// when the predicted gain is below [`DEFAULT_MIN_GAIN`] (see [`Goal::with_min_gain`]).
     pub fn time(model: TimeModel) -> Self {
         Goal {
             model: CostModel::Time(model),
@@ -145,6 +166,14 @@ impl Goal {
     /// The same goal with every intermediate capped at `elements`.
     pub fn with_max_intermediate(mut self, elements: u128) -> Self {
         self.max_intermediate = Some(elements);
+        self
+    }
+
+    /// The same goal with another least predicted gain for preferring the time-optimal plan
+    /// over the flop-optimal one; 1 takes the time-optimal plan whenever it is predicted to
+    /// be faster at all. Checked by [`Goal::plan`] ([`Error::BadMinGain`](crate::Error::BadMinGain)).
+    pub fn with_min_gain(mut self, min_gain: f64) -> Self {
+        self.min_gain = min_gain;
         self
     }
 
@@ -162,10 +191,13 @@ impl Goal {
         )
     }
 
-    /// A short description for reports: `flops`, `time, intermediates ≤ 1,000 elements`,
-    /// `flops, least memory first`.
+    /// A short description for reports: `flops`, `time (min gain 1.2x), intermediates ≤ 1,000
+    /// elements`, `flops, least memory first`.
     pub fn describe(&self) -> String {
         let mut s = self.model.name().to_string();
+        if matches!(self.model, CostModel::Time(_)) {
+            s.push_str(&format!(" (min gain {}x)", self.min_gain));
+        }
         if let Some(c) = self.max_intermediate {
             s.push_str(&format!(
                 ", intermediates <= {} elements",
@@ -178,9 +210,60 @@ impl Goal {
         s
     }
 
-    /// The best plan for `chain` under this goal, by the exact dynamic program.
+    /// The best plan for `chain` under this goal, by the exact dynamic program
+    /// ([`dp::solve_goal`]). Under the time model, the time-optimal plan is returned only if
+    /// it is predicted to beat the flop-optimal plan (same cap and objective) by
+    /// [`Goal::min_gain`]; otherwise the flop-optimal plan is.
+    ///
+    /// ```
+    /// use chainplan::cost::{time::{DtypeProfile, Timing, TimeModel}, ElementType, Goal};
+    /// use chainplan::Chain;
+    /// // A made-up machine on which a product with a small inner dimension k runs far below
+    /// // peak: t = 1 ns · m·k·n · (1 + 32 / k).
+    /// let grid = [1u64, 2, 8, 64];
+    /// let mut grid_timings = Vec::new();
+    /// for &m in &grid { for &k in &grid { for &n in &grid {
+    ///     let seconds = 1e-9 * (m * k * n) as f64 * (1.0 + 32.0 / k as f64);
+    ///     grid_timings.push(Timing { m, k, n, seconds });
+    /// }}}
+    /// let d = DtypeProfile { dtype: ElementType::F64, grid_timings, validation: vec![] };
+    /// let time = Goal::time(TimeModel::new(&grid, &d)?);
+    ///
+    /// // ((A1A2)A3) needs 640 mults, (A1(A2A3)) 1,040, but is predicted 1.63x faster: taken.
+    /// let chain = Chain::new(vec![1u32, 2, 64, 8])?;
+    /// assert_eq!(time.plan(&chain)?.order(), "(A1(A2A3))");
+    ///
+    /// // (A1(A2A3)) needs 640 mults; ((A1A2)A3) 1,040 and is predicted only 1.06x faster,
+    /// // below the default least gain of 1.2: the flop-optimal plan is kept ...
+    /// let chain = Chain::new(vec![8u32, 1, 2, 64])?;
+    /// assert_eq!(time.plan(&chain)?.order(), "(A1(A2A3))");
+    /// // ... unless the model is trusted fully.
+    /// assert_eq!(time.clone().with_min_gain(1.0).plan(&chain)?.order(), "((A1A2)A3)");
+    /// // A least gain below 1 is refused.
+    /// assert!(time.with_min_gain(0.5).plan(&chain).is_err());
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
     pub fn plan(&self, chain: &Chain) -> Result<Plan> {
-        dp::solve_goal(chain, self, &dp::DpOptions::default())
+        let options = dp::DpOptions::default();
+        let CostModel::Time(model) = &self.model else {
+            return dp::solve_goal(chain, self, &options);
+        };
+        if !(self.min_gain.is_finite() && self.min_gain >= 1.0) {
+            return Err(crate::Error::BadMinGain {
+                value: self.min_gain,
+            });
+        }
+        let fastest = dp::solve_goal(chain, self, &options)?;
+        let by_flops = Goal {
+            model: CostModel::Flops,
+            ..*self
+        };
+        let fewest = dp::solve_goal(chain, &by_flops, &options)?;
+        if model.plan_seconds(&fewest) <= self.min_gain * model.plan_seconds(&fastest) {
+            Ok(fewest)
+        } else {
+            Ok(fastest)
+        }
     }
 
     /// The plan's total cost under this goal's model, as a float (seconds for time, scalar

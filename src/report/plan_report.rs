@@ -2,7 +2,7 @@
 
 use super::{json_of, Cell, Report, Table};
 use crate::chain::Chain;
-use crate::cost::{Goal, TimeModel};
+use crate::cost::{CostModel, Goal, TimeModel};
 use crate::error::Result;
 use crate::plan::{dp, hu_shing, Algorithm, Operand, Plan};
 use serde::Serialize;
@@ -89,6 +89,9 @@ pub struct GoalReport {
     pub flop_optimal_largest_intermediate: u128,
     /// Predicted seconds of the flop-optimal plan (`null` without a profile).
     pub flop_optimal_predicted_s: Option<f64>,
+    /// Under the time model, the least predicted gain over the flop-optimal plan for which
+    /// the time-optimal plan is chosen ([`Goal::min_gain`]); `null` for flops.
+    pub min_gain: Option<f64>,
 }
 
 /// What `chainplan plan` reports: the chosen plan, the orders it is compared with, its steps.
@@ -261,6 +264,24 @@ impl PlanReport {
                 },
             );
         }
+        if let CostModel::Time(_) = goal.model {
+            // When the least gain kept the flop-optimal plan, show what the model preferred.
+            let fastest = goal.clone().with_min_gain(1.0).plan(&chain)?;
+            if fastest.order() != self.comparisons[0].order {
+                // After the chosen plan and the flop-optimal one.
+                self.comparisons.insert(
+                    2.min(self.comparisons.len()),
+                    Comparison {
+                        name: "time_optimal".to_string(),
+                        order: fastest.order(),
+                        cost: fastest.cost(),
+                        ratio: ratio(fastest.cost(), self.cost),
+                        largest_intermediate: None,
+                        predicted_s: None,
+                    },
+                );
+            }
+        }
         for c in &mut self.comparisons {
             let plan = Plan::from_order(&chain, &c.order)?;
             c.largest_intermediate = Some(plan.largest_intermediate());
@@ -274,6 +295,7 @@ impl PlanReport {
             flop_optimal_cost: flop_optimal.cost(),
             flop_optimal_largest_intermediate: flop_optimal.largest_intermediate(),
             flop_optimal_predicted_s: time.map(|t| t.plan_seconds(&flop_optimal)),
+            min_gain: matches!(goal.model, CostModel::Time(_)).then_some(goal.min_gain),
         });
         Ok(self)
     }
