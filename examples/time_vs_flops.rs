@@ -1,18 +1,20 @@
 //! Evidence for time-aware planning: where do the flop-optimal and the time-optimal plans
-//! differ, and does the time-optimal one really run faster?
+//! differ, does the time-optimal one really run faster, and how large must a predicted gain
+//! be before it is worth trusting (`Goal::min_gain`, `plan --min-gain`)?
 //!
 //! 1. Draws random chains of 3 to 6 matrices with realistic dimensions (1 to 4,000: vectors,
 //!    skinny blocks of 2 to 32, and large sizes, log-uniform), keeping those whose flop-optimal
 //!    plan is predicted to take at most `--max-predicted` seconds.
-//! 2. Plans each by flops (`dp::optimal`) and by predicted time (`Goal::time`) from the
-//!    profile, and counts how often the orders differ.
-//! 3. Executes both plans of the first `--measure` chains where the time model predicts a
-//!    gain of at least `--min-gain` (default 1.10: smaller predicted gains are within the
-//!    model's own error, see `chainplan calibrate`) with the BLAS executor,
-//!    interleaved (flop, time, time, flop, …) over `--reps` repetitions after a warm-up, and
-//!    reports medians, the measured gain (flop time / time time) beside the predicted one, the
-//!    median and worst gain, and the chains where the model was wrong (measured gain < 1).
-//! 4. Memory cap: for the chain whose flop-optimal plan has the largest intermediate relative
+//! 2. Plans each by flops (`dp::optimal`) and by predicted time from the profile, trusting the
+//!    model fully (`Goal::time(..).with_min_gain(1.0)`), and counts how often they differ.
+//! 3. Executes both plans of every differing chain (up to `--measure`) with the BLAS executor,
+//!    on the same operands, interleaved with a second copy of the flop-optimal plan (an A/A
+//!    pair that shows the measurement noise), the fastest of at least `--reps` runs and at
+//!    least 20 ms per plan after a warm-up.
+//! 4. For least gains g = 1, 1.05, 1.1, 1.2, 1.3, 1.5: the chains on which `plan --cost time
+//!    --min-gain g` would replace the flop-optimal plan, their measured gains (median, worst,
+//!    how many slower), and the total time over all measured chains against flops alone.
+//! 5. Memory cap: for the chain whose flop-optimal plan has the largest intermediate relative
 //!    to the least achievable peak, the least-memory plan's extra flops, memory saved, and both
 //!    measured times.
 //!
@@ -20,7 +22,7 @@
 //!
 //! ```text
 //! cargo run --release --example time_vs_flops -- [--profile PATH] [--chains 3000]
-//!     [--measure 12] [--reps 7] [--seed 1] [--max-predicted 0.15] [--min-gain 1.1]
+//!     [--measure 400] [--reps 15] [--seed 1] [--max-predicted 0.15]
 //! ```
 
 use chainplan::cost::{ElementType, Goal, MachineInfo, Profile, TimeModel};
@@ -40,7 +42,6 @@ struct Args {
     reps: usize,
     seed: u64,
     max_predicted: f64,
-    min_gain: f64,
 }
 
 fn parse_args() -> Args {
@@ -49,11 +50,10 @@ fn parse_args() -> Args {
             .unwrap_or_default()
             .join("chainplan/gemm-profile.json"),
         chains: 3000,
-        measure: 12,
-        reps: 7,
+        measure: 400,
+        reps: 15,
         seed: 1,
         max_predicted: 0.15,
-        min_gain: 1.1,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -70,7 +70,6 @@ fn parse_args() -> Args {
             "--reps" => a.reps = v.parse().unwrap_or_else(|_| bad()),
             "--seed" => a.seed = v.parse().unwrap_or_else(|_| bad()),
             "--max-predicted" => a.max_predicted = v.parse().unwrap_or_else(|_| bad()),
-            "--min-gain" => a.min_gain = v.parse().unwrap_or_else(|_| bad()),
             other => {
                 eprintln!("error: unknown option {other}");
                 std::process::exit(2)
@@ -107,8 +106,9 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// (fastest, median) seconds of each plan, measured interleaved on the same operands. The
-/// fastest run is the primary figure: on a shared machine it is the least disturbed one.
+/// (fastest, median) seconds of each plan, measured interleaved on the same operands, at
+/// least `reps` times and for at least 20 ms each. The fastest run is the primary figure: on a
+/// shared machine it is the least disturbed one.
 fn measure(plans: &[&Plan], operands: &[Array2<f64>], reps: usize) -> Vec<(f64, f64)> {
     let mut executors: Vec<Executor<f64>> = plans
         .iter()
@@ -117,9 +117,12 @@ fn measure(plans: &[&Plan], operands: &[Array2<f64>], reps: usize) -> Vec<(f64, 
     let (rows, cols) = executors[0].output_shape();
     let mut out = Array2::<f64>::zeros((rows as usize, cols as usize));
     let mut times = vec![Vec::with_capacity(reps); plans.len()];
+    let warm = Instant::now();
     for e in &mut executors {
         e.run_into(operands, &mut out).expect("shapes checked"); // warm-up
     }
+    let one = warm.elapsed().as_secs_f64() / plans.len() as f64;
+    let reps = reps.max(((0.02 / one.max(1e-9)) as usize).min(2000));
     for r in 0..reps {
         for x in 0..plans.len() {
             // Alternate the order of the plans so neither always runs on a warm cache.
@@ -137,6 +140,31 @@ fn measure(plans: &[&Plan], operands: &[Array2<f64>], reps: usize) -> Vec<(f64, 
         .collect()
 }
 
+/// One chain on which the two plans differ, with its measurements.
+struct Case {
+    chain: Chain,
+    flop: Plan,
+    time: Plan,
+    predicted_gain: f64,
+    /// Fastest measured seconds: flop-optimal, time-optimal, flop-optimal again (A/A).
+    measured: [f64; 3],
+}
+
+impl Case {
+    fn gain(&self) -> f64 {
+        self.measured[0] / self.measured[1]
+    }
+    fn noise(&self) -> f64 {
+        self.measured[0] / self.measured[2]
+    }
+}
+
+fn quantile(v: &[f64], q: f64) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * q).round() as usize]
+}
+
 fn main() {
     let args = parse_args();
     let profile = match Profile::load(&args.profile) {
@@ -147,7 +175,7 @@ fn main() {
         }
     };
     let model: TimeModel = profile.model(ElementType::F64).expect("f64 timings");
-    let goal = Goal::time(model.clone());
+    let trusting = Goal::time(model.clone()).with_min_gain(1.0);
     println!("# time_vs_flops: flop-optimal against time-optimal plans (f64)");
     println!("machine now:     {}", MachineInfo::detect().summary());
     println!("profile made on: {}", profile.machine.summary());
@@ -176,71 +204,116 @@ fn main() {
         {
             memory_case = Some((blowup, chain.clone()));
         }
-        let time = goal.plan(&chain).unwrap();
+        let time = trusting.plan(&chain).unwrap();
         if time.order() != flop.order() {
             let predicted_gain = flop_s / model.plan_seconds(&time);
             differing.push((chain, flop, time, predicted_gain));
         }
     }
-    let candidates: Vec<_> = differing.iter().filter(|d| d.3 >= args.min_gain).collect();
     let mut predicted: Vec<f64> = differing.iter().map(|d| d.3).collect();
     predicted.sort_by(f64::total_cmp);
     println!(
-        "orders differ on {} of {} chains ({:.1}%); predicted gain on those: median {:.3}x, max {:.2}x; \
-         at least {:.2}x on {} chains ({:.1}%)\n",
+        "orders differ on {} of {} chains ({:.1}%); predicted gain on those: median {:.3}x, max {:.2}x\n",
         differing.len(),
         searched,
         100.0 * differing.len() as f64 / searched as f64,
         predicted.get(predicted.len() / 2).copied().unwrap_or(1.0),
         predicted.last().copied().unwrap_or(1.0),
-        args.min_gain,
-        candidates.len(),
-        100.0 * candidates.len() as f64 / searched as f64
     );
 
-    println!("Measured: fastest of {} interleaved runs after a warm-up (median in brackets); gain = flop-optimal time / time-optimal time.\n", args.reps);
-    println!("| dims | flop-optimal | time-optimal | flops ratio | predicted gain | flop-opt measured | time-opt measured | measured gain |");
-    println!("|---|---|---|---|---|---|---|---|");
-    let mut gains = Vec::new();
-    let mut wrong = Vec::new();
-    for (chain, flop, time, predicted) in candidates.iter().copied().take(args.measure) {
-        let operands = random_operands(chain, &mut rng);
-        let t = measure(&[flop, time], &operands, args.reps);
-        let gain = t[0].0 / t[1].0;
-        gains.push(gain);
-        let dims = format!("{:?}", chain.dims());
-        println!(
-            "| {dims} | {} | {} | {:.3} | {predicted:.2}x | {:.3} ms ({:.3}) | {:.3} ms ({:.3}) | {gain:.2}x ({:.2}x) |",
-            flop.order(),
-            time.order(),
-            time.cost() as f64 / flop.cost() as f64,
-            t[0].0 * 1e3,
-            t[0].1 * 1e3,
-            t[1].0 * 1e3,
-            t[1].1 * 1e3,
-            t[0].1 / t[1].1
-        );
-        if gain < 1.0 {
-            wrong.push((dims, *predicted, gain));
-        }
+    let mut cases = Vec::new();
+    for (chain, flop, time, predicted_gain) in differing.into_iter().take(args.measure) {
+        let operands = random_operands(&chain, &mut rng);
+        let t = measure(&[&flop, &time, &flop], &operands, args.reps);
+        cases.push(Case {
+            chain,
+            flop,
+            time,
+            predicted_gain,
+            measured: [t[0].0, t[1].0, t[2].0],
+        });
     }
-    if !gains.is_empty() {
-        let worst = gains.iter().copied().fold(f64::INFINITY, f64::min);
-        let best = gains.iter().copied().fold(0.0, f64::max);
-        println!(
-            "\nmeasured gain over {} chains: median {:.2}x, worst {:.2}x, best {:.2}x",
-            gains.len(),
-            median(gains.clone()),
-            worst,
-            best
-        );
-        println!(
-            "time model wrong (time-optimal measured slower): {} chains",
-            wrong.len()
-        );
-        for (dims, predicted, gain) in &wrong {
-            println!("  {dims}: predicted {predicted:.2}x, measured {gain:.2}x");
+    if cases.is_empty() {
+        return;
+    }
+    let noise: Vec<f64> = cases.iter().map(Case::noise).collect();
+    println!(
+        "Measured {} chains: fastest of at least {} interleaved runs (and 20 ms) per plan. \
+         Noise, from the flop-optimal plan against itself (A/A): 5th-95th percentile {:.3}x-{:.3}x, \
+         median {:.3}x.\n",
+        cases.len(),
+        args.reps,
+        quantile(&noise, 0.05),
+        quantile(&noise, 0.95),
+        quantile(&noise, 0.5)
+    );
+
+    println!("## What each least gain would choose (plan --cost time --min-gain g)\n");
+    println!(
+        "gain = flop-optimal time / chosen time; the speed-up of all chains together is the sum of the \
+         flop-optimal times over the sum of the chosen plans' times (a kept flop-optimal plan counts as itself).\n"
+    );
+    println!("| g | time plan chosen on | median gain there | worst | best | slower (< 1) | slower than the A/A 5th percentile | speed-up of all measured chains together |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let floor = quantile(&noise, 0.05);
+    let total_flop: f64 = cases.iter().map(|c| c.measured[0]).sum();
+    let default = model.default_min_gain();
+    let mut levels = vec![1.0, 1.05, 1.1, 1.2, 1.3, 1.5];
+    if !levels.contains(&default) {
+        levels.push(default);
+        levels.sort_by(f64::total_cmp);
+    }
+    for g in levels {
+        // Goal::plan keeps the flop-optimal plan when its predicted time <= g x the fastest.
+        let chosen: Vec<&Case> = cases.iter().filter(|c| c.predicted_gain > g).collect();
+        let gains: Vec<f64> = chosen.iter().map(|c| c.gain()).collect();
+        let total: f64 = cases
+            .iter()
+            .map(|c| c.measured[if c.predicted_gain > g { 1 } else { 0 }])
+            .sum();
+        let marker = if g == default { " (default)" } else { "" };
+        if gains.is_empty() {
+            println!("| {g:.2}{marker} | 0 | - | - | - | 0 | 0 | 1.000x |");
+            continue;
         }
+        println!(
+            "| {g:.2}{marker} | {} | {:.3}x | {:.3}x | {:.3}x | {} | {} | {:.3}x |",
+            gains.len(),
+            quantile(&gains, 0.5),
+            quantile(&gains, 0.0),
+            quantile(&gains, 1.0),
+            gains.iter().filter(|&&x| x < 1.0).count(),
+            gains.iter().filter(|&&x| x < floor).count(),
+            total_flop / total
+        );
+    }
+
+    let shown: Vec<&Case> = cases
+        .iter()
+        .filter(|c| c.predicted_gain > 1.1 || c.gain() < floor)
+        .collect();
+    println!(
+        "\n## Chains with a predicted gain above 1.1x, or measured slower than the noise floor ({} of {})\n",
+        shown.len(),
+        cases.len()
+    );
+    println!("| dims | flop-optimal | time-optimal | flops ratio | predicted gain | flop-opt measured | time-opt measured | measured gain | A/A |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut shown = shown;
+    shown.sort_by(|a, b| b.predicted_gain.total_cmp(&a.predicted_gain));
+    for c in shown {
+        println!(
+            "| {:?} | {} | {} | {:.3} | {:.2}x | {:.3} ms | {:.3} ms | {:.2}x | {:.2}x |",
+            c.chain.dims(),
+            c.flop.order(),
+            c.time.order(),
+            c.time.cost() as f64 / c.flop.cost() as f64,
+            c.predicted_gain,
+            c.measured[0] * 1e3,
+            c.measured[1] * 1e3,
+            c.gain(),
+            c.noise()
+        );
     }
 
     if let Some((_, chain)) = memory_case {
@@ -259,7 +332,7 @@ fn main() {
             t[0].0 * 1e3
         );
         println!(
-            "least memory {}: {} mults ({:.3}x), largest intermediate {} elements ({:.1} MB, {:.1}x smaller), measured {:.3} ms",
+            "least memory {}: {} mults ({:.3}x), largest intermediate {} elements ({:.2} MB, {:.1}x smaller), measured {:.3} ms",
             lean.order(),
             lean.cost(),
             lean.cost() as f64 / flop.cost() as f64,

@@ -205,14 +205,14 @@ fn calibrate_then_plan_by_time() {
         .success()
         .stderr(predicate::str::contains("saved the profile to"));
     let profile: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(profile["grid"], serde_json::json!([1, 2, 8]));
+    assert_eq!(profile["grid"], serde_json::json!([1, 2, 3, 4, 6, 8]));
     assert_eq!(profile["dtypes"].as_array().unwrap().len(), 2);
     assert_eq!(
         profile["dtypes"][0]["grid_timings"]
             .as_array()
             .unwrap()
             .len(),
-        27
+        216
     );
     assert!(profile["machine"]["threads"].as_u64().unwrap() >= 1);
 
@@ -235,13 +235,27 @@ fn calibrate_then_plan_by_time() {
         let t = c["predicted_s"].as_f64().unwrap();
         assert!(fastest <= t * (1.0 + 1e-12), "{c}");
     }
-    // With the default least gain of 1.2, the flop-optimal plan is kept unless the fastest
-    // beats it by that much; when it is kept, a `time_optimal` row shows the fastest.
+    // With the default least gain, the flop-optimal plan is kept unless the fastest beats it
+    // by more; when it is kept, a `time_optimal` row shows the fastest.
     let report = json_of(
         "plan",
         &[&SKEWED[..], &["--cost", "time", "--profile", p]].concat(),
     );
-    assert_eq!(report["goal"]["min_gain"], 1.2);
+    // The default least gain: 1 + twice the median error on the profile's check shapes,
+    // at least 1.2.
+    let mut errors: Vec<f64> = profile["dtypes"][0]["validation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (v["predicted_s"].as_f64().unwrap() / v["measured"]["seconds"].as_f64().unwrap() - 1.0)
+                .abs()
+        })
+        .collect();
+    errors.sort_by(f64::total_cmp);
+    let min_gain = (1.0 + 2.0 * errors[errors.len() / 2]).max(1.2);
+    assert_eq!(profile["dtypes"][0]["dtype"], "f64");
+    assert!((report["goal"]["min_gain"].as_f64().unwrap() - min_gain).abs() < 1e-12);
     let chosen = report["goal"]["predicted_s"].as_f64().unwrap();
     let comparisons = report["comparisons"].as_array().unwrap();
     match comparisons.iter().find(|c| c["name"] == "time_optimal") {

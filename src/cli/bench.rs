@@ -71,9 +71,9 @@ pub struct BenchArgs {
     #[arg(long, value_name = "PATH")]
     profile: Option<PathBuf>,
 
-    /// The time-optimal row keeps the flop-optimal plan unless the model predicts at least
-    /// this gain, as `plan --cost time --min-gain X` does [default: 1.2]; 1 runs the plan the
-    /// model prefers whatever its margin.
+    /// The time-optimal row keeps the flop-optimal plan unless the model predicts more than
+    /// this gain, as `plan --cost time --min-gain X` does [default: as there]; 1 runs the
+    /// plan the model prefers whatever its margin.
     #[arg(long, value_name = "X")]
     min_gain: Option<f64>,
 }
@@ -176,9 +176,11 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let extra = match &model {
         Some(m) => vec![(
             "time_optimal".to_string(),
-            Goal::time(m.clone())
-                .with_min_gain(args.min_gain.unwrap_or(chainplan::cost::DEFAULT_MIN_GAIN))
-                .plan(&chain)?,
+            match args.min_gain {
+                Some(g) => Goal::time(m.clone()).with_min_gain(g),
+                None => Goal::time(m.clone()),
+            }
+            .plan(&chain)?,
         )],
         None => Vec::new(),
     };

@@ -14,8 +14,8 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 #[command(
     long_about = "Time (m × k) · (k × n) matrix products, run as plans are run (BLAS gemm, or gemv when an operand is a vector), for every \
-                  m, k, n on a grid of sizes (1, 2, 8, 31, 125, 500, 2000 by default: vectors, skinny \
-                  blocks and squares), for f64 and f32, and save the timings as a JSON profile. \
+                  m, k, n on a grid of sizes (1, 2, 3, 4, 6, 8, 16, 31, 125, 500, 2000 by default: \
+                  vectors, skinny blocks and squares), for f64 and f32, and save the timings as a JSON profile. \
                   Each shape is timed in several rounds, in random order, and the fastest \
                   time is kept, so that a slow moment of the machine does not bias one region \
                   of the grid. \
@@ -30,8 +30,8 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "PATH")]
     profile: Option<PathBuf>,
 
-    /// Largest size on the grid (the grid is it, it/4, it/16, … down to above 8, then 8, 2,
-    /// 1); at most 4096. Sizes that are not powers of two are measured more fairly (no cache
+    /// Largest size on the grid (the grid is it, it/4, it/16, … down to above 16, then 16, 8,
+    /// 6, 4, 3, 2, 1); at most 4096. Sizes that are not powers of two are measured more fairly (no cache
     /// aliasing between rows).
     #[arg(long, default_value_t = 2000, value_name = "N")]
     max_dim: u64,

@@ -63,8 +63,8 @@ pub struct PlanArgs {
     profile: Option<PathBuf>,
 
     /// With --cost time: keep the flop-optimal plan unless the time-optimal one is predicted
-    /// to be at least this many times faster (1 trusts the model fully) [default: 1.2, about
-    /// twice the model's median error on a quiet machine; see docs/cost-models.md].
+    /// to be more than this many times faster; 1 trusts the model fully [default: 1 + twice
+    /// the profile's median prediction error, at least 1.2; `calibrate` prints it].
     #[arg(long, value_name = "X", help_heading = "Cost models")]
     min_gain: Option<f64>,
 

@@ -36,8 +36,10 @@
 //! faster than the flop-optimal one is a coin toss that may cost more multiplications, so
 //! [`Goal::plan`] under the time model also plans by flops (same cap, same objective) and
 //! keeps the time-optimal plan only if its predicted time beats the flop-optimal plan's by at
-//! least the factor `min_gain` (default [`DEFAULT_MIN_GAIN`]); otherwise it returns the
-//! flop-optimal plan. `min_gain = 1` trusts the model fully (ties still go to fewer flops).
+//! least the factor `min_gain`; otherwise it returns the flop-optimal plan. The default is
+//! twice the model's median error on the profile's off-grid check shapes, and at least 1.2
+//! ([`TimeModel::default_min_gain`]). `min_gain = 1` trusts the model fully (ties still go to
+//! fewer flops).
 //! docs/cost-models.md has the measurements behind the default.
 //!
 //! ## What is minimised: [`Minimize`]
@@ -69,8 +71,9 @@ use crate::chain::Chain;
 use crate::error::Result;
 use crate::plan::{dp, Plan};
 
-/// The least predicted speed-up over the flop-optimal plan for which [`Goal::plan`] prefers the
-/// time-optimal plan (see [`Goal::min_gain`]).
+/// The smallest default least gain: the predicted speed-up over the flop-optimal plan for
+/// which [`Goal::plan`] prefers the time-optimal plan, when the profile's model is accurate
+/// (see [`Goal::min_gain`] and [`TimeModel::default_min_gain`]).
 pub const DEFAULT_MIN_GAIN: f64 = 1.2;
 
 /// What one pairwise product costs.
@@ -155,9 +158,11 @@ impl Goal {
     }
 
     /// Least predicted time under `model`, no cap, falling back to the flop-optimal plan
-    /// when the predicted gain is below [`DEFAULT_MIN_GAIN`] (see [`Goal::with_min_gain`]).
+    /// when the predicted gain is below [`TimeModel::default_min_gain`] (see
+    /// [`Goal::with_min_gain`]).
     pub fn time(model: TimeModel) -> Self {
         Goal {
+            min_gain: model.default_min_gain(),
             model: CostModel::Time(model),
             ..Goal::flops()
         }
@@ -234,7 +239,8 @@ impl Goal {
     /// assert_eq!(time.plan(&chain)?.order(), "(A1(A2A3))");
     ///
     /// // (A1(A2A3)) needs 640 mults; ((A1A2)A3) 1,040 and is predicted only 1.06x faster,
-    /// // below the default least gain of 1.2: the flop-optimal plan is kept ...
+    /// // below the least gain of 1.2 (this profile has no validation shapes, so no measured
+    /// // error to add): the flop-optimal plan is kept ...
     /// let chain = Chain::new(vec![8u32, 1, 2, 64])?;
     /// assert_eq!(time.plan(&chain)?.order(), "(A1(A2A3))");
     /// // ... unless the model is trusted fully.

@@ -2,7 +2,7 @@
 //! interpolated time model predicts shapes it did not see.
 
 use super::{json_of, Cell, Report, Table};
-use crate::cost::time::{DtypeProfile, Profile, Timing};
+use crate::cost::time::{Profile, TimeModel};
 use crate::error::Result;
 
 /// A GEMM profile as a report: its JSON is the profile itself.
@@ -10,23 +10,6 @@ use crate::error::Result;
 pub struct ProfileReport {
     /// The profile.
     pub profile: Profile,
-}
-
-/// Median and worst absolute relative error of the model on the validation shapes, with the
-/// worst shape; `None` without validation shapes.
-pub fn validation_errors(d: &DtypeProfile) -> Option<(f64, f64, Timing)> {
-    let mut errors: Vec<(f64, Timing)> = d
-        .validation
-        .iter()
-        .map(|v| (v.relative_error().abs(), v.measured))
-        .collect();
-    if errors.is_empty() {
-        return None;
-    }
-    errors.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let median = errors[errors.len() / 2].0;
-    let (worst, shape) = errors[errors.len() - 1];
-    Some((median, worst, shape))
 }
 
 impl Report for ProfileReport {
@@ -53,7 +36,13 @@ impl Report for ProfileReport {
         let mut tables = vec![machine];
         let big = p.grid.last().copied().unwrap_or(1);
         let thin = p.grid.get(1).copied().unwrap_or(1);
-        let small = p.grid.get(2).copied().unwrap_or(thin);
+        let small = p
+            .grid
+            .iter()
+            .copied()
+            .filter(|&g| g <= 8)
+            .max()
+            .unwrap_or(1);
         let shapes = [
             ("square", big, big, big),
             ("skinny inner dimension", big, thin, big),
@@ -90,16 +79,20 @@ impl Report for ProfileReport {
                 "median error",
                 "worst error",
                 "worst shape",
+                "--cost time switches at",
             ],
         );
         for d in &p.dtypes {
-            if let Some((median, worst, s)) = validation_errors(d) {
+            if let Some((median, worst, s)) = d.validation_errors() {
+                let min_gain =
+                    TimeModel::new(&p.grid, d).map_or(f64::NAN, |m| m.default_min_gain());
                 check.push(vec![
                     d.dtype.name().into(),
                     Cell::Int(d.validation.len() as u128),
                     Cell::Text(format!("{:.1}%", median * 100.0)),
                     Cell::Text(format!("{:.1}%", worst * 100.0)),
                     Cell::Text(format!("{} × {} × {}", s.m, s.k, s.n)),
+                    Cell::Text(format!("a predicted gain of {min_gain:.2}x")),
                 ]);
             }
         }
