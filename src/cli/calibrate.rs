@@ -61,6 +61,9 @@ pub struct CalibrateArgs {
     json: bool,
 }
 
+/// A median prediction error above this is worth a note after calibrating.
+const ROUGH_MODEL: f64 = 0.15;
+
 /// Where profiles live unless `--profile` says otherwise.
 pub fn default_profile_path() -> Result<PathBuf> {
     let dir = dirs::config_dir()
@@ -124,6 +127,19 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
         emit("\n")?;
     } else {
         emit(&render_tables(&report))?;
+    }
+    for d in &report.profile.dtypes {
+        if let Some((median, _, _)) = d.validation_errors().filter(|e| e.0 > ROUGH_MODEL) {
+            let gain = report.profile.model(d.dtype)?.default_min_gain();
+            eprintln!(
+                "note: the {} model's median error is {:.0}%, so `plan --cost time` will switch \
+                 from the flop-optimal order only above a predicted {gain:.2}x gain. Timings this \
+                 rough usually mean other work on the machine or several BLAS threads on few \
+                 cores; OPENBLAS_NUM_THREADS=1 gives steadier profiles.",
+                d.dtype,
+                median * 100.0
+            );
+        }
     }
     eprintln!("saved the profile to {}", path.display());
     Ok(ExitCode::SUCCESS)

@@ -170,10 +170,13 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
                  planner dp (or auto); drop --algorithm {algorithm} or use --algorithm dp"
             );
         }
-        let plan = goal.plan(&chain)?;
+        let (plan, fastest) = goal.plan_with_fastest(&chain)?;
         let name = format!("dp, {}", goal.describe());
-        let report = PlanReport::from_plan_with_steps(&plan, &name, steps)?
-            .with_goal(&goal, time.as_ref())?;
+        let report = PlanReport::from_plan_with_steps(&plan, &name, steps)?.with_goal(
+            &goal,
+            time.as_ref(),
+            fastest.as_ref(),
+        )?;
         (plan, report)
     };
     let plan_to_stdout = args.export_plan.as_deref() == Some(Path::new("-"));

@@ -201,7 +201,7 @@ impl Goal {
     pub fn describe(&self) -> String {
         let mut s = self.model.name().to_string();
         if matches!(self.model, CostModel::Time(_)) {
-            s.push_str(&format!(" (min gain {}x)", self.min_gain));
+            s.push_str(&format!(" (min gain {:.2}x)", self.min_gain));
         }
         if let Some(c) = self.max_intermediate {
             s.push_str(&format!(
@@ -250,9 +250,16 @@ impl Goal {
     /// # Ok::<(), chainplan::Error>(())
     /// ```
     pub fn plan(&self, chain: &Chain) -> Result<Plan> {
+        Ok(self.plan_with_fastest(chain)?.0)
+    }
+
+    /// [`Goal::plan`]'s plan, and under the time model also the plan predicted fastest (the
+    /// time-optimal plan, whether or not it was chosen), without planning twice; `None` under
+    /// the flop model.
+    pub fn plan_with_fastest(&self, chain: &Chain) -> Result<(Plan, Option<Plan>)> {
         let options = dp::DpOptions::default();
         let CostModel::Time(model) = &self.model else {
-            return dp::solve_goal(chain, self, &options);
+            return Ok((dp::solve_goal(chain, self, &options)?, None));
         };
         if !(self.min_gain.is_finite() && self.min_gain >= 1.0) {
             return Err(crate::Error::BadMinGain {
@@ -265,11 +272,13 @@ impl Goal {
             ..*self
         };
         let fewest = dp::solve_goal(chain, &by_flops, &options)?;
-        if model.plan_seconds(&fewest) <= self.min_gain * model.plan_seconds(&fastest) {
-            Ok(fewest)
+        let chosen = if model.plan_seconds(&fewest) <= self.min_gain * model.plan_seconds(&fastest)
+        {
+            fewest
         } else {
-            Ok(fastest)
-        }
+            fastest.clone()
+        };
+        Ok((chosen, Some(fastest)))
     }
 
     /// The plan's total cost under this goal's model, as a float (seconds for time, scalar

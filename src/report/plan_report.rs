@@ -236,19 +236,26 @@ impl PlanReport {
 
     /// Adds what a goal needs to be judged: the flop-optimal plan as a comparison named
     /// `flop_optimal` (unless the goal is the textbook one), each order's largest intermediate,
-    /// and with a time model each order's predicted time.
+    /// and with a time model each order's predicted time. `fastest`, the time-optimal plan of
+    /// [`Goal::plan_with_fastest`], is added as `time_optimal` when it is not the chosen plan
+    /// (the least gain kept the flop-optimal one).
     ///
     /// ```
     /// use chainplan::{Chain, cost::Goal, report::PlanReport};
     /// let chain = Chain::new(vec![1000u32, 10, 1000, 10, 1000])?;
     /// let goal = Goal::flops().with_max_intermediate(10_000);
     /// let plan = goal.plan(&chain)?;
-    /// let report = PlanReport::from_plan(&plan, "dp")?.with_goal(&goal, None)?;
+    /// let report = PlanReport::from_plan(&plan, "dp")?.with_goal(&goal, None, None)?;
     /// assert_eq!(report.comparisons[1].name, "flop_optimal");
     /// assert!(report.comparisons.iter().all(|c| c.largest_intermediate.is_some()));
     /// # Ok::<(), chainplan::Error>(())
     /// ```
-    pub fn with_goal(mut self, goal: &Goal, time: Option<&TimeModel>) -> Result<Self> {
+    pub fn with_goal(
+        mut self,
+        goal: &Goal,
+        time: Option<&TimeModel>,
+        fastest: Option<&Plan>,
+    ) -> Result<Self> {
         let chain = Chain::from_u32s(self.dims.clone())?;
         let flop_optimal = dp::optimal(&chain)?;
         if !goal.is_plain_flops() {
@@ -264,23 +271,20 @@ impl PlanReport {
                 },
             );
         }
-        if let CostModel::Time(_) = goal.model {
-            // When the least gain kept the flop-optimal plan, show what the model preferred.
-            let fastest = goal.clone().with_min_gain(1.0).plan(&chain)?;
-            if fastest.order() != self.comparisons[0].order {
-                // After the chosen plan and the flop-optimal one.
-                self.comparisons.insert(
-                    2.min(self.comparisons.len()),
-                    Comparison {
-                        name: "time_optimal".to_string(),
-                        order: fastest.order(),
-                        cost: fastest.cost(),
-                        ratio: ratio(fastest.cost(), self.cost),
-                        largest_intermediate: None,
-                        predicted_s: None,
-                    },
-                );
-            }
+        if let Some(fastest) = fastest.filter(|f| f.order() != self.comparisons[0].order) {
+            // The least gain kept the flop-optimal plan: show what the model preferred,
+            // after the chosen plan and the flop-optimal one.
+            self.comparisons.insert(
+                2.min(self.comparisons.len()),
+                Comparison {
+                    name: "time_optimal".to_string(),
+                    order: fastest.order(),
+                    cost: fastest.cost(),
+                    ratio: ratio(fastest.cost(), self.cost),
+                    largest_intermediate: None,
+                    predicted_s: None,
+                },
+            );
         }
         for c in &mut self.comparisons {
             let plan = Plan::from_order(&chain, &c.order)?;
