@@ -21,7 +21,7 @@ use std::process::ExitCode;
                   of the grid. \
                   `chainplan plan --cost time` then plans by predicted time, interpolated from \
                   the profile. Random off-grid shapes are also timed to show how well the \
-                  interpolation predicts. The default grid takes about a minute.",
+                  interpolation predicts. The default grid takes under a minute.",
     after_help = "Examples:\n  chainplan calibrate\n  chainplan calibrate --quick --profile gemm.json\n  chainplan calibrate --dtype f64 --max-dim 1024\n  OPENBLAS_NUM_THREADS=1 chainplan calibrate --profile one-thread.json"
 )]
 pub struct CalibrateArgs {

@@ -3,8 +3,8 @@
 //! ## The model
 //!
 //! `chainplan calibrate` times an (m × k) · (k × n) product for every (m, k, n) on a grid
-//! g₀ < g₁ < … (1, 2, 8, 32, …, and the largest size), so that vectors (1), skinny
-//! blocks (2, 8, 32) and large squares are all measured. For each grid point it stores the
+//! g₀ < g₁ < … (1, 2, 3, 4, 6, 8, 16, …, and the largest size), so that vectors (1), skinny
+//! blocks (2 to 16) and large squares are all measured. For each grid point it stores the
 //! achieved rate r = 2·m·k·n / t (flop/s). A query is answered by **trilinear interpolation
 //! of ln r in (ln m, ln k, ln n)**, with each coordinate clamped to the grid, and
 //!
