@@ -125,7 +125,107 @@ pub trait Report {
 }
 
 /// Serialises any report type to pretty JSON; for [`Report::to_json`] implementations.
+///
+/// Objects and arrays of objects are indented one member per line, as usual; arrays whose
+/// elements are all numbers, strings, booleans or nulls (dimensions, shapes) are written on
+/// one line, so a chain's `dims` stay readable and a million-matrix report is not a million
+/// lines.
+///
+/// ```
+/// use chainplan::report::json_of;
+/// let text = json_of(&serde_json::json!({"dims": [30, 35, 15], "steps": [{"k": 1}]}))?;
+/// assert!(text.contains("\"dims\": [30, 35, 15]"));
+/// assert!(text.contains("\"steps\": [\n    {\n      \"k\": 1\n    }\n  ]"));
+/// # Ok::<(), chainplan::Error>(())
+/// ```
 pub fn json_of<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string_pretty(value)
-        .map_err(|e| crate::Error::Invalid(format!("cannot serialise report: {e}")))
+    let pretty = serde_json::to_string_pretty(value)
+        .map_err(|e| crate::Error::Invalid(format!("cannot serialise report: {e}")))?;
+    Ok(inline_scalar_arrays(&pretty))
+}
+
+/// Joins the lines of every array of scalars in pretty-printed JSON into one line.
+///
+/// In serde_json's pretty output an array opens at the end of a line (`[`), holds one
+/// element per line, and closes on a line of its own (`]` or `],`). An element line is a
+/// scalar unless it opens an object or array; a string element ends in `"` whatever it holds,
+/// so brackets inside strings are never mistaken for structure.
+fn inline_scalar_arrays(pretty: &str) -> String {
+    let lines: Vec<&str> = pretty.lines().collect();
+    let mut out = String::with_capacity(pretty.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        i += 1;
+        if line.ends_with('[') {
+            let scalars = lines[i..]
+                .iter()
+                .take_while(|l| {
+                    let t = l.trim();
+                    !(t.ends_with('[') || t.ends_with('{') || t.starts_with(']'))
+                })
+                .count();
+            let close = lines.get(i + scalars).map(|l| l.trim());
+            if scalars > 0 && matches!(close, Some("]") | Some("],")) {
+                out.push_str(line);
+                for (n, l) in lines[i..i + scalars].iter().enumerate() {
+                    if n > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(l.trim());
+                }
+                out.push_str(close.unwrap_or("]"));
+                out.push('\n');
+                i += scalars + 1;
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.pop(); // serde_json's output has no final newline
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parsing the inlined text gives back the same value.
+    #[test]
+    fn inlining_keeps_the_value() {
+        let v = serde_json::json!({
+            "dims": [1, 2, 3],
+            "empty": [],
+            "names": ["a [b", "c],", "{d"],
+            "nested": [[1, 2], [3]],
+            "objects": [{"x": [4, 5]}, {"y": null}],
+            "mixed": [1, {"z": 2}, "w"],
+        });
+        let text = json_of(&v).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
+        assert!(text.contains("\"dims\": [1, 2, 3],"));
+        assert!(text.contains("\"names\": [\"a [b\", \"c],\", \"{d\"],"));
+        assert!(text.contains("[1, 2],"));
+        assert!(text.contains("\"x\": [4, 5]"));
+        assert!(!text.ends_with('\n'));
+    }
+
+    /// Exact u128 costs survive (serde_json's `Value` cannot hold them, the text can).
+    #[test]
+    fn wide_integers_stay_exact() {
+        #[derive(serde::Serialize)]
+        struct Costs {
+            costs: Vec<u128>,
+        }
+        let text = json_of(&Costs {
+            costs: vec![u128::MAX, 1],
+        })
+        .unwrap();
+        assert_eq!(
+            text,
+            "{\n  \"costs\": [340282366920938463463374607431768211455, 1]\n}"
+        );
+    }
 }
