@@ -187,7 +187,10 @@ fn main() {
     let mut rng = StdRng::seed_from_u64(args.seed);
     let mut searched = 0usize;
     let mut differing: Vec<(Chain, Plan, Plan, f64)> = Vec::new();
+    // Memory: the chain with the largest blow-up (flop-optimal peak / least peak), and the one
+    // with the most memory saved for at most 25 % more multiplications.
     let mut memory_case: Option<(f64, Chain)> = None;
+    let mut saving_case: Option<(u128, Chain)> = None;
     while searched < args.chains {
         let n = rng.random_range(3..=6);
         let chain = Chain::new((0..=n).map(|_| dim(&mut rng)).collect::<Vec<u32>>()).unwrap();
@@ -203,6 +206,13 @@ fn main() {
             && memory_case.as_ref().map_or(true, |(b, _)| blowup > *b)
         {
             memory_case = Some((blowup, chain.clone()));
+        }
+        let saved = flop.largest_intermediate() - peak;
+        if saved > saving_case.as_ref().map_or(0, |(b, _)| *b) {
+            let lean = Goal::flops().minimizing_memory().plan(&chain).unwrap();
+            if lean.cost() * 4 <= flop.cost() * 5 {
+                saving_case = Some((saved, chain.clone()));
+            }
         }
         let time = trusting.plan(&chain).unwrap();
         if time.order() != flop.order() {
@@ -233,16 +243,56 @@ fn main() {
             measured: [t[0].0, t[1].0, t[2].0],
         });
     }
-    if cases.is_empty() {
-        return;
+    if !cases.is_empty() {
+        report_cases(&cases, args.reps, model.default_min_gain());
     }
+    if let Some((_, chain)) = memory_case {
+        println!("\n## Memory cap: the largest blow-up (flop-optimal peak / least peak)");
+        memory_section(&chain, &mut rng, args.reps);
+    }
+    if let Some((_, chain)) = saving_case {
+        println!("\n## Memory cap: the most memory saved for at most 25% more multiplications");
+        memory_section(&chain, &mut rng, args.reps);
+    }
+}
+
+/// The least-memory plan of `chain` against its flop-optimal plan: multiplications, largest
+/// intermediate, and measured time.
+fn memory_section(chain: &Chain, rng: &mut StdRng, reps: usize) {
+    let flop = dp::optimal(chain).unwrap();
+    let lean = Goal::flops().minimizing_memory().plan(chain).unwrap();
+    let operands = random_operands(chain, rng);
+    let t = measure(&[&flop, &lean], &operands, reps);
+    println!("chain {:?}", chain.dims());
+    println!(
+        "flop-optimal {}: {} mults, largest intermediate {} elements ({:.2} MB f64), measured {:.3} ms",
+        flop.order(),
+        flop.cost(),
+        flop.largest_intermediate(),
+        flop.largest_intermediate() as f64 * 8e-6,
+        t[0].0 * 1e3
+    );
+    println!(
+        "least memory {}: {} mults ({:.3}x), largest intermediate {} elements ({:.2} MB, {:.1}x smaller), measured {:.3} ms",
+        lean.order(),
+        lean.cost(),
+        lean.cost() as f64 / flop.cost() as f64,
+        lean.largest_intermediate(),
+        lean.largest_intermediate() as f64 * 8e-6,
+        flop.largest_intermediate() as f64 / lean.largest_intermediate().max(1) as f64,
+        t[1].0 * 1e3
+    );
+}
+
+/// The measured chains: noise, what each least gain would choose, and the notable chains.
+fn report_cases(cases: &[Case], reps: usize, default: f64) {
     let noise: Vec<f64> = cases.iter().map(Case::noise).collect();
     println!(
         "Measured {} chains: fastest of at least {} interleaved runs (and 20 ms) per plan. \
          Noise, from the flop-optimal plan against itself (A/A): 5th-95th percentile {:.3}x-{:.3}x, \
          median {:.3}x.\n",
         cases.len(),
-        args.reps,
+        reps,
         quantile(&noise, 0.05),
         quantile(&noise, 0.95),
         quantile(&noise, 0.5)
@@ -257,7 +307,6 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|");
     let floor = quantile(&noise, 0.05);
     let total_flop: f64 = cases.iter().map(|c| c.measured[0]).sum();
-    let default = model.default_min_gain();
     let mut levels = vec![1.0, 1.05, 1.1, 1.2, 1.3, 1.5];
     if !levels.contains(&default) {
         levels.push(default);
@@ -313,33 +362,6 @@ fn main() {
             c.measured[1] * 1e3,
             c.gain(),
             c.noise()
-        );
-    }
-
-    if let Some((_, chain)) = memory_case {
-        let flop = dp::optimal(&chain).unwrap();
-        let lean = Goal::flops().minimizing_memory().plan(&chain).unwrap();
-        let operands = random_operands(&chain, &mut rng);
-        let t = measure(&[&flop, &lean], &operands, args.reps);
-        println!("\n## Memory cap: least-memory plan against the flop-optimal plan");
-        println!("chain {:?}", chain.dims());
-        println!(
-            "flop-optimal {}: {} mults, largest intermediate {} elements ({:.1} MB f64), measured {:.3} ms",
-            flop.order(),
-            flop.cost(),
-            flop.largest_intermediate(),
-            flop.largest_intermediate() as f64 * 8e-6,
-            t[0].0 * 1e3
-        );
-        println!(
-            "least memory {}: {} mults ({:.3}x), largest intermediate {} elements ({:.2} MB, {:.1}x smaller), measured {:.3} ms",
-            lean.order(),
-            lean.cost(),
-            lean.cost() as f64 / flop.cost() as f64,
-            lean.largest_intermediate(),
-            lean.largest_intermediate() as f64 * 8e-6,
-            flop.largest_intermediate() as f64 / lean.largest_intermediate().max(1) as f64,
-            t[1].0 * 1e3
         );
     }
 }
