@@ -15,7 +15,8 @@
 //!    --min-gain g` would replace the flop-optimal plan, their measured gains (median, worst,
 //!    how many slower), and the total time over all measured chains against flops alone.
 //! 5. Memory cap: for the chain whose flop-optimal plan has the largest intermediate relative
-//!    to the least achievable peak, the least-memory plan's extra flops, memory saved, and both
+//!    to the least achievable peak, and for the one that saves the most memory for at most 25 %
+//!    more multiplications, the least-memory plan's extra flops, memory saved, and both
 //!    measured times.
 //!
 //! Run (after `chainplan calibrate`):
