@@ -99,6 +99,7 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
         options.validation_points = options.validation_points.min(8);
         options.rounds = options.rounds.min(2);
     }
+    options.validate()?;
     let path = profile_path(args.profile.as_ref())?;
     let machine = chainplan::cost::MachineInfo::detect();
     eprintln!(

@@ -17,7 +17,8 @@ use std::process::ExitCode;
                   chainplan plan 1 10 200 10 --max-intermediate 150\n  \
                   chainplan plan 1000 10 1000 10 1000 --max-memory 64KiB --dtype f32\n  \
                   chainplan plan 30 35 15 5 10 20 25 --minimize memory\n  \
-                  chainplan calibrate && chainplan plan 1000 10 1000 10 1000 --cost time"
+                  chainplan calibrate && chainplan plan 1000 10 1000 10 1000 --cost time\n  \
+                  chainplan plan 6 8 1238 24 --cost time --min-gain 1   # trust the model fully"
 )]
 pub struct PlanArgs {
     #[command(flatten)]

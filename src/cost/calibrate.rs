@@ -120,7 +120,9 @@ impl CalibrateOptions {
         self.dtypes.len() * (g * g * g + self.validation_points)
     }
 
-    fn check(&self) -> Result<()> {
+    /// Checks the options: a largest size in 2..=4096, at least one element type, round and
+    /// repetition, a non-negative time per shape. [`calibrate`] calls it first.
+    pub fn validate(&self) -> Result<()> {
         if !(2..=MAX_GRID_DIM).contains(&self.max_dim) {
             return Err(Error::Invalid(format!(
                 "the largest calibration size is {}; it must be between 2 and {MAX_GRID_DIM}",
@@ -216,7 +218,7 @@ pub fn calibrate(
     options: &CalibrateOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Profile> {
-    options.check()?;
+    options.validate()?;
     let grid = options.grid();
     let total = options.shapes() * options.rounds;
     let mut done = 0usize;
