@@ -23,11 +23,11 @@
 //!
 //! ```text
 //! cargo run --release --example time_vs_flops -- [--profile PATH] [--chains 3000]
-//!     [--measure 400] [--reps 15] [--seed 1] [--max-predicted 0.15]
+//!     [--measure 400] [--reps 15] [--seed 1] [--max-predicted 0.15] [--dtype f64|f32]
 //! ```
 
 use chainplan::cost::{ElementType, Goal, MachineInfo, Profile, TimeModel};
-use chainplan::exec::Executor;
+use chainplan::exec::{Element, Executor};
 use chainplan::plan::dp;
 use chainplan::{Chain, Plan};
 use ndarray::Array2;
@@ -43,6 +43,7 @@ struct Args {
     reps: usize,
     seed: u64,
     max_predicted: f64,
+    dtype: ElementType,
 }
 
 fn parse_args() -> Args {
@@ -55,6 +56,7 @@ fn parse_args() -> Args {
         reps: 15,
         seed: 1,
         max_predicted: 0.15,
+        dtype: ElementType::F64,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -71,6 +73,7 @@ fn parse_args() -> Args {
             "--reps" => a.reps = v.parse().unwrap_or_else(|_| bad()),
             "--seed" => a.seed = v.parse().unwrap_or_else(|_| bad()),
             "--max-predicted" => a.max_predicted = v.parse().unwrap_or_else(|_| bad()),
+            "--dtype" => a.dtype = v.parse().unwrap_or_else(|_| bad()),
             other => {
                 eprintln!("error: unknown option {other}");
                 std::process::exit(2)
@@ -93,11 +96,13 @@ fn dim(rng: &mut StdRng) -> u32 {
     }
 }
 
-fn random_operands(chain: &Chain, rng: &mut StdRng) -> Vec<Array2<f64>> {
+fn random_operands<T: Element>(chain: &Chain, rng: &mut StdRng) -> Vec<Array2<T>> {
     (0..chain.matrices())
         .map(|i| {
             let (r, c) = chain.shape(i);
-            Array2::from_shape_fn((r as usize, c as usize), |_| rng.random::<f64>() - 0.5)
+            Array2::from_shape_fn((r as usize, c as usize), |_| {
+                T::from(rng.random::<f64>() - 0.5).expect("a float")
+            })
         })
         .collect()
 }
@@ -110,13 +115,13 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// (fastest, median) seconds of each plan, measured interleaved on the same operands, at
 /// least `reps` times and for at least 20 ms each. The fastest run is the primary figure: on a
 /// shared machine it is the least disturbed one.
-fn measure(plans: &[&Plan], operands: &[Array2<f64>], reps: usize) -> Vec<(f64, f64)> {
-    let mut executors: Vec<Executor<f64>> = plans
+fn measure<T: Element>(plans: &[&Plan], operands: &[Array2<T>], reps: usize) -> Vec<(f64, f64)> {
+    let mut executors: Vec<Executor<T>> = plans
         .iter()
         .map(|p| Executor::new(p).expect("workspace"))
         .collect();
     let (rows, cols) = executors[0].output_shape();
-    let mut out = Array2::<f64>::zeros((rows as usize, cols as usize));
+    let mut out = Array2::<T>::zeros((rows as usize, cols as usize));
     let mut times = vec![Vec::with_capacity(reps); plans.len()];
     let warm = Instant::now();
     for e in &mut executors {
@@ -166,6 +171,20 @@ fn quantile(v: &[f64], q: f64) -> f64 {
     v[((v.len() - 1) as f64 * q).round() as usize]
 }
 
+/// [`measure`] on fresh random operands of the element type asked for.
+fn time_plans(
+    dtype: ElementType,
+    plans: &[&Plan],
+    chain: &Chain,
+    rng: &mut StdRng,
+    reps: usize,
+) -> Vec<(f64, f64)> {
+    match dtype {
+        ElementType::F64 => measure(plans, &random_operands::<f64>(chain, rng), reps),
+        ElementType::F32 => measure(plans, &random_operands::<f32>(chain, rng), reps),
+    }
+}
+
 fn main() {
     let args = parse_args();
     let profile = match Profile::load(&args.profile) {
@@ -175,9 +194,18 @@ fn main() {
             std::process::exit(2)
         }
     };
-    let model: TimeModel = profile.model(ElementType::F64).expect("f64 timings");
+    let model: TimeModel = match profile.model(args.dtype) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2)
+        }
+    };
     let trusting = Goal::time(model.clone()).with_min_gain(1.0);
-    println!("# time_vs_flops: flop-optimal against time-optimal plans (f64)");
+    println!(
+        "# time_vs_flops: flop-optimal against time-optimal plans ({})",
+        args.dtype
+    );
     println!("machine now:     {}", MachineInfo::detect().summary());
     println!("profile made on: {}", profile.machine.summary());
     println!(
@@ -234,8 +262,13 @@ fn main() {
 
     let mut cases = Vec::new();
     for (chain, flop, time, predicted_gain) in differing.into_iter().take(args.measure) {
-        let operands = random_operands(&chain, &mut rng);
-        let t = measure(&[&flop, &time, &flop], &operands, args.reps);
+        let t = time_plans(
+            args.dtype,
+            &[&flop, &time, &flop],
+            &chain,
+            &mut rng,
+            args.reps,
+        );
         cases.push(Case {
             chain,
             flop,
@@ -249,28 +282,29 @@ fn main() {
     }
     if let Some((_, chain)) = memory_case {
         println!("\n## Memory cap: the largest blow-up (flop-optimal peak / least peak)");
-        memory_section(&chain, &mut rng, args.reps);
+        memory_section(&chain, &mut rng, &args);
     }
     if let Some((_, chain)) = saving_case {
         println!("\n## Memory cap: the most memory saved for at most 25% more multiplications");
-        memory_section(&chain, &mut rng, args.reps);
+        memory_section(&chain, &mut rng, &args);
     }
 }
 
 /// The least-memory plan of `chain` against its flop-optimal plan: multiplications, largest
 /// intermediate, and measured time.
-fn memory_section(chain: &Chain, rng: &mut StdRng, reps: usize) {
+fn memory_section(chain: &Chain, rng: &mut StdRng, args: &Args) {
     let flop = dp::optimal(chain).unwrap();
     let lean = Goal::flops().minimizing_memory().plan(chain).unwrap();
-    let operands = random_operands(chain, rng);
-    let t = measure(&[&flop, &lean], &operands, reps);
+    let t = time_plans(args.dtype, &[&flop, &lean], chain, rng, args.reps);
+    let mb = args.dtype.bytes() as f64 * 1e-6;
     println!("chain {:?}", chain.dims());
     println!(
-        "flop-optimal {}: {} mults, largest intermediate {} elements ({:.2} MB f64), measured {:.3} ms",
+        "flop-optimal {}: {} mults, largest intermediate {} elements ({:.2} MB {}), measured {:.3} ms",
         flop.order(),
         flop.cost(),
         flop.largest_intermediate(),
-        flop.largest_intermediate() as f64 * 8e-6,
+        flop.largest_intermediate() as f64 * mb,
+        args.dtype,
         t[0].0 * 1e3
     );
     println!(
@@ -279,7 +313,7 @@ fn memory_section(chain: &Chain, rng: &mut StdRng, reps: usize) {
         lean.cost(),
         lean.cost() as f64 / flop.cost() as f64,
         lean.largest_intermediate(),
-        lean.largest_intermediate() as f64 * 8e-6,
+        lean.largest_intermediate() as f64 * mb,
         flop.largest_intermediate() as f64 / lean.largest_intermediate().max(1) as f64,
         t[1].0 * 1e3
     );
