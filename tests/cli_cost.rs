@@ -241,8 +241,8 @@ fn calibrate_then_plan_by_time() {
         "plan",
         &[&SKEWED[..], &["--cost", "time", "--profile", p]].concat(),
     );
-    // The default least gain: 1 + twice the median error on the profile's check shapes,
-    // at least 1.2.
+    // The default least gain: (1 + e) / (1 - e) for the 75th-percentile error e on the
+    // profile's check shapes, at least 1.2 and at most 10.
     let mut errors: Vec<f64> = profile["dtypes"][0]["validation"]
         .as_array()
         .unwrap()
@@ -253,7 +253,8 @@ fn calibrate_then_plan_by_time() {
         })
         .collect();
     errors.sort_by(f64::total_cmp);
-    let min_gain = (1.0 + 2.0 * errors[errors.len() / 2]).max(1.2);
+    let e = errors[(errors.len() * 3).div_ceil(4) - 1];
+    let min_gain = if e < 1.0 { (1.0 + e) / (1.0 - e) } else { 10.0 }.clamp(1.2, 10.0);
     assert_eq!(profile["dtypes"][0]["dtype"], "f64");
     assert!((report["goal"]["min_gain"].as_f64().unwrap() - min_gain).abs() < 1e-12);
     let chosen = report["goal"]["predicted_s"].as_f64().unwrap();

@@ -49,7 +49,7 @@ pub struct CalibrateArgs {
     rounds: usize,
 
     /// Random off-grid shapes timed to check the model, per element type.
-    #[arg(long, default_value_t = 24, value_name = "N")]
+    #[arg(long, default_value_t = 64, value_name = "N")]
     validation: usize,
 
     /// A fast, coarse profile: grid up to 256, 2 ms per shape (for trying things out).
@@ -61,8 +61,8 @@ pub struct CalibrateArgs {
     json: bool,
 }
 
-/// A median prediction error above this is worth a note after calibrating.
-const ROUGH_MODEL: f64 = 0.15;
+/// A 75th-percentile prediction error above this is worth a note after calibrating.
+const ROUGH_MODEL: f64 = 0.2;
 
 /// Where profiles live unless `--profile` says otherwise.
 pub fn default_profile_path() -> Result<PathBuf> {
@@ -130,15 +130,16 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
         emit(&render_tables(&report))?;
     }
     for d in &report.profile.dtypes {
-        if let Some((median, _, _)) = d.validation_errors().filter(|e| e.0 > ROUGH_MODEL) {
+        if let Some(e) = d.validation_errors().filter(|e| e.q75 > ROUGH_MODEL) {
             let gain = report.profile.model(d.dtype)?.default_min_gain();
             eprintln!(
-                "note: the {} model's median error is {:.0}%, so `plan --cost time` will switch \
-                 from the flop-optimal order only above a predicted {gain:.2}x gain. Timings this \
-                 rough usually mean other work on the machine or several BLAS threads on few \
-                 cores; OPENBLAS_NUM_THREADS=1 gives steadier profiles.",
+                "note: a quarter of the {} model's checks are off by more than {:.0}%, so \
+                 `plan --cost time` will switch from the flop-optimal order only above a \
+                 predicted {gain:.2}x gain. Timings this rough usually mean other work on the \
+                 machine or several BLAS threads on few cores; OPENBLAS_NUM_THREADS=1 gives \
+                 steadier profiles.",
                 d.dtype,
-                median * 100.0
+                e.q75 * 100.0
             );
         }
     }

@@ -64,8 +64,8 @@ pub struct PlanArgs {
     profile: Option<PathBuf>,
 
     /// With --cost time: keep the flop-optimal plan unless the time-optimal one is predicted
-    /// to be more than this many times faster; 1 trusts the model fully [default: 1 + twice
-    /// the profile's median prediction error, at least 1.2; `calibrate` prints it].
+    /// to be more than this many times faster; 1 trusts the model fully [default: from the
+    /// profile's prediction errors, at least 1.2; `calibrate` prints it].
     #[arg(long, value_name = "X", help_heading = "Cost models")]
     min_gain: Option<f64>,
 

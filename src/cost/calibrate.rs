@@ -50,7 +50,8 @@ pub struct CalibrateOptions {
     /// Passes over all shapes, each in a fresh random order; the fastest sample of any pass is
     /// kept. Default 3.
     pub rounds: usize,
-    /// Random off-grid shapes timed to check the model. Default 24.
+    /// Random off-grid shapes timed to check the model (and set the least gain of
+    /// [`TimeModel::default_min_gain`]). Default 64.
     pub validation_points: usize,
     /// Seed for the off-grid shapes. Default 7.
     pub seed: u64,
@@ -64,7 +65,7 @@ impl Default for CalibrateOptions {
             min_reps: 3,
             seconds_per_shape: 0.01,
             rounds: 3,
-            validation_points: 24,
+            validation_points: 64,
             seed: 7,
         }
     }

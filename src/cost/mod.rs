@@ -36,8 +36,8 @@
 //! faster than the flop-optimal one is a coin toss that may cost more multiplications, so
 //! [`Goal::plan`] under the time model also plans by flops (same cap, same objective) and
 //! keeps the time-optimal plan only if its predicted time beats the flop-optimal plan's by at
-//! least the factor `min_gain`; otherwise it returns the flop-optimal plan. The default is
-//! twice the model's median error on the profile's off-grid check shapes, and at least 1.2
+//! least the factor `min_gain`; otherwise it returns the flop-optimal plan. The default comes
+//! from the model's errors on the profile's off-grid check shapes, and is at least 1.2
 //! ([`TimeModel::default_min_gain`]). `min_gain = 1` trusts the model fully (ties still go to
 //! fewer flops).
 //! docs/cost-models.md has the measurements behind the default.

@@ -77,20 +77,23 @@ impl Report for ProfileReport {
                 "dtype",
                 "shapes",
                 "median error",
+                "75th percentile",
                 "worst error",
                 "worst shape",
                 "--cost time switches at",
             ],
         );
         for d in &p.dtypes {
-            if let Some((median, worst, s)) = d.validation_errors() {
+            if let Some(e) = d.validation_errors() {
+                let s = e.worst_shape;
                 let min_gain =
                     TimeModel::new(&p.grid, d).map_or(f64::NAN, |m| m.default_min_gain());
                 check.push(vec![
                     d.dtype.name().into(),
-                    Cell::Int(d.validation.len() as u128),
-                    Cell::Text(format!("{:.1}%", median * 100.0)),
-                    Cell::Text(format!("{:.1}%", worst * 100.0)),
+                    Cell::Int(e.shapes as u128),
+                    Cell::Text(format!("{:.1}%", e.median * 100.0)),
+                    Cell::Text(format!("{:.1}%", e.q75 * 100.0)),
+                    Cell::Text(format!("{:.1}%", e.worst * 100.0)),
                     Cell::Text(format!("{} × {} × {}", s.m, s.k, s.n)),
                     Cell::Text(format!("a predicted gain of {min_gain:.2}x")),
                 ]);
