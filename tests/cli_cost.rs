@@ -335,6 +335,11 @@ fn bench_runs_the_time_optimal_plan_when_a_profile_exists() {
     let results = plain["results"].as_array().unwrap();
     assert!(results.iter().all(|r| r.get("predicted_s").is_none()));
     assert!(results.iter().all(|r| r["name"] != "time_optimal"));
+    // ... and --min-gain, which only concerns that row, is refused rather than ignored.
+    fails_on(
+        bench_in(home.path()).args(["--min-gain", "1.5"]),
+        "--min-gain applies to the time-optimal row, which needs a GEMM profile",
+    );
     // With the saved profile: a time-optimal row, and a prediction on every row.
     calibrate_tiny(home.path());
     let timed = json(bench_in(home.path()).arg("--json"));
@@ -348,6 +353,18 @@ fn bench_runs_the_time_optimal_plan_when_a_profile_exists() {
         .success()
         .stdout(predicate::str::contains("profile predicts"))
         .stdout(predicate::str::contains("time-optimal"));
+    // Trusting the model fully, the time-optimal row is the plan predicted fastest: no row
+    // is predicted faster.
+    let trusting = json(bench_in(home.path()).args(["--json", "--min-gain", "1"]));
+    let results = trusting["results"].as_array().unwrap();
+    let fastest = results.last().unwrap()["predicted_s"].as_f64().unwrap();
+    assert!(results
+        .iter()
+        .all(|r| fastest <= r["predicted_s"].as_f64().unwrap() * (1.0 + 1e-12)));
+    fails_on(
+        bench_in(home.path()).args(["--min-gain", "0.9"]),
+        "the least gain 0.9 must be a number of at least 1",
+    );
     // A missing --profile is an error, not a silent fallback.
     fails(
         &["bench", "20", "2", "30", "--profile", "/nonexistent/p.json"],

@@ -173,6 +173,12 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             _ => None,
         },
     };
+    if args.min_gain.is_some() && model.is_none() {
+        bail!(
+            "--min-gain applies to the time-optimal row, which needs a GEMM profile: run \
+             `chainplan calibrate` or pass --profile PATH"
+        );
+    }
     let extra = match &model {
         Some(m) => vec![(
             "time_optimal".to_string(),

@@ -487,9 +487,10 @@ mod tests {
         let grid = [1u64, 4];
         let mut d = synthetic(&grid, |_, _, _| 1e-6);
         let model = TimeModel::new(&grid, &d).unwrap();
-        assert_eq!(model.default_min_gain(), 1.2); // no checks: the floor
-                                                   // Errors of 0 %, 10 %, 20 %, 50 % (predicted 1.0, 1.1, 0.8, 1.5 µs for 1 µs):
-                                                   // the 75th percentile is the third smallest, 20 %, so g = 1.2 / 0.8 = 1.5.
+        // No checks: the floor.
+        assert_eq!(model.default_min_gain(), 1.2);
+        // Errors of 0 %, 10 %, 20 %, 50 % (predicted 1.0, 1.1, 0.8, 1.5 µs for 1 µs): the
+        // 75th percentile is the third smallest, 20 %, so g = 1.2 / 0.8 = 1.5.
         for predicted in [1.0e-6, 1.1e-6, 0.8e-6, 1.5e-6] {
             d.validation.push(ValidationPoint {
                 measured: Timing {
