@@ -145,12 +145,19 @@ pub fn solve(chain: &Chain, objective: Objective, options: &DpOptions) -> Result
     Plan::from_splits(chain, |i, j| split[i * n + j] as usize)
 }
 
+/// The AVX2 kernel of a cell type: [`Cell::best_of`] for CPUs with AVX2.
+type Avx2Kernel<T> = unsafe fn(&[T], &[T], &[T], T, Objective) -> (T, usize);
+
 /// A cost cell type: `f64` (when every cost is an integer below 2^53, so exact), `u64` or
 /// `u128`. Overflow and rounding are ruled out before [`fill`] is called.
 trait Cell:
     Copy + Send + Sync + PartialOrd + std::ops::Add<Output = Self> + std::ops::Mul<Output = Self>
 {
     const ZERO: Self;
+    /// The vectorised [`Cell::best_of`], for types that have one; called only where the CPU
+    /// has AVX2.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    const AVX2: Option<Avx2Kernel<Self>> = None;
     fn from_u32(x: u32) -> Self;
 
     /// The first best `x` of `row[x] + col[x] + outer * pk[x]`, and its value.
@@ -162,6 +169,13 @@ trait Cell:
         outer: Self,
         objective: Objective,
     ) -> (Self, usize) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(kernel) = Self::AVX2 {
+            if row.len() >= 16 && std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
+                return unsafe { kernel(row, col, pk, outer, objective) };
+            }
+        }
         match objective {
             Objective::Min => scan::<Self, false>(row, col, pk, outer),
             Objective::Max => scan::<Self, true>(row, col, pk, outer),
@@ -171,29 +185,10 @@ trait Cell:
 
 impl Cell for u64 {
     const ZERO: Self = 0;
+    #[cfg(target_arch = "x86_64")]
+    const AVX2: Option<Avx2Kernel<Self>> = Some(simd::best_of_avx2);
     fn from_u32(x: u32) -> Self {
         u64::from(x)
-    }
-
-    #[inline]
-    fn best_of(
-        row: &[u64],
-        col: &[u64],
-        pk: &[u64],
-        outer: u64,
-        objective: Objective,
-    ) -> (u64, usize) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if row.len() >= 16 && std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                return unsafe { simd::best_of_avx2(row, col, pk, outer, objective) };
-            }
-        }
-        match objective {
-            Objective::Min => scan::<u64, false>(row, col, pk, outer),
-            Objective::Max => scan::<u64, true>(row, col, pk, outer),
-        }
     }
 }
 
@@ -206,29 +201,10 @@ impl Cell for u128 {
 
 impl Cell for f64 {
     const ZERO: Self = 0.0;
+    #[cfg(target_arch = "x86_64")]
+    const AVX2: Option<Avx2Kernel<Self>> = Some(simd::best_of_avx2_f64);
     fn from_u32(x: u32) -> Self {
         f64::from(x)
-    }
-
-    #[inline]
-    fn best_of(
-        row: &[f64],
-        col: &[f64],
-        pk: &[f64],
-        outer: f64,
-        objective: Objective,
-    ) -> (f64, usize) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if row.len() >= 16 && std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                return unsafe { simd::best_of_avx2_f64(row, col, pk, outer, objective) };
-            }
-        }
-        match objective {
-            Objective::Min => scan::<f64, false>(row, col, pk, outer),
-            Objective::Max => scan::<f64, true>(row, col, pk, outer),
-        }
     }
 }
 
