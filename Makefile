@@ -1,12 +1,12 @@
 # chainplan: two commands for a new user.
 #   make demo   installs OpenBLAS if missing, builds in release mode, plans the example chains
-#   make test   installs OpenBLAS if missing, then rustfmt, clippy and the whole test suite
-#               (Rust, then Python in .venv)
+#   make test   installs OpenBLAS if missing, then rustfmt, clippy, rustdoc (warnings are
+#               errors) and the whole test suite (Rust, then Python in .venv)
 
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy bench cargo-test python-test figures
+.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-test figures
 
 deps:
 	@bash scripts/install-deps.sh
@@ -25,7 +25,11 @@ fmt:
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
-test: deps fmt clippy cargo-test python-test
+# The API docs build without warnings (broken or private intra-doc links fail).
+doc: deps
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
+
+test: deps fmt clippy doc cargo-test python-test
 
 cargo-test: deps
 	$(CARGO) test

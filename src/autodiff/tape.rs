@@ -185,7 +185,7 @@ pub struct Tape {
 }
 
 impl Tape {
-    /// Parses an expression (see [`parse`](super::parse) for the syntax).
+    /// Parses an expression (see [`parse`] for the syntax).
     pub fn parse(source: &str) -> Result<Tape> {
         parse::parse(source)
     }

@@ -1,4 +1,4 @@
-//! Measuring this machine's GEMM times: the data behind [`TimeModel`](super::TimeModel).
+//! Measuring this machine's GEMM times: the data behind [`TimeModel`].
 //!
 //! Each product is timed the way chains are executed: a one-step plan run by the executor of
 //! [`crate::exec`] (BLAS `?gemm`, or `?gemv`/`?dot` when an operand is a vector, as there) on

@@ -1,7 +1,7 @@
 //! Cost models: what "cheapest" means when planning, beyond counting multiplications.
 //!
 //! A [`Goal`] is a parameter of the one dynamic program in [`crate::plan::dp`]
-//! ([`dp::solve_goal`](crate::plan::dp::solve_goal)); it has three parts.
+//! ([`dp::solve_goal`]); it has three parts.
 //!
 //! ## What a step costs: [`CostModel`]
 //!
@@ -24,7 +24,7 @@
 //! An intermediate is the result of any product except the last; the result of the sub-chain
 //! i..=j (i < j, not the whole chain) is a p(i) × p(j+1) matrix. A cap C forbids exactly the
 //! sub-chains with p(i)·p(j+1) > C, whatever their split, so the capped problem keeps optimal
-//! substructure: set c[i][j] = ∞ for those cells and run the same recurrence. The result is the
+//! substructure: set c\[i\]\[j\] = ∞ for those cells and run the same recurrence. The result is the
 //! cheapest plan among those whose every intermediate fits — exact, not a heuristic. If the
 //! whole chain's cell comes out ∞, no plan fits, and the error names the smallest cap that
 //! would ([`Error::NoPlanFits`](crate::Error::NoPlanFits)).

@@ -25,7 +25,7 @@
 //!   operand may be a 1-D row vector and the last a 1-D column vector, giving a [`Product`]
 //!   that is a vector or a scalar.
 //!
-//! Elements are `f64` or `f32` ([`Element`]), the types BLAS serves. [`bench`] measures the
+//! Elements are `f64` or `f32` ([`Element`]), the types BLAS serves. [`bench`](mod@bench) measures the
 //! orders of a chain against each other, and [`system`] describes the machine (BLAS, threads,
 //! CPU, memory) for benchmark headers.
 //!

@@ -42,10 +42,10 @@
 //! The breakpoints of every G_h are the supporting weights of arcs below h; crossing s_c to
 //! the left replaces c's line by its G piece, which adds (α − w_u·w_v, −(T − β)) = (den, −num)
 //! to the running (α, β). So each arc keeps a mergeable max-heap of breakpoints (a leftist
-//! heap, [`heap`]): the children's heaps are melded; breakpoints at or above w_L are popped
+//! heap, `heap`): the children's heaps are melded; breakpoints at or above w_L are popped
 //! (x never exceeds w_L under h), which gives G_h(w_L) and T_h; more are popped until the
 //! crossing is found; s_h is pushed. Every arc is pushed and popped at most once, so the sweep
-//! costs O(n log n), all fractions compared exactly with 256-bit cross products ([`ratio`]).
+//! costs O(n log n), all fractions compared exactly with 256-bit cross products (`ratio`).
 //! The root is the region of V1, fanned from V1.
 //!
 //! Reading the plan back is a top-down pass: an arc is kept when the fan weight of the region
