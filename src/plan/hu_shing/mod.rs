@@ -193,27 +193,13 @@ impl Solver {
             stack.push(i);
         }
         // The root: the region of V1, with every remaining open arc as a child.
-        let mut alpha = self.cp[m];
-        let mut beta = 0u128;
-        let mut heap = NIL;
+        let mut fan = Fan::new(self.cp[m]);
         for o in open.drain(..) {
             let a = o.arc as usize;
-            alpha -= self.cp[v[a] as usize] - self.cp[u[a] as usize];
-            alpha += self.wide(u[a]) * self.wide(v[a]);
-            beta = beta.checked_add(o.cost).ok_or_else(overflow)?;
-            heap = heaps.merge(heap, o.heap);
+            fan.adopt(&self, (u[a], v[a]), o, &mut heaps)?;
         }
         let w0 = self.wide(0);
-        while heap != NIL && heaps.key(heap).at_least(w0) {
-            let k = heaps.key(heap);
-            alpha += k.den;
-            beta = beta.checked_sub(k.num).ok_or_else(internal)?;
-            heap = heaps.pop(heap);
-        }
-        let g = alpha
-            .checked_mul(w0)
-            .and_then(|x| x.checked_add(beta))
-            .ok_or_else(overflow)?;
+        let g = fan.value_at(w0, &mut heaps)?;
         let cost = g - w0 * w0 * (self.wide(1) + self.wide(m as u32 - 1));
         Ok(Solved {
             cost,
@@ -250,9 +236,7 @@ impl Solver {
         };
         let wl = self.wide(low);
         let mut nbr = if low == a { a + 1 } else { b - 1 };
-        let mut alpha = self.cp[b as usize] - self.cp[a as usize];
-        let mut beta = 0u128;
-        let mut heap = NIL;
+        let mut fan = Fan::new(self.cp[b as usize] - self.cp[a as usize]);
         while let Some(top) = open.last() {
             let c = top.arc as usize;
             if u[c] < a || v[c] > b {
@@ -261,10 +245,7 @@ impl Solver {
             let o = open.pop().expect("non-empty");
             parent[c] = arc;
             let (cu, cv) = (u[c], v[c]);
-            alpha -= self.cp[cv as usize] - self.cp[cu as usize];
-            alpha += self.wide(cu) * self.wide(cv);
-            beta = beta.checked_add(o.cost).ok_or_else(overflow)?;
-            heap = heaps.merge(heap, o.heap);
+            fan.adopt(self, (cu, cv), o, heaps)?;
             if low == a && cu == a {
                 nbr = cv;
             } else if low == b && cv == b {
@@ -273,33 +254,19 @@ impl Solver {
         }
         // Under this arc the fan weight never exceeds w_L: breakpoints at or above it are
         // dissolved for good.
-        while heap != NIL && heaps.key(heap).at_least(wl) {
-            let k = heaps.key(heap);
-            alpha += k.den;
-            beta = beta.checked_sub(k.num).ok_or_else(internal)?;
-            heap = heaps.pop(heap);
-        }
-        let g = alpha
-            .checked_mul(wl)
-            .and_then(|x| x.checked_add(beta))
-            .ok_or_else(overflow)?;
+        let g = fan.value_at(wl, heaps)?;
         let cost = g
             .checked_sub(wl * wl * self.wide(nbr))
             .ok_or_else(internal)?;
         let mul = wa * wb;
         // Find the piece of G where the line T + x·mul crosses it.
         let key = loop {
-            let den = alpha - mul;
-            let crossing = cost.checked_sub(beta).map(|num| Ratio::new(num, den));
+            let den = fan.alpha - mul;
+            let crossing = cost.checked_sub(fan.beta).map(|num| Ratio::new(num, den));
             match crossing {
-                Some(s) if heap == NIL || heaps.key(heap).cmp(&s).is_lt() => break s,
-                None if heap == NIL => return Err(internal()),
-                _ => {
-                    let k = heaps.key(heap);
-                    alpha += k.den;
-                    beta = beta.checked_sub(k.num).ok_or_else(internal)?;
-                    heap = heaps.pop(heap);
-                }
+                Some(s) if fan.heap == NIL || heaps.key(fan.heap).cmp(&s).is_lt() => break s,
+                None if fan.heap == NIL => return Err(internal()),
+                _ => fan.absorb_top(heaps)?,
             }
         };
         let node = heaps.node(key);
@@ -307,8 +274,65 @@ impl Solver {
         Ok(Open {
             arc,
             cost,
-            heap: heaps.merge(heap, node),
+            heap: heaps.merge(fan.heap, node),
         })
+    }
+}
+
+/// The supporting function G of a region under construction: G(x) = alpha·x + beta for x
+/// below every breakpoint still in `heap` (the module docs derive it). Shared by the arcs and
+/// the root.
+struct Fan {
+    alpha: u128,
+    beta: u128,
+    heap: u32,
+}
+
+impl Fan {
+    /// A region with slope `alpha` and no children yet.
+    fn new(alpha: u128) -> Self {
+        Fan {
+            alpha,
+            beta: 0,
+            heap: NIL,
+        }
+    }
+
+    /// Takes in the finished child arc (cu, cv): its fan replaces its side of the region, its
+    /// cost adds to beta, its breakpoints join the heap.
+    fn adopt(
+        &mut self,
+        solver: &Solver,
+        (cu, cv): (u32, u32),
+        child: Open,
+        heaps: &mut Heaps,
+    ) -> Result<()> {
+        self.alpha -= solver.cp[cv as usize] - solver.cp[cu as usize];
+        self.alpha += solver.wide(cu) * solver.wide(cv);
+        self.beta = self.beta.checked_add(child.cost).ok_or_else(overflow)?;
+        self.heap = heaps.merge(self.heap, child.heap);
+        Ok(())
+    }
+
+    /// Dissolves the largest breakpoint: the linear piece beyond it becomes the whole of G
+    /// above the next one.
+    fn absorb_top(&mut self, heaps: &mut Heaps) -> Result<()> {
+        let k = heaps.key(self.heap);
+        self.alpha += k.den;
+        self.beta = self.beta.checked_sub(k.num).ok_or_else(internal)?;
+        self.heap = heaps.pop(self.heap);
+        Ok(())
+    }
+
+    /// Dissolves every breakpoint at or above `w` and returns G(w) = alpha·w + beta.
+    fn value_at(&mut self, w: u128, heaps: &mut Heaps) -> Result<u128> {
+        while self.heap != NIL && heaps.key(self.heap).at_least(w) {
+            self.absorb_top(heaps)?;
+        }
+        self.alpha
+            .checked_mul(w)
+            .and_then(|x| x.checked_add(self.beta))
+            .ok_or_else(overflow)
     }
 }
 
