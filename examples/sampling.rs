@@ -13,7 +13,7 @@ mod common;
 
 use chainplan::lecture::sampling::{self, SamplingConfig, SamplingResult, Strategy};
 use clap::Parser;
-use common::{log_label, write_outputs, COLORS};
+use common::{draw_legend, log_label, write_outputs, COLORS};
 use plotters::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -253,14 +253,7 @@ where
                 PathElement::new(vec![(x, y), (x + 22, y)], BLACK.mix(0.75).stroke_width(1))
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font(("sans-serif", 14))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::LowerLeft, 14)
 }
 
 #[cfg(test)]

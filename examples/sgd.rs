@@ -16,7 +16,7 @@ mod common;
 
 use chainplan::lecture::sgd::{self, SgdConfig, SgdResult};
 use clap::Parser;
-use common::{log_label, write_outputs, COLORS};
+use common::{draw_legend, log_label, write_outputs, COLORS};
 use plotters::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -298,14 +298,7 @@ fn draw_trace_panel(
                 });
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font(("sans-serif", 13))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::LowerLeft, 13)
 }
 
 fn draw_plateau_panel(area: &Area, r: &SgdResult) -> Result<(), Box<dyn std::error::Error>> {
@@ -368,14 +361,7 @@ fn draw_plateau_panel(area: &Area, r: &SgdResult) -> Result<(), Box<dyn std::err
         .legend(|(x, y)| {
             PathElement::new(vec![(x, y), (x + 22, y)], BLACK.mix(0.7).stroke_width(1))
         });
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font(("sans-serif", 13))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 13)
 }
 
 #[cfg(test)]

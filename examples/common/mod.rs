@@ -1,7 +1,10 @@
 //! Plotting helpers shared by the lecture examples (`sampling`, `sgd`). Not an example itself:
 //! cargo only builds `examples/*.rs` and `examples/*/main.rs`.
 
-use plotters::style::RGBColor;
+use plotters::chart::{ChartContext, SeriesLabelPosition};
+use plotters::coord::CoordTranslate;
+use plotters::prelude::{DrawingBackend, BLACK, WHITE};
+use plotters::style::{Color, RGBColor};
 use serde::Serialize;
 use std::error::Error;
 use std::path::Path;
@@ -13,6 +16,28 @@ pub const COLORS: [RGBColor; 4] = [
     RGBColor(44, 160, 44),
     RGBColor(148, 52, 170),
 ];
+
+/// Draws the chart's series legend in the figures' style: a translucent white box with a grey
+/// border, at `position`, in sans-serif of `font_size` points.
+pub fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> Result<(), Box<dyn Error>>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font(("sans-serif", font_size))
+        .draw()?;
+    Ok(())
+}
 
 /// Axis labels for log scales: `10⁻³` for powers of ten, nothing otherwise.
 pub fn log_label(v: &f64) -> String {
