@@ -42,7 +42,7 @@ use super::{BufferPlan, Element, Executor};
 use crate::chain::Chain;
 use crate::error::{Error, Result};
 use crate::plan::{brute, dp, Plan};
-use crate::report::{json_of, Cell, Report, Table};
+use crate::report::{json_of, ratio_of, Cell, Report, Table};
 use ndarray::{Array2, Zip};
 use ndarray_rand::rand::{rngs::StdRng, SeedableRng};
 use ndarray_rand::rand_distr::uniform::SampleUniform;
@@ -252,18 +252,6 @@ fn median(sorted: &[f64]) -> f64 {
     }
 }
 
-fn ratio(x: f64, base: f64) -> f64 {
-    if base == 0.0 {
-        if x == 0.0 {
-            1.0
-        } else {
-            f64::INFINITY
-        }
-    } else {
-        x / base
-    }
-}
-
 /// Operands for `chain` with elements drawn uniformly from [-1, 1) by a generator seeded with
 /// `seed` (ndarray-rand with rand's `StdRng`): the same seed gives the same operands.
 pub fn random_operands<T: Element + SampleUniform>(
@@ -369,7 +357,7 @@ pub fn run_bench<T: Element + SampleUniform>(
             });
         }
         times.sort_by(f64::total_cmp);
-        let rel_diff = ratio(frobenius_diff(&out, &reference), ref_norm);
+        let rel_diff = ratio_of(frobenius_diff(&out, &reference), ref_norm);
         measured.push((median(&times), times[0], rel_diff));
     }
 
@@ -383,7 +371,7 @@ pub fn run_bench<T: Element + SampleUniform>(
                 name: name.clone(),
                 order: plan.order(),
                 cost: plan.cost(),
-                predicted_ratio: ratio(plan.cost() as f64, opt_cost as f64),
+                predicted_ratio: ratio_of(plan.cost() as f64, opt_cost as f64),
                 median_s,
                 min_s,
                 gflops: if median_s > 0.0 {
@@ -391,7 +379,7 @@ pub fn run_bench<T: Element + SampleUniform>(
                 } else {
                     0.0
                 },
-                measured_ratio: ratio(median_s, opt_median),
+                measured_ratio: ratio_of(median_s, opt_median),
                 rel_diff,
                 predicted_s: None,
             }

@@ -5,6 +5,7 @@ use super::structured;
 use crate::chain::Chain;
 use crate::error::{Error, Result};
 use crate::plan::{dp, Plan};
+use crate::report::ratio_of;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -339,22 +340,9 @@ impl JacobianChain {
             order: plan.order(),
             named_order: named_order(&plan, &self.factor_names()),
             mode,
-            pure_over_optimal: ratio(best_pure, optimal),
+            pure_over_optimal: ratio_of(best_pure as f64, optimal as f64),
             plan,
         })
-    }
-}
-
-/// `a / b` as a float, 1 when both are 0.
-pub(crate) fn ratio(a: u128, b: u128) -> f64 {
-    if b == 0 {
-        if a == 0 {
-            1.0
-        } else {
-            f64::INFINITY
-        }
-    } else {
-        a as f64 / b as f64
     }
 }
 

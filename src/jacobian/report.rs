@@ -1,8 +1,9 @@
 //! The report of the `jacobian` command: dense costs, and the matrix-free model when asked.
 
-use super::dense::{named_order, ratio, JacobianChain, LayerKind, Mode, Seed};
+use super::dense::{named_order, JacobianChain, LayerKind, Mode, Seed};
 use super::matrix_free::{MatrixFreeChain, MfNode, MfOp};
 use crate::error::Result;
+use crate::report::ratio_of;
 use crate::report::{json_of, Cell, Report, Table};
 use serde::Serialize;
 
@@ -40,7 +41,10 @@ impl MatrixFreeReport {
             reverse,
             optimal,
             mode,
-            pure_over_optimal: ratio(forward.min(reverse.unwrap_or(u128::MAX)), optimal),
+            pure_over_optimal: ratio_of(
+                forward.min(reverse.unwrap_or(u128::MAX)) as f64,
+                optimal as f64,
+            ),
             memory: chain.memory(),
             order: plan.to_string(),
             plan,
@@ -118,7 +122,7 @@ impl JacobianReport {
 }
 
 fn vs(cost: u128, optimal: u128) -> Cell {
-    Cell::Ratio(ratio(cost, optimal))
+    Cell::Ratio(ratio_of(cost as f64, optimal as f64))
 }
 
 impl Report for JacobianReport {

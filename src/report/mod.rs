@@ -124,6 +124,20 @@ pub trait Report {
     fn tables(&self) -> Vec<Table>;
 }
 
+/// `x / base`, for "how many times the baseline" figures (costs, times, differences): 1 when
+/// both are 0, infinite when only the baseline is.
+pub(crate) fn ratio_of(x: f64, base: f64) -> f64 {
+    if base == 0.0 {
+        if x == 0.0 {
+            1.0
+        } else {
+            f64::INFINITY
+        }
+    } else {
+        x / base
+    }
+}
+
 /// Serialises any report type to pretty JSON; for [`Report::to_json`] implementations.
 ///
 /// Objects and arrays of objects are indented one member per line, as usual; arrays whose

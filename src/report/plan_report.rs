@@ -1,6 +1,6 @@
 //! The report of the `plan` command.
 
-use super::{json_of, Cell, Report, Table};
+use super::{json_of, ratio_of, Cell, Report, Table};
 use crate::chain::Chain;
 use crate::cost::{CostModel, Goal, TimeModel};
 use crate::error::Result;
@@ -134,18 +134,6 @@ pub struct PlanReport {
     pub goal: Option<GoalReport>,
 }
 
-fn ratio(cost: u128, base: u128) -> f64 {
-    if base == 0 {
-        if cost == 0 {
-            1.0
-        } else {
-            f64::INFINITY
-        }
-    } else {
-        cost as f64 / base as f64
-    }
-}
-
 impl PlanReport {
     /// Plans `chain` with `algorithm` and compares the plan with the fixed orders and the worst.
     ///
@@ -193,7 +181,7 @@ impl PlanReport {
             name: name.to_string(),
             order,
             cost,
-            ratio: ratio(cost, base),
+            ratio: ratio_of(cost as f64, base as f64),
             largest_intermediate: None,
             predicted_s: None,
         };
@@ -265,7 +253,7 @@ impl PlanReport {
                     name: "flop_optimal".to_string(),
                     order: flop_optimal.order(),
                     cost: flop_optimal.cost(),
-                    ratio: ratio(flop_optimal.cost(), self.cost),
+                    ratio: ratio_of(flop_optimal.cost() as f64, self.cost as f64),
                     largest_intermediate: None,
                     predicted_s: None,
                 },
@@ -280,7 +268,7 @@ impl PlanReport {
                     name: "time_optimal".to_string(),
                     order: fastest.order(),
                     cost: fastest.cost(),
-                    ratio: ratio(fastest.cost(), self.cost),
+                    ratio: ratio_of(fastest.cost() as f64, self.cost as f64),
                     largest_intermediate: None,
                     predicted_s: None,
                 },
@@ -378,7 +366,7 @@ impl Report for PlanReport {
             summary.push(vec!["optimal scalar mults".into(), Cell::Int(optimal)]);
             summary.push(vec![
                 "cost ÷ optimal".into(),
-                Cell::Text(format!("{:.6}", ratio(self.cost, optimal))),
+                Cell::Text(format!("{:.6}", ratio_of(self.cost as f64, optimal as f64))),
             ]);
         }
         if let Some(bound) = self.bound {
