@@ -13,7 +13,7 @@ mod common;
 
 use chainplan::lecture::sampling::{self, SamplingConfig, SamplingResult, Strategy};
 use clap::Parser;
-use common::{draw_legend, log_label, write_outputs, COLORS};
+use common::{draw_legend, draw_log_mesh, write_outputs, COLORS};
 use plotters::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -183,16 +183,12 @@ where
             (0.999f64..kmax * 1.001).log_scale(),
             (ymin..ymax).log_scale(),
         )?;
-    chart
-        .configure_mesh()
-        .x_desc("samples drawn k")
-        .y_desc("error |running mean − true mean|")
-        .x_label_formatter(&log_label)
-        .y_label_formatter(&log_label)
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 17))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
+    draw_log_mesh(
+        &mut chart,
+        "samples drawn k",
+        "error |running mean − true mean|",
+        17,
+    )?;
 
     // Epoch ends: thin grey verticals.
     chart
@@ -288,8 +284,8 @@ mod tests {
 
     #[test]
     fn power_of_ten_labels() {
-        assert_eq!(log_label(&1000.0), "10³");
-        assert_eq!(log_label(&0.01), "10⁻²");
-        assert_eq!(log_label(&3.0), "");
+        assert_eq!(common::log_label(&1000.0), "10³");
+        assert_eq!(common::log_label(&0.01), "10⁻²");
+        assert_eq!(common::log_label(&3.0), "");
     }
 }

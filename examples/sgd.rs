@@ -16,7 +16,7 @@ mod common;
 
 use chainplan::lecture::sgd::{self, SgdConfig, SgdResult};
 use clap::Parser;
-use common::{draw_legend, log_label, write_outputs, COLORS};
+use common::{draw_legend, draw_log_mesh, write_outputs, COLORS};
 use plotters::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -223,16 +223,12 @@ fn draw_trace_panel(
             (0.999f64..tmax * 1.001).log_scale(),
             (ymin..ymax).log_scale(),
         )?;
-    chart
-        .configure_mesh()
-        .x_desc(format!("iteration t (one epoch = {m} iterations)"))
-        .y_desc(y_desc)
-        .x_label_formatter(&log_label)
-        .y_label_formatter(&log_label)
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 16))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
+    draw_log_mesh(
+        &mut chart,
+        &format!("iteration t (one epoch = {m} iterations)"),
+        y_desc,
+        16,
+    )?;
 
     for (i, t) in r.traces.iter().enumerate() {
         let col = COLORS[i % COLORS.len()];
@@ -326,16 +322,12 @@ fn draw_plateau_panel(area: &Area, r: &SgdResult) -> Result<(), Box<dyn std::err
         .x_label_area_size(50)
         .y_label_area_size(72)
         .build_cartesian_2d((xmin..xmax).log_scale(), (ymin..ymax).log_scale())?;
-    chart
-        .configure_mesh()
-        .x_desc("constant step η")
-        .y_desc("‖x − x*‖ over the last half of the run (rms)")
-        .x_label_formatter(&log_label)
-        .y_label_formatter(&log_label)
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 16))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
+    draw_log_mesh(
+        &mut chart,
+        "constant step η",
+        "‖x − x*‖ over the last half of the run (rms)",
+        16,
+    )?;
     for (s, name) in [(0usize, "with replacement"), (1, "without replacement")] {
         let col = COLORS[s];
         let pts: Vec<(f64, f64)> = r

@@ -2,7 +2,7 @@
 //! cargo only builds `examples/*.rs` and `examples/*/main.rs`.
 
 use plotters::chart::{ChartContext, SeriesLabelPosition};
-use plotters::coord::CoordTranslate;
+use plotters::coord::{cartesian::Cartesian2d, combinators::LogCoord, CoordTranslate};
 use plotters::prelude::{DrawingBackend, BLACK, WHITE};
 use plotters::style::{Color, RGBColor};
 use serde::Serialize;
@@ -16,6 +16,34 @@ pub const COLORS: [RGBColor; 4] = [
     RGBColor(44, 160, 44),
     RGBColor(148, 52, 170),
 ];
+
+/// A chart with logarithmic axes, as every lecture figure has.
+pub type LogLog = Cartesian2d<LogCoord<f64>, LogCoord<f64>>;
+
+/// Draws the axes of a log–log chart in the figures' style: `10ⁿ` tick labels ([`log_label`]),
+/// no light grid, descriptions in sans-serif of `desc_size` points.
+pub fn draw_log_mesh<'a, DB>(
+    chart: &mut ChartContext<'a, DB, LogLog>,
+    x_desc: &str,
+    y_desc: &str,
+    desc_size: u32,
+) -> Result<(), Box<dyn Error>>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&log_label)
+        .y_label_formatter(&log_label)
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", desc_size))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    Ok(())
+}
 
 /// Draws the chart's series legend in the figures' style: a translucent white box with a grey
 /// border, at `position`, in sans-serif of `font_size` points.
