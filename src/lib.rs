@@ -74,7 +74,7 @@
 
 #![warn(missing_docs)]
 
-#[cfg(feature = "blas")]
+#[cfg(feature = "openblas-system")]
 extern crate blas_src;
 
 pub mod autodiff;

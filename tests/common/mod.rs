@@ -16,9 +16,20 @@ pub const TEXTBOOK: [&str; 7] = ["30", "35", "15", "5", "10", "20", "25"];
 /// one set `XDG_CONFIG_HOME` again).
 pub fn chainplan() -> Command {
     let mut cmd = Command::cargo_bin("chainplan").unwrap();
+    cmd.current_dir(repo_root());
     cmd.env("RUST_BACKTRACE", "1");
     cmd.env("XDG_CONFIG_HOME", "/nonexistent-chainplan-config");
     cmd
+}
+
+/// The repository's root (where `data/` is), from the root package's tests or `cli/`'s.
+pub fn repo_root() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    if dir.join("data").is_dir() {
+        dir.to_path_buf()
+    } else {
+        dir.parent().expect("cli/ has a parent").to_path_buf()
+    }
 }
 
 /// Runs `cmd`, asserts that it succeeded (showing its stderr if not) and parses its standard

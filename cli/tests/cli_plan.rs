@@ -1,5 +1,6 @@
 //! The `plan` command, driven as a user would: success paths and every class of bad input.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use common::chainplan;

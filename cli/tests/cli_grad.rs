@@ -1,6 +1,7 @@
 //! `chainplan grad` as a user runs it: success paths (tables, trace, DOT, JSON) and bad input
 //! (one `error:` line on stderr, exit status 2, no panic).
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use predicates::prelude::*;

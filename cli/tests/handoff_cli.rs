@@ -1,5 +1,6 @@
 //! `chainplan plan --export-plan`: success and failure paths of the real binary.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use assert_cmd::Command;

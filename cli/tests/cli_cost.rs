@@ -1,5 +1,6 @@
 //! The cost-model options of `chainplan plan` and the `calibrate` command, end to end.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use assert_cmd::Command;

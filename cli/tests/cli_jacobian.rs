@@ -1,5 +1,6 @@
 //! The `jacobian` command as a user runs it: success and failure paths.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use assert_cmd::Command;

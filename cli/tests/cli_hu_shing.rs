@@ -1,6 +1,7 @@
 //! `chainplan plan` with the Hu–Shing planner, the approximation and `auto`, driven as a user
 //! would: long chains from files and standard input, `--steps`, and bad input.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use common::{chainplan, json};

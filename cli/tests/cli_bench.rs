@@ -1,5 +1,6 @@
 //! `chainplan bench` as a user runs it: success and failure paths, through the real binary.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use assert_cmd::Command;
