@@ -439,6 +439,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// A file could not be written (its old contents, if any, are kept; see [`crate::fsio`]).
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file that could not be written.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// Input that is invalid for a reason not covered by a more specific variant.
     #[error("{0}")]
     Invalid(String),
@@ -446,3 +456,45 @@ pub enum Error {
 
 /// Shorthand for results whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Echoed input longer than this many characters is cut (see [`quote`]).
+pub const QUOTE_MAX_CHARS: usize = 40;
+
+/// User input as error messages echo it: in single quotes, control characters (and quotes and
+/// backslashes) escaped, and, when longer than [`QUOTE_MAX_CHARS`] characters, cut to a prefix
+/// followed by `…` and the full length, so that a 10 MB token or an escape sequence never
+/// reaches the terminal whole. Every message that echoes input uses it.
+///
+/// ```
+/// use chainplan::error::quote;
+/// assert_eq!(quote("12x"), "'12x'");
+/// assert_eq!(quote("a\u{1b}[31m"), "'a\\u{1b}[31m'");
+/// let long = "9".repeat(1000);
+/// assert_eq!(quote(&long), format!("'{}…' (1000 characters)", "9".repeat(40)));
+/// ```
+pub fn quote(text: &str) -> String {
+    let mut out = String::from("'");
+    let mut count = 0usize;
+    for c in text.chars() {
+        count += 1;
+        if count > QUOTE_MAX_CHARS {
+            continue;
+        }
+        match c {
+            '\'' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() || c == '\u{feff}' || ('\u{2028}'..='\u{2029}').contains(&c) => {
+                out.extend(c.escape_unicode())
+            }
+            c => out.push(c),
+        }
+    }
+    if count > QUOTE_MAX_CHARS {
+        out.push_str(&format!("…' ({count} characters)"));
+    } else {
+        out.push('\'');
+    }
+    out
+}

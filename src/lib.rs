@@ -63,6 +63,7 @@
 //! - [`autodiff`]: scalar expressions as computational graphs, differentiated in forward and
 //!   reverse mode with counted operations (the `grad` command).
 //! - [`error`]: the one error type, [`Error`].
+//! - [`fsio`]: safe file writes (temporary file, sync, atomic rename) for every file written.
 //! - [`lecture`]: the lecture's two SGD experiments (sampling with or without replacement,
 //!   SGD's region of confusion), seeded and returning data for the `examples/` plots.
 //!
@@ -82,6 +83,7 @@ pub mod chain;
 pub mod cost;
 pub mod error;
 pub mod exec;
+pub mod fsio;
 pub mod jacobian;
 pub mod lecture;
 pub mod plan;

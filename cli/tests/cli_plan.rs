@@ -170,12 +170,14 @@ fn exports_to_files_and_stdout() {
             "100",
             "5",
             "50",
-            "--json",
             "--export-csv",
             "-",
         ])
         .assert()
         .success()
+        .stdout(predicate::str::starts_with(
+            "order,parenthesization,scalar mults,vs chosen\n",
+        ))
         .stdout(predicate::str::contains(
             "right-to-left,(A1(A2A3)),75000,10",
         ));

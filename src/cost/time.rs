@@ -173,18 +173,25 @@ impl Profile {
         Ok(profile)
     }
 
-    /// Writes the profile as pretty JSON, creating the parent directory if needed.
+    /// Writes the profile as pretty JSON, creating the parent directory if needed. The write is
+    /// atomic ([`crate::fsio::write_atomic`]): on failure the old profile stays whole.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let io = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
+        Profile::prepare_save(path)?;
         let text = serde_json::to_string_pretty(self)
             .map_err(|e| Error::Invalid(format!("cannot serialise profile: {e}")))?;
-        std::fs::write(path, text + "\n").map_err(io)
+        crate::fsio::write_atomic(path, (text + "\n").as_bytes())
+    }
+
+    /// Creates `path`'s directory if needed and checks that a profile can be saved there
+    /// ([`crate::fsio::check_writable`]), so that a calibration fails before it measures.
+    pub fn prepare_save(path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        crate::fsio::check_writable(path)
     }
 
     /// The measurements for `dtype`, if it was calibrated.

@@ -293,22 +293,6 @@ impl PlanReport {
     }
 }
 
-/// Orders longer than this many characters are cut short in tables (JSON keeps them whole).
-const ORDER_TABLE_CHARS: usize = 120;
-
-/// An order as a table shows it: whole if short, else its start and its length.
-fn shorten(order: &str) -> String {
-    if order.len() <= ORDER_TABLE_CHARS {
-        return order.to_string();
-    }
-    // Orders are ASCII, so any byte index is a character boundary.
-    format!(
-        "{}… ({} characters; the JSON report has it all)",
-        &order[..ORDER_TABLE_CHARS - 20],
-        order.len()
-    )
-}
-
 impl Report for PlanReport {
     fn to_json(&self) -> Result<String> {
         json_of(self)
@@ -339,7 +323,7 @@ impl Report for PlanReport {
             };
             orders.push(vec![
                 Cell::Text(name),
-                Cell::Text(shorten(&c.order)),
+                Cell::Text(c.order.clone()),
                 Cell::Int(c.cost),
                 Cell::Ratio(c.ratio),
             ]);

@@ -76,12 +76,12 @@ pub fn fails(args: &[&str], needle: &str) -> String {
     fails_on(chainplan().args(args), needle)
 }
 
-/// Runs `cmd` and asserts that it is a usage error from the argument parser: exit status 2,
-/// nothing on standard output, and an `error:` message (several lines: clap adds the usage)
-/// that contains `needle` and shows no panic or backtrace. Returns the stderr.
+/// Runs `cmd` and asserts that it is a usage error from the argument parser, refused as every
+/// bad input is ([`fails_on`]: one `error:` line, exit status 2), and that the line points to
+/// a `--help`. Returns the stderr.
 pub fn usage_error(cmd: &mut Command, needle: &str) -> String {
-    let (stdout, stderr) = refused(cmd, needle);
-    assert!(stdout.is_empty(), "{cmd:?}: stdout {stdout}");
+    let stderr = fails_on(cmd, needle);
+    assert!(stderr.contains("--help'"), "{cmd:?}: {stderr}");
     stderr
 }
 

@@ -150,6 +150,7 @@ impl Progress {
 
 /// Runs `chainplan bench`.
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
+    let export_to_stdout = args.export.check(&[], args.json.then_some("--json"))?;
     let chain = args.input.read()?;
     if let Some(threads) = args.threads {
         if threads == 0 {
@@ -208,7 +209,9 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     if let Some(m) = &model {
         report.predict(m)?;
     }
-    if args.json {
+    if export_to_stdout {
+        // Standard output is the export alone, so that programs can read it.
+    } else if args.json {
         emit(&report.to_json()?)?;
         emit("\n")?;
     } else {

@@ -101,6 +101,8 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
     }
     options.validate()?;
     let path = profile_path(args.profile.as_ref())?;
+    // Refuse an unwritable profile path before a minute of measuring, not after.
+    Profile::prepare_save(&path)?;
     let machine = chainplan::cost::MachineInfo::detect();
     eprintln!(
         "calibrating {} shapes of {} on {}",

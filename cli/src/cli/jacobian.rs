@@ -82,6 +82,7 @@ pub struct JacobianArgs {
 
 /// Runs `chainplan jacobian`.
 pub fn run(args: JacobianArgs) -> Result<ExitCode> {
+    let export_to_stdout = args.export.check(&[], args.json.then_some("--json"))?;
     let widths = Chain::parse(&args.widths.join(" "))
         .context("invalid layer widths")?
         .dims()
@@ -116,7 +117,9 @@ pub fn run(args: JacobianArgs) -> Result<ExitCode> {
         _ => None,
     };
     let report = JacobianReport::new(&chain, mf.as_ref())?;
-    if args.json {
+    if export_to_stdout {
+        // Standard output is the export alone, so that programs can read it.
+    } else if args.json {
         emit(&report.to_json()?)?;
         emit("\n")?;
     } else {

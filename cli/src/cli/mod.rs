@@ -9,7 +9,9 @@ mod jacobian;
 mod output;
 mod plan;
 
-use clap::{Parser, Subcommand};
+use chainplan::error::quote;
+use clap::error::{ContextKind, ErrorKind};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Plan, explain and run matrix chain products.
@@ -52,10 +54,14 @@ pub fn main() -> ExitCode {
     output::install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // clap prints help and version to stdout with status 0, usage errors with 2.
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            // Help and version go to standard output with status 0, as clap prints them.
             let _ = e.print();
-            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("error: {}", usage_error(&e, std::env::args_os().skip(1)));
+            return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
     let result = match cli.command {
@@ -71,5 +77,82 @@ pub fn main() -> ExitCode {
             eprintln!("error: {}", output::one_line(&e));
             ExitCode::from(EXIT_BAD_INPUT)
         }
+    }
+}
+
+/// A usage error of the argument parser as one line that names the flag or value and points to
+/// the command's `--help`, instead of clap's several lines of usage and tips. `args` are the
+/// arguments after the program name, to find the subcommand.
+fn usage_error(e: &clap::Error, args: impl Iterator<Item = std::ffi::OsString>) -> String {
+    let get = |kind| e.get(kind).map(|v| v.to_string());
+    let arg = get(ContextKind::InvalidArg).unwrap_or_default();
+    let commands: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let message = match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let mut m = format!("unexpected argument {}", quote(&arg));
+            if let Some(s) = get(ContextKind::SuggestedArg) {
+                m.push_str(&format!(" (did you mean '{s}'?)"));
+            }
+            m
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let value = get(ContextKind::InvalidValue).unwrap_or_default();
+            let mut m = if value.is_empty() {
+                format!("{arg} needs a value")
+            } else {
+                format!("invalid value {} for {arg}", quote(&value))
+            };
+            match (get(ContextKind::ValidValue), std::error::Error::source(e)) {
+                (Some(valid), _) if !valid.is_empty() => {
+                    m.push_str(&format!("; valid values are: {valid}"))
+                }
+                (_, Some(source)) if !value.is_empty() => m.push_str(&format!(": {source}")),
+                _ => {}
+            }
+            m
+        }
+        ErrorKind::ArgumentConflict => match get(ContextKind::PriorArg) {
+            Some(prior) => format!("{arg} cannot be used with {prior}"),
+            None => format!("{arg} cannot be used with one of the other arguments"),
+        },
+        ErrorKind::MissingRequiredArgument => format!("missing required argument {arg}"),
+        ErrorKind::InvalidSubcommand => format!(
+            "unknown command {}; the commands are: {}",
+            quote(&get(ContextKind::InvalidSubcommand).unwrap_or_default()),
+            commands.join(", ")
+        ),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            format!(
+                "no command given; the commands are: {}",
+                commands.join(", ")
+            )
+        }
+        ErrorKind::InvalidUtf8 => "an argument is not valid UTF-8".to_string(),
+        _ => {
+            // Any other kind: clap's own first line, without its `error: ` and bounded.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid usage");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            let mut bounded: String = first
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect();
+            if first.chars().count() > 200 {
+                bounded.push('…');
+            }
+            bounded
+        }
+    };
+    // The subcommand, if the arguments name one: its --help is the one to read.
+    let sub = args
+        .filter_map(|a| a.into_string().ok())
+        .find(|a| commands.contains(a));
+    match sub {
+        Some(sub) => format!("{message}; see 'chainplan {sub} --help'"),
+        None => format!("{message}; see 'chainplan --help'"),
     }
 }

@@ -1,6 +1,6 @@
 //! Printing: tables through prettytable, exports to files or stdout, one-line errors.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use chainplan::report::{Cell, ExportFormat, Report, Table};
 use prettytable::{format, Attr, Cell as PCell, Row};
 use std::io::Write;
@@ -34,7 +34,7 @@ pub fn render_table(table: &Table) -> String {
         t.add_row(Row::new(
             row.iter()
                 .map(|c| match c {
-                    Cell::Text(_) => PCell::new(&c.pretty()),
+                    Cell::Text(text) => PCell::new(&shorten(text)),
                     _ => PCell::new_align(&c.pretty(), format::Alignment::RIGHT),
                 })
                 .collect(),
@@ -43,6 +43,20 @@ pub fn render_table(table: &Table) -> String {
     let mut s = format!("{}\n", table.title);
     s.push_str(&t.to_string());
     s
+}
+
+/// Text cells longer than this many characters (long orders) are cut in terminal tables; the
+/// exports (JSON, Markdown, CSV) keep them whole.
+const TERMINAL_CELL_CHARS: usize = 120;
+
+/// A text cell as a terminal table shows it: whole if short, else its start and its length.
+fn shorten(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= TERMINAL_CELL_CHARS {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(TERMINAL_CELL_CHARS - 20).collect();
+    format!("{start}… ({count} characters; the exports have it all)")
 }
 
 /// Box-drawing borders with a rule under the headers only, so long tables stay compact.
@@ -77,20 +91,44 @@ pub fn emit(text: &str) -> Result<()> {
 /// produces a [`Report`].
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ExportArgs {
-    /// Also write the report as JSON to FILE (`-` for standard output).
+    /// Also write the report as JSON to FILE (`-` for standard output, in place of the tables).
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,
 
-    /// Also write the report's tables as Markdown to FILE (`-` for standard output).
+    /// Also write the report's tables as Markdown to FILE (`-` for standard output, in place of
+    /// the tables).
     #[arg(long, value_name = "FILE")]
     pub export_markdown: Option<PathBuf>,
 
-    /// Also write the report's main table as CSV to FILE (`-` for standard output).
+    /// Also write the report's main table as CSV to FILE (`-` for standard output, in place of
+    /// the tables). One file per output, and at most one output on standard output.
     #[arg(long, value_name = "FILE")]
     pub export_csv: Option<PathBuf>,
 }
 
 impl ExportArgs {
+    /// The exports asked for, with their flags.
+    fn outputs(&self) -> [(&'static str, Option<&Path>); 3] {
+        [
+            ("--export-json", self.export_json.as_deref()),
+            ("--export-markdown", self.export_markdown.as_deref()),
+            ("--export-csv", self.export_csv.as_deref()),
+        ]
+    }
+
+    /// Checks the exports before any work is done, so that a mistake costs nothing: at most
+    /// one output goes to standard output (`main` names the flag, such as `--json`, that
+    /// already prints a document there), no file is named by two outputs (`others` are the
+    /// command's other file outputs, such as `--export-plan`), and every file can be written.
+    /// Returns whether an output goes to standard output, which then replaces the tables.
+    pub fn check(
+        &self,
+        others: &[(&'static str, Option<&Path>)],
+        main: Option<&str>,
+    ) -> Result<bool> {
+        check_outputs(self.outputs().iter().chain(others).copied(), main)
+    }
+
     /// Writes every export that was asked for.
     pub fn write(&self, report: &dyn Report) -> Result<()> {
         for (path, format) in [
@@ -106,6 +144,54 @@ impl ExportArgs {
     }
 }
 
+/// See [`ExportArgs::check`]: one output per file and at most one on standard output; every
+/// file writable. Returns whether an output goes to standard output.
+pub fn check_outputs<'a>(
+    outputs: impl IntoIterator<Item = (&'static str, Option<&'a Path>)>,
+    main: Option<&str>,
+) -> Result<bool> {
+    let mut on_stdout: Option<&str> = main;
+    let mut files: Vec<(&str, PathBuf)> = Vec::new();
+    let mut any_stdout = false;
+    for (flag, path) in outputs {
+        let Some(path) = path else { continue };
+        if path.as_os_str() == "-" {
+            if let Some(first) = on_stdout {
+                bail!(
+                    "{first} and {flag} - would both write to standard output; \
+                     write one of them to a file"
+                );
+            }
+            on_stdout = Some(flag);
+            any_stdout = true;
+            continue;
+        }
+        let key = same_file_key(path);
+        if let Some((first, _)) = files.iter().find(|(_, k)| *k == key) {
+            bail!(
+                "{first} and {flag} both name {}; give each output its own file",
+                chainplan::error::quote(&path.to_string_lossy())
+            );
+        }
+        chainplan::fsio::check_writable(path)?;
+        files.push((flag, key));
+    }
+    Ok(any_stdout)
+}
+
+/// A path that names the same file as every other spelling of it (`./a.json`, `a.json`), when
+/// its directory exists.
+fn same_file_key(path: &Path) -> PathBuf {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_path_buf(),
+    }
+}
+
 /// Writes an export to `path`, or to standard output when `path` is `-`.
 fn export(report: &dyn Report, format: ExportFormat, path: &Path) -> Result<()> {
     let text = format.exporter().export(report)?;
@@ -117,7 +203,7 @@ pub fn write_to(path: &Path, text: &str) -> Result<()> {
     if path.as_os_str() == "-" {
         emit(text)
     } else {
-        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        Ok(chainplan::fsio::write_atomic(path, text.as_bytes())?)
     }
 }
 

@@ -154,6 +154,15 @@ impl PlanArgs {
 
 /// Runs `chainplan plan`.
 pub fn run(args: PlanArgs) -> Result<ExitCode> {
+    let plan_to_stdout = args.export_plan.as_deref() == Some(Path::new("-"));
+    if plan_to_stdout && (args.json || args.dot) {
+        bail!("--export-plan - writes the plan to standard output, which --json and --dot also use; write the plan to a file instead");
+    }
+    let main_output = (args.json.then_some("--json")).or(args.dot.then_some("--dot"));
+    let export_to_stdout = args.export.check(
+        &[("--export-plan", args.export_plan.as_deref())],
+        main_output,
+    )?;
     let algorithm: Algorithm = args.algorithm.parse()?;
     let (goal, time) = args.goal()?;
     let chain = args.input.read()?;
@@ -180,12 +189,8 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
         )?;
         (plan, report)
     };
-    let plan_to_stdout = args.export_plan.as_deref() == Some(Path::new("-"));
-    if plan_to_stdout && (args.json || args.dot) {
-        bail!("--export-plan - writes the plan to standard output, which --json and --dot also use; write the plan to a file instead");
-    }
-    if plan_to_stdout {
-        // Standard output is the plan alone, so that programs can read it.
+    if export_to_stdout {
+        // Standard output is the plan or the export alone, so that programs can read it.
     } else if args.json {
         emit(&report.to_json()?)?;
         emit("\n")?;

@@ -1,0 +1,350 @@
+//! Hostile but fair use of the binary, one table per class of issue 14: every bad input or
+//! usage is refused with one `error:` line and exit status 2 (no panic, abort, backtrace or
+//! hang), and no file is ever lost to a failed write.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use common::chainplan;
+use std::path::Path;
+use std::process::Command as StdCommand;
+
+/// Runs each row (arguments, a word the one-line error must contain) and asserts the refusal.
+fn refuse_all(rows: &[(&[&str], &str)]) {
+    for (args, needle) in rows {
+        common::fails(args, needle);
+    }
+}
+
+/// Argument-parser errors: one line naming the flag or value, pointing to the command's help.
+#[test]
+fn usage_errors_are_one_line() {
+    let rows: &[(&[&str], &str)] = &[
+        (&["plan", "3", "4", "--bogus"], "'--bogus'"),
+        (&["plan", "3", "4", "--jsn"], "--json"),
+        (
+            &["plan", "3", "4", "5", "--json", "--dot"],
+            "--json cannot be used with --dot",
+        ),
+        (
+            &["plan", "3", "4", "5", "--minimize", "speed"],
+            "'speed' for --minimize",
+        ),
+        (
+            &["plan", "3", "4", "5", "--cost", "money"],
+            "valid values are: flops, time",
+        ),
+        (
+            &["plan", "3", "4", "--algorithm"],
+            "--algorithm <NAME> needs a value",
+        ),
+        (&["bench", "3", "4", "--reps", "x"], "'x' for --reps"),
+        (
+            &["bench", "3", "4", "--reps", "99999999999999999999999"],
+            "--reps",
+        ),
+        (&["bench", "3", "4", "--reps="], "--reps"),
+        (&["jacobian"], "<WIDTHS>"),
+        (
+            &["jacobian", "3", "4", "--seed", "sideways"],
+            "'sideways' for --seed",
+        ),
+        (&["grad"], "<EXPRESSION>"),
+        (&["calibrate", "--rounds", "-1"], "'-1'"),
+        (&["frobnicate"], "unknown command 'frobnicate'"),
+        (&[], "no command given"),
+    ];
+    for (args, needle) in rows {
+        let stderr = common::usage_error(chainplan().args(*args), needle);
+        assert!(stderr.len() < 300, "{args:?}: {stderr}");
+    }
+}
+
+/// Help and version still print normally, with exit status 0.
+#[test]
+fn help_and_version_still_print() {
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["plan", "--help"],
+        &["bench", "-h"],
+    ] {
+        let out = chainplan().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(out.stdout.len() > 10, "{args:?}");
+        assert!(out.stderr.is_empty(), "{args:?}");
+    }
+}
+
+/// A huge or control-laden token is echoed cut and escaped.
+#[test]
+fn echoed_arguments_are_bounded_and_escaped() {
+    let huge = format!("--{}", "x".repeat(100_000));
+    let stderr = common::usage_error(chainplan().args(["plan", "3", "4", &huge]), "characters");
+    assert!(stderr.len() < 300, "{} bytes", stderr.len());
+    let stderr = common::usage_error(
+        chainplan().args(["plan", "3", "4", "--\u{1b}[31mred"]),
+        "--",
+    );
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
+
+/// Ambiguous output requests are refused before any work.
+#[test]
+fn ambiguous_outputs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let a = a.to_str().unwrap();
+    let same = format!(
+        "{}/../{}/a.json",
+        dir.path().display(),
+        dir.path().file_name().unwrap().to_str().unwrap()
+    );
+    let rows: &[(&[&str], &str)] = &[
+        (
+            &[
+                "plan",
+                "3",
+                "4",
+                "5",
+                "--export-plan",
+                "-",
+                "--export-json",
+                "-",
+            ],
+            "standard output",
+        ),
+        (
+            &["plan", "3", "4", "5", "--json", "--export-json", "-"],
+            "standard output",
+        ),
+        (
+            &["plan", "3", "4", "5", "--dot", "--export-csv", "-"],
+            "standard output",
+        ),
+        (
+            &[
+                "plan",
+                "3",
+                "4",
+                "5",
+                "--export-csv",
+                "-",
+                "--export-markdown",
+                "-",
+            ],
+            "standard output",
+        ),
+        (
+            &[
+                "jacobian",
+                "3",
+                "4",
+                "5",
+                "--json",
+                "--export-markdown",
+                "-",
+            ],
+            "standard output",
+        ),
+        (
+            &["bench", "3", "4", "5", "--json", "--export-json", "-"],
+            "standard output",
+        ),
+        (
+            &["plan", "3", "4", "5", "--export-json", a, "--export-csv", a],
+            "own file",
+        ),
+        (
+            &[
+                "plan",
+                "3",
+                "4",
+                "5",
+                "--export-plan",
+                a,
+                "--export-csv",
+                &same,
+            ],
+            "own file",
+        ),
+        (
+            &[
+                "jacobian",
+                "3",
+                "4",
+                "--export-json",
+                a,
+                "--export-markdown",
+                a,
+            ],
+            "own file",
+        ),
+    ];
+    refuse_all(rows);
+    assert!(!Path::new(a).exists());
+}
+
+/// One export on standard output replaces the tables, so that a program can read it.
+#[test]
+fn one_export_on_stdout_is_the_whole_output() {
+    let v = common::json(chainplan().args(["plan", "3", "4", "5", "--export-json", "-"]));
+    assert_eq!(v["cost"], 60);
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A write that fails midway (the file-size limit stands in for a full disk) leaves the old
+/// file whole and no temporary file behind, for every kind of output.
+#[test]
+fn a_failed_write_keeps_the_old_file() {
+    let bin = assert_cmd::cargo::cargo_bin("chainplan");
+    let data = common::repo_root().join("data").join("random-200.txt");
+    for flag in [
+        "--export-json",
+        "--export-markdown",
+        "--export-csv",
+        "--export-plan",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        let old = b"the old, good contents\n";
+        std::fs::write(&target, old).unwrap();
+        // SIGXFSZ ignored: the write fails with EFBIG instead of killing the process.
+        let out = StdCommand::new("sh")
+            .arg("-c")
+            .arg(r#"trap "" XFSZ; ulimit -f 2; exec "$@""#)
+            .arg("sh")
+            .arg(&bin)
+            .args(["plan", "--file"])
+            .arg(&data)
+            .arg(flag)
+            .arg(&target)
+            .env("XDG_CONFIG_HOME", "/nonexistent-chainplan-config")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(
+            stderr.starts_with("error: cannot write "),
+            "{flag}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{flag}: {stderr}");
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            old,
+            "{flag}: the old file changed"
+        );
+        assert_eq!(
+            listing(dir.path()),
+            ["out"],
+            "{flag}: a temporary file is left"
+        );
+        // Killed by the signal instead: the old file is still whole.
+        let status = StdCommand::new("sh")
+            .arg("-c")
+            .arg(r#"ulimit -f 2; exec "$@""#)
+            .arg("sh")
+            .arg(&bin)
+            .args(["plan", "--file"])
+            .arg(&data)
+            .arg(flag)
+            .arg(&target)
+            .env("XDG_CONFIG_HOME", "/nonexistent-chainplan-config")
+            .output()
+            .unwrap()
+            .status;
+        assert!(!status.success(), "{flag}");
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            old,
+            "{flag}: the old file changed"
+        );
+    }
+}
+
+/// Writers racing for one file leave one whole file, never a mix.
+#[test]
+fn concurrent_writers_leave_one_whole_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("plan.json");
+    let chains = [
+        vec!["30", "35", "15", "5", "10", "20", "25"],
+        vec![
+            "10", "100", "5", "50", "7", "3", "9", "11", "4", "8", "2", "6",
+        ],
+    ];
+    for _ in 0..5 {
+        let children: Vec<_> = (0..4)
+            .map(|i| {
+                let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("chainplan"));
+                cmd.arg("plan")
+                    .args(&chains[i % 2])
+                    .arg("--export-json")
+                    .arg(&target)
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        let text = std::fs::read_to_string(&target).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).expect("one whole JSON document");
+        assert!(v["cost"] == 15125 || v["matrices"] == 11, "{v}");
+        assert_eq!(listing(dir.path()), ["plan.json"]);
+    }
+}
+
+/// An unwritable profile path is refused before any measuring.
+#[test]
+fn calibrate_refuses_an_unwritable_profile_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let start = std::time::Instant::now();
+    let stderr = common::fails_on(
+        chainplan()
+            .args(["calibrate", "--profile"])
+            .arg(file.join("gemm.json")),
+        "cannot write",
+    );
+    assert!(start.elapsed().as_secs() < 10, "{stderr}");
+    assert!(!stderr.contains("cannot read"), "{stderr}");
+}
+
+/// CSV and Markdown exports carry whole orders, as the JSON does; only terminal tables cut.
+#[test]
+fn exports_keep_whole_orders() {
+    let data = common::repo_root().join("data").join("random-200.txt");
+    let json = common::json(chainplan().args(["plan", "--json", "--file"]).arg(&data));
+    let order = json["order"].as_str().unwrap();
+    assert!(order.len() > 1000);
+    for flag in ["--export-csv", "--export-markdown"] {
+        let out = chainplan()
+            .args(["plan", "--file"])
+            .arg(&data)
+            .args([flag, "-"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{flag}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(order), "{flag}: the order is cut");
+        assert!(!text.contains('…'), "{flag}");
+    }
+    let out = chainplan()
+        .args(["plan", "--file"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let tables = String::from_utf8(out.stdout).unwrap();
+    assert!(tables.contains("characters; the exports have it all"));
+}
