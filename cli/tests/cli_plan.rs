@@ -164,15 +164,7 @@ fn exports_to_files_and_stdout() {
         .starts_with("chosen (dp),((A1A2)A3),7500,1"));
     assert_eq!(csv.lines().count(), 5);
     chainplan()
-        .args([
-            "plan",
-            "10",
-            "100",
-            "5",
-            "50",
-            "--export-csv",
-            "-",
-        ])
+        .args(["plan", "10", "100", "5", "50", "--export-csv", "-"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with(
