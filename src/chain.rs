@@ -172,18 +172,37 @@ fn parse_token(position: usize, token: &str) -> Result<u32> {
 /// Works on bytes without allocating per token, so a file of a million dimensions parses in
 /// milliseconds. Validation is the same as [`Chain::new`] except for the length check.
 pub fn parse_dims(text: &str) -> Result<Vec<u32>> {
+    // A byte-order mark, as some editors write, is not part of the text.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let bytes = text.as_bytes();
-    let mut dims = Vec::with_capacity(bytes.len() / 4 + 1);
+    let mut dims = Vec::new();
+    dims.try_reserve(bytes.len() / 4 + 1)
+        .map_err(|_| Error::OutOfMemory {
+            what: "the dimensions",
+            bytes: (bytes.len() / 4 + 1) as u128 * 4,
+        })?;
     let mut i = 0;
+    // Whether a comma came after the last dimension: a second one, or one at the start or
+    // the end, stands for an empty field, which is refused rather than dropped.
+    let mut comma_pending = false;
     while i < bytes.len() {
         let b = bytes[i];
         if b == b'#' {
             while i < bytes.len() && bytes[i] != b'\n' {
                 i += 1;
             }
-        } else if b.is_ascii_whitespace() || b == b',' {
+        } else if b == b',' {
+            if comma_pending || dims.is_empty() {
+                return Err(Error::EmptyField {
+                    position: dims.len() + 1,
+                });
+            }
+            comma_pending = true;
+            i += 1;
+        } else if b.is_ascii_whitespace() {
             i += 1;
         } else {
+            comma_pending = false;
             let start = i;
             while i < bytes.len()
                 && !bytes[i].is_ascii_whitespace()
@@ -196,6 +215,11 @@ pub fn parse_dims(text: &str) -> Result<Vec<u32>> {
             dims.push(parse_token(dims.len() + 1, &text[start..i])?);
         }
     }
+    if comma_pending {
+        return Err(Error::EmptyField {
+            position: dims.len() + 1,
+        });
+    }
     Ok(dims)
 }
 
@@ -206,9 +230,19 @@ mod tests {
     #[test]
     fn parses_separators_and_comments() {
         assert_eq!(
-            parse_dims("1,2\t3\n# x y z\n4 #5\n  6,,7").unwrap(),
+            parse_dims("\u{feff}1,2\t3\n# x y z\n4 #5\n  6, 7").unwrap(),
             vec![1, 2, 3, 4, 6, 7]
         );
+    }
+
+    #[test]
+    fn refuses_empty_fields() {
+        for (text, position) in [("6,,7", 2), (", 6 7", 1), ("6 7,", 3), ("6, # c\n, 7", 2)] {
+            assert!(
+                matches!(parse_dims(text), Err(Error::EmptyField { position: p }) if p == position),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -27,7 +27,10 @@ pub enum Error {
     },
 
     /// A dimension does not fit the supported range.
-    #[error("dimension {position} is {value}; dimensions must be at most {max}")]
+    #[error(
+        "dimension {position} is {}; dimensions must be at most {max}",
+        number(value)
+    )]
     DimensionTooLarge {
         /// 1-based position of the dimension in the input.
         position: usize,
@@ -38,7 +41,10 @@ pub enum Error {
     },
 
     /// A token of the input is not a whole number.
-    #[error("dimension {position} is '{token}', which is not a whole number")]
+    #[error(
+        "dimension {position} is {}, which is not a whole number",
+        quote(token)
+    )]
     NotANumber {
         /// 1-based position of the token among the dimensions.
         position: usize,
@@ -84,7 +90,7 @@ pub enum Error {
     },
 
     /// An order string (such as `((A1A2)A3)`) could not be parsed.
-    #[error("cannot parse order '{order}' at character {column}: {reason}")]
+    #[error("cannot parse order {} at character {column}: {reason}", quote(order))]
     BadOrder {
         /// The whole order string.
         order: String,
@@ -104,7 +110,7 @@ pub enum Error {
     },
 
     /// A planner name that chainplan does not know.
-    #[error("unknown algorithm '{name}'; valid algorithms are: {valid}")]
+    #[error("unknown algorithm {}; valid algorithms are: {valid}", quote(name))]
     UnknownAlgorithm {
         /// The name given.
         name: String,
@@ -189,7 +195,10 @@ pub enum Error {
     },
 
     /// A layer kind that chainplan does not know.
-    #[error("layer {position} is '{name}'; valid layer kinds are: dense, act (elementwise)")]
+    #[error(
+        "layer {position} is {}; valid layer kinds are: dense, act (elementwise)",
+        quote(name)
+    )]
     UnknownLayerKind {
         /// 1-based position of the layer.
         position: usize,
@@ -212,7 +221,10 @@ pub enum Error {
     },
 
     /// An entry of a comma-separated list of numbers that is not a whole number.
-    #[error("entry {position} of {list} is '{token}', which is not a whole number")]
+    #[error(
+        "entry {position} of {list} is {}, which is not a whole number",
+        quote(token)
+    )]
     BadListEntry {
         /// Which list.
         list: &'static str,
@@ -222,8 +234,8 @@ pub enum Error {
         token: String,
     },
 
-    /// A seed block with no rows or columns.
-    #[error("the seed size is {got}; it must be at least 1")]
+    /// A seed block with no rows or columns, or more than a dimension can hold.
+    #[error("the seed size is {got}; it must be between 1 and 4294967295")]
     SeedSize {
         /// The size given.
         got: u64,
@@ -269,7 +281,10 @@ pub enum Error {
     },
 
     /// An expression calls a function that the expression language does not have.
-    #[error("unknown function '{name}' at column {column}; the functions are: {known}")]
+    #[error(
+        "unknown function {} at column {column}; the functions are: {known}",
+        quote(name)
+    )]
     UnknownFunction {
         /// The name as written.
         name: String,
@@ -280,7 +295,7 @@ pub enum Error {
     },
 
     /// A number in an expression or in a `NAME=VALUE` list is not well formed or out of range.
-    #[error("malformed number '{token}' at column {column}: {reason}")]
+    #[error("malformed number {} at column {column}: {reason}", quote(token))]
     BadNumber {
         /// The token as written.
         token: String,
@@ -291,7 +306,10 @@ pub enum Error {
     },
 
     /// An expression's variable has no value.
-    #[error("variable '{name}' has no value; the expression's variables are: {variables}")]
+    #[error(
+        "variable {} has no value; the expression's variables are: {variables}",
+        quote(name)
+    )]
     MissingVariable {
         /// The variable without a value.
         name: String,
@@ -300,7 +318,10 @@ pub enum Error {
     },
 
     /// A value is given for a variable the expression does not use.
-    #[error("variable '{name}' does not appear in the expression; its variables are: {variables}")]
+    #[error(
+        "variable {} does not appear in the expression; its variables are: {variables}",
+        quote(name)
+    )]
     UnknownVariable {
         /// The name given a value.
         name: String,
@@ -309,7 +330,7 @@ pub enum Error {
     },
 
     /// A variable is given more than one value.
-    #[error("variable '{name}' is given more than one value")]
+    #[error("variable {} is given more than one value", quote(name))]
     DuplicateVariable {
         /// The variable.
         name: String,
@@ -412,7 +433,8 @@ pub enum Error {
 
     /// The least predicted gain for preferring a time-optimal plan is not a number ≥ 1.
     #[error(
-        "the least gain {value} must be a number of at least 1 (1 trusts the time model fully)"
+        "the least gain {} must be a number of at least 1 (1 trusts the time model fully)",
+        crate::autodiff::num(*value)
     )]
     BadMinGain {
         /// The value given.
@@ -421,7 +443,8 @@ pub enum Error {
 
     /// A memory size such as `2GiB` could not be parsed.
     #[error(
-        "cannot read '{text}' as a memory size: {reason} (examples: 4096, 512KiB, 2GiB, 1.5GB)"
+        "cannot read {} as a memory size: {reason} (examples: 4096, 512KiB, 2GiB, 1.5GB)",
+        quote(text)
     )]
     BadMemorySize {
         /// The text given.
@@ -447,6 +470,29 @@ pub enum Error {
         /// The underlying error.
         #[source]
         source: std::io::Error,
+    },
+
+    /// A field between two separators is empty (`3,,4`), or an argument is empty.
+    #[error("dimension {position} is empty; remove the extra comma or give a value")]
+    EmptyField {
+        /// 1-based position the empty field stands at among the dimensions.
+        position: usize,
+    },
+
+    /// An entry of a comma-separated list of numbers is a whole number too large for it.
+    #[error(
+        "entry {position} of {list} is {}, which is too large (at most {max})",
+        quote(token)
+    )]
+    ListEntryTooLarge {
+        /// Which list.
+        list: &'static str,
+        /// 1-based position of the entry.
+        position: usize,
+        /// The entry as written.
+        token: String,
+        /// The largest value allowed.
+        max: u64,
     },
 
     /// Input that is invalid for a reason not covered by a more specific variant.
@@ -497,4 +543,17 @@ pub fn quote(text: &str) -> String {
         out.push('\'');
     }
     out
+}
+
+/// A whole number as written, for messages: unquoted when it is made of digits, at most
+/// [`QUOTE_MAX_CHARS`] of them shown (then `…` and the count); anything else as [`quote`] shows it.
+fn number(text: &str) -> String {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return quote(text);
+    }
+    if text.len() <= QUOTE_MAX_CHARS {
+        return text.to_string();
+    }
+    format!("{}… ({} digits)", &text[..QUOTE_MAX_CHARS], text.len())
 }

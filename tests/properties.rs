@@ -84,10 +84,17 @@ proptest! {
     fn parsing_accepts_any_separators(dims in prop::collection::vec(1u32..=u32::MAX, 2..20), seps in prop::collection::vec(prop::sample::select(vec![" ", ",", "\n", " , ", "\t", "# note\n"]), 20)) {
         let mut text = String::new();
         for (i, d) in dims.iter().enumerate() {
+            if i > 0 {
+                text.push_str(seps[i % seps.len()]);
+            }
             text.push_str(&d.to_string());
-            text.push_str(seps[i % seps.len()]);
         }
+        text.push('\n');
         let chain = Chain::parse(&text).unwrap();
         prop_assert_eq!(chain.dims(), &dims[..]);
+        // A comma with no dimension after it is an empty field, refused rather than dropped.
+        let doubled = text.replacen(&dims[0].to_string(), &format!("{},,", dims[0]), 1);
+        let refused = matches!(Chain::parse(&doubled), Err(chainplan::Error::EmptyField { .. }));
+        prop_assert!(refused, "{:?}", doubled);
     }
 }

@@ -159,8 +159,8 @@ fn bad_input_is_one_line_and_exit_2() {
             "cannot read 'lots' as a memory size",
         ),
         (vec!["10", "20", "--max-memory", "0"], "more than 0 bytes"),
-        (vec!["10", "20", "--reps", "0"], "at least 1"),
-        (vec!["10", "20", "--threads", "0"], "at least 1"),
+        (vec!["10", "20", "--reps", "0"], "0 is not in 1..=100000"),
+        (vec!["10", "20", "--threads", "0"], "0 is not in 1.."),
         (vec!["10", "0", "20"], "dimension 2 is 0"),
         (vec![], "no dimensions given"),
     ] {

@@ -348,3 +348,185 @@ fn exports_keep_whole_orders() {
     let tables = String::from_utf8(out.stdout).unwrap();
     assert!(tables.contains("characters; the exports have it all"));
 }
+
+/// Counts, durations and sizes out of their documented range are refused in one line before
+/// any work (these aborted, panicked or grew memory without bound).
+#[test]
+fn out_of_range_counts_are_refused_before_work() {
+    let max = u64::MAX.to_string();
+    let rows: &[(&[&str], &str)] = &[
+        (
+            &["bench", "10", "20", "30", "--reps", "1000000000000"],
+            "--reps",
+        ),
+        (&["bench", "10", "20", "30", "--reps", &max], "--reps"),
+        (&["bench", "10", "20", "30", "--reps", "0"], "--reps"),
+        (
+            &["bench", "10", "20", "30", "--warmup", &max, "--reps", "1"],
+            "--warmup",
+        ),
+        (
+            &["bench", "10", "20", "30", "--warmup", "100001"],
+            "--warmup",
+        ),
+        (&["bench", "10", "20", "30", "--threads", "0"], "--threads"),
+        (
+            &["bench", "10", "20", "30", "--threads", "1000000"],
+            "--threads is 1000000",
+        ),
+        (
+            &["calibrate", "--validation", "1000000000000"],
+            "--validation",
+        ),
+        (&["calibrate", "--validation", &max], "--validation"),
+        (&["calibrate", "--rounds", "0"], "--rounds"),
+        (&["calibrate", "--rounds", "1000"], "--rounds"),
+        (&["calibrate", "--max-dim", "100000"], "--max-dim"),
+        (
+            &["calibrate", "--seconds-per-shape", "1e300"],
+            "between 0 and 60",
+        ),
+        (
+            &["calibrate", "--seconds-per-shape", "NaN"],
+            "--seconds-per-shape",
+        ),
+        (
+            &["calibrate", "--seconds-per-shape=-1"],
+            "--seconds-per-shape",
+        ),
+        (
+            &[
+                "jacobian",
+                "3",
+                "4",
+                "--seed",
+                "output",
+                "--seed-size",
+                "99999999999999",
+            ],
+            "seed size",
+        ),
+        (
+            &["jacobian", "3", "4", "--seed", "output", "--seed-size", "0"],
+            "seed size",
+        ),
+    ];
+    for (args, needle) in rows {
+        let start = std::time::Instant::now();
+        let stderr = common::fails(args, needle);
+        assert!(start.elapsed().as_secs() < 10, "{args:?}: slow refusal");
+        assert!(stderr.len() < 300, "{args:?}: {stderr}");
+    }
+}
+
+/// Empty arguments and empty fields are refused, not dropped.
+#[test]
+fn empty_arguments_and_fields_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dims.txt");
+    std::fs::write(&file, "3, 4,\n, 5\n").unwrap();
+    let file = file.to_str().unwrap();
+    let rows: &[(&[&str], &str)] = &[
+        (&["plan", "", "3", "4"], "argument 1 of 3 is empty"),
+        (&["plan", "3", "4", " "], "argument 3 of 3 is empty"),
+        (&["plan", "3,,4,5"], "dimension 2 is empty"),
+        (&["plan", ",3,4"], "dimension 1 is empty"),
+        (&["plan", "3,4,"], "dimension 3 is empty"),
+        (&["plan", "--file", file], "dimension 3 is empty"),
+        (&["bench", "3", "", "4"], "argument 2 of 3 is empty"),
+        (&["jacobian", "3", "", "4"], "argument 2 of 3 is empty"),
+        (&["jacobian", "3,,4"], "empty"),
+    ];
+    refuse_all(rows);
+}
+
+/// Messages name the right argument and unit, and echo input cut and escaped.
+#[test]
+fn messages_are_honest_and_bounded() {
+    let huge = "7".repeat(100_000);
+    let digits39 = "9".repeat(39);
+    let costs = format!("1,{digits39}");
+    let esc = "3\u{1b}[2J";
+    let rows: &[(&[&str], &str)] = &[
+        (&["plan", "3", &huge], "(100000 digits)"),
+        (&["plan", "3", esc, "4"], "\\u{1b}"),
+        (&["plan", "3", "4", "--algorithm", esc], "\\u{1b}"),
+        (
+            &[
+                "jacobian",
+                "3",
+                "4",
+                "5",
+                "--tangent-costs",
+                &costs,
+                "--adjoint-costs",
+                "1,2",
+            ],
+            "too large",
+        ),
+        (
+            &[
+                "jacobian",
+                "3",
+                "4",
+                "--seed",
+                "input",
+                "--seed-size",
+                "4294967296",
+            ],
+            "seed size is 4294967296",
+        ),
+        (
+            &["grad", "x*y", "--at", "x=1e300,y=1e300"],
+            "1e300 and 1e300",
+        ),
+        (&["grad", "x", "--at", esc], "\\u{1b}"),
+    ];
+    for (args, needle) in rows {
+        let stderr = common::fails(args, needle);
+        assert!(stderr.len() < 400, "{args:?}: {} bytes", stderr.len());
+        assert!(!stderr.contains('\u{1b}'), "{args:?}: {stderr:?}");
+    }
+}
+
+/// A leading UTF-8 byte-order mark is accepted in files.
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dims.txt");
+    std::fs::write(&file, "\u{feff}30 35 15 5 10 20 25\n").unwrap();
+    let v = common::json(chainplan().args(["plan", "--json", "--file"]).arg(&file));
+    assert_eq!(v["cost"], 15125);
+}
+
+/// A broken, mismatched or missing saved profile is a warning where the profile is optional
+/// (plain bench), and an error only where it is asked for.
+#[test]
+fn a_broken_saved_profile_is_a_warning_for_bench() {
+    let config = tempfile::tempdir().unwrap();
+    let dir = config.path().join("chainplan");
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = dir.join("gemm-profile.json");
+    for broken in ["{\"format\": 1, \"machine\"", "not json", "{}"] {
+        std::fs::write(&profile, broken).unwrap();
+        let out = chainplan()
+            .env("XDG_CONFIG_HOME", config.path())
+            .args(["bench", "20", "30", "40", "50", "--reps", "1"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{broken}: {stderr}");
+        assert!(
+            stderr.starts_with("warning: not using the saved GEMM profile"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        // Asked for: an error.
+        common::fails_on(
+            chainplan()
+                .env("XDG_CONFIG_HOME", config.path())
+                .args(["plan", "20", "30", "40", "--cost", "time"]),
+            "timing profile",
+        );
+    }
+}

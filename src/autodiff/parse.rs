@@ -45,9 +45,9 @@ impl Token {
     fn describe(&self, src: &str) -> String {
         match &self.tok {
             Tok::End => "end of expression".to_string(),
-            Tok::Num(_) => format!("number '{}'", &src[self.span.clone()]),
-            Tok::Name(n) => format!("'{n}'"),
-            Tok::Sym(c) => format!("'{c}'"),
+            Tok::Num(_) => format!("number {}", crate::error::quote(&src[self.span.clone()])),
+            Tok::Name(n) => crate::error::quote(n),
+            Tok::Sym(c) => crate::error::quote(&c.to_string()),
         }
     }
 }
@@ -129,7 +129,14 @@ fn lex(src: &str) -> Result<Vec<Token>> {
             });
             i += 1;
         } else {
-            return Err(syntax(format!("unexpected character '{c}'"), column, ""));
+            return Err(syntax(
+                format!(
+                    "unexpected character {}",
+                    crate::error::quote(&c.to_string())
+                ),
+                column,
+                "",
+            ));
         }
     }
     tokens.push(Token {
@@ -312,7 +319,10 @@ impl Parser<'_> {
                 }
                 if Func::from_name(name).is_some() || name == "pow" {
                     return Err(syntax(
-                        format!("function '{name}' needs its argument in parentheses"),
+                        format!(
+                            "function {} needs its argument in parentheses",
+                            crate::error::quote(name)
+                        ),
                         t.column,
                         &format!(", as in {name}(x)"),
                     ));
@@ -436,7 +446,10 @@ pub fn parse_point(text: &str) -> Result<Vec<(String, f64)>> {
         let lead = item.chars().take_while(|c| c.is_whitespace()).count();
         let Some((name, value)) = item.split_once('=') else {
             return Err(syntax(
-                format!("expected NAME=VALUE, got '{}'", item.trim()),
+                format!(
+                    "expected NAME=VALUE, got {}",
+                    crate::error::quote(item.trim())
+                ),
                 item_column + lead,
                 "",
             ));
@@ -449,7 +462,7 @@ pub fn parse_point(text: &str) -> Result<Vec<(String, f64)>> {
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return Err(syntax(
-                format!("'{name}' is not a variable name"),
+                format!("{} is not a variable name", crate::error::quote(name)),
                 item_column + lead,
                 "",
             ));
@@ -461,7 +474,10 @@ pub fn parse_point(text: &str) -> Result<Vec<(String, f64)>> {
         let unsigned = v.strip_prefix(['-', '+']).unwrap_or(v);
         if unsigned.is_empty() {
             return Err(syntax(
-                format!("variable '{name}' has no value after '='"),
+                format!(
+                    "variable {} has no value after '='",
+                    crate::error::quote(name)
+                ),
                 after_eq,
                 "",
             ));

@@ -24,6 +24,7 @@
 //! Each value costs one operation. A partial is only computed for an operand that depends on
 //! a variable, so the exponent of `x^3` never needs `ln x`.
 
+use super::num;
 use super::tape::{Func, Op, Tape};
 use crate::error::{Error, Result};
 
@@ -111,7 +112,11 @@ pub(crate) fn value(
                     tape,
                     node,
                     format!("'{}' is undefined", text()),
-                    format!("a negative base ({a}) needs a whole exponent, not {b}"),
+                    format!(
+                        "a negative base ({}) needs a whole exponent, not {}",
+                        num(a),
+                        num(b)
+                    ),
                 ));
             }
             if a == 0.0 && b < 0.0 {
@@ -119,7 +124,7 @@ pub(crate) fn value(
                     tape,
                     node,
                     format!("'{}' is undefined", text()),
-                    format!("0 to a negative power ({b}) divides by zero"),
+                    format!("0 to a negative power ({}) divides by zero", num(b)),
                 ));
             }
             c.pow(a, b)
@@ -136,18 +141,14 @@ pub(crate) fn value(
                     tape,
                     node,
                     format!("'{}' is undefined", text()),
-                    format!("{needs}, got {a}"),
+                    format!("{needs}, got {}", num(a)),
                 ));
             }
             c.call(f, a)
         }
     };
     if !v.is_finite() {
-        let operands: Vec<String> = n
-            .operands()
-            .iter()
-            .map(|&o| values[o].to_string())
-            .collect();
+        let operands: Vec<String> = n.operands().iter().map(|&o| num(values[o])).collect();
         return Err(domain(
             tape,
             node,
@@ -205,8 +206,9 @@ pub(crate) fn partial(
                     node,
                     format!("'{}' is not differentiable", tape.text(node)),
                     format!(
-                        "a power with a variable exponent needs a positive base, got {a} \
-                         (∂/∂exponent = v·ln(base))"
+                        "a power with a variable exponent needs a positive base, got {} \
+                         (∂/∂exponent = v·ln(base))",
+                        num(a)
                     ),
                 ));
             }
@@ -254,7 +256,7 @@ pub(crate) fn partial(
             format!(
                 "its derivative with respect to '{}' = {} is infinite",
                 tape.text(operand),
-                values[operand]
+                num(values[operand])
             ),
         ));
     }

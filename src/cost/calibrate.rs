@@ -57,6 +57,16 @@ pub struct CalibrateOptions {
     pub seed: u64,
 }
 
+/// The longest time spent timing one shape ([`CalibrateOptions::seconds_per_shape`]), seconds.
+pub const MAX_SECONDS_PER_SHAPE: f64 = 60.0;
+
+/// The most passes over the shapes ([`CalibrateOptions::rounds`]).
+pub const MAX_ROUNDS: usize = 100;
+
+/// The most random validation shapes per element type
+/// ([`CalibrateOptions::validation_points`]).
+pub const MAX_VALIDATION: usize = 10_000;
+
 impl Default for CalibrateOptions {
     fn default() -> Self {
         CalibrateOptions {
@@ -135,11 +145,40 @@ impl CalibrateOptions {
                 "calibration needs at least one element type, one round and one repetition".into(),
             ));
         }
-        if !(self.seconds_per_shape.is_finite() && self.seconds_per_shape >= 0.0) {
-            return Err(Error::Invalid(format!(
-                "time per shape {} must be a non-negative number of seconds",
-                self.seconds_per_shape
-            )));
+        if !(self.seconds_per_shape.is_finite()
+            && (0.0..=MAX_SECONDS_PER_SHAPE).contains(&self.seconds_per_shape))
+        {
+            return Err(Error::InvalidParameter {
+                name: "--seconds-per-shape",
+                value: crate::autodiff::num(self.seconds_per_shape),
+                expected: "a number of seconds between 0 and 60",
+            });
+        }
+        if self.rounds > MAX_ROUNDS {
+            return Err(Error::InvalidParameter {
+                name: "--rounds",
+                value: self.rounds.to_string(),
+                expected: "between 1 and 100",
+            });
+        }
+        if self.min_reps > MAX_ROUNDS {
+            return Err(Error::InvalidParameter {
+                name: "the least repetitions",
+                value: self.min_reps.to_string(),
+                expected: "between 1 and 100",
+            });
+        }
+        if self.validation_points > MAX_VALIDATION {
+            return Err(Error::InvalidParameter {
+                name: "--validation",
+                value: self.validation_points.to_string(),
+                expected: "between 0 and 10000",
+            });
+        }
+        if self.dtypes.len() > ElementType::ALL.len() {
+            return Err(Error::Invalid(
+                "each element type can be calibrated once".into(),
+            ));
         }
         Ok(())
     }

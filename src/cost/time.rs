@@ -159,8 +159,9 @@ impl Profile {
                 bad(format!("cannot read it: {e}"))
             }
         })?;
-        let profile: Profile = serde_json::from_str(&text)
-            .map_err(|e| bad(format!("not a chainplan profile: {e}")))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let profile: Profile =
+            serde_json::from_str(text).map_err(|e| bad(format!("not a chainplan profile: {e}")))?;
         if profile.format != PROFILE_FORMAT {
             return Err(bad(format!(
                 "format {} is not the supported format {PROFILE_FORMAT}; run `chainplan calibrate` again",
@@ -247,15 +248,19 @@ impl TimeModel {
                 "the grid {grid:?} must hold at least two ascending sizes of at least 1"
             )));
         }
-        if d.grid_timings.len() != g * g * g {
+        let points = g
+            .checked_mul(g)
+            .and_then(|gg| gg.checked_mul(g))
+            .filter(|&p| p == d.grid_timings.len());
+        let Some(points) = points else {
             return Err(Error::Invalid(format!(
-                "{} timings for {} expected {} (one per grid point)",
+                "{} timings for {} on a grid of {g} sizes; there must be one per grid point \
+                 ({g}³)",
                 d.grid_timings.len(),
                 d.dtype,
-                g * g * g
             )));
-        }
-        let mut log_rate = Vec::with_capacity(g * g * g);
+        };
+        let mut log_rate = Vec::with_capacity(points);
         for (idx, t) in d.grid_timings.iter().enumerate() {
             let (a, b, c) = (idx / (g * g), idx / g % g, idx % g);
             if (t.m, t.k, t.n) != (grid[a], grid[b], grid[c]) {
@@ -280,7 +285,18 @@ impl TimeModel {
                     t.seconds
                 )));
             }
-            log_rate.push(t.gflops().ln() + 1e9f64.ln());
+            let rate = t.gflops().ln() + 1e9f64.ln();
+            if !rate.is_finite() {
+                return Err(Error::Invalid(format!(
+                    "timing {} ({} x {} x {}) of {} seconds gives no finite rate",
+                    idx + 1,
+                    t.m,
+                    t.k,
+                    t.n,
+                    t.seconds
+                )));
+            }
+            log_rate.push(rate);
         }
         Ok(TimeModel {
             dtype: d.dtype,

@@ -54,12 +54,18 @@ use std::time::Instant;
 /// The longest chain for which `all` benchmarks every parenthesization (Catalan(7) = 429).
 pub const ALL_MAX_MATRICES: usize = 8;
 
+/// The most timed runs of each order ([`BenchOptions::reps`]).
+pub const MAX_REPS: usize = 100_000;
+
+/// The most untimed warm-up runs of each order ([`BenchOptions::warmup`]).
+pub const MAX_WARMUP: usize = 100_000;
+
 /// How to benchmark.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BenchOptions {
-    /// Timed runs of each order.
+    /// Timed runs of each order: 1 to [`MAX_REPS`].
     pub reps: usize,
-    /// Untimed runs of each order before the timed ones.
+    /// Untimed runs of each order before the timed ones: 0 to [`MAX_WARMUP`].
     pub warmup: usize,
     /// Seed of the random operands.
     pub seed: u64,
@@ -295,10 +301,19 @@ pub fn run_bench<T: Element + SampleUniform>(
     options: &BenchOptions,
     progress: &mut dyn FnMut(BenchProgress<'_>),
 ) -> Result<BenchReport> {
-    if options.reps == 0 {
-        return Err(Error::Invalid(
-            "the number of repetitions must be at least 1".into(),
-        ));
+    if !(1..=MAX_REPS).contains(&options.reps) {
+        return Err(Error::InvalidParameter {
+            name: "--reps",
+            value: options.reps.to_string(),
+            expected: "between 1 and 100000",
+        });
+    }
+    if options.warmup > MAX_WARMUP {
+        return Err(Error::InvalidParameter {
+            name: "--warmup",
+            value: options.warmup.to_string(),
+            expected: "between 0 and 100000",
+        });
     }
     let mut orders = bench_orders(chain, options.all)?;
     orders.extend(options.extra.iter().cloned());
@@ -316,8 +331,15 @@ pub fn run_bench<T: Element + SampleUniform>(
 
     let operands = random_operands::<T>(chain, options.seed)?;
     let out_shape = (chain.dim(0), chain.dim(chain.matrices()));
-    let runs_per_order = options.warmup + options.reps;
-    let total = 1 + orders.len() * runs_per_order;
+    let runs_per_order = options.warmup + options.reps; // both bounded above
+    let total = orders
+        .len()
+        .checked_mul(runs_per_order)
+        .and_then(|t| t.checked_add(1))
+        .ok_or(Error::Overflow {
+            what: "the number of benchmark runs",
+            bits: usize::BITS,
+        })?;
     let mut done = 0;
 
     // The reference product, from the optimal order.
@@ -341,7 +363,13 @@ pub fn run_bench<T: Element + SampleUniform>(
     let mut measured: Vec<(f64, f64, f64)> = Vec::with_capacity(orders.len());
     for (name, plan) in &orders {
         let mut executor = Executor::<T>::new(plan)?;
-        let mut times = Vec::with_capacity(options.reps);
+        let mut times = Vec::new();
+        times
+            .try_reserve_exact(options.reps)
+            .map_err(|_| Error::OutOfMemory {
+                what: "the benchmark's timings",
+                bytes: options.reps as u128 * 8,
+            })?;
         for run in 0..runs_per_order {
             let start = Instant::now();
             executor.run_into(&operands, &mut out)?;

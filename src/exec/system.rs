@@ -71,6 +71,21 @@ pub fn set_blas_threads(threads: usize) -> usize {
     blas_threads()
 }
 
+/// The most threads the BLAS can run: OpenBLAS's compiled `MAX_THREADS` (from its
+/// configuration string), else the number of logical CPUs.
+pub fn max_blas_threads() -> usize {
+    max_threads_from(&blas_name())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn max_threads_from(config: &str) -> Option<usize> {
+    config
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("MAX_THREADS="))
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n >= 1)
+}
+
 /// The CPU model from `/proc/cpuinfo` (`model name`), if known.
 pub fn cpu_model() -> Option<String> {
     let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
@@ -135,6 +150,14 @@ mod tests {
         let mem = "MemTotal:       24000000 kB\nMemAvailable:   1000 kB\n";
         assert_eq!(available_from(mem), Some(1000 * 1024));
         assert_eq!(available_from("MemTotal: 5 kB\n"), None);
+    }
+
+    #[test]
+    fn reads_max_threads() {
+        let config = "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH Cooperlake MAX_THREADS=64";
+        assert_eq!(max_threads_from(config), Some(64));
+        assert_eq!(max_threads_from("OpenBLAS MAX_THREADS=x"), None);
+        assert!(max_blas_threads() >= 1);
     }
 
     #[test]

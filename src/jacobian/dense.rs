@@ -35,21 +35,18 @@ impl Seed {
     /// ```
     pub fn from_kind(kind: &str, k: u64) -> Result<Seed> {
         let size = || -> Result<u32> {
-            if k == 0 {
-                return Err(Error::SeedSize { got: k });
+            match u32::try_from(k) {
+                Ok(k) if k >= 1 => Ok(k),
+                _ => Err(Error::SeedSize { got: k }),
             }
-            u32::try_from(k).map_err(|_| Error::DimensionTooLarge {
-                position: 1,
-                value: k.to_string(),
-                max: crate::chain::MAX_DIM,
-            })
         };
         match kind {
             "none" => Ok(Seed::None),
             "input" => Ok(Seed::Input(size()?)),
             "output" => Ok(Seed::Output(size()?)),
             other => Err(Error::Invalid(format!(
-                "unknown seed '{other}'; valid seeds are: none, input, output"
+                "unknown seed {}; valid seeds are: none, input, output",
+                crate::error::quote(other)
             ))),
         }
     }

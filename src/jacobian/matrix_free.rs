@@ -513,10 +513,22 @@ pub fn parse_list(text: &str, list: &'static str) -> Result<Vec<u64>> {
         .enumerate()
         .map(|(i, token)| {
             let token = token.trim();
-            token.parse::<u64>().map_err(|_| Error::BadListEntry {
-                list,
-                position: i + 1,
-                token: token.to_string(),
+            token.parse::<u64>().map_err(|_| {
+                let digits = token.strip_prefix('+').unwrap_or(token);
+                if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    Error::ListEntryTooLarge {
+                        list,
+                        position: i + 1,
+                        token: token.to_string(),
+                        max: u64::MAX,
+                    }
+                } else {
+                    Error::BadListEntry {
+                        list,
+                        position: i + 1,
+                        token: token.to_string(),
+                    }
+                }
             })
         })
         .collect()

@@ -343,7 +343,12 @@ impl Plan {
                     push_operand(&mut frames, Operand::Matrix(index - 1))
                         .map_err(|r| bad(column, r))?;
                 }
-                other => return Err(bad(column, &format!("unexpected '{other}'"))),
+                other => {
+                    return Err(bad(
+                        column,
+                        &format!("unexpected {}", crate::error::quote(&other.to_string())),
+                    ))
+                }
             }
         }
         if frames.len() > 1 {

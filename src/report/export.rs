@@ -125,7 +125,8 @@ impl FromStr for ExportFormat {
             "markdown" | "md" => Ok(ExportFormat::Markdown),
             "csv" => Ok(ExportFormat::Csv),
             _ => Err(Error::Invalid(format!(
-                "unknown export format '{s}'; valid formats are: json, markdown, csv"
+                "unknown export format {}; valid formats are: json, markdown, csv",
+                crate::error::quote(s)
             ))),
         }
     }

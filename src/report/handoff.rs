@@ -213,13 +213,15 @@ impl HandoffPlan {
             version: Option<u32>,
         }
         let bad = |reason: String| Error::BadHandoff { reason };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let envelope: Envelope =
             serde_json::from_str(text).map_err(|e| bad(format!("not a JSON plan: {e}")))?;
         match envelope.format.as_deref() {
             Some(FORMAT_NAME) => {}
             Some(other) => {
                 return Err(bad(format!(
-                    "format is '{other}', expected '{FORMAT_NAME}'"
+                    "format is {}, expected '{FORMAT_NAME}'",
+                    crate::error::quote(other)
                 )))
             }
             None => return Err(bad(format!("no 'format' field (expected '{FORMAT_NAME}')"))),
@@ -245,8 +247,8 @@ impl HandoffPlan {
         let bad = |reason: String| Error::BadHandoff { reason };
         if self.format != FORMAT_NAME {
             return Err(bad(format!(
-                "format is '{}', expected '{FORMAT_NAME}'",
-                self.format
+                "format is {}, expected '{FORMAT_NAME}'",
+                crate::error::quote(&self.format)
             )));
         }
         if self.version != FORMAT_VERSION {
@@ -309,7 +311,10 @@ fn parse_operand(name: &str) -> Result<Operand> {
         }
     });
     parsed.ok_or_else(|| Error::BadHandoff {
-        reason: format!("operand '{name}' is neither an input (A1, A2, …) nor a step (S1, S2, …)"),
+        reason: format!(
+            "operand {} is neither an input (A1, A2, …) nor a step (S1, S2, …)",
+            crate::error::quote(name)
+        ),
     })
 }
 
@@ -317,7 +322,11 @@ fn parse_operand(name: &str) -> Result<Operand> {
 fn first_difference(expected: &HandoffPlan, found: &HandoffPlan) -> Option<String> {
     for (e, f) in expected.inputs.iter().zip(&found.inputs) {
         if e.name != f.name {
-            return Some(format!("input '{}' should be named '{}'", f.name, e.name));
+            return Some(format!(
+                "input {} should be named '{}'",
+                crate::error::quote(&f.name),
+                e.name
+            ));
         }
         if e.last_use != f.last_use {
             return Some(format!(
@@ -326,6 +335,11 @@ fn first_difference(expected: &HandoffPlan, found: &HandoffPlan) -> Option<Strin
             ));
         }
     }
+    // Numbers as they are; names and lists, which a file may make long, bounded.
+    let show = |field: &str, value: &str| match field {
+        "m" | "k" | "n" | "cost" => value.to_string(),
+        _ => crate::error::quote(value),
+    };
     for (e, f) in expected.steps.iter().zip(&found.steps) {
         let s = e.step;
         let pairs: [(&str, String, String); 7] = [
@@ -348,7 +362,9 @@ fn first_difference(expected: &HandoffPlan, found: &HandoffPlan) -> Option<Strin
         for (field, want, got) in pairs {
             if want != got {
                 return Some(format!(
-                    "step {s}: {field} is {got}, but its operands give {want}"
+                    "step {s}: {field} is {}, but its operands give {}",
+                    show(field, &got),
+                    show(field, &want)
                 ));
             }
         }
@@ -361,14 +377,16 @@ fn first_difference(expected: &HandoffPlan, found: &HandoffPlan) -> Option<Strin
     }
     if expected.order != found.order {
         return Some(format!(
-            "order is '{}', but the steps give '{}'",
-            found.order, expected.order
+            "order is {}, but the steps give {}",
+            crate::error::quote(&found.order),
+            crate::error::quote(&expected.order)
         ));
     }
     if expected.result != found.result {
         return Some(format!(
-            "result is '{}', but the steps give '{}'",
-            found.result, expected.result
+            "result is {}, but the steps give {}",
+            crate::error::quote(&found.result),
+            crate::error::quote(&expected.result)
         ));
     }
     None

@@ -28,12 +28,14 @@ pub struct BenchArgs {
     #[command(flatten)]
     input: ChainInput,
 
-    /// Timed runs of each order (the table shows their median and minimum).
-    #[arg(short, long, default_value_t = 5, value_name = "N")]
+    /// Timed runs of each order (the table shows their median and minimum): 1 to 100000.
+    #[arg(short, long, default_value_t = 5, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     reps: usize,
 
-    /// Untimed warm-up runs of each order before the timed ones.
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    /// Untimed warm-up runs of each order before the timed ones: 0 to 100000.
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
     warmup: usize,
 
     /// Seed of the random operands.
@@ -48,8 +50,11 @@ pub struct BenchArgs {
     #[arg(long, default_value = "f64", value_name = "TYPE", value_parser = ["f64", "f32"])]
     dtype: String,
 
-    /// BLAS threads (default: OPENBLAS_NUM_THREADS, else OpenBLAS's own choice).
-    #[arg(short, long, value_name = "N")]
+    /// BLAS threads (default: OPENBLAS_NUM_THREADS, else OpenBLAS's own choice): 1 to the
+    /// most the BLAS was built for (OpenBLAS's MAX_THREADS, shown in the report's header);
+    /// more is refused, not clamped.
+    #[arg(short, long, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     threads: Option<usize>,
 
     /// Refuse to start above this much memory (operands, two products, the largest workspace),
@@ -153,8 +158,12 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let export_to_stdout = args.export.check(&[], args.json.then_some("--json"))?;
     let chain = args.input.read()?;
     if let Some(threads) = args.threads {
-        if threads == 0 {
-            bail!("--threads must be at least 1");
+        let max = system::max_blas_threads();
+        if threads > max {
+            bail!(
+                "--threads is {threads}; this BLAS runs at most {max} threads ({})",
+                system::blas_name()
+            );
         }
         system::set_blas_threads(threads);
     }
@@ -169,8 +178,19 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let dtype: ElementType = args.dtype.parse()?;
     let model = match &args.profile {
         Some(path) => Some(Profile::load(path)?.model(dtype)?),
+        // The saved profile is optional here: one that cannot be used is a warning.
         None => match default_profile_path() {
-            Ok(path) if path.exists() => Some(Profile::load(&path)?.model(dtype)?),
+            Ok(path) if path.exists() => match Profile::load(&path).and_then(|p| p.model(dtype)) {
+                Ok(model) => Some(model),
+                Err(e) => {
+                    eprintln!(
+                        "warning: not using the saved GEMM profile ({}); `chainplan \
+                             calibrate` measures a new one",
+                        super::output::one_line(&e.into())
+                    );
+                    None
+                }
+            },
             _ => None,
         },
     };

@@ -31,25 +31,28 @@ pub struct CalibrateArgs {
     profile: Option<PathBuf>,
 
     /// Largest size on the grid (the grid is it, it/4, it/16, … down to above 16, then 16, 8,
-    /// 6, 4, 3, 2, 1); at most 4096. Sizes that are not powers of two are measured more fairly (no cache
-    /// aliasing between rows).
-    #[arg(long, default_value_t = 2000, value_name = "N")]
+    /// 6, 4, 3, 2, 1): 2 to 4096. Sizes that are not powers of two are measured more fairly
+    /// (no cache aliasing between rows).
+    #[arg(long, default_value_t = 2000, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(2..=4096))]
     max_dim: u64,
 
     /// Element type to measure: f64, f32, or both.
     #[arg(long, default_value = "both", value_name = "TYPE")]
     dtype: String,
 
-    /// Least time spent timing each shape, in seconds (over all rounds).
+    /// Least time spent timing each shape, in seconds (over all rounds): 0 to 60.
     #[arg(long, default_value_t = 0.01, value_name = "S")]
     seconds_per_shape: f64,
 
-    /// Passes over all shapes, each in a new random order; the fastest time is kept.
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    /// Passes over all shapes, each in a new random order; the fastest time is kept: 1 to 100.
+    #[arg(long, default_value_t = 3, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100))]
     rounds: usize,
 
-    /// Random off-grid shapes timed to check the model, per element type.
-    #[arg(long, default_value_t = 64, value_name = "N")]
+    /// Random off-grid shapes timed to check the model, per element type: 0 to 10000.
+    #[arg(long, default_value_t = 64, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=10_000))]
     validation: usize,
 
     /// A fast, coarse profile: grid up to 256, 2 ms per shape (for trying things out).

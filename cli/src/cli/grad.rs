@@ -51,7 +51,9 @@ pub fn run(args: GradArgs) -> Result<ExitCode> {
     let tape = Tape::parse(&args.expression)?;
     let mut bindings = Vec::new();
     for at in &args.at {
-        bindings.extend(parse_point(at).with_context(|| format!("in --at '{at}'"))?);
+        bindings.extend(
+            parse_point(at).with_context(|| format!("in --at {}", chainplan::error::quote(at)))?,
+        );
     }
     let point = tape.point(&bindings)?;
     let (report, rev) = GradReport::compute(&tape, &point)?;

@@ -32,6 +32,7 @@ impl ChainInput {
         if from_stdin {
             return read_stdin();
         }
+        refuse_empty(&self.dims)?;
         if self.dims.is_empty() {
             bail!("no dimensions given; pass them as arguments (chainplan plan 30 35 15 5), with --file PATH, or '-' for standard input");
         }
@@ -46,4 +47,17 @@ fn read_stdin() -> Result<Chain> {
         .read_to_string(&mut text)
         .context("cannot read standard input")?;
     Ok(Chain::parse(&text)?)
+}
+
+/// Refuses an empty (or blank) argument, which a script with an empty variable passes, instead
+/// of planning a shorter chain without it.
+pub fn refuse_empty(args: &[String]) -> Result<()> {
+    if let Some(i) = args.iter().position(|a| a.trim().is_empty()) {
+        bail!(
+            "argument {} of {} is empty; every argument must hold a dimension",
+            i + 1,
+            args.len()
+        );
+    }
+    Ok(())
 }

@@ -46,7 +46,7 @@ pub struct JacobianArgs {
     #[arg(long, value_enum, default_value = "none", value_name = "KIND")]
     seed: SeedKind,
 
-    /// K, the number of seed vectors.
+    /// K, the number of seed vectors: 1 to 4294967295.
     #[arg(long, default_value_t = 1, value_name = "K")]
     seed_size: u64,
 
@@ -83,6 +83,7 @@ pub struct JacobianArgs {
 /// Runs `chainplan jacobian`.
 pub fn run(args: JacobianArgs) -> Result<ExitCode> {
     let export_to_stdout = args.export.check(&[], args.json.then_some("--json"))?;
+    super::input::refuse_empty(&args.widths)?;
     let widths = Chain::parse(&args.widths.join(" "))
         .context("invalid layer widths")?
         .dims()
