@@ -182,7 +182,7 @@ fn overhead(c: &mut Criterion) {
         b.iter(|| Executor::<f64>::new(black_box(&plan)).unwrap())
     });
     g.bench_function("multi_dot_total", |b| {
-        b.iter(|| exec::multi_dot(black_box(&ops)).unwrap())
+        b.iter(|| exec::multi_dot(black_box(&[&ops[0], &ops[1], &ops[2]])).unwrap())
     });
     g.bench_function("ndarray_dot", |b| {
         b.iter(|| ops[0].dot(&ops[1]).dot(&ops[2]))

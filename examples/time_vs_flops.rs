@@ -100,7 +100,7 @@ fn random_operands<T: Element>(chain: &Chain, rng: &mut StdRng) -> Vec<Array2<T>
     (0..chain.matrices())
         .map(|i| {
             let (r, c) = chain.shape(i);
-            Array2::from_shape_fn((r as usize, c as usize), |_| {
+            Array2::from_shape_fn((r, c), |_| {
                 T::from(rng.random::<f64>() - 0.5).expect("a float")
             })
         })
@@ -121,7 +121,7 @@ fn measure<T: Element>(plans: &[&Plan], operands: &[Array2<T>], reps: usize) -> 
         .map(|p| Executor::new(p).expect("workspace"))
         .collect();
     let (rows, cols) = executors[0].output_shape();
-    let mut out = Array2::<T>::zeros((rows as usize, cols as usize));
+    let mut out = Array2::<T>::zeros((rows, cols));
     let mut times = vec![Vec::with_capacity(reps); plans.len()];
     let warm = Instant::now();
     for e in &mut executors {

@@ -11,12 +11,24 @@ pub const MAX_DIM: u64 = u32::MAX as u64;
 
 /// The dimensions of a chain of at least one matrix, each between 1 and [`MAX_DIM`].
 ///
+/// Built from integers of any primitive type (`usize` from ndarray shapes, `u32`, `u64`, or
+/// plain literals), each range-checked; from the shapes of the matrices
+/// ([`Chain::from_shapes`]); or from the matrices themselves ([`Chain::from_operands`]).
+///
 /// ```
 /// use chainplan::Chain;
-/// let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25])?;
+/// use ndarray::Array2;
+/// let chain = Chain::new(vec![30, 35, 15, 5, 10, 20, 25])?;
 /// assert_eq!(chain.matrices(), 6);
 /// assert_eq!(chain.shape(0), (30, 35)); // A1 is 30 × 35
 /// assert!(Chain::new(vec![3u32, 0, 4]).is_err());
+/// assert!(Chain::new(vec![3u64, 1 << 40]).is_err()); // above MAX_DIM
+///
+/// // Straight from ndarray's usize shapes:
+/// let (a, b) = (Array2::<f64>::zeros((3, 4)), Array2::<f64>::zeros((4, 5)));
+/// let chain = Chain::new(vec![a.nrows(), a.ncols(), b.ncols()])?;
+/// assert_eq!(chain, Chain::from_shapes(&[a.dim(), b.dim()])?);
+/// assert_eq!(chain, Chain::from_operands(&[&a, &b])?);
 /// # Ok::<(), chainplan::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -25,21 +37,50 @@ pub struct Chain {
 }
 
 impl Chain {
-    /// Validates `dims` (p0 … pn) and builds the chain.
+    /// Validates `dims` (p0 … pn) and builds the chain. Any primitive integer type works
+    /// (`usize`, `u32`, `u64`, `i32` literals, …); every value is range-checked.
     ///
-    /// Errors: fewer than two dimensions, a dimension of 0, or one above [`MAX_DIM`].
-    pub fn new<T: Into<u64> + Copy>(dims: Vec<T>) -> Result<Self> {
-        Self::from_u64s(dims.iter().map(|&d| d.into()))
+    /// Errors: fewer than two dimensions, a dimension below 1 ([`Error::DimensionTooSmall`]),
+    /// or one above [`MAX_DIM`] ([`Error::DimensionTooLarge`]), naming its position.
+    pub fn new<T: IntoDim>(dims: impl IntoIterator<Item = T>) -> Result<Self> {
+        let dims = dims
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| d.to_dim(i + 1))
+            .collect::<Result<Vec<u32>>>()?;
+        Self::from_u32s(dims)
+    }
+
+    /// The chain of matrices with these shapes (rows, columns), after checking that each
+    /// matrix's columns equal the next one's rows.
+    ///
+    /// Errors: no shape ([`Error::TooFewDimensions`]), neighbours that do not fit
+    /// ([`Error::ShapeMismatch`], naming both), or a dimension out of range.
+    pub fn from_shapes(shapes: &[(usize, usize)]) -> Result<Self> {
+        for (i, pair) in shapes.windows(2).enumerate() {
+            let ((r0, c0), (r1, c1)) = (pair[0], pair[1]);
+            if c0 != r1 {
+                return Err(Error::ShapeMismatch {
+                    lhs: format!("A{}", i + 1),
+                    lhs_rows: r0,
+                    lhs_cols: c0,
+                    rhs: format!("A{}", i + 2),
+                    rhs_rows: r1,
+                    rhs_cols: c1,
+                });
+            }
+        }
+        let first = shapes.first().map(|&(rows, _)| rows);
+        Self::new(
+            first
+                .into_iter()
+                .chain(shapes.iter().map(|&(_, cols)| cols)),
+        )
     }
 
     /// Like [`Chain::new`], from any iterator of `u64`.
     pub fn from_u64s(dims: impl IntoIterator<Item = u64>) -> Result<Self> {
-        let dims = dims
-            .into_iter()
-            .enumerate()
-            .map(|(i, d)| check_dim(i + 1, d))
-            .collect::<Result<Vec<u32>>>()?;
-        Self::from_u32s(dims)
+        Self::new(dims)
     }
 
     /// Builds a chain from dimensions that already fit `u32`; only zero and length are checked.
@@ -93,7 +134,7 @@ impl Chain {
         &self.dims
     }
 
-    /// Dimension `i` (0-based: p0 is `dim(0)`), widened to `u64` for arithmetic.
+    /// IntoDim `i` (0-based: p0 is `dim(0)`), widened to `u64` for arithmetic.
     pub fn dim(&self, i: usize) -> u64 {
         u64::from(self.dims[i])
     }
@@ -103,9 +144,18 @@ impl Chain {
         self.dims.len() - 1
     }
 
-    /// Shape (rows, columns) of matrix `i`, 0-based (`shape(0)` is A1).
-    pub fn shape(&self, i: usize) -> (u64, u64) {
-        (self.dim(i), self.dim(i + 1))
+    /// Shape (rows, columns) of matrix `i`, 0-based (`shape(0)` is A1), as ndarray writes
+    /// shapes.
+    pub fn shape(&self, i: usize) -> (usize, usize) {
+        (self.dims[i] as usize, self.dims[i + 1] as usize)
+    }
+
+    /// Shape (rows, columns) of the whole product: p0 × pn.
+    pub fn output_shape(&self) -> (usize, usize) {
+        (
+            self.dims[0] as usize,
+            self.dims[self.dims.len() - 1] as usize,
+        )
     }
 
     /// The largest dimension.
@@ -118,6 +168,73 @@ impl Chain {
         Chain {
             dims: self.dims[first..=last + 1].to_vec(),
         }
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A primitive integer type that a dimension can be given in: `u8` … `u128`, `usize`, and
+/// the signed types (negative values are errors), so that ndarray's `usize` shapes and plain
+/// literals both work. Sealed: implemented for the primitive integers only.
+pub trait IntoDim: Copy + sealed::Sealed {
+    /// The value as a dimension, or the error naming `position` (1-based) when it is below 1
+    /// or above [`MAX_DIM`].
+    fn to_dim(self, position: usize) -> Result<u32>;
+}
+
+macro_rules! unsigned_dimension {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl IntoDim for $t {
+            fn to_dim(self, position: usize) -> Result<u32> {
+                match u64::try_from(self) {
+                    Ok(d) => check_dim(position, d),
+                    Err(_) => Err(Error::DimensionTooLarge {
+                        position,
+                        value: self.to_string(),
+                        max: MAX_DIM,
+                    }),
+                }
+            }
+        }
+    )*};
+}
+
+macro_rules! signed_dimension {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl IntoDim for $t {
+            fn to_dim(self, position: usize) -> Result<u32> {
+                if self < 1 {
+                    return Err(Error::DimensionTooSmall { position, value: self as i128 });
+                }
+                (self as u128).to_dim(position)
+            }
+        }
+    )*};
+}
+
+unsigned_dimension!(u8, u16, u32, u64, u128, usize);
+impl<T: IntoDim> sealed::Sealed for &T {}
+impl<T: IntoDim> IntoDim for &T {
+    fn to_dim(self, position: usize) -> Result<u32> {
+        (*self).to_dim(position)
+    }
+}
+signed_dimension!(i8, i16, i32, i64, i128, isize);
+
+/// The dimensions separated by spaces, as [`Chain::parse`] reads them back: `30 35 15`.
+impl std::fmt::Display for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, d) in self.dims.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
     }
 }
 
@@ -295,5 +412,61 @@ mod tests {
             Err(Error::TooFewDimensions { got: 1 })
         ));
         assert!(Chain::new(vec![5u64, 1 << 33]).is_err());
+    }
+
+    #[test]
+    fn every_integer_type_is_range_checked() {
+        let want = [3u32, 4, 5];
+        assert_eq!(Chain::new([3usize, 4, 5]).unwrap().dims(), want);
+        assert_eq!(Chain::new([3u8, 4, 5]).unwrap().dims(), want);
+        assert_eq!(Chain::new([3i64, 4, 5]).unwrap().dims(), want);
+        assert_eq!(Chain::new(vec![3u128, 4, 5]).unwrap().dims(), want);
+        assert!(matches!(
+            Chain::new([3i32, -4]),
+            Err(Error::DimensionTooSmall {
+                position: 2,
+                value: -4
+            })
+        ));
+        assert!(matches!(
+            Chain::new([3usize, 0]),
+            Err(Error::DimensionTooSmall {
+                position: 2,
+                value: 0
+            })
+        ));
+        assert!(matches!(
+            Chain::new([u128::MAX, 3]),
+            Err(Error::DimensionTooLarge { position: 1, .. })
+        ));
+        assert!(matches!(
+            Chain::new([3u64, u64::from(u32::MAX) + 1]),
+            Err(Error::DimensionTooLarge { position: 2, .. })
+        ));
+        assert_eq!(
+            Chain::new([u32::MAX as usize, 1]).unwrap().dims(),
+            [u32::MAX, 1]
+        );
+    }
+
+    #[test]
+    fn shapes_must_be_adjacent() {
+        let c = Chain::from_shapes(&[(2, 3), (3, 4), (4, 1)]).unwrap();
+        assert_eq!(c.dims(), [2, 3, 4, 1]);
+        assert_eq!(c.shape(1), (3, 4));
+        assert_eq!(c.output_shape(), (2, 1));
+        let e = Chain::from_shapes(&[(2, 3), (4, 4)]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot multiply A1 (2 x 3) by A2 (4 x 4): inner dimensions 3 and 4 differ"
+        );
+        assert!(matches!(
+            Chain::from_shapes(&[]),
+            Err(Error::TooFewDimensions { got: 0 })
+        ));
+        assert!(matches!(
+            Chain::from_shapes(&[(0, 3)]),
+            Err(Error::DimensionTooSmall { position: 1, .. })
+        ));
     }
 }

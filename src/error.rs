@@ -495,6 +495,15 @@ pub enum Error {
         max: u64,
     },
 
+    /// An output array (numpy's `out=`) whose shape differs from the result's.
+    #[error("the output has shape {got:?} but the product has shape {expected:?}")]
+    OutputShape {
+        /// The output's shape.
+        got: Vec<usize>,
+        /// The result's shape: `[rows, cols]`, `[len]` for a vector, `[]` for a scalar.
+        expected: Vec<usize>,
+    },
+
     /// Input that is invalid for a reason not covered by a more specific variant.
     #[error("{0}")]
     Invalid(String),

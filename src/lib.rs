@@ -24,25 +24,37 @@
 //! product costs below 2^96, and sums are checked, so a cost that cannot be represented is an
 //! [`Error::Overflow`], never a wrapped number.
 //!
-//! ## Example
+//! ## Features: BLAS is the final program's choice
 //!
-//! ```
-//! use chainplan::{Algorithm, Chain, Plan};
+//! With default features the library compiles no command-line crate and links no system
+//! library: products run on ndarray's own kernels (`matrixmultiply`). As with ndarray, BLAS is
+//! one feature away and the *final program* picks the provider.
 //!
-//! // The textbook chain: A1 is 30 × 35, A2 is 35 × 15, …, A6 is 20 × 25.
-//! let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25])?;
-//! let best = Algorithm::Dp.plan(&chain)?;
-//! assert_eq!(best.order(), "((A1(A2A3))((A4A5)A6))");
-//! assert_eq!(best.cost(), 15_125);
+//! | feature | what it does |
+//! |---|---|
+//! | *(none)* | ndarray's own kernels; builds anywhere Rust does |
+//! | `blas` | products through BLAS (`ndarray/blas`); the final program adds a provider: `blas-src = { version = "0.14", features = ["openblas"] }` (or `intel-mkl`, `netlib`, …) and `extern crate blas_src;` |
+//! | `lapack` | `blas`, plus the LAPACK routines of the generalized-chain executor (the provider must export them, as OpenBLAS does) |
+//! | `openblas-system` | `blas` and `lapack` linked to the system OpenBLAS (Debian: `libopenblas-dev`) through `blas-src`; what the `chainplan` binary, the Python module and this repository's tests use |
+//! | `pure-rust` | ndarray's own kernels, threaded (`matrixmultiply-threading`) |
 //!
-//! let naive = Plan::left_to_right(&chain)?;
-//! assert_eq!(naive.cost(), 40_500);
+//! The `chainplan` command-line tool is the workspace member `cli/` (package
+//! `chainplan-cli`); it enables `openblas-system`, so `cargo build` in this repository builds
+//! it on OpenBLAS.
 //!
-//! // A plan is data: pairwise steps in execution order.
-//! let first = &best.steps()[0];
-//! assert_eq!((first.m, first.k, first.n), (35, 15, 5)); // A2 · A3
-//! # Ok::<(), chainplan::Error>(())
-//! ```
+//! ## Allocation
+//!
+//! An [`Executor`] allocates its workspace once, when created. After that,
+//! [`Executor::run_into`] and [`Executor::run_factors_into`] make **no heap allocation** per
+//! call with the `blas` feature, as long as the operands and the output have a layout BLAS
+//! takes (standard or transposed, positive strides; vectors with any positive stride), as
+//! `tests/alloc_free.rs` proves with a counting global allocator. An operand without such a
+//! layout is copied once per call, and such an output is written through a temporary.
+//! Without BLAS (default features or `pure-rust`), ndarray's `matrixmultiply` kernel
+//! allocates one packing buffer in each matrix-matrix step; steps with a vector operand
+//! (`gemv`, `dot`) allocate nothing, and the executor itself adds nothing (measured: 1
+//! allocation per call for a plan with one matrix-matrix step, 0 for the all-vector plans).
+//! [`multi_dot`] and [`multi_dot_into`] plan and size a workspace on every call.
 //!
 //! ## Layout
 //!
@@ -52,8 +64,8 @@
 //! - [`plan::hu_shing`]: Hu and Shing's exact O(n log n) planner for chains of millions of
 //!   matrices; [`plan::approx`]: their O(n) heuristic (within 1.155 × optimal);
 //!   [`Algorithm::Auto`], the default, picks the DP or Hu–Shing by chain length.
-//! - [`exec`]: executing plans on BLAS-backed ndarray (f64, f32): shape checks, a workspace
-//!   allocated once, vectors at the ends, `execute_into`, and [`exec::multi_dot`].
+//! - [`exec`]: executing plans on ndarray (f64, f32): shape checks, a workspace allocated
+//!   once, vectors at the ends, writing into the caller's output, and [`multi_dot`].
 //! - [`jacobian`]: Jacobian chains — forward, reverse and mixed modes, diagonal (activation)
 //!   factors, matrix-free tangent and adjoint programs, and an MLP gradient as a chain.
 //! - [`cost`]: cost models beyond flop counts — caps on intermediates, least memory, and
@@ -67,12 +79,99 @@
 //! - [`lecture`]: the lecture's two SGD experiments (sampling with or without replacement,
 //!   SGD's region of confusion), seeded and returning data for the `examples/` plots.
 //!
-//! ## BLAS
+//! ## Journeys
 //!
-//! The default feature `blas` links the system OpenBLAS (Debian: `libopenblas-dev`) through
-//! `blas-src`; the feature `pure-rust` uses ndarray's own kernels instead
-//! (`cargo build --no-default-features --features pure-rust`).
-
+//! Each journey is a runnable program under `examples/` as well
+//! (`cargo run --example NAME`).
+//!
+//! ### Journey 1: plan a chain and execute it
+//!
+//! Build the chain from the operands (or from `usize` dimensions, or shapes), plan it, look
+//! at the plan, and run it with an [`Executor`] into an output of
+//! [`Executor::output_shape`]. `examples/plan_and_execute.rs`.
+//!
+//! ```
+//! use chainplan::{Algorithm, Chain, Executor, Plan};
+//! use ndarray::Array2;
+//!
+//! // The textbook chain: A1 is 30 × 35, A2 is 35 × 15, …, A6 is 20 × 25.
+//! let dims = [30, 35, 15, 5, 10, 20, 25];
+//! let ops: Vec<Array2<f64>> = dims
+//!     .windows(2)
+//!     .enumerate()
+//!     .map(|(i, d)| Array2::from_shape_fn((d[0], d[1]), |(r, c)| ((r + 2 * c + i) % 7) as f64 - 3.0))
+//!     .collect();
+//!
+//! let chain = Chain::from_operands(&ops)?; // checks that neighbours fit
+//! assert_eq!(chain, Chain::new(dims)?);
+//! let plan = Algorithm::default().plan(&chain)?; // Auto: exact
+//! assert_eq!(plan.to_string(), "((A1(A2A3))((A4A5)A6))");
+//! assert_eq!(plan.cost(), 15_125); // scalar multiplications, exact u128
+//! assert_eq!(Plan::left_to_right(&chain)?.cost(), 40_500);
+//!
+//! // A plan is data: pairwise steps in execution order, shapes in usize.
+//! let first = &plan.steps()[0];
+//! assert_eq!((first.m, first.k, first.n), (35, 15, 5)); // A2 · A3
+//!
+//! // Execute: the workspace is allocated once, here.
+//! let mut exec = Executor::<f64>::new(&plan)?;
+//! let mut out = Array2::zeros(exec.output_shape());
+//! exec.run_into(&ops, &mut out)?;
+//!
+//! // The same product as ndarray's left-to-right `dot` (small integers: exact).
+//! let naive = ops[1..].iter().fold(ops[0].clone(), |acc, m| acc.dot(m));
+//! assert_eq!(out, naive);
+//!
+//! // Shapes are checked before anything is multiplied, with a typed error.
+//! let err = exec.run_into(&ops[..5], &mut out).unwrap_err();
+//! assert_eq!(err.to_string(), "the plan multiplies 6 matrices but 5 operands were given");
+//! # Ok::<(), chainplan::Error>(())
+//! ```
+//!
+//! ### Journey 2: `multi_dot` with vectors, and an output buffer in a loop
+//!
+//! [`multi_dot`] takes 1-D and 2-D arrays, owned or views, in one slice, and follows numpy:
+//! a 1-D first operand is a row vector, a 1-D last one a column vector, and the result is a
+//! matrix, a vector or a scalar ([`Product`]). [`multi_dot_into`] writes into the caller's
+//! array (numpy's `out=`). In a loop over same-shaped data, keep an [`Executor`] of the plan
+//! and call [`Executor::run_factors_into`]: with BLAS it allocates nothing per call.
+//! `examples/multi_dot_loop.rs`.
+//!
+//! ```
+//! use chainplan::exec::plan_for_factors;
+//! use chainplan::{multi_dot, multi_dot_into, AsFactor, Executor, Product};
+//! use ndarray::{Array1, Array2};
+//!
+//! let w1 = Array2::<f64>::from_shape_fn((64, 128), |(i, j)| ((i + 3 * j) % 7) as f64 - 2.0);
+//! let w2 = Array2::<f64>::from_shape_fn((128, 10), |(i, j)| ((2 * i + j) % 5) as f64 - 1.0);
+//! let mut x = Array1::<f64>::ones(64);
+//!
+//! // One call, numpy-style: x·W1·W2 is a vector of 10 (planned: (x·W1)·W2).
+//! let Product::Vector(once) = multi_dot(&[&x, &w1, &w2.view()])? else { unreachable!() };
+//! assert_eq!(once, x.dot(&w1).dot(&w2));
+//!
+//! // The same into a caller's buffer.
+//! let mut y = Array1::<f64>::zeros(10);
+//! multi_dot_into(&[&x, &w1, &w2], &mut y)?;
+//! assert_eq!(y, once);
+//!
+//! // A loop: plan and allocate once, then run into the same buffer.
+//! let plan = plan_for_factors(&[&x as &dyn AsFactor<f64>, &w1, &w2])?;
+//! let mut exec = Executor::<f64>::new(&plan)?;
+//! let mut total = 0.0;
+//! for t in 0..4 {
+//!     x.fill(t as f64);
+//!     let factors: [&dyn AsFactor<f64>; 3] = [&x, &w1, &w2];
+//!     exec.run_factors_into(&factors, &mut y)?; // no heap allocation with BLAS
+//!     total += y.sum();
+//! }
+//! assert_eq!(total, (0 + 1 + 2 + 3) as f64 * once.sum());
+//!
+//! // The output must have the result's exact shape, as numpy's out= requires.
+//! let mut wrong = Array2::<f64>::zeros((1, 10));
+//! assert!(multi_dot_into(&[&x, &w1, &w2], &mut wrong).is_err());
+//! # Ok::<(), chainplan::Error>(())
+//! ```
 #![warn(missing_docs)]
 
 #[cfg(feature = "openblas-system")]
@@ -96,4 +195,6 @@ struct ReadmeDoctests;
 
 pub use chain::Chain;
 pub use error::{Error, Result};
-pub use plan::{Algorithm, Plan};
+pub use exec::{multi_dot, multi_dot_into, AsFactor, Element, Executor, Factor, Product};
+pub use jacobian::{JacobianChain, Seed};
+pub use plan::{Algorithm, Operand, Plan, Step};

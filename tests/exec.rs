@@ -1,7 +1,7 @@
 //! Execution against an oracle: a naive triple-loop product written here, in f64, with an
 //! error bound scaled by the inner dimensions and by the product of absolute values.
 
-use chainplan::exec::{self, Element, Executor, Factor, Product};
+use chainplan::exec::{self, AsFactor, Element, Executor, Factor, Product};
 use chainplan::plan::{dp, Plan};
 use chainplan::{Chain, Error};
 use ndarray::{s, Array1, Array2, ArrayView2};
@@ -120,8 +120,8 @@ fn every_order_matches_the_naive_product_f32() {
 fn multi_dot_matches_the_naive_product() {
     let dims = [20u32, 3, 50, 4, 30];
     let ops = operands::<f64>(&dims, 3);
-    let refs: Vec<&Array2<f64>> = ops.iter().collect();
-    let got = exec::multi_dot(&refs).unwrap();
+    let refs: Vec<&dyn AsFactor<f64>> = ops.iter().map(|a| a as &dyn AsFactor<f64>).collect();
+    let got = exec::multi_dot(&refs).unwrap().into_matrix().unwrap();
     assert_close(got.view(), &ops, &dims);
     let plan = exec::plan_for(&ops).unwrap();
     assert_eq!(
@@ -293,7 +293,7 @@ fn errors_are_typed_and_name_the_operands() {
 
     let e = exec::multi_dot(&[&a, &c]).unwrap_err();
     assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
-    let empty: [&Array2<f64>; 0] = [];
+    let empty: [&dyn AsFactor<f64>; 0] = [];
     assert!(exec::multi_dot(&empty).is_err());
     let zero = Array2::<f64>::zeros((3, 0));
     assert!(matches!(
@@ -328,4 +328,158 @@ proptest! {
         let got32 = exec::execute(&plan, &ops32).unwrap();
         assert_close(got32.view(), &ops32, &dims);
     }
+}
+
+/// numpy's rules for `multi_dot` with a mix of 1-D and 2-D, owned and viewed operands, checked
+/// against the naive product of the operands lifted to matrices.
+#[test]
+fn multi_dot_mixes_vectors_matrices_and_views() {
+    let x: Array1<f64> = matrix::<f64>(1, 24, 21).row(0).to_owned();
+    let a = matrix::<f64>(24, 9, 22);
+    let b_t = matrix::<f64>(17, 9, 23); // B is its transpose: a column-major view
+    let big = matrix::<f64>(17, 40, 24); // y is a strided column of it
+    let y = big.column(5);
+    let b = b_t.t();
+    let xm = x.clone().insert_axis(ndarray::Axis(0));
+    let ym = y.to_owned().insert_axis(ndarray::Axis(1));
+
+    let all = [xm.clone(), a.clone(), b.to_owned(), ym.clone()];
+    let s = exec::multi_dot(&[&x, &a, &b, &y]).unwrap();
+    assert_eq!(s.shape(), Vec::<usize>::new());
+    let s = s.into_scalar().unwrap();
+    assert_close(
+        Array2::from_elem((1, 1), s).view(),
+        &all,
+        &[1, 24, 9, 17, 1],
+    );
+
+    let v = exec::multi_dot(&[&a, &b, &y])
+        .unwrap()
+        .into_vector()
+        .unwrap();
+    assert_eq!(v.len(), 24);
+    assert_close(
+        v.insert_axis(ndarray::Axis(1)).view(),
+        &all[1..],
+        &[24, 9, 17, 1],
+    );
+
+    let v = exec::multi_dot(&[&x, &a.view(), &b])
+        .unwrap()
+        .into_vector()
+        .unwrap();
+    assert_eq!(v.len(), 17);
+    assert_close(
+        v.insert_axis(ndarray::Axis(0)).view(),
+        &all[..3],
+        &[1, 24, 9, 17],
+    );
+
+    let m = exec::multi_dot(&[&a, &b]).unwrap();
+    assert_eq!(m.shape(), vec![24, 17]);
+    assert_close(m.into_matrix().unwrap().view(), &all[1..3], &[24, 9, 17]);
+
+    // f32 goes through the same call.
+    let a32 = matrix::<f32>(5, 6, 1);
+    let x32 = Array1::<f32>::ones(5);
+    let v = exec::multi_dot(&[&x32, &a32])
+        .unwrap()
+        .into_vector()
+        .unwrap();
+    assert_close(
+        v.insert_axis(ndarray::Axis(0)).view(),
+        &[Array2::ones((1, 5)), a32.clone()],
+        &[1, 5, 6],
+    );
+}
+
+#[test]
+fn multi_dot_into_needs_the_exact_shape() {
+    let x: Array1<f64> = matrix::<f64>(1, 12, 31).row(0).to_owned();
+    let a = matrix::<f64>(12, 30, 32);
+    let b = matrix::<f64>(30, 7, 33);
+    let want = exec::multi_dot(&[&x, &a, &b])
+        .unwrap()
+        .into_vector()
+        .unwrap();
+
+    let mut v = Array1::<f64>::zeros(7);
+    exec::multi_dot_into(&[&x, &a, &b], &mut v).unwrap();
+    assert_eq!(v, want);
+
+    // A strided output (a column of a larger matrix) is written too.
+    let mut host = Array2::<f64>::from_elem((7, 3), f64::NAN);
+    exec::multi_dot_into(&[&x, &a, &b], &mut host.column_mut(1)).unwrap();
+    assert_eq!(host.column(1), want);
+    assert!(host.column(0).iter().all(|z| z.is_nan()));
+
+    // Wrong shapes and ranks are typed errors that leave the output alone.
+    let mut wrong = Array1::<f64>::from_elem(8, 3.0);
+    let e = exec::multi_dot_into(&[&x, &a, &b], &mut wrong).unwrap_err();
+    assert!(
+        matches!(e, Error::OutputShape { ref got, ref expected } if got == &[8] && expected == &[7]),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "the output has shape [8] but the product has shape [7]"
+    );
+    assert!(wrong.iter().all(|&z| z == 3.0));
+    let mut m = Array2::<f64>::zeros((1, 7));
+    assert!(matches!(
+        exec::multi_dot_into(&[&x, &a, &b], &mut m).unwrap_err(),
+        Error::OutputShape { .. }
+    ));
+
+    // Matrix and scalar results.
+    let mut m = Array2::<f64>::zeros((12, 7));
+    exec::multi_dot_into(&[&a, &b], &mut m).unwrap();
+    assert_eq!(
+        m,
+        exec::execute(&exec::plan_for(&[&a, &b]).unwrap(), &[&a, &b]).unwrap()
+    );
+    let y = Array1::<f64>::ones(7);
+    let mut s = ndarray::Array0::<f64>::zeros(());
+    exec::multi_dot_into(&[&x, &a, &b, &y], &mut s).unwrap();
+    assert!((s[()] - want.sum()).abs() <= 1e-12 * want.mapv(f64::abs).sum().max(1.0));
+}
+
+#[test]
+fn executor_reruns_into_the_same_buffers() {
+    let dims = [6u32, 40, 1, 30, 8];
+    let ops = operands::<f64>(&dims, 41);
+    let plan = dp::optimal(&Chain::new(dims).unwrap()).unwrap();
+    let mut ex = Executor::<f64>::new(&plan).unwrap();
+    assert_eq!(ex.output_shape(), (6, 8));
+    let mut out = Array2::zeros(ex.output_shape());
+    for _ in 0..3 {
+        ex.run_into(&ops, &mut out).unwrap();
+        assert_close(out.view(), &ops, &dims);
+    }
+    // Another set of operands of the same shapes, through the same executor.
+    let ops2 = operands::<f64>(&dims, 42);
+    ex.run_into(&ops2, &mut out).unwrap();
+    assert_close(out.view(), &ops2, &dims);
+}
+
+#[test]
+fn chains_come_from_operands_and_shapes() {
+    let a = Array2::<f64>::zeros((3, 4));
+    let b = Array2::<f64>::zeros((4, 5));
+    let c = Array2::<f64>::zeros((5, 2));
+    let chain = Chain::from_operands(&[a.view(), b.view(), c.view()]).unwrap();
+    assert_eq!(chain.dims(), [3, 4, 5, 2]);
+    assert_eq!(
+        chain,
+        Chain::new(vec![a.nrows(), a.ncols(), b.ncols(), c.ncols()]).unwrap()
+    );
+    assert_eq!(
+        chain,
+        Chain::from_shapes(&[a.dim(), b.dim(), c.dim()]).unwrap()
+    );
+    let e = Chain::from_operands(&[&a, &c]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cannot multiply A1 (3 x 4) by A2 (5 x 2): inner dimensions 4 and 5 differ"
+    );
 }

@@ -240,7 +240,7 @@ proptest::proptest! {
         let want = reference_cost(&d);
         proptest::prop_assert_eq!(plan.cost(), want);
         proptest::prop_assert_eq!(plan.steps().len(), d.len() - 2);
-        let summed: u128 = plan.steps().iter().map(|s| u128::from(s.m) * u128::from(s.k) * u128::from(s.n)).sum();
+        let summed: u128 = plan.steps().iter().map(|s| s.m as u128 * s.k as u128 * s.n as u128).sum();
         proptest::prop_assert_eq!(summed, want);
         let reversed: Vec<u32> = d.iter().rev().copied().collect();
         proptest::prop_assert_eq!(hu_shing::optimal_cost(&Chain::new(reversed).unwrap()).unwrap(), want);

@@ -24,8 +24,8 @@ proptest! {
             let p = &dims;
             let mut total = 0u128;
             for s in plan.steps() {
-                prop_assert_eq!(s.m, p[s.first]);
-                prop_assert_eq!(s.n, p[s.last + 1]);
+                prop_assert_eq!(s.m as u64, p[s.first]);
+                prop_assert_eq!(s.n as u64, p[s.last + 1]);
                 prop_assert_eq!(s.cost, s.m as u128 * s.k as u128 * s.n as u128);
                 total += s.cost;
             }

@@ -401,7 +401,7 @@ impl TimeModel {
     pub fn plan_seconds(&self, plan: &Plan) -> f64 {
         plan.steps()
             .iter()
-            .map(|s| self.step_seconds(s.m, s.k, s.n))
+            .map(|s| self.step_seconds(s.m as u64, s.k as u64, s.n as u64))
             .sum()
     }
 }

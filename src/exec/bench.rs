@@ -211,7 +211,7 @@ pub fn memory_needed<T>(chain: &Chain, plans: &[&Plan]) -> Result<u128> {
     let operands: u128 = (0..chain.matrices())
         .map(|i| {
             let (r, c) = chain.shape(i);
-            u128::from(r) * u128::from(c)
+            r as u128 * c as u128
         })
         .sum();
     let product = u128::from(chain.dim(0)) * u128::from(chain.dim(chain.matrices()));
@@ -270,11 +270,7 @@ pub fn random_operands<T: Element + SampleUniform>(
         let (r, c) = chain.shape(i);
         let dist = Uniform::new(-T::one(), T::one())
             .map_err(|e| Error::Invalid(format!("cannot sample operands: {e}")))?;
-        operands.push(Array2::random_using(
-            (r as usize, c as usize),
-            dist,
-            &mut rng,
-        ));
+        operands.push(Array2::random_using((r, c), dist, &mut rng));
     }
     Ok(operands)
 }
@@ -330,7 +326,7 @@ pub fn run_bench<T: Element + SampleUniform>(
     let system = SystemInfo::current();
 
     let operands = random_operands::<T>(chain, options.seed)?;
-    let out_shape = (chain.dim(0), chain.dim(chain.matrices()));
+    let out_shape = chain.output_shape();
     let runs_per_order = options.warmup + options.reps; // both bounded above
     let total = orders
         .len()

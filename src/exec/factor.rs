@@ -1,6 +1,8 @@
 //! What an execution takes and gives: matrices, vectors at the ends, and the product.
 
-use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix1, Ix2};
+use crate::chain::Chain;
+use crate::error::Result;
+use ndarray::{Array1, Array2, ArrayBase, ArrayD, ArrayView1, ArrayView2, Data, Ix1, Ix2};
 
 /// Anything that can be viewed as a matrix: `Array2<T>`, `&Array2<T>`, `ArrayView2<T>`, …
 ///
@@ -23,6 +25,15 @@ impl<T, M: AsMatrix<T> + ?Sized> AsMatrix<T> for &M {
     }
 }
 
+impl Chain {
+    /// The chain of these matrices' shapes (owned arrays, views or references), after
+    /// checking that neighbours fit; see [`Chain::from_shapes`].
+    pub fn from_operands<T, M: AsMatrix<T>>(operands: &[M]) -> Result<Chain> {
+        let shapes: Vec<(usize, usize)> = operands.iter().map(|m| m.as_matrix().dim()).collect();
+        Chain::from_shapes(&shapes)
+    }
+}
+
 /// One factor of a chain product, as numpy's `multi_dot` takes them: a matrix, or a 1-D
 /// vector at either end (a row vector first, a column vector last).
 ///
@@ -40,6 +51,43 @@ pub enum Factor<'a, T> {
     Matrix(ArrayView2<'a, T>),
     /// A 1-D vector: a row (1 × len) when first, a column (len × 1) when last.
     Vector(ArrayView1<'a, T>),
+}
+
+/// Anything that can stand in a [`multi_dot`](super::multi_dot): a 1-D or 2-D array, owned
+/// or a view, a reference to one, or a [`Factor`].
+///
+/// `multi_dot` takes `&[&dyn AsFactor<T>]`, so that vectors, matrices, owned arrays and views
+/// mix in one slice: `multi_dot(&[&x, &a, &b.view(), &y])`.
+pub trait AsFactor<T> {
+    /// The operand as a factor (a view; nothing is copied).
+    fn as_factor(&self) -> Factor<'_, T>;
+}
+
+impl<T, S: Data<Elem = T>> AsFactor<T> for ArrayBase<S, Ix2> {
+    fn as_factor(&self) -> Factor<'_, T> {
+        Factor::Matrix(self.view())
+    }
+}
+
+impl<T, S: Data<Elem = T>> AsFactor<T> for ArrayBase<S, Ix1> {
+    fn as_factor(&self) -> Factor<'_, T> {
+        Factor::Vector(self.view())
+    }
+}
+
+impl<T> AsFactor<T> for Factor<'_, T> {
+    fn as_factor(&self) -> Factor<'_, T> {
+        match self {
+            Factor::Matrix(a) => Factor::Matrix(a.view()),
+            Factor::Vector(v) => Factor::Vector(v.view()),
+        }
+    }
+}
+
+impl<T, F: AsFactor<T> + ?Sized> AsFactor<T> for &F {
+    fn as_factor(&self) -> Factor<'_, T> {
+        (**self).as_factor()
+    }
 }
 
 impl<T> Factor<'_, T> {
@@ -85,6 +133,24 @@ pub enum Product<T> {
 }
 
 impl<T> Product<T> {
+    /// The result's shape as numpy gives it: `[rows, cols]`, `[len]`, or `[]` for a scalar.
+    pub fn shape(&self) -> Vec<usize> {
+        match self {
+            Product::Matrix(a) => a.shape().to_vec(),
+            Product::Vector(v) => v.shape().to_vec(),
+            Product::Scalar(_) => Vec::new(),
+        }
+    }
+
+    /// The result as an n-dimensional array, as numpy returns it (0-D for a scalar).
+    pub fn into_dyn(self) -> ArrayD<T> {
+        match self {
+            Product::Matrix(a) => a.into_dyn(),
+            Product::Vector(v) => v.into_dyn(),
+            Product::Scalar(x) => ndarray::arr0(x).into_dyn(),
+        }
+    }
+
     /// The matrix, if the product is one.
     pub fn into_matrix(self) -> Option<Array2<T>> {
         match self {

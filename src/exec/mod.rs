@@ -43,7 +43,7 @@
 //! assert!(product.iter().all(|&x| x == 500.0));
 //!
 //! // Or plan and execute in one call, as numpy.linalg.multi_dot does:
-//! assert_eq!(exec::multi_dot(&[&a, &b, &c])?, product);
+//! assert_eq!(exec::multi_dot(&[&a, &b, &c])?.into_matrix(), Some(product));
 //!
 //! // Shapes are checked: B·A does not fit, and says so.
 //! let err = exec::execute(&plan, &[&b, &a, &c]).unwrap_err();
@@ -64,12 +64,12 @@ pub mod system;
 
 pub use buffers::BufferPlan;
 pub use executor::Executor;
-pub use factor::{AsMatrix, Factor, Product};
+pub use factor::{AsFactor, AsMatrix, Factor, Product};
 pub use kernel::blas_compatible;
 /// The pairwise product kernel (gemv/gemm by shape), for other modules of the library that
 /// multiply structured operands themselves (`jacobian::execute`).
 pub(crate) use kernel::multiply_into;
-pub use multi_dot::{multi_dot, multi_dot_factors, plan_for};
+pub use multi_dot::{multi_dot, multi_dot_factors, multi_dot_into, plan_for, plan_for_factors};
 
 use crate::error::Result;
 use crate::plan::Plan;
@@ -127,8 +127,11 @@ where
     Executor::new(plan)?.run_into(operands, out)
 }
 
-/// Executes `plan` over [`Factor`]s: matrices, with a 1-D row vector allowed first and a
+/// Executes `plan` over factors: matrices, with a 1-D row vector allowed first and a
 /// 1-D column vector last. See [`Executor::run_factors`].
-pub fn execute_factors<T: Element>(plan: &Plan, factors: &[Factor<'_, T>]) -> Result<Product<T>> {
+pub fn execute_factors<T: Element, F: AsFactor<T>>(
+    plan: &Plan,
+    factors: &[F],
+) -> Result<Product<T>> {
     Executor::new(plan)?.run_factors(factors)
 }

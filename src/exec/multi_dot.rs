@@ -1,22 +1,32 @@
 //! `multi_dot`: plan and execute in one call, for users coming from numpy.
 
-use super::executor::{check_adjacent, lift_factors};
-use super::factor::{AsMatrix, Factor, Product};
+use super::executor::{check_adjacent, vector_ends};
+use super::factor::{AsFactor, AsMatrix, Factor, Product};
 use super::{Element, Executor};
 use crate::chain::Chain;
 use crate::error::Result;
 use crate::plan::{dp, Plan};
-use ndarray::{Array2, ArrayView2};
+use ndarray::{ArrayBase, ArrayView2, DataMut, Dimension};
 
 /// The chain of the given operand shapes, after checking that neighbours fit.
 fn chain_of<T>(views: &[ArrayView2<'_, T>]) -> Result<Chain> {
     check_adjacent(views)?;
-    let mut dims: Vec<u64> = Vec::with_capacity(views.len() + 1);
-    if let Some(first) = views.first() {
-        dims.push(first.nrows() as u64);
-    }
-    dims.extend(views.iter().map(|v| v.ncols() as u64));
-    Chain::from_u64s(dims)
+    let shapes: Vec<(usize, usize)> = views.iter().map(|v| v.dim()).collect();
+    Chain::from_shapes(&shapes)
+}
+
+/// The chain of factors: a first vector is a row (1 × len), a last one a column (len × 1).
+fn chain_of_factors<T, F: AsFactor<T>>(factors: &[F]) -> Result<Chain> {
+    vector_ends(factors)?;
+    let shapes: Vec<(usize, usize)> = factors
+        .iter()
+        .enumerate()
+        .map(|(i, f)| match f.as_factor() {
+            Factor::Vector(v) if i == 0 => (1, v.len()),
+            other => other.shape_as_column(),
+        })
+        .collect();
+    Chain::from_shapes(&shapes)
 }
 
 /// The cheapest plan for multiplying these matrices (by [`dp::optimal`]).
@@ -25,28 +35,79 @@ pub fn plan_for<T, M: AsMatrix<T>>(operands: &[M]) -> Result<Plan> {
     dp::optimal(&chain_of(&views)?)
 }
 
-/// Multiplies a chain of matrices in the cheapest order, like numpy's
-/// `numpy.linalg.multi_dot`.
+/// The cheapest plan for multiplying these factors, vectors at the ends included (by
+/// [`dp::optimal`]); an [`Executor`] of this plan runs them with
+/// [`Executor::run_factors_into`].
+pub fn plan_for_factors<T, F: AsFactor<T>>(factors: &[F]) -> Result<Plan> {
+    dp::optimal(&chain_of_factors(factors)?)
+}
+
+/// Multiplies a chain in the cheapest order, like numpy's `numpy.linalg.multi_dot`.
+///
+/// The operands are 1-D or 2-D arrays, owned or views, of `f64` or `f32`, mixed in one
+/// slice. As in numpy, a 1-D first operand is a row vector and a 1-D last operand a column
+/// vector, and those axes are dropped from the result: it is a [`Product::Matrix`], a
+/// [`Product::Vector`] when one end is a vector, or a [`Product::Scalar`] when both are.
 ///
 /// Plans with [`dp::optimal`] from the operands' shapes, then executes with an
 /// [`Executor`]. Shapes are checked first: neighbours that do not fit give
-/// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) naming both. Unlike numpy, a
+/// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) naming both, and a vector between
+/// the ends [`Error::VectorPosition`](crate::Error::VectorPosition). Unlike numpy, a
 /// dimension of 0 is an error ([`Error::DimensionTooSmall`](crate::Error::DimensionTooSmall)),
-/// as everywhere in chainplan, and so is an empty list.
+/// as everywhere in chainplan, and so is an empty list; a single operand is returned as it is.
 ///
 /// ```
-/// use chainplan::exec::multi_dot;
-/// use ndarray::array;
-/// let a = array![[1.0, 2.0]];          // 1 × 2
-/// let b = array![[1.0, 0.0], [0.0, 2.0]]; // 2 × 2
-/// let c = array![[3.0], [1.0]];        // 2 × 1
-/// assert_eq!(multi_dot(&[&a, &b, &c])?, array![[7.0]]);
-/// assert!(multi_dot(&[&a, &c, &b]).is_err()); // 1×2 · 2×1 · 2×2 does not fit
+/// use chainplan::{multi_dot, Product};
+/// use ndarray::{array, Array2};
+/// let x = array![1.0, 1.0];                  // 1-D: a row vector when first
+/// let a = array![[1.0, 2.0], [3.0, 4.0]];    // 2 × 2, owned
+/// let b = Array2::<f64>::eye(2);             // 2 × 2, passed as a view
+/// let y = array![1.0, 0.0];                  // 1-D: a column vector when last
+/// assert_eq!(multi_dot(&[&x, &a, &b.view(), &y])?, Product::Scalar(4.0));
+/// assert_eq!(multi_dot(&[&x, &a])?, Product::Vector(array![4.0, 6.0]));
+/// assert_eq!(multi_dot(&[&a, &b])?.into_matrix(), Some(a.clone()));
+/// assert!(multi_dot(&[&a, &x, &b]).is_err()); // a vector in the middle
 /// # Ok::<(), chainplan::Error>(())
 /// ```
-pub fn multi_dot<T: Element, M: AsMatrix<T>>(operands: &[M]) -> Result<Array2<T>> {
-    let plan = plan_for(operands)?;
-    Executor::new(&plan)?.run(operands)
+pub fn multi_dot<T: Element>(operands: &[&dyn AsFactor<T>]) -> Result<Product<T>> {
+    let plan = plan_for_factors(operands)?;
+    Executor::new(&plan)?.run_factors(operands)
+}
+
+/// [`multi_dot`] that writes the result into the caller's array, like numpy's `out=`.
+///
+/// `out` must have exactly the result's shape: `[p0, pn]` for a matrix, `[pn]` or `[p0]` for a
+/// vector, `[]` (a 0-D array) for a scalar; otherwise
+/// [`Error::OutputShape`](crate::Error::OutputShape), and `out` is left untouched. Any
+/// layout works. Each call plans and sizes a workspace; to multiply the same shapes many
+/// times without allocating, keep an [`Executor`] of [`plan_for_factors`] and call
+/// [`Executor::run_factors_into`].
+///
+/// ```
+/// use chainplan::multi_dot_into;
+/// use ndarray::{array, Array0, Array1};
+/// let a = array![[1.0f32, 2.0], [3.0, 4.0]];
+/// let y = array![1.0f32, 1.0];
+/// let mut v = Array1::zeros(2);
+/// multi_dot_into(&[&a, &a, &y], &mut v)?;    // A·A·y = [[7, 10], [15, 22]]·(1, 1)
+/// assert_eq!(v, array![17.0, 37.0]);
+/// let mut s = Array0::zeros(());
+/// multi_dot_into(&[&y, &a, &y], &mut s)?;    // (1, 1)·A·(1, 1) = 10
+/// assert_eq!(s[()], 10.0);
+/// assert!(multi_dot_into(&[&a, &y], &mut s).is_err()); // the result is a vector
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+pub fn multi_dot_into<T, S, D>(
+    operands: &[&dyn AsFactor<T>],
+    out: &mut ArrayBase<S, D>,
+) -> Result<()>
+where
+    T: Element,
+    S: DataMut<Elem = T>,
+    D: Dimension,
+{
+    let plan = plan_for_factors(operands)?;
+    Executor::new(&plan)?.run_factors_into(operands, out)
 }
 
 /// [`multi_dot`] over [`Factor`]s: the first may be a row vector and the last a column vector
@@ -65,9 +126,6 @@ pub fn multi_dot<T: Element, M: AsMatrix<T>>(operands: &[M]) -> Result<Array2<T>
 /// # Ok::<(), chainplan::Error>(())
 /// ```
 pub fn multi_dot_factors<T: Element>(factors: &[Factor<'_, T>]) -> Result<Product<T>> {
-    let plan = {
-        let (views, _, _) = lift_factors(factors)?;
-        dp::optimal(&chain_of(&views)?)?
-    };
+    let plan = plan_for_factors(factors)?;
     Executor::new(&plan)?.run_factors(factors)
 }

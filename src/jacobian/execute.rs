@@ -142,7 +142,7 @@ pub fn execute<'a>(
     }
     for (i, f) in factors.iter().enumerate() {
         let (r, c) = chain.shape(i);
-        if f.shape() != (r as usize, c as usize) {
+        if f.shape() != (r, c) {
             let (fr, fc) = f.shape();
             return Err(Error::Invalid(format!(
                 "factor {} is {fr} x {fc} but the chain needs {r} x {c}",

@@ -83,7 +83,13 @@ pub fn cost(plan: &Plan, diagonal: &[bool]) -> Result<u128> {
         };
         let (l, r) = (is_diag(step.lhs), is_diag(step.rhs));
         total = total
-            .checked_add(product_cost(step.m, step.k, step.n, l, r))
+            .checked_add(product_cost(
+                step.m as u64,
+                step.k as u64,
+                step.n as u64,
+                l,
+                r,
+            ))
             .ok_or(Error::Overflow {
                 what: "structured plan cost",
                 bits: 128,

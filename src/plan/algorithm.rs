@@ -18,10 +18,19 @@ use std::str::FromStr;
 pub const AUTO_DP_MAX_MATRICES: usize = 8;
 
 /// A planning strategy, selected by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// ```
+/// use chainplan::Algorithm;
+/// assert_eq!(Algorithm::default(), Algorithm::Auto);
+/// assert_eq!("hu-shing".parse::<Algorithm>()?, Algorithm::HuShing);
+/// assert_eq!(Algorithm::HuShing.to_string(), "hu-shing");
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Algorithm {
     /// Exact: the dynamic program for chains of at most [`AUTO_DP_MAX_MATRICES`] matrices,
     /// Hu–Shing above. The default.
+    #[default]
     Auto,
     /// The exact O(n³) dynamic program ([`dp::optimal`]).
     Dp,

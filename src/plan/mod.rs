@@ -16,7 +16,8 @@ pub mod hu_shing;
 
 use crate::chain::Chain;
 use crate::error::{Error, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::fmt;
 
 pub use algorithm::Algorithm;
 
@@ -58,11 +59,11 @@ pub struct Step {
     /// Last matrix (0-based, inclusive) of the run that the result covers.
     pub last: usize,
     /// Rows of the result.
-    pub m: u64,
+    pub m: usize,
     /// Inner dimension.
-    pub k: u64,
+    pub k: usize,
     /// Columns of the result.
-    pub n: u64,
+    pub n: usize,
     /// Scalar multiplications of this product: m·k·n.
     pub cost: u128,
 }
@@ -70,12 +71,31 @@ pub struct Step {
 impl Step {
     /// Elements of the result, m·n.
     pub fn elements(&self) -> u128 {
-        u128::from(self.m) * u128::from(self.n)
+        self.m as u128 * self.n as u128
     }
 }
 
 /// A complete parenthesization of a chain, with its exact cost.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Display` prints its [order](Plan::order). With serde, a plan is its chain, order and cost
+/// (`{"dims":[2,3,4,5],"order":"((A1A2)A3)","cost":64}`); deserializing rebuilds it from
+/// the order and refuses an order that does not fit the dimensions, or a cost that differs
+/// from the order's. For the versioned format other engines execute, see
+/// [`report::handoff`](crate::report::handoff).
+///
+/// ```
+/// use chainplan::{Chain, Plan};
+/// let plan = Plan::left_to_right(&Chain::new([2, 3, 4, 5])?)?;
+/// assert_eq!(plan.to_string(), "((A1A2)A3)");
+/// let json = serde_json::to_string(&plan).unwrap();
+/// assert_eq!(json, r#"{"dims":[2,3,4,5],"order":"((A1A2)A3)","cost":64}"#);
+/// assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), plan);
+/// let wrong = r#"{"dims":[2,3,4,5],"order":"((A1A2)A3)","cost":63}"#;
+/// assert!(serde_json::from_str::<Plan>(wrong).is_err());
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "PlanForm", try_from = "PlanForm")]
 pub struct Plan {
     chain: Chain,
     steps: Vec<Step>,
@@ -131,8 +151,8 @@ impl Plan {
             .unwrap_or(0)
     }
 
-    /// Shape (rows, columns) of an operand.
-    pub fn shape(&self, operand: Operand) -> (u64, u64) {
+    /// Shape (rows, columns) of an operand, as ndarray writes shapes.
+    pub fn shape(&self, operand: Operand) -> (usize, usize) {
         match operand {
             Operand::Matrix(i) => self.chain.shape(i),
             Operand::Step(s) => (self.steps[s].m, self.steps[s].n),
@@ -374,6 +394,47 @@ impl Plan {
     }
 }
 
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.order())
+    }
+}
+
+/// The serde form of a [`Plan`]: what determines it (dimensions and order) and its cost,
+/// checked when read back.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanForm {
+    dims: Vec<u32>,
+    order: String,
+    cost: u128,
+}
+
+impl From<Plan> for PlanForm {
+    fn from(plan: Plan) -> Self {
+        PlanForm {
+            order: plan.order(),
+            cost: plan.cost,
+            dims: plan.chain.dims().to_vec(),
+        }
+    }
+}
+
+impl TryFrom<PlanForm> for Plan {
+    type Error = Error;
+
+    fn try_from(form: PlanForm) -> Result<Plan> {
+        let plan = Plan::from_order(&Chain::from_u32s(form.dims)?, &form.order)?;
+        if plan.cost != form.cost {
+            return Err(Error::Invalid(format!(
+                "the plan's cost is {} but its order {} costs {}",
+                form.cost, form.order, plan.cost
+            )));
+        }
+        Ok(plan)
+    }
+}
+
 /// p_a · p_b · p_c, exact (each factor is below 2^32).
 fn three(chain: &Chain, a: usize, b: usize, c: usize) -> u128 {
     u128::from(chain.dim(a)) * u128::from(chain.dim(b)) * u128::from(chain.dim(c))
@@ -493,6 +554,8 @@ impl<'c> PlanBuilder<'c> {
         );
         // Each factor is below 2^32, so the product is below 2^96 and cannot overflow.
         let cost = u128::from(m) * u128::from(k) * u128::from(n);
+        // Dimensions fit u32, so they fit usize.
+        let (m, k, n) = (m as usize, k as usize, n as usize);
         self.cost = self.cost.checked_add(cost).ok_or(Error::Overflow {
             what: "plan cost",
             bits: 128,

@@ -30,8 +30,8 @@ pub fn plan_to_dot(plan: &Plan) -> String {
             out,
             "  A{0} [shape=box, label=\"A{0}\\n{1} × {2}\"];",
             i + 1,
-            thousands(r.into()),
-            thousands(c.into())
+            thousands(r as u128),
+            thousands(c as u128)
         );
     }
     for (s, step) in plan.steps().iter().enumerate() {
@@ -39,8 +39,8 @@ pub fn plan_to_dot(plan: &Plan) -> String {
         let _ = writeln!(
             out,
             "  {name} [shape=ellipse, label=\"{name}: {} × {}\\ncost {}\"];",
-            thousands(step.m.into()),
-            thousands(step.n.into()),
+            thousands(step.m as u128),
+            thousands(step.n as u128),
             thousands(step.cost)
         );
         let _ = writeln!(out, "  {name} -> {} [label=\"L\"];", step.lhs.name());

@@ -150,8 +150,8 @@ impl HandoffPlan {
                 let (rows, cols) = plan.chain().shape(i);
                 HandoffInput {
                     name: Operand::Matrix(i).name(),
-                    rows,
-                    cols,
+                    rows: rows as u64,
+                    cols: cols as u64,
                     last_use: uses.inputs[i],
                 }
             })
@@ -176,9 +176,9 @@ impl HandoffPlan {
                     out: Operand::Step(s).name(),
                     lhs: st.lhs.name(),
                     rhs: st.rhs.name(),
-                    m: st.m,
-                    k: st.k,
-                    n: st.n,
+                    m: st.m as u64,
+                    k: st.k as u64,
+                    n: st.n as u64,
                     cost: st.cost,
                     last_use: uses.steps[s],
                     free_after,

@@ -44,9 +44,9 @@ pub fn step_reports(plan: &Plan) -> Vec<StepReport> {
             out: Operand::Step(s).name(),
             lhs: st.lhs.name(),
             rhs: st.rhs.name(),
-            m: st.m,
-            k: st.k,
-            n: st.n,
+            m: st.m as u64,
+            k: st.k as u64,
+            n: st.n as u64,
             cost: st.cost,
         })
         .collect()
