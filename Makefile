@@ -6,7 +6,7 @@
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-test figures
+.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-test figures dependent-crate
 
 deps:
 	@bash scripts/install-deps.sh
@@ -29,7 +29,12 @@ clippy:
 doc: deps
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
 
-test: deps fmt clippy doc cargo-test python-test
+test: deps fmt clippy doc cargo-test dependent-crate python-test
+
+# A crate that depends on the library with default features builds and runs without BLAS, and
+# no CLI crate or BLAS provider is in the library's normal dependency tree (scripts/check-lean.sh).
+dependent-crate:
+	CARGO=$(CARGO) bash scripts/check-lean.sh
 
 cargo-test: deps
 	$(CARGO) test
