@@ -2,6 +2,10 @@
 
 mod cli;
 
-fn main() -> std::process::ExitCode {
-    cli::main()
+/// Allocation failures end the tool with one `error:` line and status 2, not an abort.
+#[global_allocator]
+static ALLOCATOR: cli::alloc::Guard = cli::alloc::Guard;
+
+fn main() {
+    cli::exit(cli::main())
 }

@@ -482,7 +482,21 @@ fn messages_are_honest_and_bounded() {
         ),
         (&["grad", "x", "--at", esc], "\\u{1b}"),
     ];
-    for (args, needle) in rows {
+    let rows = [
+        rows,
+        &[
+            (
+                &["plan", "3", "4", "5", "6", "--max-memory", "1"][..],
+                "1 bytes of f64",
+            ),
+            (
+                &["plan", "3", "4", "5", "6", "--max-memory", "1"][..],
+                "120 bytes",
+            ),
+        ],
+    ]
+    .concat();
+    for (args, needle) in &rows {
         let stderr = common::fails(args, needle);
         assert!(stderr.len() < 400, "{args:?}: {} bytes", stderr.len());
         assert!(!stderr.contains('\u{1b}'), "{args:?}: {stderr:?}");
@@ -529,4 +543,100 @@ fn a_broken_saved_profile_is_a_warning_for_bench() {
             "timing profile",
         );
     }
+}
+
+/// Runs the binary with `args` under an address-space limit of `kib` KiB (`ulimit -v`) and a
+/// 30-second timeout; returns the exit status (124 on a timeout) and the stderr.
+fn under_memory_limit(kib: u64, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut cmd = StdCommand::new("sh");
+    cmd.arg("-c")
+        .arg(format!(r#"ulimit -v {kib}; exec timeout 30 "$@""#))
+        .arg("sh")
+        .arg(assert_cmd::cargo::cargo_bin("chainplan"))
+        .args(args)
+        .current_dir(common::repo_root())
+        .env("XDG_CONFIG_HOME", "/nonexistent-chainplan-config")
+        .env_remove("OPENBLAS_NUM_THREADS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// No command hangs at exit under a small memory limit (OpenBLAS's thread pool spun for ever
+/// on a failed allocation), whether or not OPENBLAS_NUM_THREADS is set.
+#[test]
+fn no_hang_under_a_memory_limit() {
+    let commands: &[&[&str]] = &[
+        &["--version"],
+        &["--help"],
+        &["plan", "30", "35", "15", "5", "10", "20", "25"],
+        &["plan", "3", "0"],
+        &["jacobian", "784", "512", "10", "--seed", "output"],
+        &["grad", "x*y", "--at", "x=1,y=2"],
+        &["bench", "30", "40", "50", "--reps", "1"],
+    ];
+    for threads in [None, Some("2")] {
+        let env: Vec<(&str, &str)> = threads
+            .map(|t| ("OPENBLAS_NUM_THREADS", t))
+            .into_iter()
+            .collect();
+        for args in commands {
+            let (code, stderr) = under_memory_limit(150_000, args, &env);
+            assert!(
+                code == Some(0) || (code == Some(2) && stderr.lines().count() == 1),
+                "{args:?} with {env:?}: status {code:?}, {stderr}"
+            );
+        }
+    }
+}
+
+/// Planner tables are checked against the memory that can be had, not a fixed budget, and
+/// anything that still cannot be allocated is one line with status 2, never an abort.
+#[test]
+fn planners_respect_the_memory_that_can_be_had() {
+    let dir = tempfile::tempdir().unwrap();
+    let dp = dir.path().join("dp.txt");
+    std::fs::write(&dp, "7 ".repeat(8001)).unwrap();
+    let dp = dp.to_str().unwrap();
+    let (code, stderr) =
+        under_memory_limit(1_000_000, &["plan", "--file", dp, "--algorithm", "dp"], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: a chain of 8000 matrices"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hu-shing"), "{stderr}");
+    let long = dir.path().join("long.txt");
+    std::fs::write(&long, "7 3 ".repeat(5_000_000)).unwrap();
+    let long = long.to_str().unwrap();
+    for limit in [1_500_000, 2_500_000] {
+        let (code, stderr) = under_memory_limit(
+            limit,
+            &["plan", "--file", long, "--algorithm", "hu-shing", "--json"],
+            &[],
+        );
+        assert_eq!(code, Some(2), "{limit}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{limit}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{limit}: {stderr}");
+    }
+}
+
+/// The matrix-free table limit is checked before the dense plans (which took 6 s and 310 MB).
+#[test]
+fn the_matrix_free_limit_refuses_before_work() {
+    let widths: Vec<String> = vec!["5".to_string(); 5001];
+    let costs = vec!["3"; 5000].join(",");
+    let start = std::time::Instant::now();
+    let mut args: Vec<&str> = vec!["jacobian"];
+    args.extend(widths.iter().map(String::as_str));
+    args.extend(["--tangent-costs", &costs, "--adjoint-costs", &costs]);
+    let (code, stderr) = under_memory_limit(200_000, &args, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("matrix-free"), "{stderr}");
+    assert!(start.elapsed().as_secs() < 3, "{:?}", start.elapsed());
 }

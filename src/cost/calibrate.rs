@@ -259,6 +259,17 @@ pub fn calibrate(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Profile> {
     options.validate()?;
+    // The largest operands: three max_dim² matrices of the widest element type.
+    let needed = 3 * u128::from(options.max_dim).pow(2) * 8;
+    if let Some(usable) = crate::exec::system::usable_memory().map(u128::from) {
+        if needed > usable / 2 {
+            return Err(Error::Invalid(format!(
+                "calibrating up to size {} needs about {needed} bytes of operands, over half \
+                 of the {usable} bytes that can be had; use a smaller largest size (--max-dim)",
+                options.max_dim
+            )));
+        }
+    }
     let grid = options.grid();
     let total = options.shapes() * options.rounds;
     let mut done = 0usize;

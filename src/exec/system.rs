@@ -113,6 +113,48 @@ fn available_from(meminfo: &str) -> Option<u64> {
     })
 }
 
+/// The address-space limit of this process (`ulimit -v`, RLIMIT_AS), in bytes, from
+/// `/proc/self/limits`; `None` when unlimited or unknown.
+pub fn address_space_limit() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/limits").ok()?;
+    address_limit_from(&text)
+}
+
+fn address_limit_from(limits: &str) -> Option<u64> {
+    let rest = limits
+        .lines()
+        .find_map(|line| line.strip_prefix("Max address space"))?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// Address space this process already uses (`VmSize` of `/proc/self/status`), in bytes.
+fn address_space_used() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    text.lines().find_map(|line| {
+        let kib: u64 = line
+            .strip_prefix("VmSize:")?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        kib.checked_mul(1024)
+    })
+}
+
+/// Memory that new allocations can really have, in bytes: the smaller of the available memory
+/// ([`available_memory`]) and what the address-space limit leaves
+/// ([`address_space_limit`] less the address space already in use). `None` when neither is
+/// known. Planners and benchmarks check their estimates against it before allocating.
+pub fn usable_memory() -> Option<u64> {
+    let left =
+        address_space_limit().map(|limit| limit.saturating_sub(address_space_used().unwrap_or(0)));
+    match (available_memory(), left) {
+        (Some(a), Some(l)) => Some(a.min(l)),
+        (a, l) => a.or(l),
+    }
+}
+
 /// The facts a benchmark header shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SystemInfo {
@@ -150,6 +192,16 @@ mod tests {
         let mem = "MemTotal:       24000000 kB\nMemAvailable:   1000 kB\n";
         assert_eq!(available_from(mem), Some(1000 * 1024));
         assert_eq!(available_from("MemTotal: 5 kB\n"), None);
+    }
+
+    #[test]
+    fn reads_the_address_space_limit() {
+        let limits = "Limit Soft Hard Units\nMax address space         153600000            unlimited            bytes\n";
+        assert_eq!(address_limit_from(limits), Some(153_600_000));
+        let unlimited =
+            "Max address space         unlimited            unlimited            bytes\n";
+        assert_eq!(address_limit_from(unlimited), None);
+        assert!(usable_memory().is_some_and(|m| m > 0));
     }
 
     #[test]

@@ -372,8 +372,9 @@ impl MatrixFreeChain {
         Ok(Some(add(own, mul(ml, rest)?)?))
     }
 
-    /// The cheapest plan: the dynamic program of the module documentation.
-    pub fn optimal(&self) -> Result<MfNode> {
+    /// Refuses, at once, a chain too long for [`MatrixFreeChain::optimal`] (over
+    /// [`MAX_ELEMENTALS`] elemental functions), so that a caller can check before other work.
+    pub fn check_size(&self) -> Result<()> {
         let l = self.elementals.len();
         if l > MAX_ELEMENTALS {
             return Err(Error::ChainTooLong {
@@ -384,6 +385,13 @@ impl MatrixFreeChain {
                 suggestion: "split the chain into shorter pieces",
             });
         }
+        Ok(())
+    }
+
+    /// The cheapest plan: the dynamic program of the module documentation.
+    pub fn optimal(&self) -> Result<MfNode> {
+        self.check_size()?;
+        let l = self.elementals.len();
         let el = &self.elementals;
         // Prefix sums of t, a and e: sum over i ..= j is p[j + 1] - p[i].
         let prefix = |f: fn(&Elemental) -> u64| {

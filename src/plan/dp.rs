@@ -40,7 +40,8 @@ use rayon::prelude::*;
 /// Tuning for the dynamic program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DpOptions {
-    /// Largest table memory, in bytes, the planner may allocate. Default: 2 GiB.
+    /// Largest table memory, in bytes, the planner may allocate. Default:
+    /// [`default_memory_limit`] (2 GiB, or less when less memory can be had).
     pub memory_limit: u128,
     /// Whether tables of long chains are filled on several threads. Default: true.
     pub parallel: bool,
@@ -49,10 +50,18 @@ pub struct DpOptions {
 impl Default for DpOptions {
     fn default() -> Self {
         DpOptions {
-            memory_limit: 2 << 30,
+            memory_limit: default_memory_limit(),
             parallel: true,
         }
     }
+}
+
+/// The default table budget: 2 GiB, or three quarters of the memory that this process can
+/// really have ([`crate::exec::system::usable_memory`]: available memory and the address-space
+/// limit) when that is less, so that a table is refused with an error rather than aborting.
+pub fn default_memory_limit() -> u128 {
+    let cap: u128 = 2 << 30;
+    crate::exec::system::usable_memory().map_or(cap, |m| cap.min(u128::from(m) / 4 * 3))
 }
 
 /// Which end of the range the program looks for.
@@ -130,7 +139,7 @@ pub fn solve(chain: &Chain, objective: Objective, options: &DpOptions) -> Result
             algorithm: "dp",
             needed_bytes: needed,
             limit_bytes: options.memory_limit,
-            suggestion: "use --algorithm hu-shing (O(n) memory) or raise the DP memory limit",
+            suggestion: "Hu–Shing's planner (hu-shing) is exact in O(n) memory",
         });
     }
     let parallel = options.parallel && rayon::current_num_threads() > 1;
@@ -554,7 +563,7 @@ fn check_tables(chain: &Chain, cost_bytes: usize, options: &DpOptions) -> Result
             algorithm: "dp with a cost model",
             needed_bytes: needed,
             limit_bytes: options.memory_limit,
-            suggestion: "plan a shorter chain, or raise the DP memory limit",
+            suggestion: "plan a shorter chain",
         });
     }
     Ok(())

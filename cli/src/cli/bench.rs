@@ -59,7 +59,8 @@ pub struct BenchArgs {
 
     /// Refuse to start above this much memory (operands, two products, the largest workspace),
     /// in bytes or with a unit: K, M, G, T or KiB … TiB (powers of 1024), KB … TB (powers of
-    /// 1000). Default: half the available memory.
+    /// 1000). Default: half the memory that can be had (available memory, and the address-space
+    /// limit of `ulimit -v`).
     #[arg(long, value_name = "SIZE")]
     max_memory: Option<String>,
 
@@ -172,7 +173,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             0 => bail!("--max-memory must be more than 0 bytes"),
             bytes => bytes,
         },
-        None => system::available_memory().map_or(4 << 30, |m| u128::from(m) / 2),
+        None => system::usable_memory().map_or(4 << 30, |m| u128::from(m) / 2),
     };
     // The time model: from --profile (which must exist), else the saved profile if any.
     let dtype: ElementType = args.dtype.parse()?;

@@ -113,11 +113,26 @@ pub fn run(args: JacobianArgs) -> Result<ExitCode> {
             if let (Some(e), Some(m)) = (&args.tapes, args.memory) {
                 mf = mf.with_memory(&parse_list(e, "the tapes")?, m)?;
             }
-            Some(mf.with_seed(seed)?)
+            let mf = mf.with_seed(seed)?;
+            // Before the dense plans, which take longer than this check on long chains.
+            mf.check_size()?;
+            Some(mf)
         }
         _ => None,
     };
-    let report = JacobianReport::new(&chain, mf.as_ref())?;
+    let report = JacobianReport::new(&chain, mf.as_ref()).map_err(|e| match e {
+        // The DP's advice names `plan`'s planners, which this command does not have.
+        chainplan::Error::ChainTooLong {
+            matrices,
+            needed_bytes,
+            limit_bytes,
+            ..
+        } => anyhow::anyhow!(
+            "a chain of {matrices} layers needs about {needed_bytes} bytes of planner tables, \
+             over the {limit_bytes} bytes allowed; plan fewer layers at a time"
+        ),
+        e => e.into(),
+    })?;
     if export_to_stdout {
         // Standard output is the export alone, so that programs can read it.
     } else if args.json {

@@ -1,7 +1,9 @@
 //! Command-line interface: argument parsing (clap), tables (prettytable) and errors (anyhow).
 //! Each subcommand lives in its own module and turns its arguments into library calls.
 
+pub mod alloc;
 mod bench;
+mod blas;
 mod calibrate;
 mod grad;
 mod input;
@@ -52,6 +54,7 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 /// Runs the tool and maps errors to one line on standard error and exit status 2.
 pub fn main() -> ExitCode {
     output::install_panic_hook();
+    blas::one_thread_under_a_small_memory_limit();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
@@ -155,4 +158,17 @@ fn usage_error(e: &clap::Error, args: impl Iterator<Item = std::ffi::OsString>) 
         Some(sub) => format!("{message}; see 'chainplan {sub} --help'"),
         None => format!("{message}; see 'chainplan --help'"),
     }
+}
+
+/// Ends the process with `code` once standard output and error are flushed, without running
+/// the C library's exit handlers: OpenBLAS's handler waits for its thread pool, which under a
+/// memory limit can spin forever on a failed allocation, and no command needs it.
+pub fn exit(code: ExitCode) -> ! {
+    blas::exit_now(if code == ExitCode::SUCCESS {
+        0
+    } else if code == ExitCode::FAILURE {
+        1
+    } else {
+        i32::from(EXIT_BAD_INPUT)
+    })
 }

@@ -123,6 +123,22 @@ impl PlanArgs {
         Ok(Some(profile.model(dtype)?))
     }
 
+    /// A cap error in the unit the user gave: bytes for --max-memory, elements otherwise.
+    fn in_bytes(&self, e: chainplan::Error) -> anyhow::Error {
+        match (e, &self.max_memory, self.dtype.parse::<ElementType>()) {
+            (chainplan::Error::NoPlanFits { smallest, .. }, Some(size), Ok(dtype)) => {
+                let bytes = parse_memory_size(size).unwrap_or(0);
+                anyhow::anyhow!(
+                    "no order keeps every intermediate within --max-memory {} ({bytes} bytes \
+                     of {dtype}); the least that some order needs is {} bytes",
+                    chainplan::error::quote(size),
+                    smallest.saturating_mul(dtype.bytes())
+                )
+            }
+            (e, _, _) => e.into(),
+        }
+    }
+
     /// The planning goal the options describe, and the time model for predictions.
     fn goal(&self) -> Result<(Goal, Option<TimeModel>)> {
         let dtype: ElementType = self.dtype.parse()?;
@@ -180,7 +196,9 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
                  planner dp (or auto); drop --algorithm {algorithm} or use --algorithm dp"
             );
         }
-        let (plan, fastest) = goal.plan_with_fastest(&chain)?;
+        let (plan, fastest) = goal
+            .plan_with_fastest(&chain)
+            .map_err(|e| args.in_bytes(e))?;
         let name = format!("dp, {}", goal.describe());
         let report = PlanReport::from_plan_with_steps(&plan, &name, steps)?.with_goal(
             &goal,

@@ -84,6 +84,7 @@ pub fn optimal(chain: &Chain) -> Result<Plan> {
     if chain.matrices() == 1 {
         return Plan::from_splits(chain, |i, _| i);
     }
+    check_memory(chain)?;
     let solved = Solver::new(chain).solve()?;
     let plan = triangulation::plan_from_edges(chain, solved.edges())?;
     if plan.cost() != solved.cost {
@@ -101,7 +102,29 @@ pub fn optimal_cost(chain: &Chain) -> Result<u128> {
     if chain.matrices() == 1 {
         return Ok(0);
     }
+    check_memory(chain)?;
     Ok(Solver::new(chain).solve()?.cost)
+}
+
+/// Bytes per matrix of the planner's arrays and of the plan it returns, rounded up (weights,
+/// prefix products, arcs, heaps, stacks, the triangulation's edges, the plan's steps).
+pub const BYTES_PER_MATRIX: u128 = 192;
+
+/// Refuses, before allocating, a chain whose arrays would not fit in the memory this process
+/// can have ([`crate::exec::system::usable_memory`]).
+fn check_memory(chain: &Chain) -> Result<()> {
+    let n = chain.matrices();
+    let needed = (n as u128 + 1) * BYTES_PER_MATRIX;
+    match crate::exec::system::usable_memory().map(u128::from) {
+        Some(usable) if needed > usable => Err(Error::ChainTooLong {
+            matrices: n,
+            algorithm: "hu-shing",
+            needed_bytes: needed,
+            limit_bytes: usable,
+            suggestion: "the approximate planner (approx) needs less, or plan a shorter chain",
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Overflow of a cost sum.
