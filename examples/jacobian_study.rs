@@ -10,8 +10,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 /// A width from 1 to 1000, uniform in its logarithm.
-fn width(rng: &mut StdRng) -> u32 {
-    (10f64.powf(rng.random_range(0.0..3.0))).round() as u32
+fn width(rng: &mut StdRng) -> usize {
+    (10f64.powf(rng.random_range(0.0..3.0))).round() as usize
 }
 
 fn summary(name: &str, mut ratios: Vec<f64>) {
@@ -55,8 +55,8 @@ fn main() -> Result<(), chainplan::Error> {
         let mut ratios = Vec::with_capacity(chains);
         for _ in 0..chains {
             let layers = rng.random_range(2..=10);
-            let widths: Vec<u32> = (0..=layers).map(|_| width(&mut rng)).collect();
-            let a = JacobianChain::new(widths, seed)?.analyze()?;
+            let widths: Vec<usize> = (0..=layers).map(|_| width(&mut rng)).collect();
+            let a = JacobianChain::new(&widths, seed)?.analyze()?;
             debug_assert_eq!(a.mode == Mode::Mixed, a.pure_over_optimal > 1.0);
             ratios.push(a.pure_over_optimal);
         }
@@ -70,12 +70,12 @@ fn main() -> Result<(), chainplan::Error> {
         let mut ratios = Vec::with_capacity(chains);
         for _ in 0..chains {
             let layers = rng.random_range(2..=10);
-            let widths: Vec<u32> = (0..=layers).map(|_| width(&mut rng)).collect();
+            let widths: Vec<usize> = (0..=layers).map(|_| width(&mut rng)).collect();
             // A tangent costs up to a dense matrix–vector product of the layer; an adjoint
             // one to three times its tangent.
             let tangent: Vec<u64> = widths
                 .windows(2)
-                .map(|w| rng.random_range(1..=u64::from(w[0]) * u64::from(w[1])))
+                .map(|w| rng.random_range(1..=(w[0] * w[1]) as u64))
                 .collect();
             let adjoint: Vec<u64> = tangent
                 .iter()

@@ -68,7 +68,7 @@ fn main() -> Result<(), chainplan::Error> {
 
     // 1. Agreement on 64 → 128 → 128 → 10 (tanh, squared error).
     let net = Mlp::random(&[64, 128, 128, 10], 1)?;
-    let jc = net.jacobian_chain()?;
+    let jc = net.gradient_chain()?;
     let x = random_vector(64, &mut rng);
     let t = random_vector(10, &mut rng);
     let reverse = net.gradient(&x, &t, &jc.reverse_plan()?)?;
@@ -115,7 +115,7 @@ fn main() -> Result<(), chainplan::Error> {
     );
     for n0 in [16usize, 64, 256, 1024, 4096] {
         let net = Mlp::random(&[n0, 128, 128, 10], 3)?;
-        let jc = net.jacobian_chain()?;
+        let jc = net.gradient_chain()?;
         let (rev_plan, fwd_plan) = (jc.reverse_plan()?, jc.forward_plan()?);
         let x = random_vector(n0, &mut rng);
         let t = random_vector(10, &mut rng);

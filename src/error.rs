@@ -215,9 +215,9 @@ pub enum Error {
         /// 1-based layer number.
         layer: usize,
         /// Its input width.
-        input: u32,
+        input: usize,
         /// Its output width.
-        output: u32,
+        output: usize,
     },
 
     /// An entry of a comma-separated list of numbers that is not a whole number.
@@ -251,6 +251,147 @@ pub enum Error {
         memory: u64,
         /// The smallest tape size.
         smallest_tape: u64,
+    },
+
+    /// Layer widths that fit the layer list neither as the network's widths nor with every
+    /// elementwise layer's width repeated.
+    #[error(
+        "{widths} widths do not fit {layers} layers ({dense} dense): write {} widths (the input, \
+         then each dense layer's output; an elementwise layer keeps the width), or {} widths \
+         with the width of each elementwise layer repeated",
+        .dense + 1,
+        .layers + 1
+    )]
+    LayerWidths {
+        /// Widths given.
+        widths: usize,
+        /// Layers in the layer list.
+        layers: usize,
+        /// Dense layers among them.
+        dense: usize,
+    },
+
+    /// An activation position that is not a dense layer of the network, or is given twice.
+    #[error("activation after layer {position}: {reason} (the network has {layers} dense layers, 1 to {layers})")]
+    ActivationPosition {
+        /// The 1-based position given.
+        position: usize,
+        /// Dense layers in the network.
+        layers: usize,
+        /// What is wrong: `outside the dense layers` or `given twice`.
+        reason: &'static str,
+    },
+
+    /// A plan whose chain has other dimensions than the chain it is used with.
+    #[error(
+        "the plan's dimension {position} is {plan} but the chain's is {chain}; plan this chain \
+         (its `chain()`) instead"
+    )]
+    PlanDimension {
+        /// 1-based position of the first dimension that differs.
+        position: usize,
+        /// That dimension in the plan's chain.
+        plan: usize,
+        /// That dimension in the chain.
+        chain: usize,
+    },
+
+    /// The wrong number of factors for a Jacobian chain's execution.
+    #[error(
+        "the chain has {expected} factors ({first} … {last}, output to input) but {got} were given"
+    )]
+    JacobianFactorCount {
+        /// Factors of the chain.
+        expected: usize,
+        /// Factors given.
+        got: usize,
+        /// Name of the first factor (the output side).
+        first: String,
+        /// Name of the last factor (the input side).
+        last: String,
+    },
+
+    /// A factor given to a Jacobian chain's execution does not fit the chain.
+    #[error("factor {index} ({name}) {problem}")]
+    JacobianFactor {
+        /// 1-based position of the factor, output to input.
+        index: usize,
+        /// Its name in the chain: `S`, `J3`, …, `J1`, `T`.
+        name: String,
+        /// What is wrong with it.
+        problem: crate::jacobian::FactorProblem,
+    },
+
+    /// The factors of a Jacobian chain given in evaluation order (input to output) instead
+    /// of the chain's order (output to input).
+    #[error(
+        "the factors are given input to output ({last} first); give them in the chain's order, \
+         output to input, from {first} to {last}"
+    )]
+    FactorOrder {
+        /// Name of the chain's first factor (the output side).
+        first: String,
+        /// Name of the chain's last factor (the input side).
+        last: String,
+    },
+
+    /// The wrong number of operators for a matrix-free chain.
+    #[error("the matrix-free chain has {expected} elementals but {got} operators were given")]
+    OperatorCount {
+        /// Elementals of the chain.
+        expected: usize,
+        /// Operators given.
+        got: usize,
+    },
+
+    /// An operator of a matrix-free chain that does not fit it, or returned a result of the
+    /// wrong shape.
+    #[error("operator {index} ({name}) {problem}")]
+    Operator {
+        /// 1-based position of the operator, in evaluation order.
+        index: usize,
+        /// Its name in the chain (`F1` …, `S`, `T`).
+        name: String,
+        /// What is wrong.
+        problem: crate::jacobian::OperatorProblem,
+    },
+
+    /// A matrix-free plan that does not fit the chain it is run on.
+    #[error("the matrix-free plan does not fit the chain: {reason}")]
+    BadMatrixFreePlan {
+        /// What is wrong, naming the node.
+        reason: String,
+    },
+
+    /// A network with no layer.
+    #[error("a network needs at least one weight matrix")]
+    EmptyNetwork,
+
+    /// A weight matrix that does not take the previous layer's outputs.
+    #[error(
+        "weight {layer} is {rows} x {cols} but layer {layer} receives {inputs} inputs; \
+         W_l must be n_l x n_(l-1)"
+    )]
+    WeightShape {
+        /// 1-based layer number.
+        layer: usize,
+        /// Rows of the weight given.
+        rows: usize,
+        /// Columns of the weight given.
+        cols: usize,
+        /// Outputs of the previous layer (or the input width).
+        inputs: usize,
+    },
+
+    /// A vector (an input, a target, a bias) or a list of the wrong length.
+    #[error("{what} has {got} entries but {expected} are needed")]
+    VectorLength {
+        /// Which vector: `the input`, `bias 2`, ….
+        what: String,
+        /// Entries given.
+        got: usize,
+        /// Entries needed.
+        expected: usize,
     },
 
     /// A plan in the hand-off format (`--export-plan`) is malformed or inconsistent.

@@ -8,16 +8,16 @@ use chainplan::Plan;
 use proptest::prelude::*;
 
 /// Matrix-chain dimensions of a Jacobian chain, built here from the definition.
-fn dims_of(widths: &[u32], seed: Seed) -> Vec<u128> {
+fn dims_of(widths: &[usize], seed: Seed) -> Vec<u128> {
     let mut d: Vec<u128> = Vec::new();
     if let Seed::Output(k) = seed {
-        d.push(k.into());
+        d.push(k as u128);
     }
     for &w in widths.iter().rev() {
-        d.push(w.into());
+        d.push(w as u128);
     }
     if let Seed::Input(k) = seed {
-        d.push(k.into());
+        d.push(k as u128);
     }
     d
 }
@@ -88,16 +88,16 @@ fn right_to_left(d: &[u128], diag: &[bool]) -> u128 {
 fn seed_strategy() -> impl Strategy<Value = Seed> {
     prop_oneof![
         Just(Seed::None),
-        (1u32..6).prop_map(Seed::Input),
-        (1u32..6).prop_map(Seed::Output),
+        (1usize..6).prop_map(Seed::Input),
+        (1usize..6).prop_map(Seed::Output),
     ]
 }
 
 /// Widths and layer kinds: an elementwise layer repeats the width before it.
-fn network_strategy() -> impl Strategy<Value = (Vec<u32>, Vec<LayerKind>)> {
+fn network_strategy() -> impl Strategy<Value = (Vec<usize>, Vec<LayerKind>)> {
     (
-        1u32..40,
-        prop::collection::vec((1u32..40, any::<bool>()), 1..7),
+        1usize..40,
+        prop::collection::vec((1usize..40, any::<bool>()), 1..7),
     )
         .prop_map(|(w0, rest)| {
             let mut widths = vec![w0];
@@ -121,14 +121,14 @@ proptest! {
 
     #[test]
     fn dense_costs_match_brute_force_for_every_seed(
-        widths in prop::collection::vec(1u32..60, 2..8),
+        widths in prop::collection::vec(1usize..60, 2..8),
         seed in seed_strategy(),
     ) {
-        let jc = JacobianChain::new(widths.clone(), seed).unwrap();
+        let jc = JacobianChain::new(&widths, seed).unwrap();
         let d = dims_of(&widths, seed);
         let diag = vec![false; d.len() - 1];
         let a = jc.analyze().unwrap();
-        prop_assert_eq!(a.chain_dims.iter().map(|&x| u128::from(x)).collect::<Vec<_>>(), d.clone());
+        prop_assert_eq!(a.chain_dims.iter().map(|&x| x as u128).collect::<Vec<_>>(), d.clone());
         prop_assert_eq!(a.forward, right_to_left(&d, &diag));
         prop_assert_eq!(a.reverse, left_to_right(&d, &diag));
         prop_assert_eq!(a.optimal, brute(&d, &diag, 0, diag.len() - 1));
@@ -146,7 +146,7 @@ proptest! {
         (widths, layers) in network_strategy(),
         seed in seed_strategy(),
     ) {
-        let jc = JacobianChain::with_layers(widths.clone(), layers.clone(), seed).unwrap();
+        let jc = JacobianChain::with_layers(&widths, &layers, seed).unwrap();
         let d = dims_of(&widths, seed);
         let diag = diag_of(&layers, seed);
         let a = jc.analyze().unwrap();
@@ -155,6 +155,31 @@ proptest! {
         prop_assert_eq!(a.optimal, brute(&d, &diag, 0, diag.len() - 1));
         prop_assert_eq!(structured::cost(&a.plan, &diag).unwrap(), a.optimal);
         prop_assert!(a.optimal <= a.forward.min(a.reverse));
+        // Every plan the chain hands out reports its structured cost, steps included.
+        for (plan, cost) in [
+            (a.plan.clone(), a.optimal),
+            (jc.optimal_plan().unwrap(), a.optimal),
+            (jc.forward_plan().unwrap(), a.forward),
+            (jc.reverse_plan().unwrap(), a.reverse),
+        ] {
+            prop_assert_eq!(plan.cost(), cost);
+            prop_assert_eq!(plan.steps().iter().map(|s| s.cost).sum::<u128>(), cost);
+        }
+        // The same network written with its own widths (no repeats) is the same chain.
+        let network: Vec<usize> = std::iter::once(widths[0])
+            .chain(
+                layers
+                    .iter()
+                    .zip(&widths[1..])
+                    .filter(|(k, _)| **k == LayerKind::Dense)
+                    .map(|(_, &w)| w),
+            )
+            .collect();
+        if layers.contains(&LayerKind::Dense) {
+            let compact = JacobianChain::with_layers(&network, &layers, seed).unwrap();
+            prop_assert_eq!(&compact, &jc);
+            prop_assert_eq!(compact.network_widths(), network);
+        }
     }
 
     #[test]
@@ -163,8 +188,8 @@ proptest! {
     ) {
         let chain = chainplan::Chain::new(dims).unwrap();
         let flags = vec![false; chain.matrices()];
-        let (_, c) = structured::optimal(&chain, &flags).unwrap();
-        prop_assert_eq!(c, chainplan::plan::dp::optimal(&chain).unwrap().cost());
+        let plan = structured::optimal(&chain, &flags).unwrap();
+        prop_assert_eq!(plan.cost(), chainplan::plan::dp::optimal(&chain).unwrap().cost());
     }
 }
 
@@ -172,7 +197,7 @@ proptest! {
 fn narrow_middle_layer_makes_mixed_win_even_for_a_gradient() {
     // Checked by hand: reverse 1·2·10 + 1·10·100 + 1·100·1 + 1·1·100 = 1220; the order
     // S·(J4·(J3·(J2·J1)))… is beaten by forming J4·J3·J2 through the width-1 layer first.
-    let jc = JacobianChain::new(vec![100, 1, 100, 10, 2], Seed::Output(1)).unwrap();
+    let jc = JacobianChain::new(&[100, 1, 100, 10, 2], Seed::Output(1)).unwrap();
     let a = jc.analyze().unwrap();
     assert_eq!(a.reverse, 1220);
     assert_eq!(a.mode, Mode::Mixed);
@@ -193,8 +218,8 @@ fn elementals(chain: &MatrixFreeChain) -> Vec<El> {
         .iter()
         .map(|e| {
             (
-                e.inputs.into(),
-                e.outputs.into(),
+                e.inputs as u128,
+                e.outputs as u128,
                 e.tangent.into(),
                 e.adjoint.into(),
                 e.tape.into(),
@@ -246,20 +271,15 @@ fn all_costs(el: &[El], memory: Option<u128>, i: usize, j: usize) -> Vec<u128> {
 
 /// Recomputes a plan tree's cost from the operations it names, checking that each node
 /// joins its children correctly and respects the memory limit. Returns (first, last, cost).
-fn replay(
-    node: &MfNode,
-    el: &[El],
-    names: &[String],
-    memory: Option<u128>,
-) -> (usize, usize, u128) {
-    let pos = |name: &str| names.iter().position(|n| n == name).unwrap();
-    let span = |s: &str| match s.split_once("..") {
-        Some((a, b)) => (pos(a), pos(b)),
-        None => (pos(s), pos(s)),
-    };
-    let (i, j) = span(&node.span);
+fn replay(node: &MfNode, el: &[El], memory: Option<u128>) -> (usize, usize, u128) {
+    let (i, j) = (node.span.start, node.span.end - 1);
+    assert!(i <= j && j < el.len());
     assert_eq!((node.rows as u128, node.cols as u128), (el[j].1, el[i].0));
     let fits = |tape: u128| memory.is_none() || tape <= memory.unwrap();
+    let through = || {
+        let t = node.through.clone().unwrap();
+        (t.start, t.end - 1)
+    };
     let cost = match node.op {
         MfOp::Given => {
             assert!(el[i].5 && i == j);
@@ -274,32 +294,32 @@ fn replay(
             el[i].1 * el[i].3
         }
         MfOp::Multiply => {
-            let (a, b, cl) = replay(&node.children[0], el, names, memory);
-            let (c, d, cr) = replay(&node.children[1], el, names, memory);
+            let (a, b, cl) = replay(&node.children[0], el, memory);
+            let (c, d, cr) = replay(&node.children[1], el, memory);
             assert_eq!((a, b, c, d + 1), (d + 1, j, i, a));
             cl + cr + el[j].1 * el[d].1 * el[i].0
         }
         MfOp::Push => {
-            let (a, b, c) = replay(&node.children[0], el, names, memory);
-            let (p, q) = span(node.through.as_deref().unwrap());
+            let (a, b, c) = replay(&node.children[0], el, memory);
+            let (p, q) = through();
             assert_eq!((a, b + 1, q), (i, p, j));
             c + el[i].0 * el[p..=q].iter().map(|e| e.2).sum::<u128>()
         }
         MfOp::Pull => {
-            let (a, b, c) = replay(&node.children[0], el, names, memory);
-            let (p, q) = span(node.through.as_deref().unwrap());
+            let (a, b, c) = replay(&node.children[0], el, memory);
+            let (p, q) = through();
             assert_eq!((p, q + 1, b), (i, a, j));
             assert!(fits(el[p..=q].iter().map(|e| e.4).sum()));
             c + el[j].1 * el[p..=q].iter().map(|e| e.3).sum::<u128>()
         }
     };
-    assert_eq!(cost, node.total, "node {}", node.span);
+    assert_eq!(cost, node.total, "node {:?}", node.span);
     (i, j, cost)
 }
 
 #[derive(Debug, Clone)]
 struct MfCase {
-    widths: Vec<u32>,
+    widths: Vec<usize>,
     tangent: Vec<u64>,
     adjoint: Vec<u64>,
     tapes: Option<(Vec<u64>, u64)>,
@@ -307,12 +327,12 @@ struct MfCase {
 }
 
 fn mf_strategy() -> impl Strategy<Value = MfCase> {
-    prop::collection::vec((1u32..20, 1u64..200, 1u64..5, 1u64..10), 1..6)
+    prop::collection::vec((1usize..20, 1u64..200, 1u64..5, 1u64..10), 1..6)
         .prop_flat_map(|layers| {
             let l = layers.len();
             (
                 Just(layers),
-                1u32..20,
+                1usize..20,
                 prop::option::of((prop::collection::vec(1u64..10, l), 0u64..30)),
                 seed_strategy(),
             )
@@ -357,8 +377,7 @@ proptest! {
         let best = chain.optimal().unwrap();
         let all = all_costs(&el, memory, 0, el.len() - 1);
         prop_assert_eq!(best.total, *all.iter().min().unwrap());
-        let names: Vec<String> = chain.elementals().iter().map(|e| e.name.clone()).collect();
-        let (i, j, cost) = replay(&best, &el, &names, memory);
+        let (i, j, cost) = replay(&best, &el, memory);
         prop_assert_eq!((i, j, cost), (0, el.len() - 1, best.total));
         // Never above either pure mode.
         prop_assert!(best.total <= chain.tangent_mode().unwrap());
@@ -371,16 +390,19 @@ proptest! {
     fn pure_modes_have_their_closed_forms(case in mf_strategy()) {
         let case = MfCase { seed: Seed::None, ..case };
         let chain = build(&case);
-        let n1 = u128::from(case.widths[0]);
-        let ml = u128::from(*case.widths.last().unwrap());
+        let n1 = case.widths[0] as u128;
+        let ml = *case.widths.last().unwrap() as u128;
         let st: u128 = case.tangent.iter().map(|&t| u128::from(t)).sum();
         let sa: u128 = case.adjoint.iter().map(|&a| u128::from(a)).sum();
         prop_assert_eq!(chain.tangent_mode().unwrap(), n1 * st);
+        prop_assert_eq!(chain.tangent_plan().unwrap().total, n1 * st);
         let fits = match &case.tapes {
             None => true,
             Some((e, m)) => e.iter().sum::<u64>() <= *m,
         };
         prop_assert_eq!(chain.adjoint_mode().unwrap(), fits.then_some(ml * sa));
+        let adjoint_plan = chain.adjoint_plan().unwrap();
+        prop_assert_eq!(adjoint_plan.map(|p| p.total), fits.then_some(ml * sa));
     }
 }
 

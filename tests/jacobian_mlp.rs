@@ -31,13 +31,13 @@ fn max_abs_diff(a: &Array1<f64>, b: &Array1<f64>) -> f64 {
 fn mlp_gradient_agrees_with_finite_differences() {
     let mut rng = StdRng::seed_from_u64(2024);
     let net = Mlp::random(&[64, 128, 128, 10], 11).unwrap();
-    let jc = net.jacobian_chain().unwrap();
+    let jc = net.gradient_chain().unwrap();
     for _ in 0..3 {
         let x = random_vector(64, &mut rng);
         let t = random_vector(10, &mut rng);
         let reverse = net.gradient(&x, &t, &jc.reverse_plan().unwrap()).unwrap();
         let forward = net.gradient(&x, &t, &jc.forward_plan().unwrap()).unwrap();
-        let (best, _) = jc.optimal_plan().unwrap();
+        let best = jc.optimal_plan().unwrap();
         let optimal = net.gradient(&x, &t, &best).unwrap();
         let fd = finite_differences(&net, &x, &t, 1e-5);
         // The same chain with every diagonal stored densely, through the plan executor.
@@ -77,7 +77,7 @@ fn gradient_costs_a_constant_times_the_loss_while_forward_grows_with_the_input()
     let mut last_forward_over_reverse = 0.0;
     for n0 in [16u128, 64, 256, 1024, 4096] {
         let net = Mlp::random(&[n0 as usize, 128, 128, 10], 1).unwrap();
-        let jc = net.jacobian_chain().unwrap();
+        let jc = net.gradient_chain().unwrap();
         let loss = net.loss_cost();
         assert_eq!(loss, 128 * n0 + 128 * 128 + 10 * 128 + 10);
         let reverse = jc.cost_of(&jc.reverse_plan().unwrap()).unwrap();
@@ -98,7 +98,7 @@ fn gradient_costs_a_constant_times_the_loss_while_forward_grows_with_the_input()
 #[test]
 fn bad_inputs_are_errors() {
     let net = Mlp::random(&[4, 3, 2], 0).unwrap();
-    let jc = net.jacobian_chain().unwrap();
+    let jc = net.gradient_chain().unwrap();
     let plan = jc.reverse_plan().unwrap();
     let x = Array1::zeros(5);
     let t = Array1::zeros(2);

@@ -79,6 +79,26 @@ fn activations_are_priced_as_diagonals() {
 }
 
 #[test]
+fn network_widths_need_no_repeats() {
+    let layers = ["--layers", "dense,act,dense,act,dense", "--seed", "output"];
+    let compact = json(&[&["784", "512", "512", "10"][..], &layers].concat());
+    let repeated = json(&[&["784", "512", "512", "512", "512", "10"][..], &layers].concat());
+    assert_eq!(compact, repeated);
+    assert_eq!(
+        compact["widths"],
+        serde_json::json!([784, 512, 512, 512, 512, 10])
+    );
+    // S·W3, ·D2, ·W2, ·D1, ·W1, each a vector product; diagonals cost their width.
+    let reverse = 10 * 512 + 512 + 512 * 512 + 512 + 512 * 784;
+    assert_eq!(compact["reverse"].as_u64(), Some(reverse));
+    // Neither form: the error says how to write the widths.
+    common::fails_on(
+        &mut jacobian("784 512 512 512 10 --layers dense,act,dense,act,dense"),
+        "5 widths do not fit 5 layers (3 dense): write 4 widths",
+    );
+}
+
+#[test]
 fn matrix_free_keys_and_plan() {
     let v = json(&[
         "8",
@@ -100,6 +120,9 @@ fn matrix_free_keys_and_plan() {
     assert!(mf["optimal"].as_u64() <= mf["forward"].as_u64());
     assert!(mf["plan"]["op"].is_string());
     assert!(mf["plan"]["children"].is_array());
+    // Spans are written with the elementals' names, as the one-line order is.
+    let span = mf["plan"]["span"].as_str().unwrap();
+    assert_eq!(span, "F1..F3");
     for key in [
         "chain_dims",
         "forward",

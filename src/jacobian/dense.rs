@@ -17,10 +17,10 @@ pub enum Seed {
     /// No seed: the full Jacobian J_L ⋯ J_1.
     None,
     /// A block of `k` tangents on the right (n_0 × k): J_L ⋯ J_1 · T.
-    Input(u32),
+    Input(usize),
     /// A block of `k` cotangents on the left (k × n_L): S · J_L ⋯ J_1. `Output(1)` is the
     /// gradient of a scalar.
-    Output(u32),
+    Output(usize),
 }
 
 impl Seed {
@@ -34,9 +34,9 @@ impl Seed {
     /// # Ok::<(), chainplan::Error>(())
     /// ```
     pub fn from_kind(kind: &str, k: u64) -> Result<Seed> {
-        let size = || -> Result<u32> {
+        let size = || -> Result<usize> {
             match u32::try_from(k) {
-                Ok(k) if k >= 1 => Ok(k),
+                Ok(k) if k >= 1 => Ok(k as usize),
                 _ => Err(Error::SeedSize { got: k }),
             }
         };
@@ -150,44 +150,171 @@ impl fmt::Display for Mode {
     }
 }
 
+/// Where a network's activations (elementwise layers, diagonal Jacobians) are, for
+/// [`JacobianChain::network`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Activations {
+    /// No activation: every layer is dense.
+    #[default]
+    None,
+    /// One activation after every dense layer but the last (a multilayer perceptron whose
+    /// output is linear).
+    Hidden,
+    /// One activation after each listed dense layer (1-based, in evaluation order: `After(vec![1])`
+    /// activates the first layer's output).
+    After(Vec<usize>),
+}
+
 /// A Jacobian chain J_L ⋯ J_1 from layer widths n_0 … n_L, with layer kinds and a seed.
 ///
 /// ```
-/// use chainplan::jacobian::{JacobianChain, Seed};
+/// use chainplan::jacobian::{Activations, JacobianChain, LayerKind, Seed};
 /// // The gradient of a scalar loss on top of 784 → 512 → 512 → 10.
-/// let jc = JacobianChain::new(vec![784, 512, 512, 10], Seed::Output(1))?;
+/// let jc = JacobianChain::new(&[784, 512, 512, 10], Seed::Output(1))?;
 /// assert_eq!(jc.chain().dims(), &[1, 10, 512, 512, 784]);
 /// assert_eq!(jc.factor_names(), ["S", "J3", "J2", "J1"]);
+///
+/// // The same network with an activation after each hidden layer: five layers, of which two
+/// // are elementwise (diagonal Jacobians). No width is written twice.
+/// let mlp = JacobianChain::network(&[784, 512, 512, 10], Activations::Hidden, Seed::Output(1))?;
+/// assert_eq!(mlp.network_widths(), [784, 512, 512, 10]);
+/// assert_eq!(mlp.widths(), [784, 512, 512, 512, 512, 10]); // one width per layer boundary
+/// assert_eq!(mlp.layers()[1], LayerKind::Elementwise);
 /// # Ok::<(), chainplan::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JacobianChain {
-    widths: Vec<u32>,
+    /// One width per layer boundary: an elementwise layer's input and output widths both
+    /// appear.
+    widths: Vec<usize>,
     layers: Vec<LayerKind>,
     seed: Seed,
+}
+
+/// The matrix chain of dimensions `dims`, which are widths (`usize`), range-checked.
+pub(crate) fn chain_of(dims: &[usize]) -> Result<Chain> {
+    Chain::new(dims.iter().copied())
 }
 
 impl JacobianChain {
     /// A chain of dense layers with widths n_0 (input) … n_L (output).
     ///
-    /// Errors: fewer than two widths, a width of 0, a seed of size 0.
-    pub fn new(widths: Vec<u32>, seed: Seed) -> Result<Self> {
+    /// Errors: fewer than two widths, a width of 0 or above `u32::MAX`, a seed of size 0.
+    pub fn new(widths: &[usize], seed: Seed) -> Result<Self> {
         let layers = vec![LayerKind::Dense; widths.len().saturating_sub(1)];
-        Self::with_layers(widths, layers, seed)
+        Self::with_layers(widths, &layers, seed)
+    }
+
+    /// A network given by its widths n_0 (input) … n_D (output), one per dense layer
+    /// boundary, with activations where `activations` puts them. An activation keeps the
+    /// width, so no width is repeated.
+    ///
+    /// ```
+    /// use chainplan::jacobian::{Activations, JacobianChain, LayerKind, Seed};
+    /// let jc = JacobianChain::network(&[4, 3, 2], Activations::After(vec![1]), Seed::None)?;
+    /// assert_eq!(jc.layers(), [LayerKind::Dense, LayerKind::Elementwise, LayerKind::Dense]);
+    /// assert!(JacobianChain::network(&[4, 3, 2], Activations::After(vec![3]), Seed::None).is_err());
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    ///
+    /// Errors: those of [`JacobianChain::new`], and an activation position outside 1 … D or
+    /// given twice ([`Error::ActivationPosition`]).
+    pub fn network(widths: &[usize], activations: Activations, seed: Seed) -> Result<Self> {
+        let dense = widths.len().saturating_sub(1);
+        let mut after = vec![false; dense];
+        match activations {
+            Activations::None => {}
+            Activations::Hidden => {
+                for a in after.iter_mut().take(dense.saturating_sub(1)) {
+                    *a = true;
+                }
+            }
+            Activations::After(positions) => {
+                for p in positions {
+                    if p == 0 || p > dense {
+                        return Err(Error::ActivationPosition {
+                            position: p,
+                            layers: dense,
+                            reason: "outside the dense layers",
+                        });
+                    }
+                    if std::mem::replace(&mut after[p - 1], true) {
+                        return Err(Error::ActivationPosition {
+                            position: p,
+                            layers: dense,
+                            reason: "given twice",
+                        });
+                    }
+                }
+            }
+        }
+        let mut layers = Vec::with_capacity(2 * dense);
+        for a in after {
+            layers.push(LayerKind::Dense);
+            if a {
+                layers.push(LayerKind::Elementwise);
+            }
+        }
+        Self::with_layers(widths, &layers, seed)
     }
 
     /// A chain with one [`LayerKind`] per layer (`layers[i]` is layer i + 1, in evaluation
-    /// order). Elementwise layers must keep the width.
-    pub fn with_layers(widths: Vec<u32>, layers: Vec<LayerKind>, seed: Seed) -> Result<Self> {
-        // Validates the widths as the dimensions of a chain (at least two, each ≥ 1).
-        Chain::from_u32s(widths.clone())?;
-        if layers.len() != widths.len() - 1 {
+    /// order). The widths may be written either way:
+    ///
+    /// - the network's widths, one per dense layer boundary (`4 3 2` for
+    ///   `dense, act, dense`): each elementwise layer keeps the width before it;
+    /// - one width per layer boundary (`4 3 3 2` for `dense, act, dense`), each elementwise
+    ///   layer's width repeated.
+    ///
+    /// The two forms have different lengths whenever some layer is elementwise, so there is
+    /// no ambiguity.
+    ///
+    /// ```
+    /// use chainplan::jacobian::{JacobianChain, LayerKind::{Dense, Elementwise}, Seed};
+    /// let layers = [Dense, Elementwise, Dense];
+    /// let a = JacobianChain::with_layers(&[4, 3, 2], &layers, Seed::Output(1))?;
+    /// let b = JacobianChain::with_layers(&[4, 3, 3, 2], &layers, Seed::Output(1))?;
+    /// assert_eq!(a, b);
+    /// let e = JacobianChain::with_layers(&[4, 3, 3, 3, 2], &layers, Seed::Output(1)).unwrap_err();
+    /// assert!(e.to_string().contains("write 3 widths"), "{e}");
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    ///
+    /// Errors: a width list of neither length ([`Error::LayerWidths`], which says how to write
+    /// it; [`Error::LayerListLength`] when every layer is dense), an elementwise layer whose
+    /// widths differ ([`Error::ElementwiseWidth`]), and those of [`JacobianChain::new`].
+    pub fn with_layers(widths: &[usize], layers: &[LayerKind], seed: Seed) -> Result<Self> {
+        let dense = layers.iter().filter(|&&k| k == LayerKind::Dense).count();
+        let widths: Vec<usize> = if widths.len() == layers.len() + 1 || widths.len() < 2 {
+            widths.to_vec()
+        } else if dense < layers.len() && widths.len() == dense + 1 {
+            // The network's widths: repeat the width at each elementwise layer.
+            let mut full = Vec::with_capacity(layers.len() + 1);
+            let mut next = widths.iter().copied();
+            full.extend(next.next());
+            for kind in layers {
+                let w = match kind {
+                    LayerKind::Dense => next.next().expect("dense + 1 widths"),
+                    LayerKind::Elementwise => *full.last().expect("the input width"),
+                };
+                full.push(w);
+            }
+            full
+        } else if dense == layers.len() {
             return Err(Error::LayerListLength {
                 list: "the layer list",
                 got: layers.len(),
                 expected: widths.len() - 1,
             });
-        }
+        } else {
+            return Err(Error::LayerWidths {
+                widths: widths.len(),
+                layers: layers.len(),
+                dense,
+            });
+        };
+        // Validates the widths as the dimensions of a chain (at least two, each ≥ 1).
+        chain_of(&widths)?;
         for (i, kind) in layers.iter().enumerate() {
             if *kind == LayerKind::Elementwise && widths[i] != widths[i + 1] {
                 return Err(Error::ElementwiseWidth {
@@ -197,19 +324,34 @@ impl JacobianChain {
                 });
             }
         }
-        if let Seed::Input(0) | Seed::Output(0) = seed {
-            return Err(Error::SeedSize { got: 0 });
+        if let Seed::Input(k) | Seed::Output(k) = seed {
+            if k == 0 || k as u64 > crate::chain::MAX_DIM {
+                return Err(Error::SeedSize { got: k as u64 });
+            }
         }
         Ok(JacobianChain {
             widths,
-            layers,
+            layers: layers.to_vec(),
             seed,
         })
     }
 
-    /// The widths n_0 … n_L.
-    pub fn widths(&self) -> &[u32] {
+    /// The widths n_0 … n_L, one per layer boundary (an elementwise layer's width appears
+    /// before and after it).
+    pub fn widths(&self) -> &[usize] {
         &self.widths
+    }
+
+    /// The network's widths: the input, then each dense layer's output (the form
+    /// [`JacobianChain::network`] takes).
+    pub fn network_widths(&self) -> Vec<usize> {
+        let mut w = vec![self.widths[0]];
+        for (i, kind) in self.layers.iter().enumerate() {
+            if *kind == LayerKind::Dense {
+                w.push(self.widths[i + 1]);
+            }
+        }
+        w
     }
 
     /// The layer kinds, in evaluation order.
@@ -227,8 +369,18 @@ impl JacobianChain {
         self.layers.len()
     }
 
-    /// The matrix chain, left to right: `[k,] n_L, …, n_0 [, k]`.
-    pub fn chain(&self) -> Chain {
+    /// The same chain with every layer dense: activations stored as dense diagonal matrices
+    /// and priced as dense products (for comparison with the structured chain).
+    pub fn as_dense(&self) -> JacobianChain {
+        JacobianChain {
+            widths: self.widths.clone(),
+            layers: vec![LayerKind::Dense; self.layers.len()],
+            seed: self.seed,
+        }
+    }
+
+    /// The dimensions of the matrix chain, left to right: `[k,] n_L, …, n_0 [, k]`.
+    pub fn dims(&self) -> Vec<usize> {
         let mut dims = Vec::with_capacity(self.widths.len() + 1);
         if let Seed::Output(k) = self.seed {
             dims.push(k);
@@ -237,7 +389,12 @@ impl JacobianChain {
         if let Seed::Input(k) = self.seed {
             dims.push(k);
         }
-        Chain::from_u32s(dims).expect("validated in the constructor")
+        dims
+    }
+
+    /// The matrix chain, left to right: `[k,] n_L, …, n_0 [, k]`.
+    pub fn chain(&self) -> Chain {
+        chain_of(&self.dims()).expect("validated in the constructor")
     }
 
     /// Names of the chain's matrices, left to right: `S` (output seed), `J_L` … `J1`, `T`
@@ -277,30 +434,74 @@ impl JacobianChain {
         self.layers.contains(&LayerKind::Elementwise)
     }
 
-    /// Forward mode: the chain multiplied right to left.
-    pub fn forward_plan(&self) -> Result<Plan> {
-        Plan::right_to_left(&self.chain())
+    /// `plan` (an order of [`JacobianChain::chain`]) priced in this chain's cost model:
+    /// diagonal factors as diagonals ([`structured::price`]), so that [`Plan::cost`] and the
+    /// steps' costs are what this chain's planner minimises.
+    pub fn price(&self, plan: Plan) -> Result<Plan> {
+        self.check_plan(&plan)?;
+        if self.is_structured() {
+            structured::price(plan, &self.diagonal_flags())
+        } else {
+            Ok(plan)
+        }
     }
 
-    /// Reverse mode: the chain multiplied left to right.
+    /// Errors unless `plan` multiplies this chain: [`Error::PlanChainMismatch`] for another
+    /// number of matrices, [`Error::PlanDimension`] naming the first dimension that differs.
+    pub fn check_plan(&self, plan: &Plan) -> Result<()> {
+        let dims = self.dims();
+        let theirs = plan.chain().dims();
+        if theirs.len() != dims.len() {
+            return Err(Error::PlanChainMismatch {
+                plan: plan.matrices(),
+                chain: dims.len() - 1,
+            });
+        }
+        for (i, (&p, &c)) in theirs.iter().zip(&dims).enumerate() {
+            if p as usize != c {
+                return Err(Error::PlanDimension {
+                    position: i + 1,
+                    plan: p as usize,
+                    chain: c,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Forward mode: the chain multiplied right to left, priced in this chain's model.
+    pub fn forward_plan(&self) -> Result<Plan> {
+        self.price(Plan::right_to_left(&self.chain())?)
+    }
+
+    /// Reverse mode: the chain multiplied left to right, priced in this chain's model.
     pub fn reverse_plan(&self) -> Result<Plan> {
-        Plan::left_to_right(&self.chain())
+        self.price(Plan::left_to_right(&self.chain())?)
     }
 
     /// The cost of a plan of this chain, with diagonal factors priced as diagonals.
     pub fn cost_of(&self, plan: &Plan) -> Result<u128> {
+        self.check_plan(plan)?;
         structured::cost(plan, &self.diagonal_flags())
     }
 
     /// A cheapest order: [`dp::optimal`] for dense chains, [`structured::optimal`] when some
-    /// layer is elementwise. Returns the plan and its cost under the structured model.
-    pub fn optimal_plan(&self) -> Result<(Plan, u128)> {
+    /// layer is elementwise. Its [`Plan::cost`] is its cost in this chain's model.
+    ///
+    /// ```
+    /// use chainplan::jacobian::{JacobianChain, LayerKind::{Dense, Elementwise}, Seed};
+    /// // S (1 × 2) · W2 (2 × 3) · D (3 × 3 diagonal) · W1 (3 × 4): 6 + 3 + 12.
+    /// let jc = JacobianChain::with_layers(&[4, 3, 2], &[Dense, Elementwise, Dense], Seed::Output(1))?;
+    /// let plan = jc.optimal_plan()?;
+    /// assert_eq!(plan.cost(), 21);
+    /// assert_eq!(plan.cost(), jc.analyze()?.optimal);
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    pub fn optimal_plan(&self) -> Result<Plan> {
         if self.is_structured() {
             structured::optimal(&self.chain(), &self.diagonal_flags())
         } else {
-            let plan = dp::optimal(&self.chain())?;
-            let cost = plan.cost();
-            Ok((plan, cost))
+            dp::optimal(&self.chain())
         }
     }
 
@@ -308,19 +509,21 @@ impl JacobianChain {
     ///
     /// ```
     /// use chainplan::jacobian::{JacobianChain, Mode, Seed};
-    /// let jc = JacobianChain::new(vec![784, 512, 512, 10], Seed::Output(1))?;
+    /// let jc = JacobianChain::new(&[784, 512, 512, 10], Seed::Output(1))?;
     /// let a = jc.analyze()?;
     /// assert_eq!(a.mode, Mode::Reverse);
     /// assert_eq!(a.reverse, 10 * 512 + 512 * 512 + 512 * 784);
     /// assert_eq!(a.optimal, a.reverse);
+    /// assert_eq!(a.plan.cost(), a.optimal);
     /// # Ok::<(), chainplan::Error>(())
     /// ```
     pub fn analyze(&self) -> Result<JacobianAnalysis> {
         let forward_plan = self.forward_plan()?;
         let reverse_plan = self.reverse_plan()?;
-        let forward = self.cost_of(&forward_plan)?;
-        let reverse = self.cost_of(&reverse_plan)?;
-        let (best, optimal) = self.optimal_plan()?;
+        let forward = forward_plan.cost();
+        let reverse = reverse_plan.cost();
+        let best = self.optimal_plan()?;
+        let optimal = best.cost();
         let mode = Mode::classify(forward, reverse, optimal);
         // Report a pure order when it is optimal, so that order and mode agree.
         let plan = match mode {
@@ -330,7 +533,7 @@ impl JacobianChain {
         };
         let best_pure = forward.min(reverse);
         Ok(JacobianAnalysis {
-            chain_dims: self.chain().dims().to_vec(),
+            chain_dims: self.dims(),
             forward,
             reverse,
             optimal,
@@ -363,7 +566,7 @@ pub fn named_order(plan: &Plan, names: &[String]) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JacobianAnalysis {
     /// The matrix chain's dimensions, left to right.
-    pub chain_dims: Vec<u32>,
+    pub chain_dims: Vec<usize>,
     /// Cost of forward mode (right to left).
     pub forward: u128,
     /// Cost of reverse mode (left to right).
@@ -379,7 +582,8 @@ pub struct JacobianAnalysis {
     pub mode: Mode,
     /// The cheaper pure mode's cost divided by the optimum's (1 when both are 0).
     pub pure_over_optimal: f64,
-    /// The optimal plan (`order` as data).
+    /// The optimal plan (`order` as data), priced in the chain's model: its [`Plan::cost`] is
+    /// `optimal`.
     pub plan: Plan,
 }
 
@@ -389,8 +593,8 @@ mod tests {
 
     #[test]
     fn chain_dims_for_each_seed() {
-        let w = vec![4u32, 3, 2];
-        let c = |s| JacobianChain::new(w.clone(), s).unwrap().chain();
+        let w = [4, 3, 2];
+        let c = |s| JacobianChain::new(&w, s).unwrap().chain();
         assert_eq!(c(Seed::None).dims(), &[2, 3, 4]);
         assert_eq!(c(Seed::Output(5)).dims(), &[5, 2, 3, 4]);
         assert_eq!(c(Seed::Input(5)).dims(), &[2, 3, 4, 5]);
@@ -398,15 +602,15 @@ mod tests {
 
     #[test]
     fn rejects_bad_chains() {
-        assert!(JacobianChain::new(vec![3], Seed::None).is_err());
-        assert!(JacobianChain::new(vec![3, 0, 2], Seed::None).is_err());
+        assert!(JacobianChain::new(&[3], Seed::None).is_err());
+        assert!(JacobianChain::new(&[3, 0, 2], Seed::None).is_err());
         assert!(matches!(
-            JacobianChain::new(vec![3, 2], Seed::Output(0)),
+            JacobianChain::new(&[3, 2], Seed::Output(0)),
             Err(Error::SeedSize { got: 0 })
         ));
         let e = JacobianChain::with_layers(
-            vec![3, 4, 4],
-            vec![LayerKind::Elementwise, LayerKind::Dense],
+            &[3, 4, 4],
+            &[LayerKind::Elementwise, LayerKind::Dense],
             Seed::None,
         )
         .unwrap_err();
@@ -419,12 +623,67 @@ mod tests {
             }
         ));
         assert!(matches!(
-            JacobianChain::with_layers(vec![3, 4], vec![], Seed::None),
+            JacobianChain::with_layers(&[3, 4], &[], Seed::None),
             Err(Error::LayerListLength {
                 got: 0,
                 expected: 1,
                 ..
             })
+        ));
+    }
+
+    #[test]
+    fn both_width_forms_and_a_clear_error_otherwise() {
+        use LayerKind::{Dense as D, Elementwise as E};
+        let layers = [D, E, D, E, D];
+        let compact = JacobianChain::with_layers(&[784, 512, 512, 10], &layers, Seed::None);
+        let full = JacobianChain::with_layers(&[784, 512, 512, 512, 512, 10], &layers, Seed::None);
+        assert_eq!(compact.unwrap(), full.unwrap());
+        let net = JacobianChain::network(&[784, 512, 512, 10], Activations::Hidden, Seed::None);
+        assert_eq!(net.unwrap().layers(), layers);
+        let e =
+            JacobianChain::with_layers(&[784, 512, 512, 512, 10], &layers, Seed::None).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::LayerWidths {
+                widths: 5,
+                layers: 5,
+                dense: 3
+            }
+        ));
+        let msg = e.to_string();
+        assert!(
+            msg.contains("write 4 widths") && msg.contains("or 6 widths"),
+            "{msg}"
+        );
+        let e = JacobianChain::network(&[4, 3, 2], Activations::After(vec![1, 1]), Seed::None);
+        assert!(matches!(
+            e,
+            Err(Error::ActivationPosition { position: 1, .. })
+        ));
+        let e = JacobianChain::network(&[4, 3, 2], Activations::After(vec![0]), Seed::None);
+        assert!(matches!(
+            e,
+            Err(Error::ActivationPosition { position: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn plans_are_priced_in_the_structured_model() {
+        use LayerKind::{Dense as D, Elementwise as E};
+        // The issue's example: reverse mode of S · J3 · D · J1 is 6 + 3 + 12 = 21, not 27.
+        let jc = JacobianChain::with_layers(&[4, 3, 3, 2], &[D, E, D], Seed::Output(1)).unwrap();
+        let a = jc.analyze().unwrap();
+        assert_eq!(a.reverse, 21);
+        assert_eq!(jc.reverse_plan().unwrap().cost(), 21);
+        assert_eq!(a.plan.cost(), a.optimal);
+        assert_eq!(jc.optimal_plan().unwrap().cost(), a.optimal);
+        assert_eq!(jc.forward_plan().unwrap().cost(), a.forward);
+        assert_eq!(jc.as_dense().reverse_plan().unwrap().cost(), 27);
+        let other = Plan::left_to_right(&Chain::new(vec![2u32, 3]).unwrap()).unwrap();
+        assert!(matches!(
+            jc.price(other),
+            Err(Error::PlanChainMismatch { .. })
         ));
     }
 
@@ -437,11 +696,11 @@ mod tests {
 
     #[test]
     fn named_orders() {
-        let jc = JacobianChain::new(vec![4, 3, 2], Seed::Output(1)).unwrap();
+        let jc = JacobianChain::new(&[4, 3, 2], Seed::Output(1)).unwrap();
         let a = jc.analyze().unwrap();
         assert_eq!(a.mode, Mode::Reverse);
         assert_eq!(a.named_order, "(S·J2)·J1");
-        let single = JacobianChain::new(vec![4, 3], Seed::None).unwrap();
+        let single = JacobianChain::new(&[4, 3], Seed::None).unwrap();
         let a = single.analyze().unwrap();
         assert_eq!((a.named_order.as_str(), a.optimal), ("J1", 0));
     }

@@ -51,7 +51,8 @@
 //! assert_eq!(chain.adjoint_mode()?, Some(4 * 90));
 //! let best = chain.optimal()?;
 //! assert_eq!(best.total, 120);
-//! assert_eq!(best.to_string(), "tan[F2..F3]·Jtan(F1)");
+//! assert_eq!(chain.plan_string(&best), "tan[F2..F3]·Jtan(F1)");
+//! assert_eq!((best.span.clone(), best.through.clone()), (0..3, Some(1..3)));
 //! # Ok::<(), chainplan::Error>(())
 //! ```
 
@@ -59,6 +60,7 @@ use super::dense::Seed;
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::fmt;
+use std::ops::Range;
 
 /// The most elemental functions [`MatrixFreeChain::optimal`] accepts (O(L³) time).
 pub const MAX_ELEMENTALS: usize = 1000;
@@ -69,9 +71,9 @@ pub struct Elemental {
     /// Its name in plans: `F1` … `FL`, `S` for an output seed, `T` for an input seed.
     pub name: String,
     /// Input width n_i.
-    pub inputs: u32,
+    pub inputs: usize,
     /// Output width m_i.
-    pub outputs: u32,
+    pub outputs: usize,
     /// Cost t_i of one tangent (Jacobian–vector product).
     pub tangent: u64,
     /// Cost a_i of one adjoint (vector–Jacobian product).
@@ -105,15 +107,17 @@ pub enum MfOp {
 pub struct MfNode {
     /// The operation.
     pub op: MfOp,
-    /// The elementals whose Jacobian this node produces, as `F1..F3` (or one name).
-    pub span: String,
-    /// For `push` and `pull`: the elementals propagated through.
+    /// The elementals whose Jacobian this node produces, F'_(last:first), as indices into
+    /// [`MatrixFreeChain::elementals`] (`0..3` is F'_(3:1); [`MatrixFreeChain::span_name`]
+    /// writes it `F1..F3`).
+    pub span: Range<usize>,
+    /// For `push` and `pull`: the elementals propagated through, as indices.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub through: Option<String>,
+    pub through: Option<Range<usize>>,
     /// Rows of the result, m_j.
-    pub rows: u32,
+    pub rows: usize,
     /// Columns of the result, n_i.
-    pub cols: u32,
+    pub cols: usize,
     /// Cost of this operation alone.
     pub cost: u128,
     /// Cost of this operation and everything below it.
@@ -140,42 +144,61 @@ impl MfNode {
         out
     }
 
-    fn write(&self, f: &mut fmt::Formatter<'_>, top: bool) -> fmt::Result {
+    /// The first elemental of the span (i in F'_(j:i)).
+    pub fn first(&self) -> usize {
+        self.span.start
+    }
+
+    /// The last elemental of the span (j in F'_(j:i)).
+    pub fn last(&self) -> usize {
+        self.span.end - 1
+    }
+}
+
+/// [`MatrixFreeChain::plan_string`]: a plan in one line with the chain's names.
+struct PlanString<'a> {
+    chain: &'a MatrixFreeChain,
+    node: &'a MfNode,
+}
+
+impl PlanString<'_> {
+    fn write(&self, f: &mut fmt::Formatter<'_>, node: &MfNode, top: bool) -> fmt::Result {
         let (open, close) = if top { ("", "") } else { ("(", ")") };
-        match self.op {
-            MfOp::Given => f.write_str(&self.span),
-            MfOp::Tangents => write!(f, "Jtan({})", self.span),
-            MfOp::Adjoints => write!(f, "Jadj({})", self.span),
+        let span = self.chain.span_name(node.span.clone());
+        let through = || {
+            node.through
+                .clone()
+                .map(|t| self.chain.span_name(t))
+                .unwrap_or_default()
+        };
+        match node.op {
+            MfOp::Given => f.write_str(&span),
+            MfOp::Tangents => write!(f, "Jtan({span})"),
+            MfOp::Adjoints => write!(f, "Jadj({span})"),
             MfOp::Multiply => {
                 f.write_str(open)?;
-                self.children[0].write(f, false)?;
+                self.write(f, &node.children[0], false)?;
                 f.write_str("·")?;
-                self.children[1].write(f, false)?;
+                self.write(f, &node.children[1], false)?;
                 f.write_str(close)
             }
             MfOp::Push => {
-                let through = self.through.as_deref().unwrap_or("");
-                write!(f, "{open}tan[{through}]·")?;
-                self.children[0].write(f, false)?;
+                write!(f, "{open}tan[{}]·", through())?;
+                self.write(f, &node.children[0], false)?;
                 f.write_str(close)
             }
             MfOp::Pull => {
-                let through = self.through.as_deref().unwrap_or("");
                 f.write_str(open)?;
-                self.children[0].write(f, false)?;
-                write!(f, "·adj[{through}]{close}")
+                self.write(f, &node.children[0], false)?;
+                write!(f, "·adj[{}]{close}", through())
             }
         }
     }
 }
 
-/// The plan in one line: `Jtan(F1)` and `Jadj(F3)` preaccumulate a Jacobian by tangents or
-/// by adjoints, `(X·Y)` multiplies two Jacobians, `tan[F2..F3]·X` pushes the columns of X
-/// through the tangent programs of F2 … F3, and `Y·adj[F1..F2]` pulls the rows of Y back
-/// through the adjoint programs of F1 … F2. A given Jacobian (a seed) is its name.
-impl fmt::Display for MfNode {
+impl fmt::Display for PlanString<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write(f, true)
+        self.write(f, self.node, true)
     }
 }
 
@@ -217,8 +240,8 @@ impl MatrixFreeChain {
     /// (one per layer, in evaluation order); no tapes and no memory limit.
     ///
     /// Errors: fewer than two widths, a width of 0, cost lists of the wrong length.
-    pub fn new(widths: &[u32], tangent: &[u64], adjoint: &[u64]) -> Result<Self> {
-        crate::chain::Chain::from_u32s(widths.to_vec())?;
+    pub fn new(widths: &[usize], tangent: &[u64], adjoint: &[u64]) -> Result<Self> {
+        super::dense::chain_of(widths)?;
         let layers = widths.len() - 1;
         for (list, got) in [
             ("the tangent costs", tangent.len()),
@@ -276,15 +299,46 @@ impl MatrixFreeChain {
         Ok(self)
     }
 
+    /// A chain from its elementals (already validated) and memory limit.
+    pub(crate) fn from_parts(elementals: Vec<Elemental>, memory: Option<u64>) -> Self {
+        MatrixFreeChain { elementals, memory }
+    }
+
+    /// Sets the memory limit M for the tapes the elementals already have (from
+    /// [`MatrixFreeChain::from_operators`]): an adjoint run over F_i … F_k needs
+    /// e_i + … + e_k ≤ M.
+    ///
+    /// Errors: a limit below every tape, so that no adjoint could ever run.
+    pub fn with_memory_limit(mut self, memory: u64) -> Result<Self> {
+        let smallest = self
+            .elementals
+            .iter()
+            .filter(|e| !e.given)
+            .map(|e| e.tape)
+            .min()
+            .unwrap_or(0);
+        if memory < smallest {
+            return Err(Error::NoAdjointFits {
+                memory,
+                smallest_tape: smallest,
+            });
+        }
+        self.memory = Some(memory);
+        Ok(self)
+    }
+
     /// Adds a seed as an explicitly known Jacobian at its end of the chain (see the module
     /// documentation). `Seed::None` changes nothing.
     pub fn with_seed(mut self, seed: Seed) -> Result<Self> {
         let first = self.elementals[0].inputs;
         let last = self.elementals[self.elementals.len() - 1].outputs;
-        let matvec = |k: u32, w: u32| u64::from(k) * u64::from(w);
+        // Widths and seed sizes are at most u32::MAX, so k·w fits u64.
+        let matvec = |k: usize, w: usize| (k as u64).saturating_mul(w as u64);
         match seed {
             Seed::None => {}
-            Seed::Input(0) | Seed::Output(0) => return Err(Error::SeedSize { got: 0 }),
+            Seed::Input(k) | Seed::Output(k) if k == 0 || k as u64 > crate::chain::MAX_DIM => {
+                return Err(Error::SeedSize { got: k as u64 })
+            }
             Seed::Input(k) => self.elementals.insert(
                 0,
                 Elemental {
@@ -333,14 +387,14 @@ impl MatrixFreeChain {
         if e.given {
             0
         } else {
-            u128::from(e.inputs) * u128::from(e.tangent)
+            (e.inputs as u128) * u128::from(e.tangent)
         }
     }
 
     /// Pure tangent (forward) mode: F'_1 by n_1 tangents, then its columns pushed through
     /// F_2 … F_L; n_1·(t_1 + … + t_L) when no Jacobian is given.
     pub fn tangent_mode(&self) -> Result<u128> {
-        let n1 = u128::from(self.elementals[0].inputs);
+        let n1 = self.elementals[0].inputs as u128;
         let rest = self.elementals[1..]
             .iter()
             .try_fold(0u128, |s, e| add(s, u128::from(e.tangent)))?;
@@ -360,7 +414,7 @@ impl MatrixFreeChain {
         }
         let last = self.elementals.len() - 1;
         let e = &self.elementals[last];
-        let ml = u128::from(e.outputs);
+        let ml = e.outputs as u128;
         let own = if e.given {
             0
         } else {
@@ -370,6 +424,101 @@ impl MatrixFreeChain {
             .iter()
             .try_fold(0u128, |s, e| add(s, u128::from(e.adjoint)))?;
         Ok(Some(add(own, mul(ml, rest)?)?))
+    }
+
+    /// A leaf: elemental `i`'s Jacobian, given or accumulated the cheaper way allowed.
+    fn leaf(&self, i: usize) -> Result<MfNode> {
+        let e = &self.elementals[i];
+        let (op, cost) = if e.given {
+            (MfOp::Given, 0)
+        } else {
+            let tan = self.by_tangents(i);
+            let adj = mul(e.outputs as u128, u128::from(e.adjoint))?;
+            if self.fits(u128::from(e.tape)) && adj < tan {
+                (MfOp::Adjoints, adj)
+            } else {
+                (MfOp::Tangents, tan)
+            }
+        };
+        Ok(MfNode {
+            op,
+            span: i..i + 1,
+            through: None,
+            rows: e.outputs,
+            cols: e.inputs,
+            cost,
+            total: cost,
+            children: vec![],
+        })
+    }
+
+    /// Pure tangent (forward) mode as a plan: F'_1 by tangents (or given), its columns
+    /// pushed through F_2 … F_L. Its total is [`MatrixFreeChain::tangent_mode`].
+    pub fn tangent_plan(&self) -> Result<MfNode> {
+        let l = self.elementals.len();
+        let mut first = self.leaf(0)?;
+        if first.op == MfOp::Adjoints {
+            first.op = MfOp::Tangents;
+            first.cost = self.by_tangents(0);
+            first.total = first.cost;
+        }
+        if l == 1 {
+            return Ok(first);
+        }
+        let n1 = self.elementals[0].inputs as u128;
+        let rest = self.elementals[1..]
+            .iter()
+            .try_fold(0u128, |s, e| add(s, u128::from(e.tangent)))?;
+        let cost = mul(n1, rest)?;
+        Ok(MfNode {
+            op: MfOp::Push,
+            span: 0..l,
+            through: Some(1..l),
+            rows: self.elementals[l - 1].outputs,
+            cols: self.elementals[0].inputs,
+            cost,
+            total: add(cost, first.total)?,
+            children: vec![first],
+        })
+    }
+
+    /// Pure adjoint (reverse) mode as a plan: F'_L by adjoints (or given), its rows pulled
+    /// back through F_(L-1) … F_1. `None` when the whole tape exceeds the memory limit. Its
+    /// total is [`MatrixFreeChain::adjoint_mode`].
+    pub fn adjoint_plan(&self) -> Result<Option<MfNode>> {
+        let Some(total) = self.adjoint_mode()? else {
+            return Ok(None);
+        };
+        let l = self.elementals.len();
+        let e = &self.elementals[l - 1];
+        let own = if e.given {
+            0
+        } else {
+            mul(e.outputs as u128, u128::from(e.adjoint))?
+        };
+        let last = MfNode {
+            op: if e.given { MfOp::Given } else { MfOp::Adjoints },
+            span: l - 1..l,
+            through: None,
+            rows: e.outputs,
+            cols: e.inputs,
+            cost: own,
+            total: own,
+            children: vec![],
+        };
+        if l == 1 {
+            return Ok(Some(last));
+        }
+        Ok(Some(MfNode {
+            op: MfOp::Pull,
+            span: 0..l,
+            through: Some(0..l - 1),
+            rows: e.outputs,
+            cols: self.elementals[0].inputs,
+            cost: total - own,
+            total,
+            children: vec![last],
+        }))
     }
 
     /// Refuses, at once, a chain too long for [`MatrixFreeChain::optimal`] (over
@@ -414,7 +563,7 @@ impl MatrixFreeChain {
                 (0, Choice::Given)
             } else {
                 let tan = self.by_tangents(i);
-                let adj = mul(u128::from(e.outputs), u128::from(e.adjoint))?;
+                let adj = mul(e.outputs as u128, u128::from(e.adjoint))?;
                 if self.fits(u128::from(e.tape)) && adj < tan {
                     (adj, Choice::Adjoints)
                 } else {
@@ -427,7 +576,7 @@ impl MatrixFreeChain {
         for len in 2..=l {
             for i in 0..=l - len {
                 let j = i + len - 1;
-                let (mj, ni) = (u128::from(el[j].outputs), u128::from(el[i].inputs));
+                let (mj, ni) = (el[j].outputs as u128, el[i].inputs as u128);
                 let mut best = (u128::MAX, Choice::Given);
                 let mut consider = |c: u128, ch: Choice| {
                     if c < best.0 {
@@ -437,7 +586,7 @@ impl MatrixFreeChain {
                 for k in i..j {
                     let left = cost[(k + 1) * l + j]; // F'_(j:k+1)
                     let right = cost[i * l + k]; // F'_(k:i)
-                    let mk = u128::from(el[k].outputs);
+                    let mk = el[k].outputs as u128;
                     consider(
                         add(add(left, right)?, mul(mul(mj, mk)?, ni)?)?,
                         Choice::Multiply(k),
@@ -457,12 +606,36 @@ impl MatrixFreeChain {
         Ok(self.build(0, l - 1, &cost, &choice))
     }
 
-    fn span(&self, i: usize, j: usize) -> String {
-        if i == j {
-            self.elementals[i].name.clone()
+    /// The names of the elementals `span` (indices, such as a [`MfNode`]'s span): `F2` for
+    /// one, `F1..F3` for several (first and last).
+    ///
+    /// ```
+    /// use chainplan::jacobian::MatrixFreeChain;
+    /// let chain = MatrixFreeChain::new(&[4, 4, 4, 4], &[10, 10, 10], &[30, 30, 30])?;
+    /// assert_eq!(chain.span_name(1..2), "F2");
+    /// assert_eq!(chain.span_name(0..3), "F1..F3");
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    pub fn span_name(&self, span: Range<usize>) -> String {
+        let name = |i: usize| {
+            self.elementals
+                .get(i)
+                .map_or_else(|| format!("#{}", i + 1), |e| e.name.clone())
+        };
+        if span.len() <= 1 {
+            name(span.start)
         } else {
-            format!("{}..{}", self.elementals[i].name, self.elementals[j].name)
+            format!("{}..{}", name(span.start), name(span.end - 1))
         }
+    }
+
+    /// The plan in one line, with this chain's names: `Jtan(F1)` and `Jadj(F3)` preaccumulate
+    /// a Jacobian by tangents or by adjoints, `(X·Y)` multiplies two Jacobians,
+    /// `tan[F2..F3]·X` pushes the columns of X through the tangent programs of F2 … F3, and
+    /// `Y·adj[F1..F2]` pulls the rows of Y back through the adjoint programs of F1 … F2. A
+    /// given Jacobian (a seed) is its name.
+    pub fn plan_string(&self, node: &MfNode) -> String {
+        PlanString { chain: self, node }.to_string()
     }
 
     /// Builds the tree for F'_(j:i) from the tables (recursion depth at most 2L).
@@ -484,18 +657,18 @@ impl MatrixFreeChain {
             Choice::Push(k) => (
                 MfOp::Push,
                 vec![self.build(i, k, cost, choice)],
-                Some(self.span(k + 1, j)),
+                Some(k + 1..j + 1),
             ),
             Choice::Pull(k) => (
                 MfOp::Pull,
                 vec![self.build(k + 1, j, cost, choice)],
-                Some(self.span(i, k)),
+                Some(i..k + 1),
             ),
         };
         let below: u128 = children.iter().map(|c| c.total).sum();
         MfNode {
             op,
-            span: self.span(i, j),
+            span: i..j + 1,
             through,
             rows: self.elementals[j].outputs,
             cols: self.elementals[i].inputs,
@@ -584,6 +757,6 @@ mod tests {
         assert_eq!(c.adjoint_mode().unwrap(), Some(48));
         let best = c.optimal().unwrap();
         assert_eq!(best.total, 48);
-        assert_eq!(best.to_string(), "S·adj[F1]");
+        assert_eq!(c.plan_string(&best), "S·adj[F1]");
     }
 }

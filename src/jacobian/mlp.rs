@@ -1,60 +1,73 @@
-//! A small multilayer perceptron whose loss gradient is the product of its Jacobian chain.
+//! A multilayer perceptron whose loss gradient and Jacobian are products of its Jacobian chain.
 //!
 //! Dense layers z_l = W_l·a_(l-1) + b_l (l = 1 … D), with a_0 = x, a_l = tanh(z_l) for l < D
 //! and output y = z_D; the loss is the squared error ½‖y − t‖². By the chain rule
 //!
 //! ```text
+//! ∂y/∂x    =          W_D · diag(1 − a_(D-1)²) · W_(D-1) ⋯ diag(1 − a_1²) · W_1
 //! ∇_x loss = (y − t)ᵀ · W_D · diag(1 − a_(D-1)²) · W_(D-1) ⋯ diag(1 − a_1²) · W_1
 //! ```
 //!
-//! a Jacobian chain with a one-row output seed, dense weight factors and diagonal activation
-//! factors ([`Mlp::jacobian_chain`]). Executing it left to right is backpropagation (reverse
-//! mode); right to left is forward mode, which forms the n_D × n_0 Jacobian of the network
-//! first and so grows with the input width.
+//! Jacobian chains with dense weight factors and diagonal activation factors, the second
+//! with a one-row output seed ([`Mlp::jacobian_chain`], [`Mlp::gradient_chain`]). Executing
+//! the gradient's chain left to right is backpropagation (reverse mode); right to left is
+//! forward mode, which forms the n_D × n_0 Jacobian of the network first and so grows with the
+//! input width.
+//!
+//! The network is random ([`Mlp::random`]) or the user's own ([`Mlp::from_weights`]), in
+//! `f64` or `f32`.
 //!
 //! ```
-//! use chainplan::jacobian::mlp::Mlp;
+//! use chainplan::jacobian::Mlp;
 //! use ndarray::Array1;
 //! let net = Mlp::random(&[8, 16, 3], 7)?;
 //! let x = Array1::from_elem(8, 0.1);
 //! let t = Array1::zeros(3);
-//! let jc = net.jacobian_chain()?;
+//! let jc = net.gradient_chain()?;
 //! let reverse = net.gradient(&x, &t, &jc.reverse_plan()?)?;
 //! let forward = net.gradient(&x, &t, &jc.forward_plan()?)?;
 //! assert!((&reverse - &forward).iter().all(|d| d.abs() < 1e-12));
 //! # Ok::<(), chainplan::Error>(())
 //! ```
 
-use super::dense::{JacobianChain, LayerKind, Seed};
-use super::execute::{execute, StructuredFactor};
+use super::dense::{chain_of, Activations, JacobianChain, Seed};
+use super::run::StructuredFactor;
 use crate::error::{Error, Result};
+use crate::exec::Element;
 use crate::plan::Plan;
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, Axis};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// A tanh multilayer perceptron with a squared-error loss.
+/// A tanh multilayer perceptron with a squared-error loss, in `f64` (the default) or `f32`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Mlp {
-    weights: Vec<Array2<f64>>,
-    biases: Vec<Array1<f64>>,
+pub struct Mlp<T = f64> {
+    weights: Vec<Array2<T>>,
+    biases: Vec<Array1<T>>,
 }
 
-/// The values of one forward pass that the gradient needs.
-struct Forward {
+/// The values of one forward pass that the derivatives need.
+struct Forward<T> {
     /// tanh'(z_l) = 1 − a_l², for the hidden layers l = 1 … D − 1.
-    slopes: Vec<Array1<f64>>,
-    /// y − t.
-    residual: Array1<f64>,
+    slopes: Vec<Array1<T>>,
+    /// The output y.
+    output: Array1<T>,
 }
 
-impl Mlp {
+/// `x` converted to `T` (every `f64` converts to `f32`, rounded or infinite).
+fn cast<T: Element>(x: f64) -> T {
+    T::from(x).unwrap_or_else(T::nan)
+}
+
+impl Mlp<f64> {
     /// A network with layer widths n_0 (input) … n_D (output) and weights drawn uniformly from
     /// ±1/√(n_(l-1)), biases from ±0.1, by a generator seeded with `seed`.
     ///
+    /// In `f32`: `Mlp::random(…)?.cast::<f32>()`.
+    ///
     /// Errors: fewer than two widths or a width of 0.
     pub fn random(widths: &[usize], seed: u64) -> Result<Self> {
-        crate::chain::Chain::from_u64s(widths.iter().map(|&w| w as u64))?;
+        chain_of(widths)?;
         let mut rng = StdRng::seed_from_u64(seed);
         let mut weights = Vec::with_capacity(widths.len() - 1);
         let mut biases = Vec::with_capacity(widths.len() - 1);
@@ -66,6 +79,83 @@ impl Mlp {
         }
         Ok(Mlp { weights, biases })
     }
+}
+
+impl<T: Element> Mlp<T> {
+    /// A network from the user's weights W_1 … W_D (W_l is n_l × n_(l-1), in evaluation
+    /// order) and biases b_1 … b_D (b_l has n_l entries), or zero biases when `None`.
+    ///
+    /// ```
+    /// use chainplan::jacobian::Mlp;
+    /// use chainplan::Error;
+    /// use ndarray::{array, Array1, Array2};
+    /// let w1 = Array2::<f64>::ones((3, 2));
+    /// let w2 = Array2::<f64>::ones((1, 3));
+    /// let net = Mlp::from_weights(vec![w1.clone(), w2.clone()], None)?;
+    /// assert_eq!(net.widths(), [2, 3, 1]);
+    /// // W2 must take W1's 3 outputs.
+    /// let e = Mlp::from_weights(vec![w1, Array2::ones((1, 4))], None).unwrap_err();
+    /// assert!(matches!(e, Error::WeightShape { layer: 2, cols: 4, inputs: 3, .. }));
+    /// let bad_bias = Mlp::from_weights(vec![w2], Some(vec![Array1::zeros(2)]));
+    /// assert!(matches!(bad_bias, Err(Error::VectorLength { got: 2, expected: 1, .. })));
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    ///
+    /// Errors: no weights ([`Error::EmptyNetwork`]), a weight that does not take the previous
+    /// layer's outputs ([`Error::WeightShape`]), a width of 0 or above `u32::MAX`, the wrong
+    /// number of biases or a bias of the wrong length ([`Error::VectorLength`]).
+    pub fn from_weights(weights: Vec<Array2<T>>, biases: Option<Vec<Array1<T>>>) -> Result<Self> {
+        let Some(first) = weights.first() else {
+            return Err(Error::EmptyNetwork);
+        };
+        let mut inputs = first.ncols();
+        for (l, w) in weights.iter().enumerate() {
+            if w.ncols() != inputs {
+                return Err(Error::WeightShape {
+                    layer: l + 1,
+                    rows: w.nrows(),
+                    cols: w.ncols(),
+                    inputs,
+                });
+            }
+            inputs = w.nrows();
+        }
+        let mut widths = vec![first.ncols()];
+        widths.extend(weights.iter().map(|w| w.nrows()));
+        chain_of(&widths)?;
+        let biases = match biases {
+            None => weights.iter().map(|w| Array1::zeros(w.nrows())).collect(),
+            Some(b) => {
+                if b.len() != weights.len() {
+                    return Err(Error::VectorLength {
+                        what: "the bias list".to_string(),
+                        got: b.len(),
+                        expected: weights.len(),
+                    });
+                }
+                for (l, (b, w)) in b.iter().zip(&weights).enumerate() {
+                    if b.len() != w.nrows() {
+                        return Err(Error::VectorLength {
+                            what: format!("bias {}", l + 1),
+                            got: b.len(),
+                            expected: w.nrows(),
+                        });
+                    }
+                }
+                b
+            }
+        };
+        Ok(Mlp { weights, biases })
+    }
+
+    /// The same network in another element type (`f64` → `f32` rounds).
+    pub fn cast<U: Element>(&self) -> Mlp<U> {
+        let conv = |x: &T| cast::<U>(x.to_f64().unwrap_or(f64::NAN));
+        Mlp {
+            weights: self.weights.iter().map(|w| w.map(conv)).collect(),
+            biases: self.biases.iter().map(|b| b.map(conv)).collect(),
+        }
+    }
 
     /// Layer widths n_0 … n_D.
     pub fn widths(&self) -> Vec<usize> {
@@ -75,26 +165,29 @@ impl Mlp {
     }
 
     /// The weight matrices W_1 … W_D (W_l is n_l × n_(l-1)).
-    pub fn weights(&self) -> &[Array2<f64>] {
+    pub fn weights(&self) -> &[Array2<T>] {
         &self.weights
     }
 
-    fn check(&self, x: &Array1<f64>, target: &Array1<f64>) -> Result<()> {
-        let w = self.widths();
-        let (n0, nd) = (w[0], w[w.len() - 1]);
-        for (what, got, want) in [("input", x.len(), n0), ("target", target.len(), nd)] {
-            if got != want {
-                return Err(Error::Invalid(format!(
-                    "the {what} has {got} entries but the network needs {want}"
-                )));
-            }
+    /// The biases b_1 … b_D.
+    pub fn biases(&self) -> &[Array1<T>] {
+        &self.biases
+    }
+
+    fn check(&self, what: &str, v: &ArrayView1<'_, T>, want: usize) -> Result<()> {
+        if v.len() != want {
+            return Err(Error::VectorLength {
+                what: what.to_string(),
+                got: v.len(),
+                expected: want,
+            });
         }
         Ok(())
     }
 
     /// The forward pass: output y and the activation slopes.
-    fn forward(&self, x: &Array1<f64>, target: &Array1<f64>) -> Result<Forward> {
-        self.check(x, target)?;
+    fn forward(&self, x: &Array1<T>) -> Result<Forward<T>> {
+        self.check("the input", &x.view(), self.weights[0].ncols())?;
         let last = self.weights.len() - 1;
         let mut a = x.clone();
         let mut slopes = Vec::with_capacity(last);
@@ -102,79 +195,103 @@ impl Mlp {
             let mut z = w.dot(&a);
             z += b;
             if l < last {
-                z.mapv_inplace(f64::tanh);
-                slopes.push(z.mapv(|v| 1.0 - v * v));
+                z.mapv_inplace(T::tanh);
+                slopes.push(z.mapv(|v| T::one() - v * v));
             }
             a = z;
         }
-        Ok(Forward {
-            slopes,
-            residual: a - target,
-        })
+        Ok(Forward { slopes, output: a })
+    }
+
+    /// The residual y − t of a forward pass.
+    fn residual(&self, f: &Forward<T>, target: &Array1<T>) -> Result<Array1<T>> {
+        self.check("the target", &target.view(), f.output.len())?;
+        Ok(&f.output - target)
+    }
+
+    /// The network's output y at input `x`.
+    pub fn output(&self, x: &Array1<T>) -> Result<Array1<T>> {
+        Ok(self.forward(x)?.output)
     }
 
     /// The loss ½‖y − t‖² at input `x`.
-    pub fn loss(&self, x: &Array1<f64>, target: &Array1<f64>) -> Result<f64> {
-        let f = self.forward(x, target)?;
-        Ok(0.5 * f.residual.dot(&f.residual))
+    pub fn loss(&self, x: &Array1<T>, target: &Array1<T>) -> Result<T> {
+        let f = self.forward(x)?;
+        let r = self.residual(&f, target)?;
+        Ok(cast::<T>(0.5) * r.dot(&r))
     }
 
     /// Fused multiply-adds of one loss evaluation: the weight products Σ n_l·n_(l-1) and the
     /// n_D of the squared error (bias additions and tanh not counted, as in the chain costs).
     pub fn loss_cost(&self) -> u128 {
         let w = self.widths();
-        let products: u128 = w.windows(2).map(|p| (p[0] * p[1]) as u128).sum();
+        let products: u128 = w.windows(2).map(|p| (p[0] as u128) * (p[1] as u128)).sum();
         products + w[w.len() - 1] as u128
     }
 
-    /// The loss gradient's Jacobian chain: widths n_0, n_1, n_1, n_2, n_2, …, n_D with layers
-    /// dense, act, dense, act, …, dense, and a one-row output seed.
+    /// The Jacobian chain ∂y/∂x = W_D · diag(…) ⋯ diag(…) · W_1: the network's widths with
+    /// an activation after every hidden layer, no seed.
     pub fn jacobian_chain(&self) -> Result<JacobianChain> {
-        let w = self.widths();
-        let mut widths = vec![w[0] as u32];
-        let mut layers = Vec::new();
-        for (l, &n) in w.iter().enumerate().skip(1) {
-            widths.push(n as u32);
-            layers.push(LayerKind::Dense);
-            if l < w.len() - 1 {
-                widths.push(n as u32);
-                layers.push(LayerKind::Elementwise);
-            }
-        }
-        JacobianChain::with_layers(widths, layers, Seed::Output(1))
+        JacobianChain::network(&self.widths(), Activations::Hidden, Seed::None)
+    }
+
+    /// The loss gradient's Jacobian chain: [`Mlp::jacobian_chain`] with a one-row output seed
+    /// (the residual (y − t)ᵀ).
+    pub fn gradient_chain(&self) -> Result<JacobianChain> {
+        JacobianChain::network(&self.widths(), Activations::Hidden, Seed::Output(1))
     }
 
     /// The factors of [`Mlp::jacobian_chain`] at input `x`, in chain order:
-    /// (y − t)ᵀ, W_D, diag(1 − a_(D-1)²), W_(D-1), …, diag(1 − a_1²), W_1.
-    pub fn factors(
-        &self,
-        x: &Array1<f64>,
-        target: &Array1<f64>,
-    ) -> Result<Vec<StructuredFactor<'_>>> {
-        let f = self.forward(x, target)?;
+    /// W_D, diag(1 − a_(D-1)²), W_(D-1), …, diag(1 − a_1²), W_1. The weights are borrowed.
+    pub fn jacobian_factors(&self, x: &Array1<T>) -> Result<Vec<StructuredFactor<'_, T>>> {
+        let f = self.forward(x)?;
+        Ok(self.chain_factors(f.slopes))
+    }
+
+    fn chain_factors(&self, mut slopes: Vec<Array1<T>>) -> Vec<StructuredFactor<'_, T>> {
         let mut factors = Vec::with_capacity(2 * self.weights.len());
-        factors.push(StructuredFactor::dense(f.residual.insert_axis(Axis(0))));
-        let mut slopes = f.slopes;
         for w in self.weights.iter().rev() {
             factors.push(StructuredFactor::dense(w.view()));
             if let Some(s) = slopes.pop() {
                 factors.push(StructuredFactor::diagonal(s));
             }
         }
+        factors
+    }
+
+    /// The factors of [`Mlp::gradient_chain`] at input `x`, in chain order:
+    /// (y − t)ᵀ, W_D, diag(1 − a_(D-1)²), W_(D-1), …, diag(1 − a_1²), W_1.
+    pub fn factors(
+        &self,
+        x: &Array1<T>,
+        target: &Array1<T>,
+    ) -> Result<Vec<StructuredFactor<'_, T>>> {
+        let f = self.forward(x)?;
+        let residual = self.residual(&f, target)?;
+        let mut factors = vec![StructuredFactor::dense(residual.insert_axis(Axis(0)))];
+        factors.extend(self.chain_factors(f.slopes));
         Ok(factors)
     }
 
     /// The gradient of the loss with respect to the input, by a forward pass and then the
-    /// execution of `plan` (any order of [`Mlp::jacobian_chain`]) over [`Mlp::factors`].
-    pub fn gradient(
-        &self,
-        x: &Array1<f64>,
-        target: &Array1<f64>,
-        plan: &Plan,
-    ) -> Result<Array1<f64>> {
+    /// execution of `plan` (any order of [`Mlp::gradient_chain`]) over [`Mlp::factors`].
+    ///
+    /// Errors: an input or target of the wrong length ([`Error::VectorLength`]), a plan for
+    /// another chain.
+    pub fn gradient(&self, x: &Array1<T>, target: &Array1<T>, plan: &Plan) -> Result<Array1<T>> {
         let factors = self.factors(x, target)?;
-        let product = execute(plan, factors)?;
+        let product = self.gradient_chain()?.execute(plan, factors)?;
         let row = product.into_dense();
         Ok(row.index_axis_move(Axis(0), 0))
+    }
+
+    /// The Jacobian ∂y/∂x (n_D × n_0) at input `x`, by a forward pass and then the execution
+    /// of `plan` (any order of [`Mlp::jacobian_chain`]) over [`Mlp::jacobian_factors`].
+    ///
+    /// Errors: an input of the wrong length ([`Error::VectorLength`]), a plan for another
+    /// chain.
+    pub fn jacobian(&self, x: &Array1<T>, plan: &Plan) -> Result<Array2<T>> {
+        let factors = self.jacobian_factors(x)?;
+        Ok(self.jacobian_chain()?.execute(plan, factors)?.into_dense())
     }
 }

@@ -32,13 +32,13 @@
 //! ```
 //! use chainplan::jacobian::{JacobianChain, Mode, Seed};
 //! // Full Jacobian of 784 → 512 → 1 → 512 → 512 → 10.
-//! let full = JacobianChain::new(vec![784, 512, 1, 512, 512, 10], Seed::None)?;
+//! let full = JacobianChain::new(&[784, 512, 1, 512, 512, 10], Seed::None)?;
 //! let a = full.analyze()?;
 //! assert_eq!(a.mode, Mode::Mixed);
 //! assert_eq!((a.forward, a.reverse, a.optimal), (210_337_792, 6_645_760, 676_512));
 //!
 //! // Even the gradient of a scalar (a 1-row output seed) gains a little from a mixed order.
-//! let grad = JacobianChain::new(vec![100, 1, 100, 10, 2], Seed::Output(1))?;
+//! let grad = JacobianChain::new(&[100, 1, 100, 10, 2], Seed::Output(1))?;
 //! let g = grad.analyze()?;
 //! assert_eq!(g.mode, Mode::Mixed);
 //! assert_eq!((g.reverse, g.optimal), (1220, 1122));
@@ -51,7 +51,21 @@
 //! product is no longer m·k·n: diagonal × dense (m × k) costs m·k, dense × diagonal the same,
 //! and diagonal × diagonal (n × n) costs n; a product of diagonals stays diagonal. The module
 //! [`structured`] plans with these costs, so an MLP written as dense and activation layers is
-//! planned as it would be executed.
+//! planned as it would be executed, and the plans it returns are priced in this model: a
+//! structured plan's [`Plan::cost`](crate::Plan::cost) is what its planner minimised.
+//!
+//! A network is written with its own widths and where its activations are
+//! ([`JacobianChain::network`], [`Activations`]); no width is repeated:
+//!
+//! ```
+//! use chainplan::jacobian::{Activations, JacobianChain, Seed};
+//! let mlp = JacobianChain::network(&[784, 512, 512, 10], Activations::Hidden, Seed::Output(1))?;
+//! let a = mlp.analyze()?;
+//! // S·W3 (5,120), ·D2 (512), ·W2 (262,144), ·D1 (512), ·W1 (401,408): vector products only.
+//! assert_eq!(a.reverse, 5_120 + 512 + 262_144 + 512 + 401_408);
+//! assert_eq!(mlp.optimal_plan()?.cost(), a.optimal);
+//! # Ok::<(), chainplan::Error>(())
+//! ```
 //!
 //! ## Matrix-free chains
 //!
@@ -63,18 +77,23 @@
 //!
 //! ## Execution
 //!
-//! [`execute`] runs a plan over dense and diagonal factors (dense products on BLAS through
-//! ndarray), and [`mlp`] builds a small multilayer perceptron whose loss gradient is computed by
-//! executing its Jacobian chain in any order.
+//! [`JacobianChain::execute`] runs a plan of the chain over its dense and diagonal factors
+//! ([`StructuredFactor`], `f64` or `f32`; dense products on BLAS through ndarray), checking
+//! each factor against the chain first. [`mlp`] builds a multilayer perceptron, from random or
+//! from the user's own weights, whose loss gradient and full Jacobian are computed by executing
+//! its Jacobian chain in any order.
 
 pub mod dense;
-pub mod execute;
 pub mod matrix_free;
 pub mod mlp;
+pub mod operator;
 pub mod report;
+pub mod run;
 pub mod structured;
 
-pub use dense::{JacobianAnalysis, JacobianChain, LayerKind, Mode, Seed};
-pub use execute::StructuredFactor;
+pub use dense::{Activations, JacobianAnalysis, JacobianChain, LayerKind, Mode, Seed};
 pub use matrix_free::{MatrixFreeChain, MfNode, MfOp};
+pub use mlp::Mlp;
+pub use operator::{FnOperator, JacobianOperator, MatrixOperator, OperatorProblem};
 pub use report::{JacobianReport, MatrixFreeReport};
+pub use run::{FactorProblem, StructuredFactor};

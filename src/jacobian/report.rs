@@ -22,10 +22,71 @@ pub struct MatrixFreeReport {
     pub pure_over_optimal: f64,
     /// The memory limit, if any.
     pub memory: Option<u64>,
-    /// The optimal plan in one line (see [`MfNode`]'s `Display`).
+    /// The optimal plan in one line ([`MatrixFreeChain::plan_string`]).
     pub order: String,
-    /// The optimal plan as a tree of operations.
-    pub plan: MfNode,
+    /// The optimal plan as a tree of operations, with names for its spans.
+    pub plan: NamedMfNode,
+}
+
+/// A node of a matrix-free plan as reports write it: an [`MfNode`] whose spans are written
+/// with the chain's names (`F1..F3`, `S`) instead of indices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedMfNode {
+    /// The operation.
+    pub op: MfOp,
+    /// The elementals whose Jacobian this node produces, as `F1..F3` (or one name).
+    pub span: String,
+    /// For `push` and `pull`: the elementals propagated through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub through: Option<String>,
+    /// Rows of the result.
+    pub rows: usize,
+    /// Columns of the result.
+    pub cols: usize,
+    /// Cost of this operation alone.
+    pub cost: u128,
+    /// Cost of this operation and everything below it.
+    pub total: u128,
+    /// Inputs, as in [`MfNode`].
+    pub children: Vec<NamedMfNode>,
+}
+
+impl NamedMfNode {
+    /// `node` of a plan of `chain`, named (recursion depth at most that of the plan's tree,
+    /// 2L).
+    pub fn new(chain: &MatrixFreeChain, node: &MfNode) -> Self {
+        NamedMfNode {
+            op: node.op,
+            span: chain.span_name(node.span.clone()),
+            through: node.through.clone().map(|t| chain.span_name(t)),
+            rows: node.rows,
+            cols: node.cols,
+            cost: node.cost,
+            total: node.total,
+            children: node
+                .children
+                .iter()
+                .map(|c| NamedMfNode::new(chain, c))
+                .collect(),
+        }
+    }
+
+    /// The operations of the tree, in post-order (inputs before the node that uses them).
+    pub fn post_order(&self) -> Vec<&NamedMfNode> {
+        let mut out = Vec::new();
+        let mut stack = vec![(self, false)];
+        while let Some((node, expanded)) = stack.pop() {
+            if expanded {
+                out.push(node);
+            } else {
+                stack.push((node, true));
+                for child in node.children.iter().rev() {
+                    stack.push((child, false));
+                }
+            }
+        }
+        out
+    }
 }
 
 impl MatrixFreeReport {
@@ -46,8 +107,8 @@ impl MatrixFreeReport {
                 optimal as f64,
             ),
             memory: chain.memory(),
-            order: plan.to_string(),
-            plan,
+            order: chain.plan_string(&plan),
+            plan: NamedMfNode::new(chain, &plan),
         })
     }
 }
@@ -55,14 +116,15 @@ impl MatrixFreeReport {
 /// What `chainplan jacobian` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JacobianReport {
-    /// Layer widths n_0 (input) … n_L (output).
-    pub widths: Vec<u32>,
+    /// Layer widths n_0 (input) … n_L (output), one per layer boundary (an elementwise
+    /// layer's width appears before and after it).
+    pub widths: Vec<usize>,
     /// Layer kinds (`dense` or `elementwise`), in evaluation order.
     pub layers: Vec<LayerKind>,
     /// The seed: `{"kind": "output", "size": 1}`, `{"kind": "none"}`, ….
     pub seed: Seed,
     /// The matrix chain's dimensions, left to right.
-    pub chain_dims: Vec<u32>,
+    pub chain_dims: Vec<usize>,
     /// Names of the chain's matrices, left to right.
     pub factors: Vec<String>,
     /// Cost of forward mode (right to left).
@@ -93,7 +155,7 @@ impl JacobianReport {
     ///
     /// ```
     /// use chainplan::jacobian::{report::JacobianReport, JacobianChain, Seed};
-    /// let jc = JacobianChain::new(vec![784, 512, 512, 10], Seed::Output(1))?;
+    /// let jc = JacobianChain::new(&[784, 512, 512, 10], Seed::Output(1))?;
     /// let r = JacobianReport::new(&jc, None)?;
     /// assert_eq!(r.chain_dims, [1, 10, 512, 512, 784]);
     /// assert_eq!(r.mode.name(), "reverse");
@@ -131,7 +193,7 @@ impl Report for JacobianReport {
     }
 
     fn tables(&self) -> Vec<Table> {
-        let dims: Vec<String> = self.chain_dims.iter().map(u32::to_string).collect();
+        let dims: Vec<String> = self.chain_dims.iter().map(usize::to_string).collect();
         let mut dense = Table::new(
             format!(
                 "Jacobian chain {} (dimensions {})",

@@ -20,7 +20,9 @@
 //! ```
 //!
 //! with D(i..j) true when every factor i … j is diagonal. [`optimal`] solves it in O(n³) with
-//! checked `u128` arithmetic; [`cost`] prices any [`Plan`] in the same model.
+//! checked `u128` arithmetic and returns a plan priced in this model, so that its
+//! [`Plan::cost`] and step costs are the structured ones; [`price`] and [`cost`] price any
+//! [`Plan`] in the same model.
 
 use crate::chain::Chain;
 use crate::error::{Error, Result};
@@ -30,13 +32,30 @@ use crate::plan::{dp, Operand, Plan};
 pub const MAX_FACTORS: usize = 1000;
 
 /// The cost of one product of an (m × k) by a (k × n) operand, with their structure.
-pub fn product_cost(m: u64, k: u64, n: u64, lhs_diagonal: bool, rhs_diagonal: bool) -> u128 {
-    let (m, k, n) = (u128::from(m), u128::from(k), u128::from(n));
+///
+/// Errors: a cost above `u128::MAX` ([`Error::Overflow`]); shapes of a valid chain never
+/// reach it.
+pub fn product_cost(
+    m: usize,
+    k: usize,
+    n: usize,
+    lhs_diagonal: bool,
+    rhs_diagonal: bool,
+) -> Result<u128> {
+    let (m, k, n) = (m as u128, k as u128, n as u128);
     match (lhs_diagonal, rhs_diagonal) {
-        (false, false) => m * k * n,
-        (true, false) => k * n,
-        (false, true) => m * k,
-        (true, true) => n,
+        (false, false) => m.checked_mul(k).and_then(|mk| mk.checked_mul(n)),
+        (true, false) => k.checked_mul(n),
+        (false, true) => m.checked_mul(k),
+        (true, true) => Some(n),
+    }
+    .ok_or_else(overflow)
+}
+
+fn overflow() -> Error {
+    Error::Overflow {
+        what: "structured plan cost",
+        bits: 128,
     }
 }
 
@@ -61,49 +80,72 @@ fn check_flags(chain: &Chain, diagonal: &[bool]) -> Result<()> {
     Ok(())
 }
 
-/// The cost of `plan` when the matrices flagged in `diagonal` are diagonal.
+/// `plan` priced with the matrices flagged in `diagonal` as diagonal: every step carries its
+/// structured cost, and [`Plan::cost`] is their sum.
 ///
 /// ```
 /// use chainplan::{Chain, Plan, jacobian::structured};
 /// // W (3 × 4) · D (4 × 4 diagonal) · x (4 × 1), right to left: D·x costs 4, W·(Dx) 12.
 /// let chain = Chain::new(vec![3u32, 4, 4, 1])?;
+/// let dense = Plan::right_to_left(&chain)?;
+/// assert_eq!(dense.cost(), 16 + 12); // as if D were dense
+/// let priced = structured::price(dense, &[false, true, false])?;
+/// assert_eq!(priced.cost(), 4 + 12);
+/// assert_eq!(priced.steps()[0].cost, 4);
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+pub fn price(plan: Plan, diagonal: &[bool]) -> Result<Plan> {
+    let costs = step_costs(&plan, diagonal)?;
+    plan.with_step_costs(&costs)
+}
+
+/// The cost of `plan` when the matrices flagged in `diagonal` are diagonal: the cost of
+/// [`price`] without building the priced plan.
+///
+/// ```
+/// use chainplan::{Chain, Plan, jacobian::structured};
+/// let chain = Chain::new(vec![3u32, 4, 4, 1])?;
 /// let plan = Plan::right_to_left(&chain)?;
 /// assert_eq!(structured::cost(&plan, &[false, true, false])?, 4 + 12);
-/// assert_eq!(plan.cost(), 16 + 12); // as if D were dense
 /// # Ok::<(), chainplan::Error>(())
 /// ```
 pub fn cost(plan: &Plan, diagonal: &[bool]) -> Result<u128> {
+    step_costs(plan, diagonal)?
+        .into_iter()
+        .try_fold(0u128, |total, c| total.checked_add(c).ok_or_else(overflow))
+}
+
+/// The structured cost of each step of `plan`, in execution order.
+fn step_costs(plan: &Plan, diagonal: &[bool]) -> Result<Vec<u128>> {
     check_flags(plan.chain(), diagonal)?;
     let mut step_diagonal: Vec<bool> = Vec::with_capacity(plan.steps().len());
-    let mut total: u128 = 0;
+    let mut costs = Vec::with_capacity(plan.steps().len());
     for step in plan.steps() {
         let is_diag = |op: Operand| match op {
             Operand::Matrix(i) => diagonal[i],
             Operand::Step(s) => step_diagonal[s],
         };
         let (l, r) = (is_diag(step.lhs), is_diag(step.rhs));
-        total = total
-            .checked_add(product_cost(
-                step.m as u64,
-                step.k as u64,
-                step.n as u64,
-                l,
-                r,
-            ))
-            .ok_or(Error::Overflow {
-                what: "structured plan cost",
-                bits: 128,
-            })?;
+        costs.push(product_cost(step.m, step.k, step.n, l, r)?);
         step_diagonal.push(l && r);
     }
-    Ok(total)
+    Ok(costs)
 }
 
-/// A cheapest plan under the structured cost model, and its cost.
+/// A cheapest plan under the structured cost model, priced in it ([`price`]): its
+/// [`Plan::cost`] is the optimum of the dynamic program. With no diagonal factor this is the
+/// classic problem.
 ///
-/// With no diagonal factor this is the classic problem; `plan.cost()` keeps counting every
-/// product as dense, so use the returned cost (or [`cost`]).
-pub fn optimal(chain: &Chain, diagonal: &[bool]) -> Result<(Plan, u128)> {
+/// ```
+/// use chainplan::{Chain, jacobian::structured};
+/// // S (1 × 2) · W2 (2 × 3) · D (3 × 3 diagonal) · W1 (3 × 4).
+/// let chain = Chain::new(vec![1u32, 2, 3, 3, 4])?;
+/// let plan = structured::optimal(&chain, &[false, false, true, false])?;
+/// assert_eq!(plan.cost(), 6 + 3 + 12); // left to right: vector products only
+/// assert_eq!(plan.cost(), structured::cost(&plan, &[false, false, true, false])?);
+/// # Ok::<(), chainplan::Error>(())
+/// ```
+pub fn optimal(chain: &Chain, diagonal: &[bool]) -> Result<Plan> {
     check_flags(chain, diagonal)?;
     let n = chain.matrices();
     if n > MAX_FACTORS {
@@ -126,22 +168,18 @@ pub fn optimal(chain: &Chain, diagonal: &[bool]) -> Result<(Plan, u128)> {
     }
     let mut cost = vec![0u128; n * n];
     let mut split = vec![0usize; n * n];
-    let overflow = || Error::Overflow {
-        what: "structured plan cost",
-        bits: 128,
-    };
     for len in 2..=n {
         for i in 0..=n - len {
             let j = i + len - 1;
             let mut best: Option<(u128, usize)> = None;
             for k in i..j {
                 let c = product_cost(
-                    chain.dim(i),
-                    chain.dim(k + 1),
-                    chain.dim(j + 1),
+                    chain.dim(i) as usize,
+                    chain.dim(k + 1) as usize,
+                    chain.dim(j + 1) as usize,
                     diag_run[i * n + k],
                     diag_run[(k + 1) * n + j],
-                )
+                )?
                 .checked_add(cost[i * n + k])
                 .and_then(|c| c.checked_add(cost[(k + 1) * n + j]))
                 .ok_or_else(overflow)?;
@@ -156,7 +194,9 @@ pub fn optimal(chain: &Chain, diagonal: &[bool]) -> Result<(Plan, u128)> {
         }
     }
     let plan = Plan::from_splits(chain, |i, j| split[i * n + j])?;
-    Ok((plan, cost[n - 1]))
+    let plan = price(plan, diagonal)?;
+    debug_assert_eq!(plan.cost(), cost[n - 1]);
+    Ok(plan)
 }
 
 #[cfg(test)]
@@ -166,8 +206,7 @@ mod tests {
     #[test]
     fn all_dense_matches_the_classic_program() {
         let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25]).unwrap();
-        let (plan, c) = optimal(&chain, &[false; 6]).unwrap();
-        assert_eq!(c, 15125);
+        let plan = optimal(&chain, &[false; 6]).unwrap();
         assert_eq!(plan.cost(), 15125);
         assert_eq!(cost(&plan, &[false; 6]).unwrap(), 15125);
     }
@@ -176,8 +215,9 @@ mod tests {
     fn diagonal_runs_stay_diagonal() {
         // D1 · D2 · D3 (all 5 × 5 diagonal): two products of 5 each.
         let chain = Chain::new(vec![5u32, 5, 5, 5]).unwrap();
-        let (_, c) = optimal(&chain, &[true; 3]).unwrap();
-        assert_eq!(c, 10);
+        let plan = optimal(&chain, &[true; 3]).unwrap();
+        assert_eq!(plan.cost(), 10);
+        assert_eq!(plan.steps().iter().map(|s| s.cost).sum::<u128>(), 10);
     }
 
     #[test]

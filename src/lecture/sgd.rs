@@ -98,8 +98,8 @@ impl SampleGradient {
             expected: "at most 4294967295",
         })?;
         let model = JacobianChain::with_layers(
-            vec![d, 1, 1],
-            vec![LayerKind::Dense, LayerKind::Elementwise],
+            &[d as usize, 1, 1],
+            &[LayerKind::Dense, LayerKind::Elementwise],
             Seed::Output(1),
         )?;
         Ok(SampleGradient {

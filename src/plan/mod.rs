@@ -219,6 +219,25 @@ impl Plan {
         builder.finish()
     }
 
+    /// This plan with step `s` priced at `costs[s]` instead of m·k·n, and its cost their
+    /// checked sum: for cost models in which a product does not cost m·k·n, such as chains
+    /// with diagonal factors ([`crate::jacobian::structured`]), so that [`Plan::cost`] and the
+    /// steps report what the plan's own planner minimised.
+    pub(crate) fn with_step_costs(mut self, costs: &[u128]) -> Result<Plan> {
+        if costs.len() != self.steps.len() {
+            return Err(Error::Invalid(format!(
+                "{} step costs for a plan of {} steps",
+                costs.len(),
+                self.steps.len()
+            )));
+        }
+        for (step, &c) in self.steps.iter_mut().zip(costs) {
+            step.cost = c;
+        }
+        self.cost = checked_sum(costs.iter().copied())?;
+        Ok(self)
+    }
+
     /// Multiplies from the left: `((A1A2)A3)…`.
     pub fn left_to_right(chain: &Chain) -> Result<Plan> {
         let mut b = PlanBuilder::new(chain);

@@ -84,10 +84,12 @@ pub struct JacobianArgs {
 pub fn run(args: JacobianArgs) -> Result<ExitCode> {
     let export_to_stdout = args.export.check(&[], args.json.then_some("--json"))?;
     super::input::refuse_empty(&args.widths)?;
-    let widths = Chain::parse(&args.widths.join(" "))
+    let widths: Vec<usize> = Chain::parse(&args.widths.join(" "))
         .context("invalid layer widths")?
         .dims()
-        .to_vec();
+        .iter()
+        .map(|&w| w as usize)
+        .collect();
     let seed = match args.seed {
         SeedKind::None if args.seed_size != 1 => {
             anyhow::bail!(
@@ -100,16 +102,15 @@ pub fn run(args: JacobianArgs) -> Result<ExitCode> {
         SeedKind::Output => Seed::from_kind("output", args.seed_size)?,
     };
     let chain = match &args.layers {
-        Some(text) => {
-            JacobianChain::with_layers(widths.clone(), LayerKind::parse_list(text)?, seed)?
-        }
-        None => JacobianChain::new(widths.clone(), seed)?,
+        Some(text) => JacobianChain::with_layers(&widths, &LayerKind::parse_list(text)?, seed)?,
+        None => JacobianChain::new(&widths, seed)?,
     };
     let mf = match (&args.tangent_costs, &args.adjoint_costs) {
         (Some(t), Some(a)) => {
             let t = parse_list(t, "the tangent costs")?;
             let a = parse_list(a, "the adjoint costs")?;
-            let mut mf = MatrixFreeChain::new(&widths, &t, &a)?;
+            // One width per layer boundary, whichever form the widths were written in.
+            let mut mf = MatrixFreeChain::new(chain.widths(), &t, &a)?;
             if let (Some(e), Some(m)) = (&args.tapes, args.memory) {
                 mf = mf.with_memory(&parse_list(e, "the tapes")?, m)?;
             }
