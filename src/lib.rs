@@ -74,6 +74,8 @@
 //!   [`report::handoff`] is the versioned plan format that other engines (Dask, Spark) execute.
 //! - [`autodiff`]: scalar expressions as computational graphs, differentiated in forward and
 //!   reverse mode with counted operations (the `grad` command).
+//! - [`generalized`]: generalized chains with transposes, inverses (as solves) and structured
+//!   operands, planned GMC-style and run on BLAS/LAPACK (the `expr` command).
 //! - [`error`]: the one error type, [`Error`].
 //! - [`fsio`]: safe file writes (temporary file, sync, atomic rename) for every file written.
 //! - [`lecture`]: the lecture's two SGD experiments (sampling with or without replacement,
@@ -183,6 +185,7 @@ pub mod cost;
 pub mod error;
 pub mod exec;
 pub mod fsio;
+pub mod generalized;
 pub mod jacobian;
 pub mod lecture;
 pub mod plan;

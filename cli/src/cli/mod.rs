@@ -5,6 +5,7 @@ pub mod alloc;
 mod bench;
 mod blas;
 mod calibrate;
+mod expr;
 mod grad;
 mod input;
 mod jacobian;
@@ -25,7 +26,7 @@ use std::process::ExitCode;
     long_about = "Find the cheapest order to multiply a chain of matrices A1 · A2 · … · An, \
                   where Ai is p(i-1) × pi, and compare it with left-to-right, right-to-left and \
                   the worst order. Costs are exact scalar-multiplication counts.",
-    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  echo 10 100 5 50 | chainplan plan -\n  chainplan jacobian 784 512 512 10 --seed output\n  chainplan grad 'x^3*(x+3*y)' --at x=2,y=3 --trace\n  chainplan bench 1000 10 1000 10 1000\n\nEach command has its own --help with more examples."
+    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  echo 10 100 5 50 | chainplan plan -\n  chainplan jacobian 784 512 512 10 --seed output\n  chainplan grad 'x^3*(x+3*y)' --at x=2,y=3 --trace\n  chainplan bench 1000 10 1000 10 1000\n  chainplan expr \"inv(X' * X) * X' * y\" --op X=2500x500:fullrank --op y=2500\n\nEach command has its own --help with more examples."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -46,6 +47,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Measure this machine's GEMM times for `plan --cost time`.
     Calibrate(calibrate::CalibrateArgs),
+    /// Plan a generalized chain: transposes, inverses as solves, structured operands.
+    Expr(expr::ExprArgs),
 }
 
 /// Exit status for bad input or usage (as clap uses for usage errors).
@@ -73,6 +76,7 @@ pub fn main() -> ExitCode {
         Command::Grad(args) => grad::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Expr(args) => expr::run(args),
     };
     match result {
         Ok(code) => code,

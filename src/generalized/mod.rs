@@ -1,0 +1,242 @@
+//! Generalized matrix chains: products with transposes, inverses and structured operands,
+//! planned in the manner of the Generalized Matrix Chain algorithm (Barthels, Copik,
+//! Bientinesi, CGO 2018) and executed on BLAS and LAPACK.
+//!
+//! Least squares is `inv(X' * X) * X' * y`. Written literally it forms an explicit inverse;
+//! an expert writes `solve(X'X, X'y)`; the cheapest evaluation computes XᵀX with syrk (it is
+//! symmetric), factors it by Cholesky (it is SPD since X has full column rank), multiplies
+//! Xᵀy first (a vector), and solves. This module finds such evaluations for any chain:
+//!
+//! ```
+//! use chainplan::generalized::{plan, CostModel, Expression, Kernel, Operand};
+//!
+//! let ops = [Operand::parse("X=2500x500:fullrank")?, Operand::parse("y=2500x1")?];
+//! let expr = Expression::parse("inv(X' * X) * X' * y", &ops)?;
+//! let best = plan(&expr, &CostModel::planned())?;
+//! let kernels: Vec<Kernel> = best.steps.iter().map(|s| s.kernel).collect();
+//! assert_eq!(kernels, [Kernel::Syrk, Kernel::Gemv, Kernel::Potrf, Kernel::Potrs]);
+//! assert!(!best.has_explicit_inverse());
+//!
+//! let naive = plan(&expr, &CostModel::naive())?;
+//! assert!(naive.thirds > 4 * best.thirds);
+//! # Ok::<(), chainplan::generalized::GenError>(())
+//! ```
+//!
+//! ## Pieces
+//!
+//! - [`operand`]: operands with a shape and declared properties (general, symmetric, SPD,
+//!   lower, upper, diagonal, orthogonal, full rank); `--op` syntax `X=2500x500:fullrank`.
+//! - [`expr`]: parsing (`'` or `^T`, `inv(…)` nested, `^-1`, `^-T`), normalisation
+//!   (transposes pushed to the operands, inverses distributed over square nonsingular
+//!   products), and property inference over whole sub-chains.
+//! - [`cost`]: the kernels and their exact flop counts in units of ⅓ flop, and the
+//!   [`CostModel`] that parameterises the DP (planned, expert, naive).
+//! - [`planner`]: the DP over sub-chains × lazy forms × kernels; [`plan`] returns a
+//!   [`GenPlan`], a list of kernel steps.
+//! - [`brute`]: brute force over every parenthesization × kernel × form, the tests' oracle.
+//! - [`execute`]: running plans on OpenBLAS (BLAS + LAPACK, feature `lapack`), random
+//!   operands with the declared properties, and the naive oracle.
+//! - [`random`]: a seeded generator of random chains in the CGO'18 style.
+//! - [`report`]: [`ExprReport`], the `expr` command's report.
+//!
+//! ## Kernels and flop counts
+//!
+//! | kernel | computes | flops |
+//! |---|---|---|
+//! | gemm / gemv | op(A)·op(B), (m×k)(k×n) | 2mkn |
+//! | symm | S·B with S symmetric | 2mkn |
+//! | trmm | L·B, L t×t triangular | t²k |
+//! | syrk | XᵀX or XXᵀ, n×n from inner k | n(n+1)k |
+//! | diag-scale | D·B or B·D | mn (n for D·D) |
+//! | trsm / trsv | L⁻¹B | t²k |
+//! | diag-solve | D⁻¹B | mn |
+//! | potrf | Cholesky of n×n | n³/3 |
+//! | potrs | with Cholesky factor, k columns | 2n²k |
+//! | getrf | LU of n×n | 2n³/3 |
+//! | getrs | with LU, k columns | 2n²k |
+//! | trtri | explicit triangular inverse | n³/3 |
+//! | potri | explicit inverse from Cholesky | 2n³/3 |
+//! | getri | explicit inverse from LU | 4n³/3 |
+//! | diag-inv | explicit diagonal inverse | n |
+//! | transpose | Qᵀ for Q⁻¹ (orthogonal), a copy | 0 |
+//!
+//! Costs are counted in units of ⅓ flop (`u128`, checked): potrf of n = 500 is exactly
+//! 125,000,000 units, 41,666,666⅔ flops.
+//!
+//! ## Properties inferred over sub-chains
+//!
+//! | sub-chain | property |
+//! |---|---|
+//! | L₁·L₂ (all lower) | lower (upper, diagonal, orthogonal likewise) |
+//! | Aᵀ·S·A, B·Bᵀ (reads the same transposed) with S symmetric | symmetric |
+//! | the same with S SPD (or no middle) and the right half of full column rank | SPD |
+//! | XᵀX, X full column rank | SPD |
+//! | factors all of full column rank (or all of full row rank) | full rank |
+//! | inv(T), T triangular | triangular, same side |
+//! | inv(Q), Q orthogonal | orthogonal: applied as Qᵀ |
+//! | Aᵀ | lower and upper swap |
+//!
+//! Execution needs LAPACK: with the `lapack` feature (on by `openblas-system`, which the CLI
+//! uses) the system OpenBLAS provides it. Without it, planning works and
+//! [`execute::execute`] returns [`GenError::NoLapack`]. A pure-Rust factorization (faer) was
+//! left out: it needs a newer Rust than this crate's minimum (1.80).
+
+pub mod brute;
+pub mod cost;
+pub mod execute;
+pub mod expr;
+pub mod operand;
+pub mod planner;
+pub mod random;
+pub mod report;
+
+pub use cost::{CostModel, Kernel};
+pub use expr::Expression;
+pub use operand::{Operand, Properties};
+pub use planner::{plan, Arg, GenPlan, Step, Value};
+pub use report::ExprReport;
+
+/// Everything that can go wrong with a generalized chain. Messages name the operand.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GenError {
+    /// The expression does not parse.
+    #[error("syntax error at column {column}: {message}")]
+    Syntax {
+        /// 1-based column (in characters).
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// An operand declaration does not parse.
+    #[error("operand '{spec}': {reason}")]
+    BadOperand {
+        /// The declaration as given (shortened).
+        spec: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A property name is not known.
+    #[error("operand {operand}: unknown property '{property}'; the properties are: {known}", known = operand::PROPERTY_NAMES)]
+    UnknownProperty {
+        /// The operand.
+        operand: String,
+        /// The unknown word.
+        property: String,
+    },
+
+    /// Properties that cannot hold together.
+    #[error("operand {operand}: contradictory properties: {reason}")]
+    ContradictoryProperties {
+        /// The operand.
+        operand: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// Two declarations of one name.
+    #[error("operand {name} is declared more than once")]
+    DuplicateOperand {
+        /// The name.
+        name: String,
+    },
+
+    /// The expression uses an undeclared name.
+    #[error("operand {name} (column {column}) is not declared; declared: {declared}")]
+    UnknownOperand {
+        /// The name.
+        name: String,
+        /// 1-based column of its use.
+        column: usize,
+        /// The declared names.
+        declared: String,
+    },
+
+    /// Adjacent factors do not chain.
+    #[error("shapes do not chain: {left} is {left_shape} but {right} is {right_shape}")]
+    ShapeMismatch {
+        /// The left factor.
+        left: String,
+        /// Its shape.
+        left_shape: String,
+        /// The right factor.
+        right: String,
+        /// Its shape.
+        right_shape: String,
+    },
+
+    /// The inverse of a non-square matrix.
+    #[error("cannot invert {operand}: it is {rows}x{cols}, not square")]
+    InverseNotSquare {
+        /// The operand or sub-chain.
+        operand: String,
+        /// Rows.
+        rows: usize,
+        /// Columns.
+        cols: usize,
+    },
+
+    /// The inverse of a matrix not known to be nonsingular.
+    #[error("cannot invert {operand}: {hint}")]
+    InverseNotNonsingular {
+        /// The operand or sub-chain.
+        operand: String,
+        /// What to declare.
+        hint: String,
+    },
+
+    /// A cost does not fit 128 bits.
+    #[error("{what} overflows 128-bit arithmetic")]
+    Overflow {
+        /// What was being counted.
+        what: &'static str,
+    },
+
+    /// The model allows no evaluation (cannot happen for the three built-in models).
+    #[error("the {model} cost model finds no evaluation of this expression")]
+    NoPlan {
+        /// The model.
+        model: &'static str,
+    },
+
+    /// Execution needs LAPACK.
+    #[error("this build has no LAPACK; build chainplan with the feature lapack (or openblas-system) to execute generalized chains")]
+    NoLapack,
+
+    /// Execution was given operands that do not match the expression.
+    #[error("operand {operand} is {got}; the expression declares it {expected}")]
+    OperandMismatch {
+        /// The operand.
+        operand: String,
+        /// Its declared shape.
+        expected: String,
+        /// What was given.
+        got: String,
+    },
+
+    /// A LAPACK routine failed (a matrix declared SPD is not, or is singular).
+    #[error("{routine} failed on {operand} (info {info}): {meaning}")]
+    Lapack {
+        /// The routine.
+        routine: &'static str,
+        /// What it was applied to.
+        operand: String,
+        /// LAPACK's info.
+        info: i32,
+        /// What that means.
+        meaning: &'static str,
+    },
+
+    /// Operands too large to generate or hold.
+    #[error("{what} needs {elements} elements, over the limit of {limit}")]
+    TooLarge {
+        /// What.
+        what: String,
+        /// Elements needed.
+        elements: u128,
+        /// The limit.
+        limit: u128,
+    },
+}

@@ -1,0 +1,945 @@
+//! The generalized matrix chain planner: a DP over sub-chains that keeps, for each sub-chain,
+//! the cheapest way to hold its value in each lazy form, and picks a kernel per product.
+//!
+//! A sub-chain's value V is held as a stored matrix W in one of four forms: V = W (plain),
+//! V = Wᵀ (transposed), V = W⁻¹ (inverted: W is known, its inverse is never formed), or
+//! V = W⁻ᵀ. Combining two sub-chains:
+//!
+//! - plain × plain: gemm, or symm / trmm / syrk / diagonal scaling when the factors' inferred
+//!   properties allow; the result is plain;
+//! - inverted × plain (or plain × inverted): a solve with W (trsm for triangular, potrf +
+//!   potrs for SPD, getrf + getrs otherwise, diagonal division, or gemm with Wᵀ for an
+//!   orthogonal W); the result is plain;
+//! - inverted × inverted: W₁⁻¹W₂⁻¹ = (W₂W₁)⁻¹, a product whose result stays inverted.
+//!
+//! An inverted entry becomes plain only through an explicit inverse (trtri, potri, getri),
+//! which the DP uses only when it is the cheapest way left, and reports flag.
+//!
+//! Each inverted operand is factored at most once. The DP is exact for that rule: it is run
+//! once per subset S of the operands that could be factored, with factorizations of S
+//! prepaid and every other operand's forbidden, and the cheapest total wins (more than
+//! [`MAX_SHARED`] such operands: S is all of them, and the plan is marked inexact).
+
+use super::cost::{self, CostModel, Kernel, Splits};
+use super::expr::{chain_text, factor_props, factor_shape, infer, Base, Expression, FactorChain};
+use super::operand::{Operand, Properties};
+use super::GenError;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// At most this many distinct factorable inverted operands are enumerated exactly (2^10
+/// DP runs).
+pub const MAX_SHARED: usize = 10;
+
+/// A lazy form: bit 0 transposed, bit 1 inverted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Form(pub(crate) u8);
+
+impl Form {
+    pub(crate) const N: Form = Form(0);
+    pub(crate) const T: Form = Form(1);
+    pub(crate) const I: Form = Form(2);
+    pub(crate) const IT: Form = Form(3);
+    pub(crate) const ALL: [Form; 4] = [Form::N, Form::T, Form::I, Form::IT];
+    /// The order combinations are tried in: on equal cost the first wins, so a solve is
+    /// preferred to an explicit inverse (of an orthogonal matrix, say) that costs the same.
+    const PREFERRED: [Form; 4] = [Form::I, Form::IT, Form::N, Form::T];
+
+    pub(crate) fn new(t: bool, inv: bool) -> Form {
+        Form(t as u8 | (inv as u8) << 1)
+    }
+    pub(crate) fn t(self) -> bool {
+        self.0 & 1 == 1
+    }
+    pub(crate) fn inv(self) -> bool {
+        self.0 & 2 == 2
+    }
+    /// The form of op₁(op₂(W)): transposes and inverses commute.
+    pub(crate) fn compose(self, other: Form) -> Form {
+        Form(self.0 ^ other.0)
+    }
+}
+
+/// One side of a kernel: M = op(W) (W transposed if `t`) whose value, or inverse, is used.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Side {
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    /// Properties of M (the same for M⁻¹).
+    pub(crate) props: Properties,
+    /// The operand W is, when W is an operand rather than a computed temporary.
+    pub(crate) leaf: Option<usize>,
+    pub(crate) t: bool,
+}
+
+/// A kernel option: which routine, its cost without the factorization of an operand, and
+/// that operand's factorization when the option needs one (its cost is counted by policy).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Choice {
+    pub(crate) kernel: Kernel,
+    /// The structured (or inverted) factor is the left one.
+    pub(crate) left: bool,
+    pub(crate) cost: u128,
+    pub(crate) leaf_factor: Option<(usize, u128)>,
+}
+
+fn ov(x: Option<u128>, what: &'static str) -> Result<u128, GenError> {
+    x.ok_or(GenError::Overflow { what })
+}
+
+/// The kernel menu of a cost model.
+pub(crate) struct Kernels<'a> {
+    pub(crate) model: &'a CostModel,
+}
+
+impl Kernels<'_> {
+    /// Options for the product M₁·M₂ of two plain sides.
+    pub(crate) fn products(&self, a: &Side, b: &Side) -> Result<Vec<Choice>, GenError> {
+        let (m, k, n) = (a.rows, a.cols, b.cols);
+        let mut out = Vec::new();
+        let mut push = |kernel, left, cost: Option<u128>| -> Result<(), GenError> {
+            out.push(Choice {
+                kernel,
+                left,
+                cost: ov(cost, "a product's flop count")?,
+                leaf_factor: None,
+            });
+            Ok(())
+        };
+        if self.model.structured_products {
+            if a.props.diagonal && b.props.diagonal {
+                push(Kernel::DiagScale, true, cost::diagonal(m, 1))?;
+            } else if a.props.diagonal {
+                push(Kernel::DiagScale, true, cost::diagonal(m, n))?;
+            } else if b.props.diagonal {
+                push(Kernel::DiagScale, false, cost::diagonal(m, n))?;
+            }
+            if a.props.triangular() {
+                push(Kernel::Trmm, true, cost::triangular(m, n))?;
+            }
+            if b.props.triangular() {
+                push(Kernel::Trmm, false, cost::triangular(n, m))?;
+            }
+            if a.leaf.is_some() && a.leaf == b.leaf && (a.t != b.t || a.props.symmetric) {
+                push(Kernel::Syrk, true, cost::syrk(m, k))?;
+            }
+            if a.props.symmetric {
+                push(Kernel::Symm, true, cost::gemm(m, k, n))?;
+            } else if b.props.symmetric {
+                push(Kernel::Symm, false, cost::gemm(m, k, n))?;
+            }
+        }
+        push(Kernel::Gemm, true, cost::gemm(m, k, n))?;
+        Ok(out)
+    }
+
+    /// The solve M⁻¹·B (`left`) or B·M⁻¹ with `other` columns (rows) in B; `None` when the
+    /// model has no solves.
+    pub(crate) fn solve(
+        &self,
+        w: &Side,
+        other: usize,
+        left: bool,
+    ) -> Result<Option<Choice>, GenError> {
+        if !self.model.solves {
+            return Ok(None);
+        }
+        let n = w.rows;
+        let p = w.props;
+        let what = "a solve's flop count";
+        let (kernel, cost, factor) = if p.diagonal {
+            (Kernel::DiagSolve, ov(cost::diagonal(n, other), what)?, None)
+        } else if p.triangular() {
+            (Kernel::Trsm, ov(cost::triangular(n, other), what)?, None)
+        } else if p.orthogonal {
+            (Kernel::Gemm, ov(cost::gemm(n, n, other), what)?, None)
+        } else if p.spd {
+            let f = ov(cost::potrf(n), what)?;
+            (Kernel::Potrs, ov(cost::solve(n, other), what)?, Some(f))
+        } else {
+            let f = ov(cost::getrf(n), what)?;
+            (Kernel::Getrs, ov(cost::solve(n, other), what)?, Some(f))
+        };
+        Ok(Some(self.with_factor(kernel, left, cost, factor, w)?))
+    }
+
+    /// The explicit inverse of M.
+    pub(crate) fn inverse(&self, w: &Side) -> Result<Choice, GenError> {
+        let n = w.rows;
+        let p = w.props;
+        let what = "an inverse's flop count";
+        let (kernel, cost, factor) = if self.model.general_inverses || !p.structured() {
+            (
+                Kernel::Getri,
+                ov(cost::getri(n), what)?,
+                Some(ov(cost::getrf(n), what)?),
+            )
+        } else if p.diagonal {
+            (Kernel::DiagInv, ov(cost::diagonal(n, 1), what)?, None)
+        } else if p.triangular() {
+            (Kernel::Trtri, ov(cost::trtri(n), what)?, None)
+        } else if p.orthogonal {
+            (Kernel::Transpose, 0, None)
+        } else if p.spd {
+            (
+                Kernel::Potri,
+                ov(cost::potri(n), what)?,
+                Some(ov(cost::potrf(n), what)?),
+            )
+        } else {
+            (
+                Kernel::Getri,
+                ov(cost::getri(n), what)?,
+                Some(ov(cost::getrf(n), what)?),
+            )
+        };
+        self.with_factor(kernel, true, cost, factor, w)
+    }
+
+    /// A temporary's factorization is part of the option's cost; an operand's is reported
+    /// separately, to be shared or charged by the caller's policy.
+    fn with_factor(
+        &self,
+        kernel: Kernel,
+        left: bool,
+        cost: u128,
+        factor: Option<u128>,
+        w: &Side,
+    ) -> Result<Choice, GenError> {
+        let (cost, leaf_factor) = match (factor, w.leaf) {
+            (None, _) => (cost, None),
+            (Some(f), Some(a)) => (cost, Some((a, f))),
+            (Some(f), None) => (ov(cost.checked_add(f), "a solve's flop count")?, None),
+        };
+        Ok(Choice {
+            kernel,
+            left,
+            cost,
+            leaf_factor,
+        })
+    }
+}
+
+/// How a table entry was obtained.
+#[derive(Debug, Clone, Copy)]
+enum How {
+    Leaf,
+    Group {
+        inner: Form,
+    },
+    Product {
+        k: usize,
+        lf: Form,
+        rf: Form,
+        choice: Choice,
+    },
+    Inverse {
+        choice: Choice,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    cost: u128,
+    how: How,
+}
+
+#[derive(Debug, Clone)]
+struct Cell {
+    rows: usize,
+    cols: usize,
+    props: Properties,
+    leaf: Option<usize>,
+    e: [Option<Entry>; 4],
+}
+
+impl Cell {
+    /// The side an entry offers; `leaf` only when the entry is the operand itself (not, say,
+    /// its explicit inverse).
+    fn side(&self, f: Form) -> Side {
+        let raw = matches!(self.e[f.0 as usize], Some(Entry { how: How::Leaf, .. }));
+        Side {
+            rows: self.rows,
+            cols: self.cols,
+            props: self.props,
+            leaf: if raw { self.leaf } else { None },
+            t: f.t(),
+        }
+    }
+
+    fn offer(&mut self, f: Form, cost: u128, how: How) {
+        let slot = &mut self.e[f.0 as usize];
+        if slot.is_none_or_costlier(cost) {
+            *slot = Some(Entry { cost, how });
+        }
+    }
+}
+
+trait Costlier {
+    fn is_none_or_costlier(&self, cost: u128) -> bool;
+}
+
+impl Costlier for Option<Entry> {
+    fn is_none_or_costlier(&self, cost: u128) -> bool {
+        self.as_ref().map_or(true, |e| e.cost > cost)
+    }
+}
+
+struct Table {
+    chain: FactorChain,
+    n: usize,
+    cells: Vec<Cell>,
+    groups: Vec<Option<Table>>,
+}
+
+impl Table {
+    fn cell(&self, i: usize, j: usize) -> &Cell {
+        &self.cells[i * self.n + j]
+    }
+}
+
+struct Dp<'a> {
+    ops: &'a [Operand],
+    kernels: Kernels<'a>,
+    /// Operands whose factorization is prepaid (shared mode).
+    prepaid: &'a [bool],
+}
+
+impl Dp<'_> {
+    /// The option's cost under the factorization policy; `None` when it needs a
+    /// factorization the policy forbids.
+    fn charge(&self, c: &Choice) -> Option<u128> {
+        match c.leaf_factor {
+            None => Some(c.cost),
+            Some((a, f)) => {
+                if self.kernels.model.share_factorizations {
+                    self.prepaid[a].then_some(c.cost)
+                } else {
+                    c.cost.checked_add(f)
+                }
+            }
+        }
+    }
+
+    fn build(&self, chain: &FactorChain) -> Result<Table, GenError> {
+        let n = chain.factors.len();
+        let mut cells = Vec::with_capacity(n * n);
+        for i in 0..n {
+            for j in 0..n {
+                let fs = &chain.factors[i..=j.max(i)];
+                let (rows, _) = factor_shape(&fs[0], self.ops);
+                let (_, cols) = factor_shape(&fs[fs.len() - 1], self.ops);
+                cells.push(Cell {
+                    rows,
+                    cols,
+                    props: if j >= i {
+                        infer(fs, self.ops)
+                    } else {
+                        Properties::default()
+                    },
+                    leaf: None,
+                    e: [None; 4],
+                });
+            }
+        }
+        let mut table = Table {
+            chain: chain.clone(),
+            n,
+            cells,
+            groups: Vec::with_capacity(n),
+        };
+        for (i, f) in chain.factors.iter().enumerate() {
+            let own = Form::new(f.transposed, f.inverted);
+            let cell = &mut table.cells[i * n + i];
+            cell.props = factor_props(f, self.ops);
+            match &f.base {
+                Base::Operand(a) => {
+                    cell.leaf = Some(*a);
+                    cell.offer(own, 0, How::Leaf);
+                    table.groups.push(None);
+                }
+                Base::Group(g) => {
+                    let inner = self.build(g)?;
+                    let root = inner.cell(0, inner.n - 1);
+                    for gf in Form::ALL {
+                        if let Some(e) = root.e[gf.0 as usize] {
+                            cell.offer(gf.compose(own), e.cost, How::Group { inner: gf });
+                        }
+                    }
+                    table.groups.push(Some(inner));
+                }
+            }
+            self.convert(&mut table.cells[i * n + i])?;
+        }
+        for len in 2..=n {
+            for i in 0..=n - len {
+                let j = i + len - 1;
+                let ks: Vec<usize> = match self.kernels.model.splits {
+                    Splits::Any => (i..j).collect(),
+                    Splits::LeftToRight => vec![j - 1],
+                };
+                let mut cell = table.cells[i * n + j].clone();
+                for k in ks {
+                    self.combine(&table, &mut cell, i, k, j)?;
+                }
+                self.convert(&mut cell)?;
+                table.cells[i * n + j] = cell;
+            }
+        }
+        Ok(table)
+    }
+
+    fn combine(
+        &self,
+        table: &Table,
+        cell: &mut Cell,
+        i: usize,
+        k: usize,
+        j: usize,
+    ) -> Result<(), GenError> {
+        let (l, r) = (table.cell(i, k), table.cell(k + 1, j));
+        for lf in Form::PREFERRED {
+            let Some(le) = l.e[lf.0 as usize] else {
+                continue;
+            };
+            for rf in Form::PREFERRED {
+                let Some(re) = r.e[rf.0 as usize] else {
+                    continue;
+                };
+                let (a, b) = (l.side(lf), r.side(rf));
+                let (out, choices) = match (lf.inv(), rf.inv()) {
+                    (false, false) => (Form::N, self.kernels.products(&a, &b)?),
+                    (true, false) => (
+                        Form::N,
+                        self.kernels.solve(&a, b.cols, true)?.into_iter().collect(),
+                    ),
+                    (false, true) => (
+                        Form::N,
+                        self.kernels.solve(&b, a.rows, false)?.into_iter().collect(),
+                    ),
+                    (true, true) => {
+                        if self.kernels.model.inverse_products {
+                            (Form::I, self.kernels.products(&b, &a)?)
+                        } else {
+                            (Form::I, Vec::new())
+                        }
+                    }
+                };
+                for c in choices {
+                    let Some(kc) = self.charge(&c) else {
+                        continue;
+                    };
+                    let cost = le
+                        .cost
+                        .checked_add(re.cost)
+                        .and_then(|x| x.checked_add(kc))
+                        .ok_or(GenError::Overflow {
+                            what: "the plan's flop count",
+                        })?;
+                    cell.offer(
+                        out,
+                        cost,
+                        How::Product {
+                            k,
+                            lf,
+                            rf,
+                            choice: c,
+                        },
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Inverted entries become plain by an explicit inverse.
+    fn convert(&self, cell: &mut Cell) -> Result<(), GenError> {
+        for (from, to) in [(Form::I, Form::N), (Form::IT, Form::T)] {
+            let Some(e) = cell.e[from.0 as usize] else {
+                continue;
+            };
+            let c = self.kernels.inverse(&cell.side(from))?;
+            if let Some(kc) = self.charge(&c) {
+                let cost = e.cost.checked_add(kc).ok_or(GenError::Overflow {
+                    what: "the plan's flop count",
+                })?;
+                cell.offer(to, cost, How::Inverse { choice: c });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A value a step reads: an operand or an earlier step's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Value {
+    /// Operand index in the expression's operand list.
+    Operand(usize),
+    /// 0-based index of a step (`S{index+1}` in reports).
+    Step(usize),
+}
+
+/// An argument of a step: a value, read transposed or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Arg {
+    /// What is read.
+    pub value: Value,
+    /// Read transposed.
+    pub transposed: bool,
+}
+
+/// Where the structured (or inverted) argument of a two-argument step stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side2 {
+    /// The first argument (M·B, M⁻¹·B).
+    Left,
+    /// The second argument (B·M, B·M⁻¹).
+    Right,
+}
+
+/// One step of a plan: a kernel call producing a new value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// The routine.
+    pub kernel: Kernel,
+    /// Its arguments, in product order. Products: `(left, right)` (syrk: `(A)`, computing
+    /// op(A)·op(A)ᵀ); solves: `(M, B)` (left) or `(B, M)` (right), M being the matrix, or
+    /// its potrf or getrf step, read transposed when its inverse is; factorizations: `(W)`;
+    /// explicit inverses: `(W)` or its factorization, giving W⁻¹; transpose: `(A)`.
+    pub args: Vec<Arg>,
+    /// Which argument is structured or inverted (two-argument steps).
+    pub side: Side2,
+    /// The stored triangle of the triangular argument (trmm, trsm, trsv, trtri) is lower.
+    pub lower: bool,
+    /// Rows of the result.
+    pub rows: usize,
+    /// Columns of the result.
+    pub cols: usize,
+    /// Exact cost in units of ⅓ flop.
+    pub thirds: u128,
+    /// The step forms an explicit inverse.
+    pub explicit_inverse: bool,
+    /// What the result holds, e.g. `inv(Xᵀ·X)` or `chol(M)`.
+    pub value: String,
+}
+
+/// A plan for a generalized chain: steps in execution order and the result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GenPlan {
+    /// The cost model it was planned under (`planned`, `expert`, `naive`).
+    pub model: &'static str,
+    /// The steps, in execution order.
+    pub steps: Vec<Step>,
+    /// The result (an operand when the expression is one, possibly transposed).
+    pub result: Arg,
+    /// Rows of the result.
+    pub rows: usize,
+    /// Columns of the result.
+    pub cols: usize,
+    /// Exact total cost, ⅓-flop units (the sum of the steps').
+    pub thirds: u128,
+    /// The evaluation order, parenthesized.
+    pub order: String,
+    /// False when more than [`MAX_SHARED`] factorable operands made the planner assume
+    /// every one of them is factored (the plan is then the best under that assumption).
+    pub exact: bool,
+}
+
+impl GenPlan {
+    /// Names of the step results: `S1`, `S2`, …, and operand names.
+    pub fn value_name(&self, v: Value, expr: &Expression) -> String {
+        match v {
+            Value::Operand(i) => expr.operands[i].name.clone(),
+            Value::Step(s) => format!("S{}", s + 1),
+        }
+    }
+
+    /// `Xᵀ`, `S2`.
+    pub fn arg_name(&self, a: &Arg, expr: &Expression) -> String {
+        let n = self.value_name(a.value, expr);
+        if a.transposed {
+            format!("{n}ᵀ")
+        } else {
+            n
+        }
+    }
+
+    /// The step as a line: `S2 = potrs(S1, X)`.
+    pub fn step_text(&self, s: usize, expr: &Expression) -> String {
+        let st = &self.steps[s];
+        let args: Vec<String> = st.args.iter().map(|a| self.arg_name(a, expr)).collect();
+        format!("S{} = {}({})", s + 1, st.kernel, args.join(", "))
+    }
+
+    /// Whether any step forms an explicit inverse.
+    pub fn has_explicit_inverse(&self) -> bool {
+        self.steps.iter().any(|s| s.explicit_inverse)
+    }
+}
+
+/// Operands that appear inverted and need a factorization (not triangular, diagonal or
+/// orthogonal), each once, in order of appearance.
+fn factorable(chain: &FactorChain, ops: &[Operand], out: &mut Vec<usize>) {
+    for f in &chain.factors {
+        match &f.base {
+            Base::Operand(a) => {
+                let p = ops[*a].props;
+                let needs = !(p.triangular() || p.orthogonal);
+                if f.inverted && needs && !out.contains(a) {
+                    out.push(*a);
+                }
+            }
+            Base::Group(g) => factorable(g, ops, out),
+        }
+    }
+}
+
+/// Plans `expr` under `model`: the cheapest evaluation the model allows.
+pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
+    let ops = &expr.operands;
+    let mut candidates = Vec::new();
+    factorable(&expr.chain, ops, &mut candidates);
+    let (masks, exact): (Vec<u64>, bool) = if !model.share_factorizations {
+        (vec![0], true)
+    } else if candidates.len() <= MAX_SHARED {
+        ((0..1u64 << candidates.len()).collect(), true)
+    } else {
+        (vec![(1u64 << candidates.len().min(63)) - 1], false)
+    };
+    let mut best: Option<(u128, Table, Form)> = None;
+    for mask in masks {
+        let mut prepaid = vec![false; ops.len()];
+        let mut upfront: u128 = 0;
+        for (bit, &a) in candidates.iter().enumerate() {
+            if bit >= 64 || mask >> bit & 1 == 1 {
+                prepaid[a] = true;
+                let n = ops[a].rows;
+                let f = if ops[a].props.spd && !model.general_inverses {
+                    cost::potrf(n)
+                } else {
+                    cost::getrf(n)
+                };
+                upfront = ov(
+                    f.and_then(|f| upfront.checked_add(f)),
+                    "the plan's flop count",
+                )?;
+            }
+        }
+        let dp = Dp {
+            ops,
+            kernels: Kernels { model },
+            prepaid: &prepaid,
+        };
+        let table = dp.build(&expr.chain)?;
+        let root = table.cell(0, table.n - 1);
+        for f in [Form::N, Form::T] {
+            if let Some(e) = root.e[f.0 as usize] {
+                let total = ov(e.cost.checked_add(upfront), "the plan's flop count")?;
+                if best.as_ref().map_or(true, |(c, _, _)| total < *c) {
+                    best = Some((total, table, f));
+                    break;
+                }
+            }
+        }
+    }
+    let (total, table, form) = best.ok_or(GenError::NoPlan { model: model.name })?;
+    let mut lower = Lower {
+        ops,
+        kernels: Kernels { model },
+        steps: Vec::new(),
+        factored: HashMap::new(),
+    };
+    let (result, order) = lower.emit(&table, 0, table.n - 1, form)?;
+    let thirds = lower.steps.iter().try_fold(0u128, |acc, s| {
+        acc.checked_add(s.thirds).ok_or(GenError::Overflow {
+            what: "the plan's flop count",
+        })
+    })?;
+    debug_assert_eq!(thirds, total, "steps and DP disagree");
+    let (rows, cols) = expr.shape();
+    Ok(GenPlan {
+        model: model.name,
+        steps: lower.steps,
+        result,
+        rows,
+        cols,
+        thirds,
+        order,
+        exact,
+    })
+}
+
+/// Turns a DP table into steps.
+struct Lower<'a> {
+    ops: &'a [Operand],
+    kernels: Kernels<'a>,
+    steps: Vec<Step>,
+    /// Shared factorizations: operand → its potrf/getrf step.
+    factored: HashMap<usize, usize>,
+}
+
+impl Lower<'_> {
+    fn push(&mut self, step: Step) -> Value {
+        self.steps.push(step);
+        Value::Step(self.steps.len() - 1)
+    }
+
+    fn text(&self, table: &Table, i: usize, j: usize) -> String {
+        chain_text(&table.chain.factors[i..=j], self.ops)
+    }
+
+    /// The factorization of W (`potrf` or `getrf`), shared for operands.
+    fn factor(&mut self, w: Value, n: usize, spd: bool) -> Result<Value, GenError> {
+        let what = match w {
+            Value::Operand(a) => self.ops[a].name.clone(),
+            Value::Step(s) => format!("S{}", s + 1),
+        };
+        let share = self.kernels.model.share_factorizations;
+        if let (Value::Operand(a), true) = (w, share) {
+            if let Some(&s) = self.factored.get(&a) {
+                return Ok(Value::Step(s));
+            }
+        }
+        let (kernel, thirds, value) = if spd {
+            (Kernel::Potrf, cost::potrf(n), format!("chol({what})"))
+        } else {
+            (Kernel::Getrf, cost::getrf(n), format!("lu({what})"))
+        };
+        let v = self.push(Step {
+            kernel,
+            args: vec![Arg {
+                value: w,
+                transposed: false,
+            }],
+            side: Side2::Left,
+            lower: false,
+            rows: n,
+            cols: n,
+            thirds: ov(thirds, "a factorization's flop count")?,
+            explicit_inverse: false,
+            value,
+        });
+        if let (Value::Operand(a), true, Value::Step(s)) = (w, share, v) {
+            self.factored.insert(a, s);
+        }
+        Ok(v)
+    }
+
+    /// Emits the steps that hold cell (i, j) in form `f`; returns the stored W as an
+    /// argument (transposed as the form says) and the parenthesized order.
+    fn emit(
+        &mut self,
+        table: &Table,
+        i: usize,
+        j: usize,
+        f: Form,
+    ) -> Result<(Arg, String), GenError> {
+        let cell = table.cell(i, j);
+        let e = cell.e[f.0 as usize].expect("the DP filled the entry it chose");
+        match e.how {
+            How::Leaf => {
+                let a = cell.leaf.expect("a leaf is an operand");
+                Ok((
+                    Arg {
+                        value: Value::Operand(a),
+                        transposed: f.t(),
+                    },
+                    self.text(table, i, i),
+                ))
+            }
+            How::Group { inner } => {
+                let g = table.groups[i]
+                    .as_ref()
+                    .expect("a group leaf has its table");
+                let (arg, order) = self.emit(g, 0, g.n - 1, inner)?;
+                let fac = &table.chain.factors[i];
+                let text = match (fac.inverted, fac.transposed) {
+                    (false, false) => order,
+                    (false, true) => format!("{order}ᵀ"),
+                    (true, false) => format!("inv{order}"),
+                    (true, true) => format!("inv{order}ᵀ"),
+                };
+                Ok((
+                    Arg {
+                        value: arg.value,
+                        transposed: f.t(),
+                    },
+                    text,
+                ))
+            }
+            How::Inverse { choice } => {
+                let from = Form(f.0 | 2);
+                let (w, order) = self.emit(table, i, j, from)?;
+                let n = cell.rows;
+                let side = cell.side(from);
+                let stored = if side.t {
+                    side.props.transposed()
+                } else {
+                    side.props
+                };
+                let text = format!("inv({})", self.text(table, i, j));
+                let plain = Arg {
+                    value: w.value,
+                    transposed: false,
+                };
+                let (arg, thirds) = match choice.kernel {
+                    Kernel::Getri | Kernel::Potri => {
+                        let spd = choice.kernel == Kernel::Potri;
+                        let fv = self.factor(w.value, n, spd)?;
+                        let mut thirds = choice.cost;
+                        if let (None, Value::Step(s)) = (side.leaf, fv) {
+                            // A temporary's factorization was counted in the choice.
+                            thirds = thirds
+                                .checked_sub(self.steps[s].thirds)
+                                .expect("the choice includes the factorization");
+                        }
+                        (
+                            Arg {
+                                value: fv,
+                                transposed: false,
+                            },
+                            thirds,
+                        )
+                    }
+                    Kernel::Transpose => (
+                        Arg {
+                            value: w.value,
+                            transposed: true,
+                        },
+                        0,
+                    ),
+                    _ => (plain, choice.cost),
+                };
+                let v = self.push(Step {
+                    kernel: choice.kernel,
+                    args: vec![arg],
+                    side: Side2::Left,
+                    lower: stored.lower,
+                    rows: n,
+                    cols: n,
+                    thirds,
+                    explicit_inverse: choice.kernel.is_explicit_inverse(),
+                    value: text,
+                });
+                Ok((
+                    Arg {
+                        value: v,
+                        transposed: f.t(),
+                    },
+                    order.replacen("inv", "inv!", 1),
+                ))
+            }
+            How::Product { k, lf, rf, choice } => {
+                let (a, ao) = self.emit(table, i, k, lf)?;
+                let (b, bo) = self.emit(table, k + 1, j, rf)?;
+                let order = format!("({ao}·{bo})");
+                let (l, r) = (table.cell(i, k), table.cell(k + 1, j));
+                let (sa, sb) = (l.side(lf), r.side(rf));
+                let stored = |s: &Side| {
+                    if s.t {
+                        s.props.transposed()
+                    } else {
+                        s.props
+                    }
+                };
+                let value = self.text(table, i, j);
+                let (rows, cols) = (cell.rows, cell.cols);
+                let mut step = Step {
+                    kernel: choice.kernel,
+                    args: vec![a, b],
+                    side: if choice.left {
+                        Side2::Left
+                    } else {
+                        Side2::Right
+                    },
+                    lower: false,
+                    rows,
+                    cols,
+                    thirds: choice.cost,
+                    explicit_inverse: false,
+                    value,
+                };
+                match (lf.inv(), rf.inv()) {
+                    (false, false) | (true, true) => {
+                        let (x, y, sx, sy) = if lf.inv() {
+                            // (W₂·W₁)⁻¹ form: the stored product is W₂·W₁.
+                            step.value = format!("inv({})", step.value);
+                            (b, a, sb, sa)
+                        } else {
+                            (a, b, sa, sb)
+                        };
+                        step.args = vec![x, y];
+                        match choice.kernel {
+                            Kernel::Syrk => step.args = vec![x],
+                            Kernel::Trmm => {
+                                step.lower = if choice.left {
+                                    stored(&sx).lower
+                                } else {
+                                    stored(&sy).lower
+                                }
+                            }
+                            Kernel::Gemm if sx.rows == 1 || sy.cols == 1 => {
+                                step.kernel = Kernel::Gemv
+                            }
+                            _ => {}
+                        }
+                    }
+                    _ => {
+                        let (w, sw) = if choice.left { (a, sa) } else { (b, sb) };
+                        let other = if choice.left { sb.cols } else { sa.rows };
+                        step.lower = stored(&sw).lower;
+                        let m = match choice.kernel {
+                            Kernel::Potrs | Kernel::Getrs => {
+                                let spd = choice.kernel == Kernel::Potrs;
+                                let fv = self.factor(w.value, sw.rows, spd)?;
+                                if sw.leaf.is_none() {
+                                    // A temporary's factorization was counted in the choice.
+                                    let fstep = match fv {
+                                        Value::Step(s) => s,
+                                        Value::Operand(_) => unreachable!("factor returns a step"),
+                                    };
+                                    step.thirds = step
+                                        .thirds
+                                        .checked_sub(self.steps[fstep].thirds)
+                                        .expect("the choice includes the factorization");
+                                }
+                                Arg {
+                                    value: fv,
+                                    transposed: w.transposed,
+                                }
+                            }
+                            Kernel::Gemm => {
+                                // M orthogonal: M⁻¹ = Mᵀ.
+                                step.kernel = if other == 1 {
+                                    Kernel::Gemv
+                                } else {
+                                    Kernel::Gemm
+                                };
+                                Arg {
+                                    value: w.value,
+                                    transposed: !w.transposed,
+                                }
+                            }
+                            Kernel::Trsm if other == 1 => {
+                                step.kernel = Kernel::Trsv;
+                                w
+                            }
+                            _ => w,
+                        };
+                        step.args = if choice.left { vec![m, b] } else { vec![a, m] };
+                    }
+                }
+                let v = self.push(step);
+                Ok((
+                    Arg {
+                        value: v,
+                        transposed: f.t(),
+                    },
+                    order,
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,452 @@
+//! Generalized chains: the DP against brute force, executed plans against the naive oracle,
+//! inferred properties checked numerically, and planned ≤ baselines as properties.
+
+use chainplan::generalized::brute::brute_cost;
+use chainplan::generalized::execute::{execute, oracle, random_operands, Mat};
+use chainplan::generalized::expr::{infer, Base, FactorChain};
+use chainplan::generalized::random::{random_expression, ChainSpec};
+use chainplan::generalized::{plan, CostModel, Expression, GenError, Kernel, Operand};
+use proptest::prelude::*;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+fn ops(specs: &[&str]) -> Vec<Operand> {
+    specs.iter().map(|s| Operand::parse(s).unwrap()).collect()
+}
+
+fn kernels(expr: &str, specs: &[&str]) -> Vec<Kernel> {
+    let e = Expression::parse(expr, &ops(specs)).unwrap();
+    plan(&e, &CostModel::planned())
+        .unwrap()
+        .steps
+        .iter()
+        .map(|s| s.kernel)
+        .collect()
+}
+
+fn models() -> [CostModel; 3] {
+    [
+        CostModel::planned(),
+        CostModel::expert(),
+        CostModel::naive(),
+    ]
+}
+
+/// The DP's cost equals the brute force's on every generated small chain, for every model,
+/// and the emitted steps add up to it.
+#[test]
+fn dp_equals_brute_force_on_small_chains() {
+    let mut rng = StdRng::seed_from_u64(16);
+    let mut checked = 0;
+    let mut longest = 0;
+    for _ in 0..400 {
+        let e = random_expression(&ChainSpec::small(6, 9), &mut rng).unwrap();
+        for m in models() {
+            let p = plan(&e, &m).unwrap();
+            let sum: u128 = p.steps.iter().map(|s| s.thirds).sum();
+            assert_eq!(sum, p.thirds, "{}: steps vs total under {}", e.text, m.name);
+            if let Some(b) = brute_cost(&e, &m).unwrap() {
+                assert_eq!(
+                    p.thirds, b,
+                    "{} under {}: DP vs brute force",
+                    e.text, m.name
+                );
+                checked += 1;
+                longest = longest.max(e.chain.factors.len());
+            }
+        }
+    }
+    assert!(checked > 900, "only {checked} comparisons");
+    assert!(longest >= 6);
+}
+
+/// Seven and eight factors, fewer chains (the brute force grows fast).
+#[test]
+fn dp_equals_brute_force_up_to_eight_factors() {
+    let mut rng = StdRng::seed_from_u64(8);
+    for _ in 0..12 {
+        let mut spec = ChainSpec::small(8, 6);
+        spec.min_factors = 7;
+        spec.p_group = 0.0;
+        let e = random_expression(&spec, &mut rng).unwrap();
+        let m = CostModel::planned();
+        let p = plan(&e, &m).unwrap();
+        assert_eq!(Some(p.thirds), brute_cost(&e, &m).unwrap(), "{}", e.text);
+    }
+}
+
+/// Tolerance for comparing with the oracle: operands have condition numbers of about 4, each
+/// inverse can multiply errors by that much, and rounding grows with the inner dimensions.
+fn tolerance(e: &Expression) -> f64 {
+    fn inverses(c: &FactorChain) -> i32 {
+        c.factors
+            .iter()
+            .map(|f| {
+                f.inverted as i32
+                    + match &f.base {
+                        Base::Group(g) => inverses(g),
+                        Base::Operand(_) => 0,
+                    }
+            })
+            .sum()
+    }
+    let n = e
+        .operands
+        .iter()
+        .map(|o| o.rows.max(o.cols))
+        .max()
+        .unwrap_or(1) as f64;
+    let factors = e.chain.factors.len() as f64 + 1.0;
+    64.0 * f64::EPSILON * n * factors * 8f64.powi(inverses(&e.chain) + 1)
+}
+
+fn agree(e: &Expression, seed: u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let x = random_operands(e, &mut rng).unwrap();
+    let want = oracle(e, &x).unwrap();
+    let scale = want.max_abs().max(1e-300);
+    for m in models() {
+        let p = plan(e, &m).unwrap();
+        let got = execute(&p, e, &x).unwrap();
+        assert_eq!((got.rows, got.cols), (want.rows, want.cols), "{}", e.text);
+        let err = got.max_abs_diff(&want) / scale;
+        assert!(
+            err <= tolerance(e),
+            "{} under {}: relative error {err:e} > {:e}\nsteps: {:#?}",
+            e.text,
+            m.name,
+            tolerance(e),
+            p.steps
+        );
+    }
+}
+
+/// Every plan the tests build executes to the oracle's numbers.
+#[test]
+fn executed_plans_agree_with_the_oracle() {
+    let mut rng = StdRng::seed_from_u64(1616);
+    for seed in 0..300 {
+        let e = random_expression(&ChainSpec::small(7, 12), &mut rng).unwrap();
+        agree(&e, seed);
+    }
+}
+
+/// The application problems, at small sizes, and shapes across kernels' edge cases.
+#[test]
+fn least_squares_gls_and_friends_agree() {
+    let cases: &[(&str, &[&str])] = &[
+        ("inv(X' * X) * X' * y", &["X=40x7:fullrank", "y=40x1"]),
+        (
+            "inv(X' * inv(M) * X) * X' * inv(M) * y",
+            &["X=30x6:fullrank", "M=30x30:spd", "y=30"],
+        ),
+        (
+            "inv(L) * B * inv(U')",
+            &[
+                "L=9x9:lower,nonsingular",
+                "U=4x4:upper,nonsingular",
+                "B=9x4",
+            ],
+        ),
+        (
+            "inv(A * B) * C",
+            &["A=8x8:nonsingular", "B=8x8:nonsingular", "C=8x3"],
+        ),
+        ("(A * B)' * C", &["A=5x6", "B=6x7", "C=5x2"]),
+        ("inv(Q) * x", &["Q=10x10:orthogonal", "x=10"]),
+        ("inv(D) * A * D", &["D=7x7:diagonal,nonsingular", "A=7x7"]),
+        ("inv(A)", &["A=6x6:nonsingular"]),
+        ("inv(S)^T", &["S=6x6:spd"]),
+        ("A'", &["A=3x5"]),
+        ("x' * A * x", &["x=5", "A=5x5:symmetric"]),
+        (
+            "inv(inv(A) * B)",
+            &["A=5x5:nonsingular", "B=5x5:nonsingular"],
+        ),
+        ("inv(X' * X)^-T * X'", &["X=12x4:fullrank"]),
+        ("L * L * inv(L) * x", &["L=6x6:lower,fullrank", "x=6x1"]),
+        ("inv(K) * K' * inv(K')", &["K=5x5:fullrank"]),
+        ("v' * inv(S) * v", &["v=6", "S=6x6:symmetric,nonsingular"]),
+    ];
+    for (i, (text, specs)) in cases.iter().enumerate() {
+        let e = Expression::parse(text, &ops(specs)).unwrap();
+        agree(&e, i as u64);
+        for m in models() {
+            let p = plan(&e, &m).unwrap();
+            assert_eq!(Some(p.thirds), brute_cost(&e, &m).unwrap(), "{text}");
+        }
+    }
+}
+
+/// The kernels the planner picks for textbook cases.
+#[test]
+fn kernels_follow_the_properties() {
+    assert_eq!(
+        kernels("inv(X' * X) * X' * y", &["X=2500x500:fullrank", "y=2500x1"]),
+        [Kernel::Syrk, Kernel::Gemv, Kernel::Potrf, Kernel::Potrs]
+    );
+    // GLS: M is factored once and used twice.
+    let k = kernels(
+        "inv(X' * inv(M) * X) * X' * inv(M) * y",
+        &["X=2500x500:fullrank", "M=2500x2500:spd", "y=2500x1"],
+    );
+    assert_eq!(
+        k.iter().filter(|&&k| k == Kernel::Potrf).count(),
+        2,
+        "{k:?}"
+    );
+    assert!(
+        !k.contains(&Kernel::Getri) && !k.contains(&Kernel::Getrf),
+        "{k:?}"
+    );
+    assert_eq!(
+        kernels("inv(L) * B", &["L=50x50:lower,nonsingular", "B=50x20"]),
+        [Kernel::Trsm]
+    );
+    assert_eq!(
+        kernels("inv(L) * b", &["L=50x50:lower,nonsingular", "b=50"]),
+        [Kernel::Trsv]
+    );
+    assert_eq!(
+        kernels("inv(Q) * B", &["Q=50x50:orthogonal", "B=50x20"]),
+        [Kernel::Gemm]
+    );
+    assert_eq!(
+        kernels("D * B", &["D=50x50:diagonal", "B=50x20"]),
+        [Kernel::DiagScale]
+    );
+    assert_eq!(
+        kernels("L * B", &["L=50x50:lower", "B=50x20"]),
+        [Kernel::Trmm]
+    );
+    assert_eq!(
+        kernels("S * B", &["S=50x50:symmetric", "B=50x20"]),
+        [Kernel::Symm]
+    );
+    assert_eq!(kernels("A * B", &["A=50x40", "B=40x20"]), [Kernel::Gemm]);
+    // An inverse nothing else can produce is explicit, and flagged.
+    let e = Expression::parse("inv(A)", &ops(&["A=6x6:nonsingular"])).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    assert!(p.has_explicit_inverse());
+    assert_eq!(p.steps.last().unwrap().kernel, Kernel::Getri);
+}
+
+/// Exact counts for least squares at the sizes, from the documented formulas.
+#[test]
+fn least_squares_costs_are_exact() {
+    let e = Expression::parse(
+        "inv(X' * X) * X' * y",
+        &ops(&["X=2500x500:fullrank", "y=2500x1"]),
+    )
+    .unwrap();
+    let (m, n) = (2500u128, 500u128);
+    // syrk n(n+1)m + potrf n³/3 + gemv 2mn + potrs 2n², in thirds.
+    let planned = 3 * n * (n + 1) * m + n * n * n + 6 * m * n + 6 * n * n;
+    assert_eq!(plan(&e, &CostModel::planned()).unwrap().thirds, planned);
+    // Naive: gemm 2n²m, getrf + getri 2n³, gemm 2n²m (inv·Xᵀ), gemv 2nm.
+    let naive = 6 * n * n * m + 6 * n * n * n + 6 * n * n * m + 6 * n * m;
+    assert_eq!(plan(&e, &CostModel::naive()).unwrap().thirds, naive);
+}
+
+/// Inferred properties hold on random instances: symmetry, triangularity, and Cholesky
+/// succeeding where SPD is inferred.
+#[test]
+fn inferred_properties_hold_numerically() {
+    let mut rng = StdRng::seed_from_u64(77);
+    let cases: &[(&str, &[&str])] = &[
+        ("X' * X", &["X=9x4:fullrank"]),
+        ("A' * S * A", &["A=6x4:fullrank", "S=6x6:spd"]),
+        ("A' * S * A", &["A=6x4", "S=6x6:symmetric"]),
+        ("B * B'", &["B=4x7:fullrank"]),
+        (
+            "L1 * L2 * inv(L1)",
+            &["L1=6x6:lower,nonsingular", "L2=6x6:lower"],
+        ),
+        ("U' * L'", &["U=5x5:upper", "L=5x5:lower"]),
+        ("inv(U)", &["U=5x5:upper,nonsingular"]),
+        ("Q1 * Q2'", &["Q1=6x6:orthogonal", "Q2=6x6:orthogonal"]),
+        (
+            "D1 * inv(D2)",
+            &["D1=5x5:diagonal", "D2=5x5:diagonal,nonsingular"],
+        ),
+    ];
+    let mut seen_spd = 0;
+    for (text, specs) in cases {
+        let e = Expression::parse(text, &ops(specs)).unwrap();
+        let p = infer(&e.chain.factors, &e.operands);
+        let x = random_operands(&e, &mut rng).unwrap();
+        let v = oracle(&e, &x).unwrap();
+        let tol = 1e-12 * v.max_abs().max(1.0);
+        let n = v.rows;
+        for i in 0..n {
+            for j in 0..v.cols {
+                if p.symmetric {
+                    assert!(
+                        (v.get(i, j) - v.get(j, i)).abs() <= tol,
+                        "{text} not symmetric"
+                    );
+                }
+                if p.lower && j > i {
+                    assert!(v.get(i, j).abs() <= tol, "{text} not lower");
+                }
+                if p.upper && i > j {
+                    assert!(v.get(i, j).abs() <= tol, "{text} not upper");
+                }
+            }
+        }
+        if p.orthogonal {
+            let q = &v;
+            for i in 0..n {
+                for j in 0..n {
+                    let d: f64 = (0..n).map(|k| q.get(k, i) * q.get(k, j)).sum();
+                    assert!(
+                        (d - (i == j) as u8 as f64).abs() < 1e-12,
+                        "{text} not orthogonal"
+                    );
+                }
+            }
+        }
+        if p.spd {
+            seen_spd += 1;
+            assert!(
+                cholesky_succeeds(&v),
+                "{text}: inferred SPD but Cholesky fails"
+            );
+        }
+    }
+    assert_eq!(seen_spd, 3);
+}
+
+fn cholesky_succeeds(a: &Mat) -> bool {
+    let n = a.rows;
+    let mut l = vec![0.0; n * n];
+    for j in 0..n {
+        let mut d = a.get(j, j);
+        for k in 0..j {
+            d -= l[j + k * n] * l[j + k * n];
+        }
+        if d <= 0.0 {
+            return false;
+        }
+        let d = d.sqrt();
+        l[j + j * n] = d;
+        for i in j + 1..n {
+            let mut s = a.get(i, j);
+            for k in 0..j {
+                s -= l[i + k * n] * l[j + k * n];
+            }
+            l[i + j * n] = s / d;
+        }
+    }
+    true
+}
+
+/// A matrix declared SPD that is not fails in potrf with a message naming it.
+#[test]
+fn a_false_declaration_is_reported_not_hidden() {
+    let e = Expression::parse("inv(M) * b", &ops(&["M=3x3:spd", "b=3"])).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    let mut m = Mat::zeros(3, 3).unwrap();
+    m.set(0, 0, -1.0);
+    m.set(1, 1, 1.0);
+    m.set(2, 2, 1.0);
+    let b = Mat::zeros(3, 1).unwrap();
+    let err = execute(&p, &e, &[m, b]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            GenError::Lapack {
+                routine: "potrf",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains('M'), "{err}");
+}
+
+/// Bad inputs are typed errors that name the operand.
+#[test]
+fn bad_inputs_name_the_operand() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("A * B", &["A=3x4", "B=5x2"], "A is 3x4 but B is 5x2"),
+        ("inv(A)", &["A=3x4:fullrank"], "cannot invert A: it is 3x4"),
+        ("inv(A)", &["A=3x3"], "cannot invert A"),
+        ("inv(X' * Y)", &["X=5x3", "Y=5x3"], "cannot invert"),
+        ("A * (B", &["A=2x2", "B=2x2"], "unbalanced '('"),
+        ("A * B)", &["A=2x2", "B=2x2"], "unbalanced ')'"),
+        ("A * C", &["A=2x2"], "operand C"),
+        ("A B", &["A=2x2", "B=2x2"], "joined by '*'"),
+        ("", &["A=2x2"], "empty"),
+        ("A^2", &["A=2x2"], "after '^'"),
+    ];
+    for (text, specs, needle) in cases {
+        let err = Expression::parse(text, &ops(specs))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(needle), "{text}: {err}");
+    }
+    for (spec, needle) in [
+        ("A=3x3:lower,upper", "lower and upper"),
+        ("Q=3x4:orthogonal", "needs a square matrix"),
+        ("A=3x3:bogus", "unknown property 'bogus'"),
+        ("A=3x3:general,spd", "general with"),
+        ("A=3xq", "not a whole number"),
+        ("A=0x3", "empty"),
+        ("3A=3x3", "operand name"),
+        ("A", "expected NAME=ROWSxCOLS"),
+        ("A=4x3:nonsingular", "nonsingular needs a square"),
+    ] {
+        let err = Operand::parse(spec).unwrap_err().to_string();
+        assert!(err.contains(needle), "{spec}: {err}");
+    }
+    let err = Expression::parse("A", &ops(&["A=2x2", "A=3x3"])).unwrap_err();
+    assert!(err.to_string().contains("more than once"));
+}
+
+/// Overflowing costs are errors, not wrapped numbers.
+#[test]
+fn huge_chains_overflow_cleanly() {
+    let big = "A=2147483647x2147483647:nonsingular";
+    let e = Expression::parse(
+        "inv(A) * A * A * A * A * A * A * A * A * A * A",
+        &ops(&[big]),
+    )
+    .unwrap();
+    // 2^31 cubed is 2^93: fits. Sums of eleven such fit too; the plan must succeed.
+    assert!(plan(&e, &CostModel::planned()).is_ok());
+}
+
+fn strip_properties(e: &Expression) -> Option<Expression> {
+    let ops: Vec<Operand> = e
+        .operands
+        .iter()
+        .map(|o| {
+            let p = chainplan::generalized::Properties {
+                full_rank: o.props.full_rank,
+                ..Default::default()
+            };
+            Operand::new(&o.name, o.rows, o.cols, p).unwrap()
+        })
+        .collect();
+    // Without SPD an inverted sub-chain such as inv(Bᵀ·S⁻¹·B) is not known to be nonsingular.
+    Expression::parse(&e.text, &ops).ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The planned cost is never above the expert's, the naive one's, or the cost of the
+    /// same chain with every structure forgotten (all-general operands).
+    #[test]
+    fn planned_is_never_worse(seed in any::<u64>(), max in 1usize..9) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let e = random_expression(&ChainSpec::small(max, 40), &mut rng).unwrap();
+        let p = plan(&e, &CostModel::planned()).unwrap().thirds;
+        prop_assert!(p <= plan(&e, &CostModel::expert()).unwrap().thirds);
+        prop_assert!(p <= plan(&e, &CostModel::naive()).unwrap().thirds);
+        if let Some(general) = strip_properties(&e) {
+            prop_assert!(p <= plan(&general, &CostModel::planned()).unwrap().thirds);
+        }
+    }
+}
