@@ -404,6 +404,19 @@ impl Parser<'_> {
 /// # Ok::<(), chainplan::Error>(())
 /// ```
 pub fn parse(src: &str) -> Result<Tape> {
+    Tape::parse(src)
+}
+
+// The parser builds tapes; the tape knows nothing of the parser (`tape` does not import this
+// module), so `Tape::parse` lives here.
+impl Tape {
+    /// Parses an expression (see [`parse`] for the syntax).
+    pub fn parse(source: &str) -> Result<Tape> {
+        parse_tape(source)
+    }
+}
+
+fn parse_tape(src: &str) -> Result<Tape> {
     let tokens = lex(src)?;
     if tokens.len() == 1 {
         return Err(syntax("empty expression".to_string(), 1, ""));

@@ -9,7 +9,6 @@
 //! twice (`sin(x)*sin(x)`, `x` in `x^3*(x+3*y)`) is one node, evaluated once, whose
 //! derivative collects contributions from all its uses.
 
-use super::parse;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -185,11 +184,6 @@ pub struct Tape {
 }
 
 impl Tape {
-    /// Parses an expression (see [`parse`] for the syntax).
-    pub fn parse(source: &str) -> Result<Tape> {
-        parse::parse(source)
-    }
-
     /// The expression as written.
     pub fn source(&self) -> &str {
         &self.source

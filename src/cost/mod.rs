@@ -1,7 +1,8 @@
 //! Cost models: what "cheapest" means when planning, beyond counting multiplications.
 //!
 //! A [`Goal`] is a parameter of the one dynamic program in [`crate::plan::dp`]
-//! ([`dp::solve_goal`]); it has three parts.
+//! ([`dp::solve_goal`], through [`Goal::dp_goal`]: the types the program takes are defined in
+//! [`crate::plan::goal`], so that planning depends on nothing here); it has three parts.
 //!
 //! ## What a step costs: [`CostModel`]
 //!
@@ -69,6 +70,7 @@ pub use time::{Profile, TimeModel};
 
 use crate::chain::Chain;
 use crate::error::Result;
+use crate::plan::goal::{DpGoal, StepCost, StepTimes, TimeRows};
 use crate::plan::{dp, Plan};
 
 /// The smallest default least gain: the predicted speed-up over the flop-optimal plan for
@@ -95,23 +97,18 @@ impl CostModel {
     }
 }
 
-/// The primary objective.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Minimize {
-    /// The lowest total cost under the cost model (within the cap, if any).
-    #[default]
-    Cost,
-    /// The smallest largest intermediate; among those plans, the lowest cost.
-    Memory,
+/// The primary objective (defined in [`crate::plan::goal`], below the planners).
+pub use crate::plan::goal::Minimize;
+
+impl StepTimes for TimeModel {
+    fn prepare_rows<'a>(&'a self, dims: &[u32]) -> Box<dyn TimeRows + 'a> {
+        Box::new(self.prepare(dims))
+    }
 }
 
-impl Minimize {
-    /// `cost` or `memory`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Minimize::Cost => "cost",
-            Minimize::Memory => "memory",
-        }
+impl TimeRows for time::PreparedTimes<'_> {
+    fn row(&self, i: usize, ks: std::ops::Range<usize>, j: usize, out: &mut Vec<f64>) {
+        time::PreparedTimes::row(self, i, ks, j, out)
     }
 }
 
@@ -188,6 +185,19 @@ impl Goal {
         self
     }
 
+    /// The goal as the dynamic program takes it ([`dp::solve_goal`]): cost per product, cap
+    /// and objective, without the least gain (which [`Goal::plan`] applies).
+    pub fn dp_goal(&self) -> DpGoal<'_> {
+        DpGoal {
+            cost: match &self.model {
+                CostModel::Flops => StepCost::Flops,
+                CostModel::Time(model) => StepCost::Time(model),
+            },
+            minimize: self.minimize,
+            max_intermediate: self.max_intermediate,
+        }
+    }
+
     /// Whether this is the textbook problem, which has a faster dedicated path.
     pub fn is_plain_flops(&self) -> bool {
         matches!(
@@ -259,19 +269,19 @@ impl Goal {
     pub fn plan_with_fastest(&self, chain: &Chain) -> Result<(Plan, Option<Plan>)> {
         let options = dp::DpOptions::default();
         let CostModel::Time(model) = &self.model else {
-            return Ok((dp::solve_goal(chain, self, &options)?, None));
+            return Ok((dp::solve_goal(chain, &self.dp_goal(), &options)?, None));
         };
         if !(self.min_gain.is_finite() && self.min_gain >= 1.0) {
             return Err(crate::Error::BadMinGain {
                 value: self.min_gain,
             });
         }
-        let fastest = dp::solve_goal(chain, self, &options)?;
+        let fastest = dp::solve_goal(chain, &self.dp_goal(), &options)?;
         let by_flops = Goal {
             model: CostModel::Flops,
             ..*self
         };
-        let fewest = dp::solve_goal(chain, &by_flops, &options)?;
+        let fewest = dp::solve_goal(chain, &by_flops.dp_goal(), &options)?;
         let chosen = if model.plan_seconds(&fewest) <= self.min_gain * model.plan_seconds(&fastest)
         {
             fewest

@@ -25,15 +25,15 @@
 //! - one allocation per table, sized and checked against [`DpOptions::memory_limit`] before it
 //!   is made, so a chain too long for the tables is refused with an error, not an abort.
 //!
-//! The same program takes a [`Goal`] ([`solve_goal`]): another cost per product (predicted
+//! The same program takes a [`DpGoal`] ([`solve_goal`]): another cost per product (predicted
 //! time), a cap on intermediates (cells whose result would exceed it are infeasible), or
-//! memory first (a min–max pass, [`min_peak`], then the capped program). The mathematics is in
-//! [`crate::cost`]. The textbook goal keeps the fast path above; the others run a general
+//! memory first (a min–max pass, [`min_peak`], then the capped program). The goal's types are
+//! in [`super::goal`]; the mathematics and the cost models are in [`crate::cost`]. The textbook goal keeps the fast path above; the others run a general
 //! loop over `u128` or `f64` cells with an infinity for infeasible cells.
 
 use super::Plan;
 use crate::chain::Chain;
-use crate::cost::{CostModel, Goal, Minimize};
+use super::goal::{DpGoal, Minimize, StepCost};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 
@@ -448,20 +448,20 @@ fn scan<T: Cell, const MAX: bool>(row: &[T], col: &[T], pk: &[T], outer: T) -> (
 }
 
 /// The best plan for `goal`: the cheapest under its cost model, within its cap, with memory
-/// first if it asks. Exact for every goal; the textbook goal ([`Goal::is_plain_flops`]) runs
+/// first if it asks. Exact for every goal; the textbook goal ([`DpGoal::is_plain_flops`]) runs
 /// the fast path of [`solve`].
 ///
 /// Errors: [`Error::NoPlanFits`] when no order meets the cap (naming the smallest cap that
 /// would), [`Error::ChainTooLong`] when the tables would exceed the memory limit.
 ///
 /// ```
-/// use chainplan::{Chain, cost::Goal, plan::dp};
+/// use chainplan::{Chain, plan::{dp, DpGoal}};
 /// let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25])?;
-/// let lean = dp::solve_goal(&chain, &Goal::flops().minimizing_memory(), &Default::default())?;
+/// let lean = dp::solve_goal(&chain, &DpGoal::flops().minimizing_memory(), &Default::default())?;
 /// assert_eq!(lean.largest_intermediate(), dp::min_peak(&chain, &Default::default())?);
 /// # Ok::<(), chainplan::Error>(())
 /// ```
-pub fn solve_goal(chain: &Chain, goal: &Goal, options: &DpOptions) -> Result<Plan> {
+pub fn solve_goal(chain: &Chain, goal: &DpGoal<'_>, options: &DpOptions) -> Result<Plan> {
     if goal.is_plain_flops() {
         return solve(chain, Objective::Min, options);
     }
@@ -484,10 +484,10 @@ pub fn solve_goal(chain: &Chain, goal: &Goal, options: &DpOptions) -> Result<Pla
             }
         }
     };
-    let split = match &goal.model {
+    let split = match goal.cost {
         // As in the fast path: u64 cells when no sub-chain can overflow them, else u128
         // (fits_u64 fails if costs might not fit u128).
-        CostModel::Flops if fits_u64(chain)? => {
+        StepCost::Flops if fits_u64(chain)? => {
             check_tables(chain, 8, options)?;
             let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
             fill_general::<u64>(chain, cap, options.parallel, |i, ks, j, out| {
@@ -495,7 +495,7 @@ pub fn solve_goal(chain: &Chain, goal: &Goal, options: &DpOptions) -> Result<Pla
                 out.extend(ks.map(|k| p[i] * p[k] * p[j]));
             })
         }
-        CostModel::Flops => {
+        StepCost::Flops => {
             check_tables(chain, 16, options)?;
             let p: Vec<u128> = chain.dims().iter().map(|&d| u128::from(d)).collect();
             fill_general::<u128>(chain, cap, options.parallel, |i, ks, j, out| {
@@ -503,9 +503,9 @@ pub fn solve_goal(chain: &Chain, goal: &Goal, options: &DpOptions) -> Result<Pla
                 out.extend(ks.map(|k| p[i] * p[k] * p[j]));
             })
         }
-        CostModel::Time(model) => {
+        StepCost::Time(model) => {
             check_tables(chain, 8, options)?;
-            let prepared = model.prepare(chain.dims());
+            let prepared = model.prepare_rows(chain.dims());
             fill_general::<f64>(chain, cap, options.parallel, |i, ks, j, out| {
                 prepared.row(i, ks, j, out)
             })
@@ -700,8 +700,8 @@ mod tests {
         let peak = min_peak(&chain, &serial).unwrap();
         assert_eq!(min_peak(&chain, &parallel).unwrap(), peak);
         for goal in [
-            Goal::flops().with_max_intermediate(peak * 3),
-            Goal::flops().minimizing_memory(),
+            DpGoal::flops().with_max_intermediate(peak * 3),
+            DpGoal::flops().minimizing_memory(),
         ] {
             let a = solve_goal(&chain, &goal, &serial).unwrap();
             assert_eq!(a, solve_goal(&chain, &goal, &parallel).unwrap());

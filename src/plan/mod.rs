@@ -12,6 +12,7 @@ pub mod algorithm;
 pub mod approx;
 pub mod brute;
 pub mod dp;
+pub mod goal;
 pub mod hu_shing;
 
 use crate::chain::Chain;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub use algorithm::Algorithm;
+pub use goal::{DpGoal, Minimize, StepCost};
 
 /// An operand of a step: an input matrix or the result of an earlier step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
