@@ -3,7 +3,7 @@
 //! differences of an evaluator written here, on random expressions.
 
 use chainplan::autodiff::{evaluate, forward, reverse, Tape};
-use chainplan::Error;
+use chainplan::autodiff::Error;
 use proptest::prelude::*;
 
 fn both(

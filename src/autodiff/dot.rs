@@ -23,7 +23,7 @@ fn escape(s: &str) -> String {
 /// assert!(dot.starts_with("digraph grad {"));
 /// assert!(dot.contains("v1 = x ^ 3\\n= 8\\nadjoint 11"));
 /// assert!(dot.contains("n0 -> n2 [label=\"12\"]")); // ∂(x^3)/∂x = 3·2² = 12
-/// # Ok::<(), chainplan::Error>(())
+/// # Ok::<(), chainplan::autodiff::Error>(())
 /// ```
 pub fn to_dot(tape: &Tape, rev: &Reverse) -> String {
     let names = tape.names();

@@ -10,10 +10,10 @@
 //! are skipped rather than multiplied by zero: each sweep only pays for the nodes that
 //! depend on its input.
 
+use super::error::Result;
 use super::rules::{self, Counter};
 use super::tape::{Op, Tape};
 use super::{check_gradient, Derivatives};
-use crate::error::Result;
 
 /// Value and gradient of the tape at `point` (one value per variable, in the order of
 /// [`Tape::variables`]) by forward mode.
@@ -26,7 +26,7 @@ use crate::error::Result;
 /// let d = forward(&tape, &[2.0, 3.0])?;
 /// assert_eq!((d.value, d.gradient.clone()), (88.0, vec![140.0, 24.0]));
 /// assert_eq!(d.sweeps, 2);
-/// # Ok::<(), chainplan::Error>(())
+/// # Ok::<(), chainplan::autodiff::Error>(())
 /// ```
 pub fn forward(tape: &Tape, point: &[f64]) -> Result<Derivatives> {
     sweeps(tape, point, false).map(|(d, _)| d)

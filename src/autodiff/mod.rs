@@ -57,7 +57,7 @@
 //! by zero, `log` of a non-positive number, `sqrt` of a negative number, a negative base with
 //! a fractional exponent, 0 to a negative power, a result beyond the range of `f64`
 //! (`exp(1000)`), and a point where a derivative is infinite (`sqrt` at 0) or undefined (a
-//! variable exponent over a non-positive base) are each an [`Error::Domain`](crate::Error)
+//! variable exponent over a non-positive base) are each an [`Error::Domain`]
 //! naming the operation, its column in the expression and the values involved. The one
 //! convention: the derivative of `abs` at 0 is taken as 0 (the centre of its subgradient, and
 //! what a central difference gives).
@@ -79,10 +79,11 @@
 //! let err = Tape::parse("log(x-3)")?;
 //! let msg = reverse(&err, &[2.0]).unwrap_err().to_string();
 //! assert_eq!(msg, "'log(x-3)' is undefined at column 1: log needs a positive argument, got -1");
-//! # Ok::<(), chainplan::Error>(())
+//! # Ok::<(), chainplan::autodiff::Error>(())
 //! ```
 
 pub mod dot;
+pub mod error;
 mod forward;
 pub mod parse;
 mod report;
@@ -95,7 +96,7 @@ pub use report::{GradReport, ModeCost, TRACE_MAX_TANGENT_COLUMNS};
 pub use reverse::{reverse, Reverse};
 pub use tape::{Func, Node, Op, Tape};
 
-use crate::error::{Error, Result};
+pub use error::{Error, Result};
 use serde::Serialize;
 
 /// What a mode computed, and what it cost.
@@ -136,7 +137,7 @@ pub struct Evaluation {
 /// use chainplan::autodiff::{evaluate, Tape};
 /// let e = evaluate(&Tape::parse("x^3*(x+3*y)")?, &[2.0, 3.0])?;
 /// assert_eq!((e.value, e.operations), (88.0, 4));
-/// # Ok::<(), chainplan::Error>(())
+/// # Ok::<(), chainplan::autodiff::Error>(())
 /// ```
 pub fn evaluate(tape: &Tape, point: &[f64]) -> Result<Evaluation> {
     tape.check_point(point)?;

@@ -19,8 +19,8 @@
 //! Every error names the 1-based character column where the problem is:
 //! `unexpected ')' at column 7`.
 
+use super::error::{Error, Result};
 use super::tape::{Builder, Func, Op, Tape};
-use crate::error::{Error, Result};
 use std::ops::Range;
 
 /// Deepest nesting of parentheses, signs and exponents accepted (the parser is recursive).
@@ -401,7 +401,7 @@ impl Parser<'_> {
 ///
 /// let err = parse("sin(x+)").unwrap_err();
 /// assert_eq!(err.to_string(), "unexpected ')' at column 7");
-/// # Ok::<(), chainplan::Error>(())
+/// # Ok::<(), chainplan::autodiff::Error>(())
 /// ```
 pub fn parse(src: &str) -> Result<Tape> {
     Tape::parse(src)
@@ -445,7 +445,7 @@ fn parse_tape(src: &str) -> Result<Tape> {
 /// let point = parse_point("x=2, y=-1e-3")?;
 /// assert_eq!(point, vec![("x".to_string(), 2.0), ("y".to_string(), -0.001)]);
 /// assert!(parse_point("x=2,y=abc").is_err());
-/// # Ok::<(), chainplan::Error>(())
+/// # Ok::<(), chainplan::autodiff::Error>(())
 /// ```
 pub fn parse_point(text: &str) -> Result<Vec<(String, f64)>> {
     let mut out = Vec::new();

@@ -1,9 +1,9 @@
 //! The report of the `grad` command: value, gradient, and the cost of each mode; and the
 //! trace tables (forward pass and backward pass, as on a lecture board).
 
+use super::error::Result;
 use super::tape::shorten;
 use super::{evaluate, forward_traced, num, reverse, Reverse, Tape};
-use crate::error::Result;
 use crate::report::{json_of, Cell, Report, Table};
 use serde::{Serialize, Serializer};
 
@@ -35,7 +35,7 @@ fn as_map<S: Serializer>(pairs: &[(String, f64)], s: S) -> std::result::Result<S
 /// assert_eq!(report.value, 88.0);
 /// assert_eq!(report.gradient, vec![("x".to_string(), 140.0), ("y".to_string(), 24.0)]);
 /// assert_eq!((report.forward.sweeps, report.reverse.sweeps), (2, 1));
-/// # Ok::<(), chainplan::Error>(())
+/// # Ok::<(), chainplan::autodiff::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GradReport {
@@ -196,7 +196,7 @@ fn forward_traced_if(
 }
 
 impl Report for GradReport {
-    fn to_json(&self) -> Result<String> {
+    fn to_json(&self) -> crate::error::Result<String> {
         json_of(self)
     }
 

@@ -7,10 +7,10 @@
 //! adjoint of input xᵢ is ∂f/∂xᵢ, for every i at once: the whole gradient costs a small
 //! constant times one evaluation, however many inputs there are.
 
+use super::error::Result;
 use super::rules::{self, Counter};
 use super::tape::Tape;
 use super::{check_gradient, Derivatives};
-use crate::error::Result;
 
 /// Everything reverse mode computed: the derivatives and the recorded tape.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +36,7 @@ pub struct Reverse {
 /// assert_eq!(r.derivatives.value, 88.0);
 /// assert_eq!(r.derivatives.gradient, vec![140.0, 24.0]);
 /// assert_eq!(r.derivatives.sweeps, 1);
-/// # Ok::<(), chainplan::Error>(())
+/// # Ok::<(), chainplan::autodiff::Error>(())
 /// ```
 pub fn reverse(tape: &Tape, point: &[f64]) -> Result<Reverse> {
     tape.check_point(point)?;

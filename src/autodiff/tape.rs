@@ -9,7 +9,7 @@
 //! twice (`sin(x)*sin(x)`, `x` in `x^3*(x+3*y)`) is one node, evaluated once, whose
 //! derivative collects contributions from all its uses.
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -172,7 +172,7 @@ impl Node {
 /// // x, 3, x^3, y, 3*y, x+3*y, the product: x and 3 are shared.
 /// assert_eq!(tape.nodes().len(), 7);
 /// assert_eq!(tape.operation_nodes(), 4);
-/// # Ok::<(), chainplan::Error>(())
+/// # Ok::<(), chainplan::autodiff::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tape {
@@ -289,11 +289,10 @@ impl Tape {
     /// Checks that `point` has one value per variable.
     pub(crate) fn check_point(&self, point: &[f64]) -> Result<()> {
         if point.len() != self.variables.len() {
-            return Err(Error::Invalid(format!(
-                "the expression has {} variables but {} values were given",
-                self.variables.len(),
-                point.len()
-            )));
+            return Err(Error::PointLength {
+                variables: self.variables.len(),
+                values: point.len(),
+            });
         }
         Ok(())
     }

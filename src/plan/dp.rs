@@ -31,9 +31,9 @@
 //! in [`super::goal`]; the mathematics and the cost models are in [`crate::cost`]. The textbook goal keeps the fast path above; the others run a general
 //! loop over `u128` or `f64` cells with an infinity for infeasible cells.
 
+use super::goal::{DpGoal, Minimize, StepCost};
 use super::Plan;
 use crate::chain::Chain;
-use super::goal::{DpGoal, Minimize, StepCost};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 
