@@ -6,14 +6,15 @@
 //! cargo run --release --example sampling -- --n 100 --epochs 20 --trials 200 --seed 7
 //! ```
 //!
-//! The experiment itself is `chainplan::lecture::sampling`; this program parses flags, prints
+//! The experiment itself is `lecture::sampling` (`examples/lecture/sampling.rs`); this program parses flags, prints
 //! the headline numbers and draws the figure (SVG, one panel per N).
 
 mod common;
+mod lecture;
 
-use chainplan::lecture::sampling::{self, SamplingConfig, SamplingResult, Strategy};
 use clap::Parser;
 use common::{draw_legend, draw_log_mesh, write_outputs, COLORS};
+use lecture::sampling::{self, SamplingConfig, SamplingResult, Strategy};
 use plotters::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -8,15 +8,20 @@
 //! cargo run --release --example sgd -- --epochs 50 --trials 5 --step 0.1 --seed 3
 //! ```
 //!
-//! The experiment itself is `chainplan::lecture::sgd` (every per-sample gradient is the
+//! The experiment itself is `lecture::sgd` (`examples/lecture/sgd.rs`) (every per-sample gradient is the
 //! reverse-mode plan of the sample loss's Jacobian chain, executed); this program parses
 //! flags, prints the headline numbers and draws the figure (SVG, three panels).
 
 mod common;
+mod lecture;
+/// The experiments against theory (`examples/lecture/tests.rs`).
+#[cfg(test)]
+#[path = "lecture/tests.rs"]
+mod lecture_tests;
 
-use chainplan::lecture::sgd::{self, SgdConfig, SgdResult};
 use clap::Parser;
 use common::{draw_legend, draw_log_mesh, write_outputs, COLORS};
+use lecture::sgd::{self, SgdConfig, SgdResult};
 use plotters::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;

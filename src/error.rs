@@ -458,20 +458,6 @@ pub enum Error {
         expected: &'static str,
     },
 
-    /// A constant SGD step too large for the iteration to contract.
-    #[error(
-        "{name} {step} is too large: steps must stay below 1/max‖a_i‖² = {limit:.4} \
-         for the per-sample updates to contract"
-    )]
-    UnstableStep {
-        /// Which step (`step` or `sweep step`).
-        name: &'static str,
-        /// The step given.
-        step: f64,
-        /// The limit 1/max‖a_i‖² for the data drawn.
-        limit: f64,
-    },
-
     /// No order keeps every intermediate within the requested cap.
     #[error(
         "no order keeps every intermediate within {cap} elements; \

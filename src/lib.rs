@@ -78,8 +78,9 @@
 //!   operands, planned GMC-style and run on BLAS/LAPACK (the `expr` command).
 //! - [`error`]: the one error type, [`Error`].
 //! - [`fsio`]: safe file writes (temporary file, sync, atomic rename) for every file written.
-//! - [`lecture`]: the lecture's two SGD experiments (sampling with or without replacement,
-//!   SGD's region of confusion), seeded and returning data for the `examples/` plots.
+//!
+//! The lecture's two SGD experiments are not part of the library: they live with the programs
+//! that plot them, in `examples/lecture/` (`cargo run --example sampling`, `--example sgd`).
 //!
 //! ## Journeys
 //!
@@ -187,7 +188,6 @@ pub mod exec;
 pub mod fsio;
 pub mod generalized;
 pub mod jacobian;
-pub mod lecture;
 pub mod plan;
 pub mod report;
 

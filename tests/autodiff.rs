@@ -2,8 +2,8 @@
 //! gradients, hand counts of operations from the documented definition, and central finite
 //! differences of an evaluator written here, on random expressions.
 
-use chainplan::autodiff::{evaluate, forward, reverse, Tape};
 use chainplan::autodiff::Error;
+use chainplan::autodiff::{evaluate, forward, reverse, Tape};
 use proptest::prelude::*;
 
 fn both(

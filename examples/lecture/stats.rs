@@ -11,7 +11,7 @@
 /// repeats.
 ///
 /// ```
-/// use chainplan::lecture::stats::checkpoints;
+/// use crate::lecture::stats::checkpoints;
 /// let k = checkpoints(1000, 3, &[500]);
 /// assert_eq!(k.first(), Some(&1));
 /// assert_eq!(k.last(), Some(&1000));
@@ -41,10 +41,10 @@ pub const MAX_RECORD_BYTES: u128 = 2 << 30;
 
 /// Refuses, before anything is allocated, an experiment whose `runs` runs would each record
 /// `values_per_run` numbers (`f64`) in more than [`MAX_RECORD_BYTES`].
-pub fn check_record_size(runs: usize, values_per_run: usize) -> crate::Result<()> {
+pub fn check_record_size(runs: usize, values_per_run: usize) -> super::Result<()> {
     let bytes = (runs as u128) * (values_per_run as u128) * 8;
     if bytes > MAX_RECORD_BYTES {
-        return Err(crate::Error::InvalidParameter {
+        return Err(super::Error::InvalidParameter {
             name: "trials × recorded points",
             value: format!("{runs} × {values_per_run} ({bytes} bytes)"),
             expected: "at most 2 GiB of recorded curves (use fewer trials or epochs)",
@@ -73,7 +73,7 @@ pub fn mean(values: &[f64]) -> f64 {
 /// statistics; 0 for none. NaNs sort last.
 ///
 /// ```
-/// use chainplan::lecture::stats::quantile;
+/// use crate::lecture::stats::quantile;
 /// assert_eq!(quantile(&[3.0, 1.0, 2.0], 0.5), 2.0);
 /// assert_eq!(quantile(&[0.0, 10.0], 0.25), 2.5);
 /// ```
@@ -95,7 +95,7 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
 /// two usable points or all x equal.
 ///
 /// ```
-/// use chainplan::lecture::stats::log_log_slope;
+/// use crate::lecture::stats::log_log_slope;
 /// let x = [1.0, 10.0, 100.0];
 /// let y = [1.0, 0.1, 0.01];
 /// assert!((log_log_slope(&x, &y).unwrap() + 1.0).abs() < 1e-12);

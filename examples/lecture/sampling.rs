@@ -31,7 +31,7 @@
 //! and 90 % quantiles, and the theoretical values above.
 
 use super::stats::{self, Spread};
-use crate::error::{Error, Result};
+use super::{Error, Result};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -65,7 +65,7 @@ impl Strategy {
 /// Draws indices in `0..n` by a [`Strategy`].
 ///
 /// ```
-/// use chainplan::lecture::sampling::{Sampler, Strategy};
+/// use crate::lecture::sampling::{Sampler, Strategy};
 /// use rand::{rngs::StdRng, SeedableRng};
 /// let mut rng = StdRng::seed_from_u64(7);
 /// let mut s = Sampler::new(Strategy::WithoutReplacement, 5);
@@ -305,7 +305,7 @@ impl SamplingResult {
 /// thread count), each drawing new data and both strategies' samples from their own streams.
 ///
 /// ```
-/// use chainplan::lecture::sampling::{run, SamplingConfig, Strategy};
+/// use crate::lecture::sampling::{run, SamplingConfig, Strategy};
 /// let r = run(&SamplingConfig { n: 50, epochs: 2, trials: 20, ..Default::default() })?;
 /// let i = r.index_of(50).unwrap(); // one epoch
 /// assert!(r.curve(Strategy::WithoutReplacement).error[i].rms < 1e-12);

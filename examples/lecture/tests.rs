@@ -1,8 +1,8 @@
 //! The lecture's experiments against theory: statistical checks over many seeded trials, with
 //! tolerances a wrong sampler or a wrong gradient would break.
 
-use chainplan::lecture::sampling::{self, running_means, SamplingConfig, Strategy};
-use chainplan::lecture::sgd::{self, Problem, SampleGradient, Schedule, SgdConfig};
+use crate::lecture::sampling::{self, running_means, SamplingConfig, Strategy};
+use crate::lecture::sgd::{self, Problem, SampleGradient, Schedule, SgdConfig};
 use chainplan::{Chain, Plan};
 use ndarray::Array1;
 use rand::rngs::StdRng;

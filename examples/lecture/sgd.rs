@@ -54,10 +54,10 @@
 
 use super::sampling::{positive, Sampler, Strategy};
 use super::stats::{self, Spread};
-use crate::error::{Error, Result};
-use crate::exec::{Executor, Factor};
-use crate::jacobian::{JacobianChain, LayerKind, Seed};
-use crate::Plan;
+use super::{Error, Result};
+use chainplan::exec::{Executor, Factor};
+use chainplan::jacobian::{JacobianChain, LayerKind, Seed};
+use chainplan::Plan;
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use ndarray_rand::rand_distr::StandardNormal;
 use rand::rngs::StdRng;
@@ -69,7 +69,7 @@ use serde::Serialize;
 /// chain \[1\] · \[2r\] · a_iᵀ.
 ///
 /// ```
-/// use chainplan::lecture::sgd::SampleGradient;
+/// use crate::lecture::sgd::SampleGradient;
 /// use ndarray::array;
 /// let mut g = SampleGradient::new(3)?;
 /// assert_eq!(g.plan().order(), "((A1A2)A3)"); // left to right: reverse mode
@@ -128,7 +128,11 @@ impl SampleGradient {
         self.executor
             .run_factors(&factors)?
             .into_vector()
-            .ok_or_else(|| Error::Invalid("a vector-left product must be a vector".into()))
+            .ok_or_else(|| {
+                Error::Chainplan(chainplan::Error::Invalid(
+                    "a vector-left product must be a vector".into(),
+                ))
+            })
     }
 }
 
@@ -798,7 +802,7 @@ mod tests {
         let a = ndarray::array![1.0, 2.0];
         assert!(matches!(
             g.gradient(a.view(), 1.0),
-            Err(Error::OperandShape { .. })
+            Err(Error::Chainplan(chainplan::Error::OperandShape { .. }))
         ));
     }
 }
