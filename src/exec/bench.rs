@@ -41,8 +41,8 @@ use super::system::SystemInfo;
 use super::{BufferPlan, Element, Executor};
 use crate::chain::Chain;
 use crate::error::{Error, Result};
+use crate::plan::ratio_of;
 use crate::plan::{brute, dp, Plan};
-use crate::report::{json_of, ratio_of, Cell, Report, Table};
 use ndarray::{Array2, Zip};
 use ndarray_rand::rand::{rngs::StdRng, SeedableRng};
 use ndarray_rand::rand_distr::uniform::SampleUniform;
@@ -424,71 +424,4 @@ pub fn run_bench<T: Element + SampleUniform>(
         tolerance,
         results,
     })
-}
-
-impl BenchReport {
-    /// Adds each order's predicted time from a GEMM profile's model, so that the prediction
-    /// can be checked against the measurement of the same run.
-    pub fn predict(&mut self, model: &crate::cost::TimeModel) -> Result<()> {
-        let chain = Chain::from_u32s(self.dims.clone())?;
-        for r in &mut self.results {
-            r.predicted_s = Some(model.plan_seconds(&Plan::from_order(&chain, &r.order)?));
-        }
-        Ok(())
-    }
-}
-
-impl Report for BenchReport {
-    fn to_json(&self) -> Result<String> {
-        json_of(self)
-    }
-
-    fn tables(&self) -> Vec<Table> {
-        let mut orders = Table::new(
-            format!(
-                "Orders of {} matrices ({}; median and min of {} runs after {} warm-up)",
-                self.dims.len().saturating_sub(1),
-                self.dtype,
-                self.reps,
-                self.warmup
-            ),
-            &[
-                "order",
-                "parenthesization",
-                "scalar mults",
-                "predicted",
-                "median",
-                "min",
-                "GFLOP/s",
-                "measured",
-            ],
-        );
-        let profiled = self.results.iter().any(|r| r.predicted_s.is_some());
-        if profiled {
-            orders.headers.push("profile predicts".to_string());
-        }
-        for r in &self.results {
-            orders.push(vec![
-                Cell::Text(r.name.replace('_', "-")),
-                Cell::Text(r.order.clone()),
-                Cell::Int(r.cost),
-                Cell::Ratio(r.predicted_ratio),
-                Cell::Seconds(r.median_s),
-                Cell::Seconds(r.min_s),
-                Cell::Float(r.gflops),
-                Cell::Ratio(r.measured_ratio),
-            ]);
-            if profiled {
-                let row = orders.rows.last_mut().expect("just pushed");
-                row.push(r.predicted_s.map_or(Cell::Empty, Cell::Seconds));
-            }
-        }
-        let mut check = Table::new("Agreement of the products", &["measure", "value"]);
-        check.push(vec![
-            "max relative difference (Frobenius)".into(),
-            Cell::Float(self.max_rel_diff),
-        ]);
-        check.push(vec!["tolerance".into(), Cell::Float(self.tolerance)]);
-        vec![orders, check]
-    }
 }

@@ -28,8 +28,9 @@
 //! The same program takes a [`DpGoal`] ([`solve_goal`]): another cost per product (predicted
 //! time), a cap on intermediates (cells whose result would exceed it are infeasible), or
 //! memory first (a min–max pass, [`min_peak`], then the capped program). The goal's types are
-//! in [`super::goal`]; the mathematics and the cost models are in [`crate::cost`]. The textbook goal keeps the fast path above; the others run a general
-//! loop over `u128` or `f64` cells with an infinity for infeasible cells.
+//! in [`super::goal`]; the mathematics and the cost models are in [`crate::cost`]. The
+//! textbook goal keeps the fast path above; the others run a general loop over `u128` or
+//! `f64` cells with an infinity for infeasible cells.
 
 use super::goal::{DpGoal, Minimize, StepCost};
 use super::Plan;

@@ -456,6 +456,20 @@ impl TryFrom<PlanForm> for Plan {
     }
 }
 
+/// `x / base`, for "how many times the baseline" figures (costs, times, differences): 1 when
+/// both are 0, infinite when only the baseline is.
+pub(crate) fn ratio_of(x: f64, base: f64) -> f64 {
+    if base == 0.0 {
+        if x == 0.0 {
+            1.0
+        } else {
+            f64::INFINITY
+        }
+    } else {
+        x / base
+    }
+}
+
 /// p_a · p_b · p_c, exact (each factor is below 2^32).
 fn three(chain: &Chain, a: usize, b: usize, c: usize) -> u128 {
     u128::from(chain.dim(a)) * u128::from(chain.dim(b)) * u128::from(chain.dim(c))

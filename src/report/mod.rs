@@ -7,6 +7,7 @@
 //! [`handoff`] is different: not a report but the plan itself, in a versioned JSON format that
 //! other engines (Dask, Spark) execute.
 
+mod bench_report;
 pub mod dot;
 pub mod export;
 pub mod format;
@@ -124,19 +125,8 @@ pub trait Report {
     fn tables(&self) -> Vec<Table>;
 }
 
-/// `x / base`, for "how many times the baseline" figures (costs, times, differences): 1 when
-/// both are 0, infinite when only the baseline is.
-pub(crate) fn ratio_of(x: f64, base: f64) -> f64 {
-    if base == 0.0 {
-        if x == 0.0 {
-            1.0
-        } else {
-            f64::INFINITY
-        }
-    } else {
-        x / base
-    }
-}
+/// `x / base` (defined in [`crate::plan`], below execution, which uses it too).
+pub(crate) use crate::plan::ratio_of;
 
 /// Serialises any report type to pretty JSON; for [`Report::to_json`] implementations.
 ///
