@@ -14,7 +14,7 @@ use proptest::prelude::*;
 const MAX_MESSAGE: usize = 700;
 
 /// Asserts what every error shares: one line, bounded, no control characters.
-fn check_message(e: &chainplan::Error) -> Result<(), TestCaseError> {
+fn check_message(e: &impl std::fmt::Display) -> Result<(), TestCaseError> {
     let text = e.to_string();
     prop_assert!(
         text.chars().count() <= MAX_MESSAGE,
@@ -30,7 +30,7 @@ fn check_message(e: &chainplan::Error) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-fn check<T>(r: chainplan::Result<T>) -> Result<(), TestCaseError> {
+fn check<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<(), TestCaseError> {
     match r {
         Ok(_) => Ok(()),
         Err(e) => check_message(&e),
