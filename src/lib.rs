@@ -175,6 +175,118 @@
 //! assert!(multi_dot_into(&[&x, &w1, &w2], &mut wrong).is_err());
 //! # Ok::<(), chainplan::Error>(())
 //! ```
+//!
+//! ### Journey 3: plan and run an MLP's gradient and full Jacobian (dense and structured)
+//!
+//! A network is its widths plus where its activations are; no width is repeated
+//! ([`jacobian::Activations`]). [`Mlp`] holds the user's own weights (or random ones), and
+//! its Jacobian chains have dense weight factors and diagonal activation factors. A
+//! structured plan reports its structured cost ([`Plan::cost`] is what its planner
+//! minimised), and [`JacobianChain::execute`] runs any plan of the chain after checking every
+//! factor (count, order output to input, shape, diagonal or dense), in `f64` or `f32`.
+//! `examples/mlp_jacobian.rs`.
+//!
+//! ```
+//! use chainplan::jacobian::{Activations, Mlp, Mode, StructuredFactor};
+//! use chainplan::{Error, JacobianChain, Seed};
+//! use ndarray::{Array1, Array2};
+//!
+//! // Planning alone: a 784-512-512-10 network with tanh after each hidden layer.
+//! let mnist = JacobianChain::network(&[784, 512, 512, 10], Activations::Hidden, Seed::Output(1))?;
+//! let a = mnist.analyze()?;
+//! assert_eq!(a.mode, Mode::Reverse); // the gradient of a scalar: backpropagation
+//! assert_eq!(a.optimal, 10 * 512 + 512 + 512 * 512 + 512 + 512 * 784);
+//! assert_eq!(mnist.optimal_plan()?.cost(), a.optimal); // diagonals priced as diagonals
+//! assert!(mnist.as_dense().optimal_plan()?.cost() > a.optimal); // as if they were dense
+//!
+//! // A small network of the user's own weights: 32 → 64 → 64 → 10.
+//! let w = |m: usize, n: usize, s: usize| {
+//!     Array2::from_shape_fn((m, n), |(i, j)| ((i * 7 + j * 3 + s) % 11) as f64 / 40.0 - 0.125)
+//! };
+//! let net = Mlp::from_weights(vec![w(64, 32, 1), w(64, 64, 2), w(10, 64, 3)], None)?;
+//! let x = Array1::from_shape_fn(32, |i| i as f64 / 16.0 - 1.0);
+//! let target = Array1::zeros(10);
+//!
+//! // The loss gradient: (y − t)ᵀ · W3 · D2 · W2 · D1 · W1, run in the optimal order.
+//! let grad_chain = net.gradient_chain()?;
+//! assert_eq!(grad_chain.network_widths(), [32, 64, 64, 10]);
+//! let gradient = net.gradient(&x, &target, &grad_chain.optimal_plan()?)?;
+//!
+//! // The full Jacobian ∂y/∂x (10 × 32): structured, and with every factor stored dense.
+//! let jc = net.jacobian_chain()?;
+//! let plan = jc.optimal_plan()?;
+//! let structured = jc.execute(&plan, net.jacobian_factors(&x)?)?.into_dense();
+//! let dense_chain = jc.as_dense();
+//! let dense_factors: Vec<StructuredFactor> = net
+//!     .jacobian_factors(&x)?
+//!     .into_iter()
+//!     .map(|f| StructuredFactor::dense(f.into_dense()))
+//!     .collect();
+//! let dense = dense_chain.execute(&dense_chain.optimal_plan()?, dense_factors)?.into_dense();
+//! assert_eq!(structured.dim(), (10, 32));
+//! let close = |a: &Array2<f64>, b: &Array2<f64>| (a - b).iter().all(|d| d.abs() < 1e-12);
+//! assert!(close(&structured, &dense));
+//!
+//! // The gradient is the residual times the Jacobian.
+//! let residual = &net.output(&x)? - &target;
+//! let from_jacobian = residual.dot(&structured);
+//! assert!((&from_jacobian - &gradient).iter().all(|d| d.abs() < 1e-12));
+//!
+//! // A factor out of place is a typed error naming it.
+//! let mut swapped = net.jacobian_factors(&x)?;
+//! swapped.swap(0, 2); // W2 where W3 belongs
+//! let err = jc.execute(&plan, swapped).unwrap_err();
+//! assert!(matches!(err, Error::JacobianFactor { index: 1, .. }));
+//! assert_eq!(err.to_string(), "factor 1 (J5) is 64 x 64 but the chain needs 10 x 64");
+//! # Ok::<(), chainplan::Error>(())
+//! ```
+//!
+//! ### Journey 4: run a matrix-free chain of your own operators
+//!
+//! When the elemental functions of a program are known only by their tangent (J·Ẋ, JVP) and
+//! adjoint (Ȳ·J, VJP) programs, implement [`jacobian::JacobianOperator`] for each (or wrap
+//! closures in [`jacobian::FnOperator`]), with their costs and tape sizes. chainplan plans
+//! the cheapest accumulation of the Jacobian ([`jacobian::MatrixFreeChain::optimal`], which
+//! may preaccumulate some Jacobians, push tangents through others and pull adjoints back
+//! through the rest, within a tape memory limit) and runs it on the operators.
+//! `examples/matrix_free_jvp_vjp.rs`.
+//!
+//! ```
+//! use chainplan::jacobian::{FnOperator, JacobianOperator, MatrixFreeChain};
+//! use ndarray::{Array1, Array2, ArrayView2, Axis};
+//!
+//! // y = W2 · tanh(W1 · x), x in R^4, y in R^3, at the point x0: three elementals.
+//! let w1 = Array2::from_shape_fn((6, 4), |(i, j)| ((i + 2 * j) % 5) as f64 / 4.0 - 0.5);
+//! let w2 = Array2::from_shape_fn((3, 6), |(i, j)| ((3 * i + j) % 7) as f64 / 6.0 - 0.5);
+//! let x0 = Array1::from_vec(vec![0.5, -1.0, 0.25, 2.0]);
+//! let slope = w1.dot(&x0).mapv(|z| 1.0 - z.tanh().powi(2)); // tanh' at W1·x0
+//!
+//! let column = slope.view().insert_axis(Axis(1));
+//! let mut ops: Vec<Box<dyn JacobianOperator>> = vec![
+//!     // F1: x ↦ W1·x. JVP W1·Ẋ, VJP Ȳ·W1; 24 multiply-adds per vector.
+//!     Box::new(FnOperator::new(4, 6, |xd: ArrayView2<f64>| w1.dot(&xd), |yb: ArrayView2<f64>| yb.dot(&w1))),
+//!     // F2: tanh, elementwise: JVP scales rows, VJP scales columns; its adjoint needs a tape.
+//!     Box::new(
+//!         FnOperator::new(6, 6, |xd: ArrayView2<f64>| &xd * &column, |yb: ArrayView2<f64>| &yb * &slope)
+//!             .with_costs(6, 6)
+//!             .with_tape(6),
+//!     ),
+//!     // F3: z ↦ W2·z.
+//!     Box::new(FnOperator::new(6, 3, |xd: ArrayView2<f64>| w2.dot(&xd), |yb: ArrayView2<f64>| yb.dot(&w2))),
+//! ];
+//!
+//! let chain = MatrixFreeChain::from_operators(&ops)?;
+//! let plan = chain.optimal()?;
+//! assert!(plan.total <= chain.tangent_mode()?);
+//! assert!(plan.total <= chain.adjoint_mode()?.unwrap());
+//! println!("{} costs {}", chain.plan_string(&plan), plan.total);
+//!
+//! // Run it: the 3 × 4 Jacobian of the whole program, from JVPs and VJPs only.
+//! let jacobian = chain.execute(&plan, &mut ops)?;
+//! let expected = w2.dot(&Array2::from_diag(&slope)).dot(&w1);
+//! assert!((&jacobian - &expected).iter().all(|d| d.abs() < 1e-12));
+//! # Ok::<(), chainplan::Error>(())
+//! ```
 #![warn(missing_docs)]
 
 #[cfg(feature = "openblas-system")]
@@ -200,4 +312,5 @@ pub use chain::Chain;
 pub use error::{Error, Result};
 pub use exec::{multi_dot, multi_dot_into, AsFactor, Element, Executor, Factor, Product};
 pub use jacobian::{JacobianChain, Seed};
+pub use jacobian::{Mlp, StructuredFactor};
 pub use plan::{Algorithm, Operand, Plan, Step};

@@ -73,7 +73,8 @@
 //! programs (vᵀ·J), the Jacobians are never stored and the choices are which Jacobians to
 //! accumulate and how to propagate through the others: [`matrix_free`] solves the dynamic
 //! program of Naumann's matrix-free Jacobian chain product, of which pure tangent and pure
-//! adjoint mode are special cases.
+//! adjoint mode are special cases. [`operator`] runs such a plan on the user's own
+//! operators ([`JacobianOperator`]: JVPs, VJPs, and optionally a tape to record and replay).
 //!
 //! ## Execution
 //!

@@ -48,6 +48,15 @@ impl<'a, T: Element> StructuredFactor<'a, T> {
         }
     }
 
+    /// The factor borrowed: a view of its matrix or diagonal, without a copy (to run a
+    /// plan many times over the same factors).
+    pub fn view(&self) -> StructuredFactor<'_, T> {
+        match self {
+            StructuredFactor::Dense(a) => StructuredFactor::dense(a.view()),
+            StructuredFactor::Diagonal(d) => StructuredFactor::diagonal(d.view()),
+        }
+    }
+
     /// Whether the factor is stored as a diagonal.
     pub fn is_diagonal(&self) -> bool {
         matches!(self, StructuredFactor::Diagonal(_))

@@ -32,7 +32,7 @@ enum SeedKind {
     after_help = "Examples:\n  \
         chainplan jacobian 784 512 512 10 --seed output\n  \
         chainplan jacobian 784 512 1 512 512 10\n  \
-        chainplan jacobian 64 128 128 128 128 10 --layers dense,act,dense,act,dense --seed output\n  \
+        chainplan jacobian 64 128 128 10 --layers dense,act,dense,act,dense --seed output\n  \
         chainplan jacobian 8 4 4 2 --tangent-costs 32,16,8 --adjoint-costs 96,48,24\n  \
         chainplan jacobian 8 4 4 2 --tangent-costs 32,16,8 --adjoint-costs 96,48,24 --tapes 50,50,50 --memory 100 --json"
 )]
@@ -51,7 +51,9 @@ pub struct JacobianArgs {
     seed_size: u64,
 
     /// Layer kinds in evaluation order, comma-separated: dense (a general Jacobian) or act (an
-    /// elementwise activation: diagonal Jacobian, keeps the width). Default: all dense.
+    /// elementwise activation: diagonal Jacobian, keeps the width). Default: all dense. The
+    /// widths are then the network's (input, then each dense layer's output), or one per layer
+    /// with each activation's width repeated.
     #[arg(long, value_name = "KINDS")]
     layers: Option<String>,
 
