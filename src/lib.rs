@@ -37,6 +37,7 @@
 //! | `lapack` | `blas`, plus the LAPACK routines of the generalized-chain executor (the provider must export them, as OpenBLAS does) |
 //! | `openblas-system` | `blas` and `lapack` linked to the system OpenBLAS (Debian: `libopenblas-dev`) through `blas-src`; what the `chainplan` binary, the Python module and this repository's tests use |
 //! | `pure-rust` | ndarray's own kernels, threaded (`matrixmultiply-threading`) |
+//! | `benchmark` | the benchmark loop of `chainplan bench` (`exec::bench`) and its report; not part of the core API |
 //!
 //! The `chainplan` command-line tool is the workspace member `cli/` (package
 //! `chainplan-cli`); it enables `openblas-system`, so `cargo build` in this repository builds
@@ -76,7 +77,8 @@
 //!   reverse mode with counted operations (the `grad` command).
 //! - [`generalized`]: generalized chains with transposes, inverses (as solves) and structured
 //!   operands, planned GMC-style and run on BLAS/LAPACK (the `expr` command).
-//! - [`error`]: the one error type, [`Error`].
+//! - [`error`]: the error type of planning, execution, cost models and reports, [`Error`];
+//!   expressions have their own, [`autodiff::Error`].
 //! - [`fsio`]: safe file writes (temporary file, sync, atomic rename) for every file written.
 //!
 //! The lecture's two SGD experiments are not part of the library: they live with the programs

@@ -17,6 +17,27 @@ fn dims_strategy() -> impl Strategy<Value = Vec<u64>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
+    /// A plan's serde form reads back into the same plan, Display is its order, and every
+    /// other order's plan with a wrong cost is refused.
+    #[test]
+    fn plans_round_trip_through_serde(dims in dims_strategy()) {
+        let chain = Chain::new(dims).unwrap();
+        for plan in [dp::optimal(&chain).unwrap(), dp::worst(&chain).unwrap(), Plan::left_to_right(&chain).unwrap()] {
+            prop_assert_eq!(plan.to_string(), plan.order());
+            let json = serde_json::to_string(&plan).unwrap();
+            let back: Plan = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(&back, &plan);
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let order = plan.order();
+            prop_assert_eq!(value["order"].as_str(), Some(order.as_str()));
+            let wrong = json.replace(
+                &format!("\"cost\":{}", plan.cost()),
+                &format!("\"cost\":{}", plan.cost() + 1),
+            );
+            prop_assert!(serde_json::from_str::<Plan>(&wrong).is_err());
+        }
+    }
+
     #[test]
     fn cost_is_the_sum_of_step_costs(dims in dims_strategy()) {
         let chain = Chain::from_u64s(dims.clone()).unwrap();

@@ -45,7 +45,7 @@ impl Chain {
 /// let factors = [Factor::from(&x), Factor::from(&a)];
 /// assert_eq!(factors[0].shape_as_row(), (1, 2));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Factor<'a, T> {
     /// A matrix.
     Matrix(ArrayView2<'a, T>),

@@ -25,9 +25,10 @@
 //!   operand may be a 1-D row vector and the last a 1-D column vector, giving a [`Product`]
 //!   that is a vector or a scalar.
 //!
-//! Elements are `f64` or `f32` ([`Element`]), the types BLAS serves. [`bench`](mod@bench) measures the
-//! orders of a chain against each other, and [`system`] describes the machine (BLAS, threads,
-//! CPU, memory) for benchmark headers.
+//! Elements are `f64` or `f32` ([`Element`]), the types BLAS serves. With the non-default
+//! feature `benchmark`, `bench` measures the orders of a chain against each other (the
+//! `chainplan bench` command); [`system`] describes the machine (BLAS, threads, CPU, memory)
+//! for benchmark headers.
 //!
 //! ```
 //! use chainplan::{Chain, exec, plan::dp};
@@ -54,6 +55,7 @@
 //! # Ok::<(), chainplan::Error>(())
 //! ```
 
+#[cfg(feature = "benchmark")]
 pub mod bench;
 mod buffers;
 mod executor;

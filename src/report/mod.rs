@@ -7,6 +7,7 @@
 //! [`handoff`] is different: not a report but the plan itself, in a versioned JSON format that
 //! other engines (Dask, Spark) execute.
 
+#[cfg(feature = "benchmark")]
 mod bench_report;
 pub mod dot;
 pub mod export;
