@@ -93,10 +93,15 @@ refuse plan 3 4 --algorithm "$ESC"
 refuse jacobian 3 4 5 --tangent-costs "1,$(printf '9%.0s' {1..39})" --adjoint-costs 1,2
 run grad 'x*y' --at x=1e300,y=1e300
 run grad 'x^y' --at x=1e10,y=400
-run grad x --at "$ESC"
-run grad "$ESC"
+refuse grad x --at "$ESC"
+refuse grad "$ESC"
 run grad "$(head -c 1000 /dev/zero | tr '\0' '(')x"
-run plan 3 4 --max-memory "$ESC"
+refuse plan 3 4 --max-memory "$ESC"
+refuse expr 'A*B' --op "A=3x4$ESC" --op B=4x5
+refuse expr 'A*B' --op "A=3x4$HUGE" --op B=4x5
+refuse expr 'A*B' --op A=99999999999999999999x4 --op B=4x5
+refuse expr "A*B$ESC" --op A=3x4 --op B=4x5
+refuse expr "$(head -c 5000 /dev/zero | tr '\0' '(')A" --op A=3x3
 printf '\xef\xbb\xbf30 35 15 5 10 20 25\n' > "$WORK/bom.txt"
 run plan --file "$WORK/bom.txt"
 head -c 100000 /dev/urandom > "$WORK/random.bin"
@@ -108,6 +113,7 @@ class ambiguous
 for args in "plan '' 3 4" "plan 3,,4,5" "plan ,3,4" "plan 3,4," "plan 3 4 5 --export-plan - --export-json -" \
     "plan 3 4 5 --json --export-json -" "plan 3 4 5 --dot --export-csv -" \
     "plan 3 4 5 --export-csv - --export-markdown -" "jacobian 3 4 5 --json --export-markdown -" \
+    "expr A*B --op A=3x4 --op B=4x5 --dot --export-csv -" \
     "plan 3 4 5 --export-json $WORK/a --export-csv $WORK/a" \
     "plan 3 4 5 --export-plan $WORK/a --export-csv $WORK/../$(basename "$WORK")/a"; do
     eval "refuse $args"
@@ -155,6 +161,7 @@ for args in "--version" "plan 30 35 15 5 10 20 25" "jacobian 784 512 10 --seed o
 done
 head -c 16002 /dev/zero | tr '\0' ' ' | sed 's/ /7 /g' > "$WORK/dp.txt"
 limited 1000000 plan --file "$WORK/dp.txt" --algorithm dp
+limited 2000000 expr 'inv(A)*B' --op A=20000x20000:spd --op B=20000x3 --bench --reps 1
 python3 -c "import sys; sys.stdout.write('7 3 ' * 5000000)" > "$WORK/long.txt"
 limited 1500000 plan --file "$WORK/long.txt" --algorithm hu-shing --json
 limited 2500000 plan --file "$WORK/long.txt" --algorithm hu-shing --json

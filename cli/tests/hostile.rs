@@ -640,3 +640,75 @@ fn the_matrix_free_limit_refuses_before_work() {
     assert!(stderr.contains("matrix-free"), "{stderr}");
     assert!(start.elapsed().as_secs() < 3, "{:?}", start.elapsed());
 }
+
+/// The `expr` command keeps the same contract: outputs checked up front, echoed input cut and
+/// escaped, a too-large whole number called too large, matrices checked against the memory
+/// that can be had.
+#[test]
+fn expr_keeps_the_contract() {
+    let long = format!("A=3x4{}", "x".repeat(5000));
+    let rows: &[(&[&str], &str)] = &[
+        (
+            &[
+                "expr",
+                "A*B",
+                "--op",
+                "A=3x4",
+                "--op",
+                "B=4x5",
+                "--json",
+                "--export-json",
+                "-",
+            ],
+            "standard output",
+        ),
+        (
+            &["expr", "A*B", "--op", "A=3x4\u{1b}[31m", "--op", "B=4x5"],
+            "\\u{1b}",
+        ),
+        (
+            &["expr", "A*B", "--op", &long, "--op", "B=4x5"],
+            "characters",
+        ),
+        (
+            &[
+                "expr",
+                "A*B",
+                "--op",
+                "A=99999999999999999999x4",
+                "--op",
+                "B=4x5",
+            ],
+            "too large",
+        ),
+        (
+            &["expr", "A*B\u{7}", "--op", "A=3x4", "--op", "B=4x5"],
+            "\\u{7}",
+        ),
+    ];
+    for (args, needle) in rows {
+        let stderr = common::fails(args, needle);
+        assert!(stderr.len() < 400, "{args:?}: {} bytes", stderr.len());
+        assert!(
+            !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+            "{stderr:?}"
+        );
+    }
+    let (code, stderr) = under_memory_limit(
+        2_000_000,
+        &[
+            "expr",
+            "inv(A)*B",
+            "--op",
+            "A=20000x20000:spd",
+            "--op",
+            "B=20000x3",
+            "--bench",
+            "--reps",
+            "1",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("over the limit"), "{stderr}");
+}

@@ -29,14 +29,22 @@ pub struct Mat {
 pub const MAX_ELEMENTS: u128 = 1 << 31;
 
 impl Mat {
-    /// A zero matrix; the size is checked against [`MAX_ELEMENTS`] first.
+    /// A zero matrix; the size is checked first against [`MAX_ELEMENTS`] and against the
+    /// memory this process can have ([`crate::exec::system::usable_memory`]).
     pub fn zeros(rows: usize, cols: usize) -> Result<Mat, GenError> {
         let n = rows as u128 * cols as u128;
-        if n > MAX_ELEMENTS {
+        // Small matrices skip the look-up (two /proc reads) on the hot path.
+        let limit = if n <= 1 << 20 {
+            MAX_ELEMENTS
+        } else {
+            crate::exec::system::usable_memory()
+                .map_or(MAX_ELEMENTS, |m| MAX_ELEMENTS.min(u128::from(m) / 8))
+        };
+        if n > limit {
             return Err(GenError::TooLarge {
                 what: format!("a {rows}x{cols} matrix"),
                 elements: n,
-                limit: MAX_ELEMENTS,
+                limit,
             });
         }
         Ok(Mat {

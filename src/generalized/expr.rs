@@ -424,7 +424,10 @@ impl Parser {
         match self.peek() {
             None => Ok(ast),
             Some(')') => Err(self.err("unbalanced ')': no '(' to close")),
-            Some(c) => Err(self.err(format!("unexpected '{c}'; factors are joined by '*'"))),
+            Some(c) => Err(self.err(format!(
+                "unexpected {}; factors are joined by '*'",
+                crate::error::quote(&c.to_string())
+            ))),
         }
     }
 
@@ -518,7 +521,10 @@ impl Parser {
                 })
             }
             Some(')') => Err(self.err("unbalanced ')' where a factor was expected")),
-            Some(c) => Err(self.err(format!("unexpected '{c}' where a factor was expected"))),
+            Some(c) => Err(self.err(format!(
+                "unexpected {} where a factor was expected",
+                crate::error::quote(&c.to_string())
+            ))),
         }
     }
 }

@@ -110,7 +110,7 @@ pub enum GenError {
     },
 
     /// An operand declaration does not parse.
-    #[error("operand '{spec}': {reason}")]
+    #[error("operand {}: {reason}", crate::error::quote(spec))]
     BadOperand {
         /// The declaration as given (shortened).
         spec: String,
@@ -119,7 +119,7 @@ pub enum GenError {
     },
 
     /// A property name is not known.
-    #[error("operand {operand}: unknown property '{property}'; the properties are: {known}", known = operand::PROPERTY_NAMES)]
+    #[error("operand {operand}: unknown property {}; the properties are: {known}", crate::error::quote(property), known = operand::PROPERTY_NAMES)]
     UnknownProperty {
         /// The operand.
         operand: String,
@@ -137,14 +137,17 @@ pub enum GenError {
     },
 
     /// Two declarations of one name.
-    #[error("operand {name} is declared more than once")]
+    #[error("operand {} is declared more than once", crate::error::quote(name))]
     DuplicateOperand {
         /// The name.
         name: String,
     },
 
     /// The expression uses an undeclared name.
-    #[error("operand {name} (column {column}) is not declared; declared: {declared}")]
+    #[error(
+        "operand {} (column {column}) is not declared; declared: {declared}",
+        crate::error::quote(name)
+    )]
     UnknownOperand {
         /// The name.
         name: String,

@@ -174,7 +174,17 @@ impl Operand {
             let t = t.trim();
             t.parse::<usize>().map_err(|_| GenError::BadOperand {
                 spec: spec.to_string(),
-                reason: format!("dimension '{t}' of {name} is not a whole number"),
+                reason: if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                    format!(
+                        "dimension {} of {name} is too large",
+                        crate::error::quote(t)
+                    )
+                } else {
+                    format!(
+                        "dimension {} of {name} is not a whole number",
+                        crate::error::quote(t)
+                    )
+                },
             })
         };
         let (rows, cols) = match shape.split_once(['x', 'X', '×']) {

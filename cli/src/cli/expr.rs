@@ -51,7 +51,7 @@ pub struct ExprArgs {
     #[arg(long)]
     bench: bool,
 
-    /// Rounds for --bench.
+    /// Rounds for --bench: 1 to 1000.
     #[arg(long, default_value_t = 5, value_name = "N", requires = "bench")]
     reps: usize,
 
@@ -87,13 +87,17 @@ pub fn run(args: ExprArgs) -> Result<ExitCode> {
             args.reps
         );
     }
+    let main_output = (args.json.then_some("--json")).or(args.dot.then_some("--dot"));
+    let export_to_stdout = args.export.check(&[], main_output)?;
     let ops = operands(&args)?;
     let expr = Expression::parse(&args.expr, &ops)?;
     let mut report = ExprReport::new(&expr)?;
     if args.bench {
         report = report.with_bench(&expr, args.reps, args.seed)?;
     }
-    if args.json {
+    if export_to_stdout {
+        // Standard output is the export alone, so that programs can read it.
+    } else if args.json {
         emit(&report.to_json()?)?;
         emit("\n")?;
     } else if args.dot {
