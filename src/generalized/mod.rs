@@ -137,17 +137,14 @@ pub enum GenError {
     },
 
     /// Two declarations of one name.
-    #[error("operand {} is declared more than once", crate::error::quote(name))]
+    #[error("operand {name} is declared more than once")]
     DuplicateOperand {
         /// The name.
         name: String,
     },
 
     /// The expression uses an undeclared name.
-    #[error(
-        "operand {} (column {column}) is not declared; declared: {declared}",
-        crate::error::quote(name)
-    )]
+    #[error("operand {name} (column {column}) is not declared; declared: {declared}")]
     UnknownOperand {
         /// The name.
         name: String,
