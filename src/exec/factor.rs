@@ -44,6 +44,9 @@ impl Chain {
 /// let x: Array1<f64> = array![1.0, 1.0];
 /// let factors = [Factor::from(&x), Factor::from(&a)];
 /// assert_eq!(factors[0].shape_as_row(), (1, 2));
+/// // Views convert by value too.
+/// assert_eq!(Factor::from(a.view()), factors[1]);
+/// assert_eq!(Factor::from(a.column(0)).shape_as_column(), (2, 1));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Factor<'a, T> {
@@ -105,6 +108,18 @@ impl<T> Factor<'_, T> {
             Factor::Matrix(a) => a.dim(),
             Factor::Vector(v) => (v.len(), 1),
         }
+    }
+}
+
+impl<'a, T> From<ArrayView2<'a, T>> for Factor<'a, T> {
+    fn from(a: ArrayView2<'a, T>) -> Self {
+        Factor::Matrix(a)
+    }
+}
+
+impl<'a, T> From<ArrayView1<'a, T>> for Factor<'a, T> {
+    fn from(v: ArrayView1<'a, T>) -> Self {
+        Factor::Vector(v)
     }
 }
 
