@@ -164,6 +164,15 @@ proptest! {
         ] {
             prop_assert_eq!(plan.cost(), cost);
             prop_assert_eq!(plan.steps().iter().map(|s| s.cost).sum::<u128>(), cost);
+            // Its serde form keeps the structure, so it reads back with the same cost.
+            let json = serde_json::to_string(&plan).unwrap();
+            let back: Plan = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back.cost(), cost);
+            prop_assert_eq!(&back, &plan);
+            // Priced again in the all-dense model, it costs what the plain order costs.
+            let dense = jc.as_dense().price(plan.clone()).unwrap();
+            prop_assert_eq!(dense.diagonal(), None);
+            prop_assert_eq!(dense.cost(), Plan::from_order(&jc.chain(), &plan.order()).unwrap().cost());
         }
         // The same network written with its own widths (no repeats) is the same chain.
         let network: Vec<usize> = std::iter::once(widths[0])
@@ -422,4 +431,87 @@ fn matrix_free_memory_limit_forces_a_mixed_plan() {
         best.total,
         *all_costs(&el, Some(20), 0, 2).iter().min().unwrap()
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Execution of dense and diagonal factors.
+
+/// Deterministic entries in [-1, 1) from a seed (xorshift64*).
+fn entries(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed | 1;
+    move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+}
+
+/// The naive product of dense matrices, left to right, by triple loops.
+fn naive(mats: &[ndarray::Array2<f64>]) -> ndarray::Array2<f64> {
+    let mut acc = mats[0].clone();
+    for b in &mats[1..] {
+        let (m, k, n) = (acc.nrows(), acc.ncols(), b.ncols());
+        acc = ndarray::Array2::from_shape_fn((m, n), |(i, j)| {
+            (0..k).map(|l| acc[[i, l]] * b[[l, j]]).sum()
+        });
+    }
+    acc
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    #[test]
+    fn execution_matches_the_naive_product_in_f64_and_f32(
+        (widths, layers) in network_strategy(),
+        seed in seed_strategy(),
+        values in any::<u64>(),
+    ) {
+        use chainplan::jacobian::StructuredFactor;
+        let jc = JacobianChain::with_layers(&widths, &layers, seed).unwrap();
+        let dims = jc.dims();
+        let flags = jc.diagonal_flags();
+        let mut next = entries(values);
+        // The factors in chain order: diagonals by their diagonal, the rest dense.
+        let stored: Vec<(ndarray::Array2<f64>, bool)> = flags
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| {
+                let (r, c) = (dims[i], dims[i + 1]);
+                if d {
+                    (ndarray::Array2::from_diag(&ndarray::Array1::from_shape_fn(r, |_| next())), true)
+                } else {
+                    (ndarray::Array2::from_shape_fn((r, c), |_| next()), false)
+                }
+            })
+            .collect();
+        let factors = |f32s: bool| -> (Vec<StructuredFactor<'static, f64>>, Vec<StructuredFactor<'static, f32>>) {
+            let mut a = Vec::new();
+            let mut b = Vec::new();
+            for (m, d) in &stored {
+                if *d {
+                    let diag = m.diag().to_owned();
+                    if f32s { b.push(StructuredFactor::diagonal(diag.mapv(|v| v as f32))) } else { a.push(StructuredFactor::diagonal(diag)) }
+                } else if f32s {
+                    b.push(StructuredFactor::dense(m.mapv(|v| v as f32)));
+                } else {
+                    a.push(StructuredFactor::dense(m.clone()));
+                }
+            }
+            (a, b)
+        };
+        let mats: Vec<ndarray::Array2<f64>> = stored.iter().map(|(m, _)| m.clone()).collect();
+        let expected = naive(&mats);
+        let scale = expected.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        let inner: usize = dims.iter().sum();
+        for plan in [jc.optimal_plan().unwrap(), jc.forward_plan().unwrap(), jc.reverse_plan().unwrap()] {
+            let got = jc.execute(&plan, factors(false).0).unwrap().into_dense();
+            let err = (&got - &expected).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+            prop_assert!(err <= 4.0 * f64::EPSILON * inner as f64 * scale, "{} err {}", plan, err);
+            let got32 = jc.execute(&plan, factors(true).1).unwrap().into_dense();
+            let err32 = (&got32.mapv(f64::from) - &expected).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+            prop_assert!(err32 <= 4.0 * f64::from(f32::EPSILON) * inner as f64 * scale, "{} err {}", plan, err32);
+        }
+    }
 }

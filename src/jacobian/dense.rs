@@ -439,11 +439,8 @@ impl JacobianChain {
     /// steps' costs are what this chain's planner minimises.
     pub fn price(&self, plan: Plan) -> Result<Plan> {
         self.check_plan(&plan)?;
-        if self.is_structured() {
-            structured::price(plan, &self.diagonal_flags())
-        } else {
-            Ok(plan)
-        }
+        // Also for a dense chain: a plan priced with other flags is priced again as dense.
+        plan.with_diagonal(&self.diagonal_flags())
     }
 
     /// Errors unless `plan` multiplies this chain: [`Error::PlanChainMismatch`] for another

@@ -26,31 +26,10 @@
 
 use crate::chain::Chain;
 use crate::error::{Error, Result};
-use crate::plan::{dp, Operand, Plan};
+use crate::plan::structure::{check_flags, step_costs};
+use crate::plan::{dp, Plan};
 
-/// The most factors [`optimal`] accepts (its tables take O(n²) memory and O(n³) time).
-pub const MAX_FACTORS: usize = 1000;
-
-/// The cost of one product of an (m × k) by a (k × n) operand, with their structure.
-///
-/// Errors: a cost above `u128::MAX` ([`Error::Overflow`]); shapes of a valid chain never
-/// reach it.
-pub fn product_cost(
-    m: usize,
-    k: usize,
-    n: usize,
-    lhs_diagonal: bool,
-    rhs_diagonal: bool,
-) -> Result<u128> {
-    let (m, k, n) = (m as u128, k as u128, n as u128);
-    match (lhs_diagonal, rhs_diagonal) {
-        (false, false) => m.checked_mul(k).and_then(|mk| mk.checked_mul(n)),
-        (true, false) => k.checked_mul(n),
-        (false, true) => m.checked_mul(k),
-        (true, true) => Some(n),
-    }
-    .ok_or_else(overflow)
-}
+pub use crate::plan::structure::product_cost;
 
 fn overflow() -> Error {
     Error::Overflow {
@@ -59,26 +38,8 @@ fn overflow() -> Error {
     }
 }
 
-/// Checks that `diagonal` has one flag per matrix and that diagonal factors are square.
-fn check_flags(chain: &Chain, diagonal: &[bool]) -> Result<()> {
-    if diagonal.len() != chain.matrices() {
-        return Err(Error::LayerListLength {
-            list: "the structure flags",
-            got: diagonal.len(),
-            expected: chain.matrices(),
-        });
-    }
-    for (i, &d) in diagonal.iter().enumerate() {
-        let (r, c) = chain.shape(i);
-        if d && r != c {
-            return Err(Error::Invalid(format!(
-                "matrix {} is marked diagonal but is {r} x {c}, not square",
-                i + 1
-            )));
-        }
-    }
-    Ok(())
-}
+/// The most factors [`optimal`] accepts (its tables take O(n²) memory and O(n³) time).
+pub const MAX_FACTORS: usize = 1000;
 
 /// `plan` priced with the matrices flagged in `diagonal` as diagonal: every step carries its
 /// structured cost, and [`Plan::cost`] is their sum.
@@ -95,8 +56,7 @@ fn check_flags(chain: &Chain, diagonal: &[bool]) -> Result<()> {
 /// # Ok::<(), chainplan::Error>(())
 /// ```
 pub fn price(plan: Plan, diagonal: &[bool]) -> Result<Plan> {
-    let costs = step_costs(&plan, diagonal)?;
-    plan.with_step_costs(&costs)
+    plan.with_diagonal(diagonal)
 }
 
 /// The cost of `plan` when the matrices flagged in `diagonal` are diagonal: the cost of
@@ -113,23 +73,6 @@ pub fn cost(plan: &Plan, diagonal: &[bool]) -> Result<u128> {
     step_costs(plan, diagonal)?
         .into_iter()
         .try_fold(0u128, |total, c| total.checked_add(c).ok_or_else(overflow))
-}
-
-/// The structured cost of each step of `plan`, in execution order.
-fn step_costs(plan: &Plan, diagonal: &[bool]) -> Result<Vec<u128>> {
-    check_flags(plan.chain(), diagonal)?;
-    let mut step_diagonal: Vec<bool> = Vec::with_capacity(plan.steps().len());
-    let mut costs = Vec::with_capacity(plan.steps().len());
-    for step in plan.steps() {
-        let is_diag = |op: Operand| match op {
-            Operand::Matrix(i) => diagonal[i],
-            Operand::Step(s) => step_diagonal[s],
-        };
-        let (l, r) = (is_diag(step.lhs), is_diag(step.rhs));
-        costs.push(product_cost(step.m, step.k, step.n, l, r)?);
-        step_diagonal.push(l && r);
-    }
-    Ok(costs)
 }
 
 /// A cheapest plan under the structured cost model, priced in it ([`price`]): its

@@ -14,6 +14,7 @@ pub mod brute;
 pub mod dp;
 pub mod goal;
 pub mod hu_shing;
+pub mod structure;
 
 use crate::chain::Chain;
 use crate::error::{Error, Result};
@@ -102,6 +103,8 @@ pub struct Plan {
     chain: Chain,
     steps: Vec<Step>,
     cost: u128,
+    /// Which matrices are diagonal, for a plan priced with structure ([`Plan::with_diagonal`]).
+    diagonal: Option<Vec<bool>>,
 }
 
 impl Plan {
@@ -221,23 +224,39 @@ impl Plan {
         builder.finish()
     }
 
-    /// This plan with step `s` priced at `costs[s]` instead of m·k·n, and its cost their
-    /// checked sum: for cost models in which a product does not cost m·k·n, such as chains
-    /// with diagonal factors ([`crate::jacobian::structured`]), so that [`Plan::cost`] and the
-    /// steps report what the plan's own planner minimised.
-    pub(crate) fn with_step_costs(mut self, costs: &[u128]) -> Result<Plan> {
-        if costs.len() != self.steps.len() {
-            return Err(Error::Invalid(format!(
-                "{} step costs for a plan of {} steps",
-                costs.len(),
-                self.steps.len()
-            )));
-        }
-        for (step, &c) in self.steps.iter_mut().zip(costs) {
+    /// This plan priced with the matrices flagged in `diagonal` as diagonal (square, stored
+    /// by their diagonal): each step's cost is what the product costs with that structure
+    /// ([`structure::product_cost`]), and [`Plan::cost`] their sum. A structured plan keeps
+    /// its flags ([`Plan::diagonal`]) and its serde form carries them, so it reads back with
+    /// the same cost. The planner of this model is [`crate::jacobian::structured`].
+    ///
+    /// ```
+    /// use chainplan::{Chain, Plan};
+    /// // W (3 × 4) · D (4 × 4 diagonal) · x (4 × 1), right to left: D·x costs 4, W·(Dx) 12.
+    /// let plan = Plan::right_to_left(&Chain::new([3, 4, 4, 1])?)?;
+    /// assert_eq!(plan.cost(), 16 + 12);
+    /// let structured = plan.with_diagonal(&[false, true, false])?;
+    /// assert_eq!(structured.cost(), 4 + 12);
+    /// let json = serde_json::to_string(&structured).unwrap();
+    /// assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), structured);
+    /// # Ok::<(), chainplan::Error>(())
+    /// ```
+    ///
+    /// Errors: a flag list of the wrong length, a non-square matrix flagged diagonal.
+    pub fn with_diagonal(mut self, diagonal: &[bool]) -> Result<Plan> {
+        let costs = structure::step_costs(&self, diagonal)?;
+        for (step, &c) in self.steps.iter_mut().zip(&costs) {
             step.cost = c;
         }
-        self.cost = checked_sum(costs.iter().copied())?;
+        self.cost = checked_sum(costs.into_iter())?;
+        self.diagonal = diagonal.contains(&true).then(|| diagonal.to_vec());
         Ok(self)
+    }
+
+    /// For a plan priced with diagonal factors ([`Plan::with_diagonal`]), which matrices
+    /// are diagonal; `None` for a plan of dense matrices.
+    pub fn diagonal(&self) -> Option<&[bool]> {
+        self.diagonal.as_deref()
     }
 
     /// Multiplies from the left: `((A1A2)A3)…`.
@@ -428,6 +447,9 @@ impl fmt::Display for Plan {
 struct PlanForm {
     dims: Vec<u32>,
     order: String,
+    /// Which matrices are diagonal, for a structured plan; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    diagonal: Option<Vec<bool>>,
     cost: u128,
 }
 
@@ -437,6 +459,7 @@ impl From<Plan> for PlanForm {
             order: plan.order(),
             cost: plan.cost,
             dims: plan.chain.dims().to_vec(),
+            diagonal: plan.diagonal,
         }
     }
 }
@@ -445,7 +468,10 @@ impl TryFrom<PlanForm> for Plan {
     type Error = Error;
 
     fn try_from(form: PlanForm) -> Result<Plan> {
-        let plan = Plan::from_order(&Chain::from_u32s(form.dims)?, &form.order)?;
+        let mut plan = Plan::from_order(&Chain::from_u32s(form.dims)?, &form.order)?;
+        if let Some(diagonal) = &form.diagonal {
+            plan = plan.with_diagonal(diagonal)?;
+        }
         if plan.cost != form.cost {
             return Err(Error::Invalid(format!(
                 "the plan's cost is {} but its order {} costs {}",
@@ -626,6 +652,7 @@ impl<'c> PlanBuilder<'c> {
             chain: self.chain.clone(),
             steps: self.steps,
             cost: self.cost,
+            diagonal: None,
         })
     }
 }
