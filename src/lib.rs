@@ -181,7 +181,7 @@
 //! ### Journey 3: plan and run an MLP's gradient and full Jacobian (dense and structured)
 //!
 //! A network is its widths plus where its activations are; no width is repeated
-//! ([`jacobian::Activations`]). [`Mlp`] holds the user's own weights (or random ones), and
+//! ([`Activations`]). [`Mlp`] holds the user's own weights (or random ones), and
 //! its Jacobian chains have dense weight factors and diagonal activation factors. A
 //! structured plan reports its structured cost ([`Plan::cost`] is what its planner
 //! minimised), and [`JacobianChain::execute`] runs any plan of the chain after checking every
@@ -189,8 +189,8 @@
 //! `examples/mlp_jacobian.rs`.
 //!
 //! ```
-//! use chainplan::jacobian::{Activations, Mlp, Mode, StructuredFactor};
-//! use chainplan::{Error, JacobianChain, Seed};
+//! use chainplan::jacobian::Mode;
+//! use chainplan::{Activations, Error, JacobianChain, Mlp, Seed, StructuredFactor};
 //! use ndarray::{Array1, Array2};
 //!
 //! // Planning alone: a 784-512-512-10 network with tanh after each hidden layer.
@@ -246,15 +246,15 @@
 //! ### Journey 4: run a matrix-free chain of your own operators
 //!
 //! When the elemental functions of a program are known only by their tangent (J·Ẋ, JVP) and
-//! adjoint (Ȳ·J, VJP) programs, implement [`jacobian::JacobianOperator`] for each (or wrap
-//! closures in [`jacobian::FnOperator`]), with their costs and tape sizes. chainplan plans
-//! the cheapest accumulation of the Jacobian ([`jacobian::MatrixFreeChain::optimal`], which
+//! adjoint (Ȳ·J, VJP) programs, implement [`JacobianOperator`] for each (or wrap
+//! closures in [`FnOperator`]), with their costs and tape sizes. chainplan plans
+//! the cheapest accumulation of the Jacobian ([`MatrixFreeChain::optimal`], which
 //! may preaccumulate some Jacobians, push tangents through others and pull adjoints back
 //! through the rest, within a tape memory limit) and runs it on the operators.
 //! `examples/matrix_free_jvp_vjp.rs`.
 //!
 //! ```
-//! use chainplan::jacobian::{FnOperator, JacobianOperator, MatrixFreeChain};
+//! use chainplan::{FnOperator, JacobianOperator, MatrixFreeChain};
 //! use ndarray::{Array1, Array2, ArrayView2, Axis};
 //!
 //! // y = W2 · tanh(W1 · x), x in R^4, y in R^3, at the point x0: three elementals.
@@ -313,6 +313,8 @@ struct ReadmeDoctests;
 pub use chain::Chain;
 pub use error::{Error, Result};
 pub use exec::{multi_dot, multi_dot_into, AsFactor, Element, Executor, Factor, Product};
+pub use jacobian::{
+    Activations, FnOperator, JacobianOperator, MatrixFreeChain, Mlp, StructuredFactor,
+};
 pub use jacobian::{JacobianChain, Seed};
-pub use jacobian::{Mlp, StructuredFactor};
 pub use plan::{Algorithm, Operand, Plan, Step};

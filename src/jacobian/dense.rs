@@ -285,9 +285,9 @@ impl JacobianChain {
     /// widths differ ([`Error::ElementwiseWidth`]), and those of [`JacobianChain::new`].
     pub fn with_layers(widths: &[usize], layers: &[LayerKind], seed: Seed) -> Result<Self> {
         let dense = layers.iter().filter(|&&k| k == LayerKind::Dense).count();
-        let widths: Vec<usize> = if widths.len() == layers.len() + 1 || widths.len() < 2 {
+        let widths: Vec<usize> = if widths.len() == layers.len() + 1 {
             widths.to_vec()
-        } else if dense < layers.len() && widths.len() == dense + 1 {
+        } else if !widths.is_empty() && dense < layers.len() && widths.len() == dense + 1 {
             // The network's widths: repeat the width at each elementwise layer.
             let mut full = Vec::with_capacity(layers.len() + 1);
             let mut next = widths.iter().copied();
@@ -300,6 +300,8 @@ impl JacobianChain {
                 full.push(w);
             }
             full
+        } else if widths.len() < 2 {
+            return Err(Error::TooFewDimensions { got: widths.len() });
         } else if dense == layers.len() {
             return Err(Error::LayerListLength {
                 list: "the layer list",
@@ -657,6 +659,13 @@ mod tests {
         assert!(matches!(
             e,
             Err(Error::ActivationPosition { position: 1, .. })
+        ));
+        // A lone activation is a network of one width.
+        let act = JacobianChain::with_layers(&[5], &[E], Seed::None).unwrap();
+        assert_eq!(act.widths(), [5, 5]);
+        assert!(matches!(
+            JacobianChain::with_layers(&[], &[D], Seed::None),
+            Err(Error::TooFewDimensions { got: 0 })
         ));
         let e = JacobianChain::network(&[4, 3, 2], Activations::After(vec![0]), Seed::None);
         assert!(matches!(
