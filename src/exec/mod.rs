@@ -69,7 +69,7 @@ pub use executor::Executor;
 pub use factor::{AsFactor, AsMatrix, Factor, Product};
 pub use kernel::blas_compatible;
 /// The pairwise product kernel (gemv/gemm by shape), for other modules of the library that
-/// multiply structured operands themselves (`jacobian::execute`).
+/// multiply structured operands themselves (`jacobian::run`, `jacobian::operator`).
 pub(crate) use kernel::multiply_into;
 pub use multi_dot::{multi_dot, multi_dot_factors, multi_dot_into, plan_for, plan_for_factors};
 
