@@ -712,3 +712,73 @@ fn expr_keeps_the_contract() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("over the limit"), "{stderr}");
 }
+
+/// Calibrations racing for one profile leave one whole profile that `plan --cost time` reads;
+/// a calibration whose save fails (file-size limit for a full disk) keeps the old profile.
+#[test]
+fn profiles_survive_races_and_failed_saves() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("gemm.json");
+    let quick = [
+        "calibrate",
+        "--quick",
+        "--dtype",
+        "f64",
+        "--max-dim",
+        "8",
+        "--validation",
+        "2",
+        "--rounds",
+        "1",
+        "--seconds-per-shape",
+        "0",
+    ];
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            StdCommand::new(assert_cmd::cargo::cargo_bin("chainplan"))
+                .args(quick)
+                .arg("--profile")
+                .arg(&profile)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    assert_eq!(listing(dir.path()), ["gemm.json"]);
+    chainplan()
+        .args(["plan", "10", "20", "30", "--cost", "time", "--profile"])
+        .arg(&profile)
+        .assert()
+        .success();
+    let good = std::fs::read(&profile).unwrap();
+    let out = StdCommand::new("sh")
+        .arg("-c")
+        .arg(r#"trap "" XFSZ; ulimit -f 2; exec "$@""#)
+        .arg("sh")
+        .arg(assert_cmd::cargo::cargo_bin("chainplan"))
+        .args(quick)
+        .arg("--profile")
+        .arg(&profile)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("error: cannot write "),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&profile).unwrap(),
+        good,
+        "the old profile changed"
+    );
+    assert_eq!(listing(dir.path()), ["gemm.json"]);
+}
