@@ -31,7 +31,9 @@ check_tree() {
 check_tree "the library (default features)" -p chainplan
 check_tree "tests/dependent-crate" --manifest-path tests/dependent-crate/Cargo.toml
 
-target_dir="$(pwd)/${CARGO_TARGET_DIR:-target}/dependent-crate"
+base=${CARGO_TARGET_DIR:-target}
+case "$base" in /*) ;; *) base="$(pwd)/$base" ;; esac
+target_dir="$base/dependent-crate"
 CARGO_TARGET_DIR="$target_dir" "$CARGO" run --quiet --manifest-path tests/dependent-crate/Cargo.toml
 bin="$target_dir/debug/chainplan-dependent"
 if command -v ldd >/dev/null 2>&1; then
