@@ -404,17 +404,31 @@ fn bad_inputs_name_the_operand() {
     assert!(err.to_string().contains("more than once"));
 }
 
-/// Overflowing costs are errors, not wrapped numbers.
+/// The largest dimensions plan exactly: 2^31 cubed is 2^93, far inside u128.
 #[test]
-fn huge_chains_overflow_cleanly() {
+fn huge_dimensions_plan_without_overflow() {
     let big = "A=2147483647x2147483647:nonsingular";
     let e = Expression::parse(
         "inv(A) * A * A * A * A * A * A * A * A * A * A",
         &ops(&[big]),
     )
     .unwrap();
-    // 2^31 cubed is 2^93: fits. Sums of eleven such fit too; the plan must succeed.
     assert!(plan(&e, &CostModel::planned()).is_ok());
+}
+
+/// Too many factors, or many inverted operands in a long chain, stay fast and bounded.
+#[test]
+fn long_expressions_are_bounded() {
+    let ops = ops(&["A=3x3:nonsingular"]);
+    let long = vec!["A"; 257].join(" * ");
+    let err = Expression::parse(&long, &ops).unwrap_err().to_string();
+    assert!(err.contains("over the limit of 256"), "{err}");
+    let names: Vec<String> = (0..40).map(|i| format!("M{i}=4x4:nonsingular")).collect();
+    let specs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let text: Vec<String> = (0..40).map(|i| format!("inv(M{i})")).collect();
+    let e = Expression::parse(&text.join(" * "), &self::ops(&specs)).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    assert!(!p.exact, "40 factorable operands are not enumerated");
 }
 
 fn strip_properties(e: &Expression) -> Option<Expression> {

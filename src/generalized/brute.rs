@@ -7,7 +7,9 @@
 //! planner.
 
 use super::cost::{self, CostModel, Splits};
-use super::expr::{factor_props, factor_shape, infer, Base, Expression, FactorChain};
+use super::expr::{
+    count_factors, factor_props, factor_shape, infer, Base, Expression, FactorChain,
+};
 use super::operand::Operand;
 use super::planner::{Choice, Form, Kernels, Side};
 use super::GenError;
@@ -173,17 +175,6 @@ impl Brute<'_> {
         }
         Ok(memo)
     }
-}
-
-fn count_factors(chain: &FactorChain) -> usize {
-    chain
-        .factors
-        .iter()
-        .map(|f| match &f.base {
-            Base::Operand(_) => 1,
-            Base::Group(g) => count_factors(g),
-        })
-        .sum()
 }
 
 /// The cheapest total cost (⅓-flop units) of `expr` under `model`, by exhaustive search;

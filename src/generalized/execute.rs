@@ -569,6 +569,8 @@ mod lapack {
         ops: &'a [Mat],
         names: &'a Expression,
         vals: Vec<Stored>,
+        /// How many arguments read each step's result (the plan's result counts as one).
+        uses: Vec<usize>,
     }
 
     impl Run<'_> {
@@ -579,6 +581,26 @@ mod lapack {
                     Stored::Mat(m) | Stored::Chol(m) | Stored::Lu(m, _) => m,
                 },
             }
+        }
+
+        /// op(arg) as a matrix the caller may overwrite: a step's result that nothing else
+        /// reads is moved out, anything else copied.
+        fn take(&mut self, a: &Arg) -> Mat {
+            if let (Value::Step(s), false) = (a.value, a.transposed) {
+                if self.uses[s] == 1 {
+                    if let Stored::Mat(m) = &mut self.vals[s] {
+                        return std::mem::replace(
+                            m,
+                            Mat {
+                                rows: 0,
+                                cols: 0,
+                                data: Vec::new(),
+                            },
+                        );
+                    }
+                }
+            }
+            self.materialize(a)
         }
 
         /// op(arg) as a new matrix.
@@ -673,7 +695,7 @@ mod lapack {
             Ok(c)
         }
 
-        fn step(&self, st: &super::super::Step) -> Result<Stored, GenError> {
+        fn step(&mut self, st: &super::super::Step) -> Result<Stored, GenError> {
             let left = st.side == Side2::Left;
             let uplo = ch(st.lower, b'L', b'U');
             let a0 = &st.args[0];
@@ -718,8 +740,8 @@ mod lapack {
                     } else {
                         (&st.args[1], a0)
                     };
+                    let mut b = self.take(other);
                     let tm = self.mat(t.value);
-                    let mut b = self.materialize(other);
                     let (m, n) = (b.rows, b.cols);
                     let f = if st.kernel == Kernel::Trmm {
                         dtrmm_
@@ -755,8 +777,8 @@ mod lapack {
                     } else {
                         (&st.args[1], a0)
                     };
+                    let mut x = self.take(other);
                     let tm = self.mat(t.value);
-                    let mut x = self.materialize(other);
                     // x·T⁻¹ (a row) is (T⁻ᵀ·xᵀ)ᵀ: the same data, the transpose flag flipped.
                     let trans = t.transposed == left;
                     // SAFETY: T is n×n with lda = n and x holds n contiguous entries.
@@ -808,8 +830,8 @@ mod lapack {
                     } else {
                         (&st.args[1], a0)
                     };
+                    let mut b = self.take(other);
                     let dm = self.mat(d.value);
-                    let mut b = self.materialize(other);
                     let solve = st.kernel == Kernel::DiagSolve;
                     for j in 0..b.cols {
                         for i in 0..b.rows {
@@ -830,7 +852,7 @@ mod lapack {
                 }
                 Kernel::Transpose => self.materialize(a0),
                 Kernel::Potrf => {
-                    let mut a = self.materialize(a0);
+                    let mut a = self.take(a0);
                     let mut info = 0;
                     // SAFETY: A is n×n with lda = n.
                     unsafe {
@@ -852,7 +874,7 @@ mod lapack {
                     return Ok(Stored::Chol(a));
                 }
                 Kernel::Getrf => {
-                    let mut a = self.materialize(a0);
+                    let mut a = self.take(a0);
                     let mut ipiv = vec![0 as c_int; a.rows];
                     let mut info = 0;
                     // SAFETY: A is n×n with lda = n, ipiv has n entries.
@@ -877,7 +899,7 @@ mod lapack {
                     };
                     // B·M⁻¹ = (M⁻ᵀ·Bᵀ)ᵀ.
                     let mut b = if left {
-                        self.materialize(other)
+                        self.take(other)
                     } else {
                         self.materialize(&Arg {
                             value: other.value,
@@ -975,7 +997,7 @@ mod lapack {
                     }
                 }
                 Kernel::Trtri => {
-                    let mut a = self.materialize(a0);
+                    let mut a = self.take(a0);
                     let mut info = 0;
                     // SAFETY: A is n×n with lda = n.
                     unsafe {
@@ -1042,11 +1064,22 @@ mod lapack {
             ops,
             names: expr,
             vals: Vec::with_capacity(plan.steps.len()),
+            uses: vec![0; plan.steps.len()],
         };
+        for a in plan
+            .steps
+            .iter()
+            .flat_map(|s| &s.args)
+            .chain([&plan.result])
+        {
+            if let Value::Step(s) = a.value {
+                run.uses[s] += 1;
+            }
+        }
         for st in &plan.steps {
             let v = run.step(st)?;
             run.vals.push(v);
         }
-        Ok(run.materialize(&plan.result))
+        Ok(run.take(&plan.result))
     }
 }

@@ -83,6 +83,14 @@ impl Expression {
         let ctx = Ctx { operands };
         let factors = ctx.normalize(&ast, false, false)?;
         let chain = FactorChain { factors };
+        let count = count_factors(&chain);
+        if count > MAX_FACTORS {
+            return Err(GenError::TooLarge {
+                what: "the expression".into(),
+                elements: count as u128,
+                limit: MAX_FACTORS as u128,
+            });
+        }
         ctx.check_chain(&chain)?;
         Ok(Expression {
             text: text.to_string(),
@@ -105,6 +113,21 @@ impl Expression {
     pub fn normalized(&self) -> String {
         chain_text(&self.chain.factors, &self.operands)
     }
+}
+
+/// Most factors (operand occurrences) an expression may have: the DP is cubic in them.
+pub const MAX_FACTORS: usize = 256;
+
+/// Factors of a chain, counting those inside groups.
+pub fn count_factors(chain: &FactorChain) -> usize {
+    chain
+        .factors
+        .iter()
+        .map(|f| match &f.base {
+            Base::Operand(_) => 1,
+            Base::Group(g) => count_factors(g),
+        })
+        .sum()
 }
 
 /// Rows and columns of a factor's value.

@@ -229,8 +229,8 @@ pub enum GenError {
         meaning: &'static str,
     },
 
-    /// Operands too large to generate or hold.
-    #[error("{what} needs {elements} elements, over the limit of {limit}")]
+    /// Operands too large to generate or hold, or an expression with too many factors.
+    #[error("{what} has {elements} elements (or factors), over the limit of {limit}")]
     TooLarge {
         /// What.
         what: String,

@@ -31,6 +31,10 @@ use std::collections::HashMap;
 /// DP runs).
 pub const MAX_SHARED: usize = 10;
 
+/// Bound on 2^(factorable operands) × factors³ for the exact enumeration, so that a long
+/// chain with many inverses plans in seconds, not hours.
+const MAX_WORK: u128 = 1 << 30;
+
 /// A lazy form: bit 0 transposed, bit 1 inverted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Form(pub(crate) u8);
@@ -601,9 +605,11 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
     let ops = &expr.operands;
     let mut candidates = Vec::new();
     factorable(&expr.chain, ops, &mut candidates);
+    let n = super::expr::count_factors(&expr.chain) as u128;
+    let work = (1u128 << candidates.len().min(100)).saturating_mul(n * n * n);
     let (masks, exact): (Vec<u64>, bool) = if !model.share_factorizations {
         (vec![0], true)
-    } else if candidates.len() <= MAX_SHARED {
+    } else if candidates.len() <= MAX_SHARED && work <= MAX_WORK {
         ((0..1u64 << candidates.len()).collect(), true)
     } else {
         (vec![(1u64 << candidates.len().min(63)) - 1], false)
