@@ -1,0 +1,55 @@
+"""chainplan for Python: matrix chains multiplied in the cheapest order.
+
+The planning is chainplan's Rust library, linked in-process as ``chainplan._native``; this
+package converts Python arguments, calls the library and executes the steps with numpy.
+
+>>> import numpy as np, chainplan
+>>> p = chainplan.plan([30, 35, 15, 5, 10, 20, 25])
+>>> p.order, p.cost
+('((A1(A2A3))((A4A5)A6))', 15125)
+>>> a, b, c = np.ones((10, 100)), np.ones((100, 5)), np.ones((5, 50))
+>>> chainplan.multi_dot([a, b, c]).shape       # like numpy.linalg.multi_dot
+(10, 50)
+
+- :func:`plan` returns a :class:`Plan` (order, exact cost, steps, comparisons, hand-off format);
+- :func:`multi_dot` is a drop-in for ``numpy.linalg.multi_dot`` that also takes stacks of chains;
+- :func:`jacobian` plans Jacobian chains as ``chainplan jacobian --json`` reports them;
+- :func:`load_plan` reads a hand-off plan strictly (:class:`PlanFormatError`);
+- ``chainplan.dask`` multiplies dask arrays; :data:`einsum_path` is an opt_einsum path optimizer.
+"""
+
+from ._native import PlanFormatError
+from ._plan import ALGORITHMS, Comparison, Plan, Step, load_plan, plan
+from ._multi_dot import multi_dot
+from ._jacobian import jacobian
+
+#: The ``format`` field of every hand-off plan.
+FORMAT_NAME = "chainplan-plan"
+#: The hand-off plan format version this package reads and writes.
+FORMAT_VERSION = 1
+
+__all__ = [
+    "ALGORITHMS",
+    "Comparison",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "Plan",
+    "PlanFormatError",
+    "Step",
+    "einsum_path",
+    "jacobian",
+    "load_plan",
+    "multi_dot",
+    "plan",
+]
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # opt_einsum is optional: import it only when the path optimizer is asked for.
+    if name == "einsum_path":
+        from .einsum import einsum_path
+
+        return einsum_path
+    raise AttributeError(f"module 'chainplan' has no attribute {name!r}")

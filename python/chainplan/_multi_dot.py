@@ -1,0 +1,135 @@
+"""``multi_dot``: numpy's ``multi_dot`` in the library's order, and stacks of chains.
+
+Execution is numpy's own ``matmul`` into buffers planned once by the library
+(``chainplan::exec::BufferPlan``): every intermediate result goes into a slot of a workspace
+allocated once per call, and the last product into the result (or ``out``). python/README.md
+("Execution") records why this beats calling the library's BLAS executor from here.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+
+import numpy as np
+
+from . import _native
+from ._plan import ALGORITHMS, _check_choice
+
+#: Schedules by (dims, algorithm), so that a loop over same-shaped chains plans once. Planning
+#: is the library's; this only remembers its answers.
+_SCHEDULES: dict = {}
+_SCHEDULES_MAX = 1024
+
+
+def _schedule(dims: tuple, algorithm: str):
+    key = (dims, algorithm)
+    found = _SCHEDULES.get(key)
+    if found is None:
+        found = _native.schedule(list(dims), algorithm)
+        if len(_SCHEDULES) >= _SCHEDULES_MAX:
+            _SCHEDULES.clear()
+        _SCHEDULES[key] = found
+    return found
+
+
+def _assert_2d(arrays):
+    for a in arrays:
+        if a.ndim != 2:
+            raise np.linalg.LinAlgError(
+                f"{a.ndim}-dimensional array given. Array must be two-dimensional"
+            )
+
+
+def _run(mats, dims, algorithm, batch, dtype, out):
+    """Multiplies the (stacked) matrices ``mats`` in the library's order; the last step
+    writes into ``out`` (or a new array)."""
+    steps, slots = _schedule(dims, algorithm)
+    count = 1
+    for b in batch:
+        count *= b
+    workspace = [np.empty(count * int(size), dtype=dtype) for size in slots]
+    operands = list(mats)
+    last = len(steps) - 1
+    for s, (lhs, rhs, slot, m, n) in enumerate(steps):
+        a, b = operands[lhs], operands[rhs]
+        if s == last:
+            if batch:
+                result = np.matmul(a, b, out=out)
+            else:
+                # numpy's multi_dot ends with dot(..., out=out): same rules, same errors.
+                result = np.dot(a, b, out=out)
+        else:
+            dst = workspace[slot][: count * m * n].reshape(batch + (m, n))
+            result = np.matmul(a, b, out=dst)
+        operands.append(result)
+        # Each operand is used once: drop the reference so its slot can be reused.
+        operands[lhs] = operands[rhs] = None
+    return result
+
+
+def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
+    """The product of a chain of arrays, multiplied in the cheapest order that chainplan's
+    library finds: a drop-in for ``numpy.linalg.multi_dot``.
+
+    As in numpy, the arrays are array-likes; the first may be 1-D (a row vector) and the last
+    1-D (a column vector), and the result loses those axes. ``out`` follows numpy's rules: it
+    must have the dtype, shape and C-contiguity of the (2-D) product, else numpy's
+    ``ValueError``. float32/float64/complex64/complex128 run through numpy's BLAS; any other
+    dtype follows numpy's promotion.
+
+    Beyond numpy: operands of more than two dimensions are **stacks** ``(..., m, k)`` whose
+    leading dimensions broadcast as in ``matmul``; one plan serves the whole stack, and the
+    result equals a loop of ``numpy.linalg.multi_dot`` over it. ``algorithm`` names the
+    planner (``auto``: exact). Bad chains raise numpy's errors (``ValueError``,
+    ``LinAlgError``); a bad ``algorithm`` raises the library's ``ValueError``.
+    """
+    _check_choice("algorithm", algorithm, ALGORITHMS)
+    if algorithm not in ALGORITHMS:
+        _native.schedule([1, 1], algorithm)  # raises the library's message
+    n = len(arrays)
+    if n < 2:
+        raise ValueError("Expecting at least two arrays.")
+    mats = [np.asanyarray(a) for a in arrays]
+    stacked = any(a.ndim > 2 for a in mats)
+    if n == 2 and not stacked:
+        return np.dot(mats[0], mats[1], out=out)
+    first, last = mats[0].ndim, mats[-1].ndim
+    if first == 1:
+        mats[0] = mats[0][np.newaxis, :]
+    if last == 1:
+        mats[-1] = mats[-1][:, np.newaxis]
+    if stacked:
+        for i, a in enumerate(mats):
+            if a.ndim < 2:
+                raise ValueError(
+                    f"arrays[{i}] has {a.ndim} dimensions; in a stacked chain every operand is "
+                    "(..., m, k), except that the first and last may be 1-D"
+                )
+        batch = np.broadcast_shapes(*(a.shape[:-2] for a in mats))
+    else:
+        _assert_2d(mats)
+        batch = ()
+    for i in range(n - 1):
+        k1, k2 = mats[i].shape[-1], mats[i + 1].shape[-2]
+        if k1 != k2:
+            raise ValueError(
+                f"shapes {mats[i].shape} and {mats[i + 1].shape} not aligned: "
+                f"{k1} (dim {mats[i].ndim - 1}) != {k2} (dim {mats[i + 1].ndim - 2}) "
+                f"(arrays[{i}] and arrays[{i + 1}])"
+            )
+    dims = (mats[0].shape[-2],) + tuple(a.shape[-1] for a in mats)
+    if 0 in dims:
+        # Every order costs nothing; the library's dimensions start at 1.
+        result = functools.reduce(operator.matmul, mats[:-1])
+        result = np.matmul(result, mats[-1], out=out) if batch else np.dot(result, mats[-1], out=out)
+    else:
+        dtype = np.result_type(*mats)
+        result = _run(mats, dims, algorithm, batch, dtype, out)
+    if first == 1 and last == 1:
+        return result[..., 0, 0] if batch else result[0, 0]
+    if first == 1:
+        return result[..., 0, :] if batch else result.ravel()
+    if last == 1:
+        return result[..., :, 0] if batch else result.ravel()
+    return result

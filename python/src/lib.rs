@@ -1,0 +1,329 @@
+//! `chainplan._native`: the Python extension module of chainplan.
+//!
+//! A thin binding of the library's public API. Every rule (validation, planning, the hand-off
+//! format) lives in the library; this module converts arguments, releases the GIL while the
+//! library works, and turns the library's errors into Python exceptions carrying its one-line
+//! message:
+//!
+//! - [`chainplan::Error::BadHandoff`] and [`chainplan::Error::HandoffVersion`] become
+//!   `PlanFormatError` (a `ValueError`);
+//! - every other library error becomes `ValueError`;
+//! - arguments of the wrong Python type are refused by the Python layer (`chainplan`) with
+//!   `TypeError` before they reach this module.
+//!
+//! The Python package `chainplan` (python/chainplan) is the public face; the names here are
+//! private to it.
+
+use chainplan::cost::Goal;
+use chainplan::exec::{BufferPlan, Executor};
+use chainplan::jacobian::{JacobianChain, JacobianReport, LayerKind, MatrixFreeChain, Seed};
+use chainplan::plan::Operand;
+use chainplan::report::handoff::HandoffPlan;
+use chainplan::report::Report;
+use chainplan::{Algorithm, Chain, Error, Plan};
+use numpy::{PyReadonlyArray2, PyReadwriteArray2};
+use pyo3::create_exception;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+create_exception!(
+    _native,
+    PlanFormatError,
+    PyValueError,
+    "A plan that is not in the hand-off format (docs/plan-format.md), is inconsistent, or is \
+     in a version this package cannot read."
+);
+
+/// The library's error as a Python exception with its one-line message.
+fn to_py(e: Error) -> PyErr {
+    match e {
+        Error::BadHandoff { .. } | Error::HandoffVersion { .. } => {
+            PlanFormatError::new_err(e.to_string())
+        }
+        other => PyValueError::new_err(other.to_string()),
+    }
+}
+
+/// A chain from dimensions given as decimal text, so that the library's parser checks sign,
+/// range and zero and words the message.
+fn chain_of(dims: &[String]) -> Result<Chain, Error> {
+    Chain::from_strs(dims)
+}
+
+/// A plan of the library, as the Python `Plan` object holds it.
+#[pyclass(module = "chainplan._native", frozen)]
+struct NativePlan {
+    plan: Plan,
+    /// The planner that made it (`dp`, `hu-shing`, `dp, flops, least memory first`, …).
+    algorithm: String,
+}
+
+/// `Matrix(i)` → `i`, `Step(t)` → `n + t`: one index space for the Python executor's list
+/// of operands (inputs first, then step results).
+fn operand_index(op: Operand, matrices: usize) -> usize {
+    match op {
+        Operand::Matrix(i) => i,
+        Operand::Step(t) => matrices + t,
+    }
+}
+
+/// Execution schedule of a plan: per step (lhs, rhs, slot or None for the output, m, n).
+type Schedule = Vec<(usize, usize, Option<usize>, usize, usize)>;
+
+fn schedule_of(plan: &Plan) -> (Schedule, Vec<u128>) {
+    let buffers = BufferPlan::new(plan);
+    let n = plan.matrices();
+    let steps = plan
+        .steps()
+        .iter()
+        .enumerate()
+        .map(|(s, st)| {
+            (
+                operand_index(st.lhs, n),
+                operand_index(st.rhs, n),
+                buffers.slot_of(s),
+                st.m,
+                st.n,
+            )
+        })
+        .collect();
+    (steps, buffers.slot_elements().to_vec())
+}
+
+#[pymethods]
+impl NativePlan {
+    /// The parenthesization, `((A1(A2A3))A4)`.
+    #[getter]
+    fn order(&self) -> String {
+        self.plan.order()
+    }
+
+    /// Scalar multiplications, exact.
+    #[getter]
+    fn cost(&self) -> u128 {
+        self.plan.cost()
+    }
+
+    /// Floating-point operations, 2 × cost.
+    #[getter]
+    fn flops(&self) -> PyResult<u128> {
+        self.plan.flops().map_err(to_py)
+    }
+
+    /// Elements of the largest intermediate (0 for fewer than three matrices).
+    #[getter]
+    fn largest_intermediate(&self) -> u128 {
+        self.plan.largest_intermediate()
+    }
+
+    /// The dimensions p0 … pn.
+    #[getter]
+    fn dims(&self) -> Vec<u32> {
+        self.plan.chain().dims().to_vec()
+    }
+
+    /// The planner that made the plan.
+    #[getter]
+    fn algorithm(&self) -> String {
+        self.algorithm.clone()
+    }
+
+    /// Steps as (lhs name, rhs name, m, k, n, cost), in execution order.
+    fn steps(&self) -> Vec<(String, String, usize, usize, usize, u128)> {
+        self.plan
+            .steps()
+            .iter()
+            .map(|s| (s.lhs.name(), s.rhs.name(), s.m, s.k, s.n, s.cost))
+            .collect()
+    }
+
+    /// (steps as (lhs, rhs, slot, m, n), slot sizes in elements): see `schedule_of`.
+    fn schedule(&self) -> (Schedule, Vec<u128>) {
+        schedule_of(&self.plan)
+    }
+
+    /// The plan in the hand-off format, as JSON text.
+    fn handoff_json(&self) -> PyResult<String> {
+        HandoffPlan::from_plan(&self.plan)
+            .and_then(|h| h.to_json())
+            .map_err(to_py)
+    }
+
+    /// (cost, order) of multiplying from the left and from the right.
+    fn comparisons(&self) -> PyResult<((u128, String), (u128, String))> {
+        let chain = self.plan.chain();
+        let ltr = Plan::left_to_right_summary(chain).map_err(to_py)?;
+        let rtl = Plan::right_to_left_summary(chain).map_err(to_py)?;
+        Ok((ltr, rtl))
+    }
+}
+
+/// Plans a chain: `dims` as decimal text, `algorithm` by name, an optional cap on
+/// intermediates (elements) and `minimize` = `cost` or `memory`.
+#[pyfunction]
+#[pyo3(signature = (dims, algorithm, max_intermediate, minimize))]
+fn plan(
+    py: Python<'_>,
+    dims: Vec<String>,
+    algorithm: String,
+    max_intermediate: Option<u128>,
+    minimize: String,
+) -> PyResult<NativePlan> {
+    py.detach(|| -> Result<NativePlan, Error> {
+        let algorithm: Algorithm = algorithm.parse()?;
+        let chain = chain_of(&dims)?;
+        let memory = match minimize.as_str() {
+            "cost" => false,
+            "memory" => true,
+            other => {
+                return Err(Error::Invalid(format!(
+                    "minimize is '{other}'; it must be 'cost' or 'memory'"
+                )))
+            }
+        };
+        if max_intermediate.is_none() && !memory {
+            let resolved = algorithm.resolve(chain.matrices());
+            let plan = resolved.plan(&chain)?;
+            return Ok(NativePlan {
+                plan,
+                algorithm: resolved.name().to_string(),
+            });
+        }
+        if !matches!(algorithm, Algorithm::Auto | Algorithm::Dp) {
+            return Err(Error::Invalid(format!(
+                "max_intermediate and minimize='memory' need the exact planner dp (or auto), \
+                 not {}",
+                algorithm.name()
+            )));
+        }
+        let mut goal = Goal::flops();
+        if let Some(cap) = max_intermediate {
+            goal = goal.with_max_intermediate(cap);
+        }
+        if memory {
+            goal = goal.minimizing_memory();
+        }
+        let plan = goal.plan(&chain)?;
+        Ok(NativePlan {
+            plan,
+            algorithm: format!("dp, {}", goal.describe()),
+        })
+    })
+    .map_err(to_py)
+}
+
+/// The execution schedule for a chain of positive dimensions, without building a plan
+/// object: what `chainplan.multi_dot` needs per call.
+#[pyfunction]
+fn schedule(py: Python<'_>, dims: Vec<u64>, algorithm: String) -> PyResult<(Schedule, Vec<u128>)> {
+    py.detach(|| -> Result<_, Error> {
+        let algorithm: Algorithm = algorithm.parse()?;
+        let chain = Chain::from_u64s(dims)?;
+        Ok(schedule_of(&algorithm.plan(&chain)?))
+    })
+    .map_err(to_py)
+}
+
+/// Reads a plan in the hand-off format (JSON text) with the library's strict reader.
+#[pyfunction]
+fn from_handoff(py: Python<'_>, text: String) -> PyResult<NativePlan> {
+    py.detach(|| HandoffPlan::from_json(&text).and_then(|h| h.to_plan()))
+        .map(|plan| NativePlan {
+            plan,
+            algorithm: "hand-off".to_string(),
+        })
+        .map_err(to_py)
+}
+
+/// The Jacobian report of `chainplan jacobian --json`, as JSON text.
+#[pyfunction]
+#[pyo3(signature = (widths, layers, seed, seed_size, tangent_costs, adjoint_costs, tapes, memory))]
+#[allow(clippy::too_many_arguments)]
+fn jacobian(
+    py: Python<'_>,
+    widths: Vec<String>,
+    layers: Option<String>,
+    seed: String,
+    seed_size: u64,
+    tangent_costs: Option<Vec<u64>>,
+    adjoint_costs: Option<Vec<u64>>,
+    tapes: Option<Vec<u64>>,
+    memory: Option<u64>,
+) -> PyResult<String> {
+    py.detach(|| -> Result<String, Error> {
+        let widths = chain_of(&widths)?.dims().to_vec();
+        let seed = match seed.as_str() {
+            "none" if seed_size != 1 => {
+                return Err(Error::Invalid(format!(
+                    "seed_size {seed_size} needs seed='input' or seed='output'"
+                )))
+            }
+            "none" => Seed::None,
+            kind => Seed::from_kind(kind, seed_size)?,
+        };
+        let chain = match &layers {
+            Some(text) => {
+                JacobianChain::with_layers(widths.clone(), LayerKind::parse_list(text)?, seed)?
+            }
+            None => JacobianChain::new(widths.clone(), seed)?,
+        };
+        let mf = match (&tangent_costs, &adjoint_costs) {
+            (Some(t), Some(a)) => {
+                let mut mf = MatrixFreeChain::new(&widths, t, a)?;
+                if let (Some(e), Some(m)) = (&tapes, memory) {
+                    mf = mf.with_memory(e, m)?;
+                }
+                Some(mf.with_seed(seed)?)
+            }
+            (None, None) => None,
+            _ => {
+                return Err(Error::Invalid(
+                    "tangent_costs and adjoint_costs go together: give both or neither".to_string(),
+                ))
+            }
+        };
+        JacobianReport::new(&chain, mf.as_ref())?.to_json()
+    })
+    .map_err(to_py)
+}
+
+/// Executes `plan` on float64 matrices with the library's BLAS executor, writing the product
+/// into `out`. Used by python/benchmarks to compare with numpy's matmul (see
+/// python/README.md, "Execution").
+#[pyfunction]
+fn execute_f64(
+    py: Python<'_>,
+    plan: &NativePlan,
+    arrays: Vec<PyReadonlyArray2<'_, f64>>,
+    mut out: PyReadwriteArray2<'_, f64>,
+) -> PyResult<()> {
+    let views: Vec<_> = arrays.iter().map(|a| a.as_array()).collect();
+    let mut out = out.as_array_mut();
+    py.detach(|| -> Result<(), Error> {
+        let mut executor = Executor::<f64>::new(&plan.plan)?;
+        executor.run_into(&views, &mut out)
+    })
+    .map_err(to_py)
+}
+
+/// The BLAS library and thread count the extension's executor uses.
+#[pyfunction]
+fn blas_info() -> (String, usize) {
+    (
+        chainplan::exec::system::blas_name(),
+        chainplan::exec::system::blas_threads(),
+    )
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativePlan>()?;
+    m.add("PlanFormatError", m.py().get_type::<PlanFormatError>())?;
+    m.add_function(wrap_pyfunction!(plan, m)?)?;
+    m.add_function(wrap_pyfunction!(schedule, m)?)?;
+    m.add_function(wrap_pyfunction!(from_handoff, m)?)?;
+    m.add_function(wrap_pyfunction!(jacobian, m)?)?;
+    m.add_function(wrap_pyfunction!(execute_f64, m)?)?;
+    m.add_function(wrap_pyfunction!(blas_info, m)?)?;
+    Ok(())
+}
