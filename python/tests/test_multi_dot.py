@@ -1,291 +1,254 @@
-"""multi_dot and execute_plan against numpy, an independent planner and the Dask graph."""
+"""chainplan.multi_dot against numpy: random chains with vectors, out=, dtypes and stacks."""
 
 import itertools
-import json
-import uuid
 
-import dask
-import dask.array as da
 import numpy as np
 import pytest
 
-import chainplan_dask
-from chainplan_dask import (
-    ChainplanError,
-    ChainplanNotFoundError,
-    PlanFormatError,
-    execute_plan,
-    multi_dot,
-)
+import chainplan
+from chainplan import multi_dot
 
-RAGGED = [137, 53, 301, 29, 211]
-BIG = [4000, 2000, 6000, 2000, 4000]
+DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
 
 
-def random_chain(dims, chunks, seed=0, vectors=(False, False)):
-    """numpy matrices for dims, and the same as dask arrays; vectors=(first, last) makes the
-    ends 1-D (their outer dimension must then be 1)."""
-    rng = np.random.default_rng(seed)
-    mats = [rng.standard_normal((dims[i], dims[i + 1])) for i in range(len(dims) - 1)]
-    if vectors[0]:
-        mats[0] = mats[0][0]
-    if vectors[1]:
-        mats[-1] = mats[-1][:, 0]
-    return mats, [da.from_array(m, chunks=chunks) for m in mats]
-
-
-def relative_error(got, want):
+def rel_err(got, want):
     got, want = np.asarray(got), np.asarray(want)
     assert got.shape == want.shape
-    scale = np.max(np.abs(want)) if want.size else 1.0
-    return float(np.max(np.abs(got - want)) / scale) if want.size else 0.0
+    if want.size == 0:
+        return 0.0
+    scale = np.max(np.abs(want))
+    return float(np.max(np.abs(got - want)) / scale) if scale else float(np.max(np.abs(got)))
 
 
-# ---- an independent planner, for checking which order the graph uses -----------------------
+def tolerance(dtype, dims):
+    """Rounding grows with the inner dimensions summed over; 1e-12 relative for float64 on
+    these sizes (the issue's bar), scaled by the largest inner dimension otherwise."""
+    eps = np.finfo(dtype).eps
+    inner = max(dims[1:-1])
+    return max(1e-12, 8 * eps * inner) if np.dtype(dtype).itemsize >= 8 and np.dtype(dtype).kind == "f" or np.dtype(dtype) == np.complex128 else 8 * eps * inner * len(dims)
 
 
-def brute_force(dims):
-    """(cost, set of spans) of every parenthesization; a span (i, j) is a product of A(i+1)..A(j+1)."""
-
-    def orders(i, j):
-        if i == j:
-            yield 0, frozenset()
-            return
-        for k in range(i, j):
-            for cl, sl in orders(i, k):
-                for cr, sr in orders(k + 1, j):
-                    yield cl + cr + dims[i] * dims[k + 1] * dims[j + 1], sl | sr | {(i, j)}
-
-    return list(orders(0, len(dims) - 2))
+def random_matrix(rng, shape, dtype):
+    a = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal(shape)
+    return a.astype(dtype)
 
 
-def graph_spans(result, names):
-    """The products in the Dask graph of result: for every matmul layer, the run of inputs
-    (first, last) it multiplies, found by walking the layer dependencies down to the inputs."""
-    graph = result.__dask_graph__()
-    index = {name: i for i, name in enumerate(names)}
-    reach = {}
-
-    def inputs_below(layer):
-        if layer not in reach:
-            if layer in index:
-                reach[layer] = frozenset([index[layer]])
-            else:
-                below = [inputs_below(d) for d in graph.dependencies[layer]]
-                reach[layer] = frozenset().union(*below)
-        return reach[layer]
-
-    spans = set()
-    for layer in graph.layers:
-        if layer.startswith("matmul-"):
-            covered = inputs_below(layer)
-            assert covered == frozenset(range(min(covered), max(covered) + 1))
-            spans.add((min(covered), max(covered)))
-    return frozenset(spans)
+def random_chain(rng, n, dtype=np.float64, vectors=(False, False), batch=(), high=40):
+    dims = [int(d) for d in rng.integers(1, high, size=n + 1)]
+    if vectors[0]:
+        dims[0] = 1
+    if vectors[1]:
+        dims[-1] = 1
+    mats = [random_matrix(rng, batch + (dims[i], dims[i + 1]), dtype) for i in range(n)]
+    # Vectors are 1-D, also in a stack: as in matmul, an operand of two or more dimensions is
+    # a (stack of) matrices, so a vector end is shared by the whole stack.
+    first = (0,) * len(batch)
+    if vectors[0]:
+        mats[0] = mats[0][first + (0,)]
+    if vectors[1]:
+        mats[-1] = mats[-1][first + (slice(None), 0)]
+    return dims, mats
 
 
-def named_chain(dims):
-    """Lazy dask arrays (never computed here) with recognisable layer names."""
-    token = uuid.uuid4().hex[:8]
-    names = [f"input{i}-{token}" for i in range(len(dims) - 1)]
-    arrays = [
-        da.ones((dims[i], dims[i + 1]), chunks=1000, name=names[i]) for i in range(len(dims) - 1)
-    ]
-    return names, arrays
+def loop_multi_dot(mats, batch):
+    """numpy's multi_dot applied to each chain of the stack (batch dims broadcast)."""
+    shapes = [m.shape[:-2] if m.ndim > 1 else () for m in mats]
+    out = {}
+    for idx in itertools.product(*(range(b) for b in batch)):
+        chain = []
+        for m, s in zip(mats, shapes):
+            sub = idx[len(idx) - len(s):] if s else ()
+            sub = tuple(0 if size == 1 else i for i, size in zip(sub, s))
+            chain.append(m[sub] if s else m)
+        out[idx] = np.linalg.multi_dot(chain)
+    return out
 
 
-def plan_spans(plan):
-    span = {item["name"]: (i, i) for i, item in enumerate(plan["inputs"])}
-    for step in plan["steps"]:
-        span[step["out"]] = (span[step["lhs"]][0], span[step["rhs"]][1])
-    return frozenset(span[step["out"]] for step in plan["steps"])
-
-
-# ---- numbers -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "dims",
-    [RAGGED, [7, 3, 9], [40, 1, 40, 1, 40], [1, 17, 9, 23, 1], list(reversed(RAGGED)), [5, 80, 3, 60, 2, 70, 4]],
-)
-@pytest.mark.parametrize("chunks", [1000, 25])
-def test_matches_numpy_multi_dot(binary, dims, chunks):
-    mats, arrays = random_chain(dims, chunks)
-    got = multi_dot(arrays).compute(scheduler="sync")
-    assert relative_error(got, np.linalg.multi_dot(mats)) <= 1e-10
-
-
-@pytest.mark.parametrize("vectors", [(True, False), (False, True), (True, True)])
-def test_vectors_at_the_ends_as_numpy_allows(binary, vectors):
-    dims = [1 if vectors[0] else 13] + RAGGED[1:-1] + [1 if vectors[1] else 17]
-    mats, arrays = random_chain(dims, 40, seed=1, vectors=vectors)
+@pytest.mark.parametrize("seed", range(40))
+def test_random_float64_chains_agree_with_numpy_to_1e12(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 12))
+    vectors = (bool(seed % 3 == 1), bool(seed % 4 == 2))
+    dims, mats = random_chain(rng, n, vectors=vectors)
     want = np.linalg.multi_dot(mats)
-    result = multi_dot(arrays)
-    assert result.shape == np.shape(want)
-    assert relative_error(result.compute(scheduler="sync"), want) <= 1e-10
+    got = multi_dot(mats)
+    assert np.shape(got) == np.shape(want)
+    assert rel_err(got, want) <= 1e-12
 
 
-def test_two_vectors_give_a_scalar(binary):
-    rng = np.random.default_rng(2)
-    x, y = rng.standard_normal(50), rng.standard_normal(50)
-    result = multi_dot([da.from_array(x, chunks=7), da.from_array(y, chunks=9)])
-    assert result.shape == ()
-    assert abs(float(result.compute()) - float(np.dot(x, y))) <= 1e-10 * np.abs(x).sum()
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("vectors", [(False, False), (True, False), (False, True), (True, True)])
+def test_dtypes_and_vectors(dtype, vectors):
+    rng = np.random.default_rng(7)
+    dims, mats = random_chain(rng, 6, dtype, vectors)
+    got = multi_dot(mats)
+    want = np.linalg.multi_dot(mats)
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+    assert rel_err(got, want) <= tolerance(dtype, dims)
 
 
-def test_zero_sized_chains_multiply_like_numpy(binary):
-    mats, arrays = random_chain([4, 0, 5, 3], 2)
-    got = multi_dot(arrays).compute(scheduler="sync")
-    np.testing.assert_array_equal(got, np.linalg.multi_dot(mats))
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float64, np.float32), (np.int64, np.float32, np.int32),
+                                    (np.int64, np.int64, np.int64), (np.float64, np.complex64, np.float32),
+                                    (bool, np.int8, np.int16)])
+def test_other_dtypes_follow_numpy_promotion(dtypes):
+    rng = np.random.default_rng(8)
+    shapes = [(5, 7), (7, 3), (3, 9)]
+    mats = [(rng.standard_normal(s) * 5).astype(t) for s, t in zip(shapes, dtypes)]
+    got, want = multi_dot(mats), np.linalg.multi_dot(mats)
+    assert got.dtype == want.dtype
+    assert rel_err(got, want) <= 1e-5
 
 
-# ---- order -------------------------------------------------------------------------------
+def test_array_likes():
+    a = [[1.0, 2.0], [3.0, 4.0]]
+    b = ((1, 0), (0, 1))
+    c = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(multi_dot([a, b, c]), np.linalg.multi_dot([a, b, c]))
+    np.testing.assert_array_equal(multi_dot([[1, 2], a, [5, 6]]), np.linalg.multi_dot([[1, 2], a, [5, 6]]))
 
 
-@pytest.mark.parametrize("dims", [BIG, RAGGED, [30, 35, 15, 5, 10, 20, 25]])
-def test_graph_multiplies_in_a_cheapest_order(binary, dims):
-    names, arrays = named_chain(dims)
-    spans = graph_spans(multi_dot(arrays), names)
-    orders = brute_force(dims)
-    best = min(cost for cost, _ in orders)
-    cost_of = {s: c for c, s in orders}
-    assert spans in cost_of, f"the graph's products {sorted(spans)} are not a parenthesization"
-    assert cost_of[spans] == best
-    # And it is exactly the plan chainplan gives for these shapes.
-    assert spans == plan_spans(chainplan_dask.plan_chain(dims))
+@pytest.mark.parametrize("seed", range(10))
+def test_out_is_filled_and_returned(seed):
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(2, 9))
+    dims, mats = random_chain(rng, n)
+    out = np.empty((dims[0], dims[-1]))
+    ret = multi_dot(mats, out=out)
+    assert ret is out
+    assert rel_err(out, np.linalg.multi_dot(mats)) <= 1e-12
 
 
-def test_dask_alone_multiplies_from_the_left(binary):
-    # The baseline that multi_dot improves on, checked with the same graph reader.
-    names, arrays = named_chain(BIG)
-    spans = graph_spans(arrays[0] @ arrays[1] @ arrays[2] @ arrays[3], names)
-    assert spans == {(0, 1), (0, 2), (0, 3)}
-    best = min(cost for cost, _ in brute_force(BIG))
-    assert dict((s, c) for c, s in brute_force(BIG))[spans] > best
+def test_out_with_vectors_is_the_2d_product_as_in_numpy():
+    rng = np.random.default_rng(9)
+    dims, mats = random_chain(rng, 4, vectors=(True, False))
+    out = np.empty((1, dims[-1]))
+    ret = multi_dot(mats, out=out)
+    want = np.linalg.multi_dot(mats, out=np.empty((1, dims[-1])))
+    assert ret.shape == want.shape == (dims[-1],)
+    assert rel_err(out[0], want) <= 1e-12
 
 
-def test_execute_plan_follows_a_plan_file(export_plan):
-    mats, arrays = random_chain(RAGGED, 50, seed=3)
-    for algorithm, want in [
-        ("left-to-right", {(0, 1), (0, 2), (0, 3)}),
-        ("right-to-left", {(2, 3), (1, 3), (0, 3)}),
-    ]:
-        path = export_plan(RAGGED, algorithm)
-        names, lazy = named_chain(RAGGED)
-        assert graph_spans(execute_plan(path, lazy), names) == want
-        got = execute_plan(str(path), arrays).compute(scheduler="sync")
-        assert relative_error(got, np.linalg.multi_dot(mats)) <= 1e-10
-        with open(path) as f:
-            assert execute_plan(json.load(f), arrays).shape == (RAGGED[0], RAGGED[-1])
-
-
-def test_execute_plan_with_vectors(export_plan):
-    dims = [1, 53, 301, 29, 1]
-    mats, arrays = random_chain(dims, 60, seed=4, vectors=(True, True))
-    got = execute_plan(export_plan(dims), arrays).compute(scheduler="sync")
-    assert abs(float(got) - float(np.linalg.multi_dot(mats))) <= 1e-10 * np.abs(mats[0]).sum() * 1e3
-
-
-# ---- errors ------------------------------------------------------------------------------
-
-
-def test_missing_binary_named_by_the_variable(monkeypatch, tmp_path):
-    missing = str(tmp_path / "no-chainplan-here")
-    monkeypatch.setenv("CHAINPLAN_BIN", missing)
-    _, arrays = random_chain([3, 4, 5], 2)
-    with pytest.raises(ChainplanNotFoundError, match="CHAINPLAN_BIN is set to .*no-chainplan-here"):
-        multi_dot(arrays)
-
-
-def test_missing_binary_on_path(monkeypatch, tmp_path):
-    monkeypatch.delenv("CHAINPLAN_BIN", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    _, arrays = random_chain([3, 4, 5], 2)
-    with pytest.raises(ChainplanNotFoundError, match="not found on PATH.*CHAINPLAN_BIN"):
-        multi_dot(arrays)
-
-
-def test_binary_errors_carry_its_message(binary):
-    _, arrays = random_chain([3, 4, 5], 2)
-    with pytest.raises(ChainplanError, match="unknown algorithm 'fastest'; valid algorithms are: auto, dp, hu-shing, approx"):
-        multi_dot(arrays, algorithm="fastest")
-
-
-def test_mismatched_shapes(binary):
-    rng = np.random.default_rng(5)
-    shapes = [(137, 53), (53, 301), (300, 29)]
-    arrays = [da.from_array(rng.standard_normal(s), chunks=50) for s in shapes]
-    with pytest.raises(ValueError, match=r"arrays\[1\] \(53 x 301\) by arrays\[2\] \(300 x 29\).*301 and 300 differ"):
-        multi_dot(arrays)
-
-
-def test_non_dask_inputs(binary):
-    x = np.ones((3, 4))
-    with pytest.raises(TypeError, match=r"arrays\[1\] is a numpy.ndarray, not a dask array"):
-        multi_dot([da.ones((2, 3)), x, da.ones((4, 5))])
-    with pytest.raises(TypeError, match=r"arrays\[0\].*list"):
-        multi_dot([[1.0, 2.0], da.ones((2, 2))])
-
-
+@pytest.mark.parametrize("n", [2, 3, 5])
 @pytest.mark.parametrize(
-    "arrays, message",
+    "bad_out",
     [
-        ([], "at least two arrays"),
-        ([da.ones((2, 2))], "at least two arrays"),
-        ([da.ones((2, 3)), da.ones(3), da.ones((3, 2))], r"arrays\[1\] has 1 dimensions.*only the first and last"),
-        ([da.ones((2, 3, 4)), da.ones((4, 2))], r"arrays\[0\] has 3 dimensions"),
+        lambda d: np.empty((d[0], d[-1]), dtype=np.float32),  # wrong dtype
+        lambda d: np.empty((d[0], d[-1] + 1)),  # wrong shape
+        lambda d: np.empty((d[-1], d[0])).T,  # not C-contiguous
+        lambda d: np.empty((d[0], d[-1], 1)),  # wrong number of dimensions
     ],
 )
-def test_bad_array_lists(binary, arrays, message):
-    with pytest.raises(ValueError, match=message):
-        multi_dot(arrays)
+def test_bad_out_raises_numpys_error(n, bad_out):
+    rng = np.random.default_rng(10)
+    dims, mats = random_chain(rng, n, high=9)
+    dims[0] = dims[-1] = 4
+    _, mats = random_chain(np.random.default_rng(11), n, high=9)
+    dims = [mats[0].shape[0]] + [m.shape[1] for m in mats]
+    with pytest.raises(ValueError) as theirs:
+        np.linalg.multi_dot(mats, out=bad_out(dims))
+    with pytest.raises(ValueError) as ours:
+        multi_dot(mats, out=bad_out(dims))
+    assert str(ours.value) == str(theirs.value)
 
 
-def test_execute_plan_rejects_arrays_that_do_not_fit(export_plan):
-    path = export_plan(RAGGED)
-    _, arrays = random_chain(RAGGED, 50)
-    with pytest.raises(ValueError, match="the plan multiplies 4 matrices but 3 arrays"):
-        execute_plan(path, arrays[:3])
-    _, other = random_chain([137, 53, 301, 29, 210], 50)
-    with pytest.raises(ValueError, match=r"arrays\[3\] is 29 x 210 but the plan's A4 is 29 x 211"):
-        execute_plan(path, other)
+@pytest.mark.parametrize(
+    "shapes, exc",
+    [
+        ([(3, 4), (5, 6), (6, 2)], ValueError),  # 4 != 5
+        ([(3, 4), (4,), (4, 2)], np.linalg.LinAlgError),  # a vector in the middle
+    ],
+)
+def test_bad_chains_raise_like_numpy(shapes, exc):
+    mats = [np.ones(s) for s in shapes]
+    with pytest.raises(exc):
+        np.linalg.multi_dot(mats)
+    with pytest.raises(exc):
+        multi_dot(mats)
 
 
-def test_execute_plan_rejects_bad_plans(export_plan, tmp_path):
-    path = export_plan(RAGGED)
-    _, arrays = random_chain(RAGGED, 50)
-    with open(path) as f:
-        good = json.load(f)
-
-    future = dict(good, version=2)
-    with pytest.raises(PlanFormatError, match="version 2 is not supported"):
-        execute_plan(future, arrays)
-
-    other = dict(good, format="something-else")
-    with pytest.raises(PlanFormatError, match="something-else"):
-        execute_plan(other, arrays)
-
-    dangling = json.loads(json.dumps(good))
-    dangling["steps"][1]["lhs"] = "S7"
-    with pytest.raises(PlanFormatError, match="'S7'"):
-        execute_plan(dangling, arrays)
-
-    reused = json.loads(json.dumps(good))
-    # Using an operand after the step that frees it is a broken plan.
-    first_freed = reused["steps"][0]["free_after"][0]
-    reused["steps"][-1]["lhs"] = first_freed
-    with pytest.raises(PlanFormatError):
-        execute_plan(reused, arrays)
-
-    not_json = tmp_path / "broken.json"
-    not_json.write_text("{ not json")
-    with pytest.raises(PlanFormatError, match="not JSON"):
-        execute_plan(not_json, arrays)
-
-    with pytest.raises(TypeError, match="a plan is a path or a dict"):
-        execute_plan(42, arrays)
+def test_too_few_arrays():
+    for arrays in ([], [np.ones((2, 2))]):
+        with pytest.raises(ValueError, match="Expecting at least two arrays."):
+            multi_dot(arrays)
 
 
-def test_package_metadata_matches_the_binary_format():
-    assert chainplan_dask.FORMAT_VERSION == 1
-    assert chainplan_dask.FORMAT_NAME == "chainplan-plan"
+def test_zero_sized_dimensions():
+    rng = np.random.default_rng(12)
+    for dims in ([4, 0, 5, 3], [0, 3, 4, 5], [3, 4, 5, 0]):
+        mats = [rng.standard_normal((dims[i], dims[i + 1])) for i in range(3)]
+        np.testing.assert_array_equal(multi_dot(mats), np.linalg.multi_dot(mats))
+
+
+def test_bad_algorithm_gives_the_library_message():
+    with pytest.raises(ValueError, match="unknown algorithm 'fastest'; valid algorithms are: auto, dp"):
+        multi_dot([np.ones((2, 3)), np.ones((3, 4)), np.ones((4, 2))], algorithm="fastest")
+    with pytest.raises(TypeError):
+        multi_dot([np.ones((2, 3)), np.ones((3, 4))], algorithm=3)
+
+
+@pytest.mark.parametrize("algorithm", chainplan.ALGORITHMS)
+def test_every_algorithm_gives_the_product(algorithm):
+    rng = np.random.default_rng(13)
+    dims, mats = random_chain(rng, 9)
+    assert rel_err(multi_dot(mats, algorithm=algorithm), np.linalg.multi_dot(mats)) <= 1e-12
+
+
+# ---- stacks ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_stacks_equal_a_loop_of_numpy_multi_dot(seed):
+    rng = np.random.default_rng(200 + seed)
+    n = int(rng.integers(2, 7))
+    batch = tuple(int(b) for b in rng.integers(1, 4, size=int(rng.integers(1, 3))))
+    vectors = (bool(seed % 3 == 0), bool(seed % 4 == 1))
+    dims, mats = random_chain(rng, n, vectors=vectors, batch=batch)
+    got = multi_dot(mats)
+    want = loop_multi_dot(mats, batch)
+    assert got.shape == batch + np.shape(next(iter(want.values())))
+    for idx, w in want.items():
+        assert rel_err(got[idx], w) <= 1e-12
+
+
+def test_stacks_broadcast_like_matmul():
+    rng = np.random.default_rng(14)
+    a = rng.standard_normal((5, 1, 3, 4))  # batch (5, 1)
+    b = rng.standard_normal((4, 6))  # no batch
+    c = rng.standard_normal((2, 6, 7))  # batch (2,)
+    d = rng.standard_normal((7, 2))
+    got = multi_dot([a, b, c, d])
+    assert got.shape == (5, 2, 3, 2)
+    want = a @ b @ c @ d
+    assert rel_err(got, want) <= 1e-12
+    with pytest.raises(ValueError):
+        multi_dot([rng.standard_normal((3, 2, 2)), rng.standard_normal((4, 2, 2)), np.ones((2, 2))])
+
+
+def test_stack_with_out_and_complex():
+    rng = np.random.default_rng(15)
+    mats = [random_matrix(rng, (6, 8, 3), np.complex128), random_matrix(rng, (3, 9), np.complex128),
+            random_matrix(rng, (6, 9, 2), np.complex128)]
+    out = np.empty((6, 8, 2), dtype=np.complex128)
+    assert multi_dot(mats, out=out) is out
+    for i in range(6):
+        assert rel_err(out[i], np.linalg.multi_dot([mats[0][i], mats[1], mats[2][i]])) <= 1e-12
+
+
+def test_stack_uses_one_plan_for_the_whole_stack(monkeypatch):
+    from chainplan import _multi_dot
+
+    planned = []
+    real = _multi_dot._native.schedule
+
+    def spy(dims, algorithm):
+        planned.append(tuple(dims))
+        return real(dims, algorithm)
+
+    monkeypatch.setattr(_multi_dot._native, "schedule", spy)
+    _multi_dot._SCHEDULES.clear()
+    rng = np.random.default_rng(16)
+    mats = [rng.standard_normal((1000, 4, 30)), rng.standard_normal((1000, 30, 2)), rng.standard_normal((1000, 2, 30))]
+    multi_dot(mats)
+    assert planned == [(4, 30, 2, 30)]
