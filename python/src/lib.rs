@@ -253,7 +253,11 @@ fn jacobian(
     memory: Option<u64>,
 ) -> PyResult<String> {
     py.detach(|| -> Result<String, Error> {
-        let widths = chain_of(&widths)?.dims().to_vec();
+        let widths: Vec<usize> = chain_of(&widths)?
+            .dims()
+            .iter()
+            .map(|&w| w as usize)
+            .collect();
         let seed = match seed.as_str() {
             "none" if seed_size != 1 => {
                 return Err(Error::Invalid(format!(
@@ -264,18 +268,19 @@ fn jacobian(
             kind => Seed::from_kind(kind, seed_size)?,
         };
         let chain = match &layers {
-            Some(text) => {
-                JacobianChain::with_layers(widths.clone(), LayerKind::parse_list(text)?, seed)?
-            }
-            None => JacobianChain::new(widths.clone(), seed)?,
+            Some(text) => JacobianChain::with_layers(&widths, &LayerKind::parse_list(text)?, seed)?,
+            None => JacobianChain::new(&widths, seed)?,
         };
         let mf = match (&tangent_costs, &adjoint_costs) {
             (Some(t), Some(a)) => {
-                let mut mf = MatrixFreeChain::new(&widths, t, a)?;
+                let mut mf = MatrixFreeChain::new(chain.widths(), t, a)?;
                 if let (Some(e), Some(m)) = (&tapes, memory) {
                     mf = mf.with_memory(e, m)?;
                 }
-                Some(mf.with_seed(seed)?)
+                let mf = mf.with_seed(seed)?;
+                // Before the dense plans, which take longer than this check on long chains.
+                mf.check_size()?;
+                Some(mf)
             }
             (None, None) => None,
             _ => {
