@@ -20,6 +20,9 @@ from ._plan import ALGORITHMS, _check_choice
 #: is the library's; this only remembers its answers.
 _SCHEDULES: dict = {}
 _SCHEDULES_MAX = 1024
+#: Intermediates of at most this many elements are allocated per step (as numpy's multi_dot
+#: does), not placed in the planned workspace: below this, slicing a slot costs more.
+_SMALL = 4096
 
 
 def _schedule(dims: tuple, algorithm: str):
@@ -41,27 +44,32 @@ def _assert_2d(arrays):
             )
 
 
-def _run(mats, dims, algorithm, batch, dtype, out):
+def _run(mats, dims, algorithm, batch, dtype, out, use_dot):
     """Multiplies the (stacked) matrices ``mats`` in the library's order; the last step
     writes into ``out`` (or a new array)."""
     steps, slots = _schedule(dims, algorithm)
     count = 1
     for b in batch:
         count *= b
-    workspace = [np.empty(count * int(size), dtype=dtype) for size in slots]
+    # Slots are allocated on first use; results of at most _SMALL elements are cheaper to
+    # allocate fresh than to carve out of a slot, so they never touch the workspace.
+    workspace = [None] * len(slots)
+    # 2-D chains of one dtype go through dot (less call overhead than the matmul ufunc, and
+    # numpy's multi_dot's own rules for the final out=); stacks and mixed dtypes through matmul.
+    product = np.dot if use_dot else np.matmul
     operands = list(mats)
     last = len(steps) - 1
     for s, (lhs, rhs, slot, m, n) in enumerate(steps):
         a, b = operands[lhs], operands[rhs]
         if s == last:
-            if batch:
-                result = np.matmul(a, b, out=out)
-            else:
-                # numpy's multi_dot ends with dot(..., out=out): same rules, same errors.
-                result = np.dot(a, b, out=out)
+            result = np.matmul(a, b, out=out) if batch else np.dot(a, b, out=out)
+        elif count * m * n <= _SMALL:
+            result = product(a, b)
         else:
-            dst = workspace[slot][: count * m * n].reshape(batch + (m, n))
-            result = np.matmul(a, b, out=dst)
+            buf = workspace[slot]
+            if buf is None:
+                buf = workspace[slot] = np.empty(count * int(slots[slot]), dtype=dtype)
+            result = product(a, b, buf[: count * m * n].reshape(batch + (m, n)))
         operands.append(result)
         # Each operand is used once: drop the reference so its slot can be reused.
         operands[lhs] = operands[rhs] = None
@@ -91,7 +99,13 @@ def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
     if n < 2:
         raise ValueError("Expecting at least two arrays.")
     mats = [np.asanyarray(a) for a in arrays]
-    stacked = any(a.ndim > 2 for a in mats)
+    stacked = False
+    same = mats[0].dtype
+    for a in mats:
+        if a.ndim > 2:
+            stacked = True
+        if a.dtype != same:
+            same = None
     if n == 2 and not stacked:
         return np.dot(mats[0], mats[1], out=out)
     first, last = mats[0].ndim, mats[-1].ndim
@@ -107,25 +121,27 @@ def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
                     "(..., m, k), except that the first and last may be 1-D"
                 )
         batch = np.broadcast_shapes(*(a.shape[:-2] for a in mats))
+        for i in range(n - 1):
+            k1, k2 = mats[i].shape[-1], mats[i + 1].shape[-2]
+            if k1 != k2:
+                raise ValueError(
+                    f"shapes {mats[i].shape} and {mats[i + 1].shape} not aligned: "
+                    f"{k1} (dim {mats[i].ndim - 1}) != {k2} (dim {mats[i + 1].ndim - 2}) "
+                    f"(arrays[{i}] and arrays[{i + 1}])"
+                )
     else:
         _assert_2d(mats)
         batch = ()
-    for i in range(n - 1):
-        k1, k2 = mats[i].shape[-1], mats[i + 1].shape[-2]
-        if k1 != k2:
-            raise ValueError(
-                f"shapes {mats[i].shape} and {mats[i + 1].shape} not aligned: "
-                f"{k1} (dim {mats[i].ndim - 1}) != {k2} (dim {mats[i + 1].ndim - 2}) "
-                f"(arrays[{i}] and arrays[{i + 1}])"
-            )
+        # Inner dimensions that differ are left to dot, which raises numpy's own error (the
+        # plan made for the wrong dimensions is never completed).
     dims = (mats[0].shape[-2],) + tuple(a.shape[-1] for a in mats)
     if 0 in dims:
         # Every order costs nothing; the library's dimensions start at 1.
         result = functools.reduce(operator.matmul, mats[:-1])
         result = np.matmul(result, mats[-1], out=out) if batch else np.dot(result, mats[-1], out=out)
     else:
-        dtype = np.result_type(*mats)
-        result = _run(mats, dims, algorithm, batch, dtype, out)
+        dtype = same if same is not None else np.result_type(*mats)
+        result = _run(mats, dims, algorithm, batch, dtype, out, not batch and same is not None)
     if first == 1 and last == 1:
         return result[..., 0, 0] if batch else result[0, 0]
     if first == 1:
