@@ -26,8 +26,9 @@
 //! [`FnOperator`] wraps a pair of closures, [`MatrixOperator`] a stored matrix.
 
 use super::matrix_free::{Elemental, MatrixFreeChain, MfNode, MfOp};
+use super::run::dense_product as product;
 use crate::error::{Error, Result};
-use crate::exec::{multiply_into, Element};
+use crate::exec::Element;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use std::fmt;
 use std::ops::Range;
@@ -97,71 +98,45 @@ pub trait JacobianOperator<T: Element = f64> {
     }
 }
 
-impl<T: Element, O: JacobianOperator<T> + ?Sized> JacobianOperator<T> for Box<O> {
-    fn inputs(&self) -> usize {
-        (**self).inputs()
-    }
-    fn outputs(&self) -> usize {
-        (**self).outputs()
-    }
-    fn tangent(&mut self, x_dot: ArrayView2<'_, T>) -> Array2<T> {
-        (**self).tangent(x_dot)
-    }
-    fn adjoint(&mut self, y_bar: ArrayView2<'_, T>) -> Array2<T> {
-        (**self).adjoint(y_bar)
-    }
-    fn tangent_cost(&self) -> u64 {
-        (**self).tangent_cost()
-    }
-    fn adjoint_cost(&self) -> u64 {
-        (**self).adjoint_cost()
-    }
-    fn tape_size(&self) -> u64 {
-        (**self).tape_size()
-    }
-    fn record(&mut self) {
-        (**self).record()
-    }
-    fn release(&mut self) {
-        (**self).release()
-    }
-    fn jacobian(&self) -> Option<ArrayView2<'_, T>> {
-        (**self).jacobian()
-    }
+/// Forwards every method of [`JacobianOperator`] through a pointer to an operator.
+macro_rules! forward_operator {
+    ($($pointer:ty),*) => {$(
+        impl<T: Element, O: JacobianOperator<T> + ?Sized> JacobianOperator<T> for $pointer {
+            fn inputs(&self) -> usize {
+                (**self).inputs()
+            }
+            fn outputs(&self) -> usize {
+                (**self).outputs()
+            }
+            fn tangent(&mut self, x_dot: ArrayView2<'_, T>) -> Array2<T> {
+                (**self).tangent(x_dot)
+            }
+            fn adjoint(&mut self, y_bar: ArrayView2<'_, T>) -> Array2<T> {
+                (**self).adjoint(y_bar)
+            }
+            fn tangent_cost(&self) -> u64 {
+                (**self).tangent_cost()
+            }
+            fn adjoint_cost(&self) -> u64 {
+                (**self).adjoint_cost()
+            }
+            fn tape_size(&self) -> u64 {
+                (**self).tape_size()
+            }
+            fn record(&mut self) {
+                (**self).record()
+            }
+            fn release(&mut self) {
+                (**self).release()
+            }
+            fn jacobian(&self) -> Option<ArrayView2<'_, T>> {
+                (**self).jacobian()
+            }
+        }
+    )*};
 }
 
-impl<T: Element, O: JacobianOperator<T> + ?Sized> JacobianOperator<T> for &mut O {
-    fn inputs(&self) -> usize {
-        (**self).inputs()
-    }
-    fn outputs(&self) -> usize {
-        (**self).outputs()
-    }
-    fn tangent(&mut self, x_dot: ArrayView2<'_, T>) -> Array2<T> {
-        (**self).tangent(x_dot)
-    }
-    fn adjoint(&mut self, y_bar: ArrayView2<'_, T>) -> Array2<T> {
-        (**self).adjoint(y_bar)
-    }
-    fn tangent_cost(&self) -> u64 {
-        (**self).tangent_cost()
-    }
-    fn adjoint_cost(&self) -> u64 {
-        (**self).adjoint_cost()
-    }
-    fn tape_size(&self) -> u64 {
-        (**self).tape_size()
-    }
-    fn record(&mut self) {
-        (**self).record()
-    }
-    fn release(&mut self) {
-        (**self).release()
-    }
-    fn jacobian(&self) -> Option<ArrayView2<'_, T>> {
-        (**self).jacobian()
-    }
-}
+forward_operator!(Box<O>, &mut O);
 
 /// An operator from two closures: the tangent Ẋ ↦ J·Ẋ and the adjoint Ȳ ↦ Ȳ·J.
 ///
@@ -297,15 +272,6 @@ impl<T: Element> JacobianOperator<T> for MatrixOperator<T> {
     fn jacobian(&self) -> Option<ArrayView2<'_, T>> {
         Some(self.matrix.view())
     }
-}
-
-/// a · b on the executor's kernel (shapes agree: the caller checked them).
-fn product<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>) -> Array2<T> {
-    let a = a.as_standard_layout();
-    let b = b.as_standard_layout();
-    let mut c = Array2::zeros((a.nrows(), b.ncols()));
-    multiply_into(&a.view(), &b.view(), &mut c.view_mut());
-    c
 }
 
 /// What is wrong with one operator given to [`MatrixFreeChain::execute`] or

@@ -15,7 +15,7 @@ use super::dense::JacobianChain;
 use crate::error::{Error, Result};
 use crate::exec::{multiply_into, Element};
 use crate::plan::{Operand, Plan};
-use ndarray::{Array2, Axis, CowArray, Ix1, Ix2};
+use ndarray::{Array2, ArrayView2, Axis, CowArray, Ix1, Ix2};
 use std::fmt;
 
 /// A factor of a chain: a stored matrix, or the diagonal of a diagonal matrix, owned or
@@ -122,7 +122,7 @@ impl<'a, T: Element> StructuredFactor<'a, T> {
                 StructuredFactor::dense(a)
             }
             (StructuredFactor::Dense(a), StructuredFactor::Dense(b)) => {
-                StructuredFactor::dense(dense_product(&a, &b))
+                StructuredFactor::dense(dense_product(&a.view(), &b.view()))
             }
         })
     }
@@ -130,8 +130,8 @@ impl<'a, T: Element> StructuredFactor<'a, T> {
 
 /// `a · b` for shapes already checked, by the executor's kernel ([`crate::exec`]): gemv when
 /// either side is a single row or column, gemm otherwise. Operands BLAS cannot take as they are
-/// laid out are copied to standard layout first.
-fn dense_product<T: Element>(a: &CowArray<T, Ix2>, b: &CowArray<T, Ix2>) -> Array2<T> {
+/// laid out are copied to standard layout first. Also the matrix-free executor's product.
+pub(super) fn dense_product<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>) -> Array2<T> {
     let a = a.as_standard_layout();
     let b = b.as_standard_layout();
     let mut c = Array2::zeros((a.nrows(), b.ncols()));
