@@ -23,6 +23,8 @@ _SCHEDULES_MAX = 1024
 #: Intermediates of at most this many elements are allocated per step (as numpy's multi_dot
 #: does), not placed in the planned workspace: below this, slicing a slot costs more.
 _SMALL = 4096
+#: The planner names, for a quick membership test.
+_ALGORITHM_SET = frozenset(ALGORITHMS)
 
 
 def _schedule(dims: tuple, algorithm: str):
@@ -76,6 +78,28 @@ def _run(mats, dims, algorithm, batch, dtype, out, use_dot):
     return result
 
 
+def _run_2d(mats, steps, slots, dtype, out):
+    """:func:`_run` for 2-D operands of one dtype (no stack, no vector end): the same steps and
+    workspace, with less per-step work."""
+    dot = np.dot
+    workspace = None
+    for lhs, rhs, slot, m, n in steps[:-1]:
+        if m * n <= _SMALL:
+            result = dot(mats[lhs], mats[rhs])
+        else:
+            if workspace is None:
+                workspace = [None] * len(slots)
+            buf = workspace[slot]
+            if buf is None:
+                buf = workspace[slot] = np.empty(int(slots[slot]), dtype=dtype)
+            result = dot(mats[lhs], mats[rhs], buf[: m * n].reshape(m, n))
+        mats.append(result)
+        # Each operand is used once: drop the reference so its slot can be reused.
+        mats[lhs] = mats[rhs] = None
+    lhs, rhs = steps[-1][0], steps[-1][1]
+    return dot(mats[lhs], mats[rhs], out=out)
+
+
 def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
     """The product of a chain of arrays, multiplied in the cheapest order that chainplan's
     library finds: a drop-in for ``numpy.linalg.multi_dot``.
@@ -92,13 +116,27 @@ def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
     planner (``auto``: exact). Bad chains raise numpy's errors (``ValueError``,
     ``LinAlgError``); a bad ``algorithm`` raises the library's ``ValueError``.
     """
-    _check_choice("algorithm", algorithm, ALGORITHMS)
-    if algorithm not in ALGORITHMS:
+    if algorithm.__class__ is not str or algorithm not in _ALGORITHM_SET:
+        _check_choice("algorithm", algorithm, ALGORITHMS)
         _native.schedule([1, 1], algorithm)  # raises the library's message
     n = len(arrays)
     if n < 2:
         raise ValueError("Expecting at least two arrays.")
     mats = [np.asanyarray(a) for a in arrays]
+    if n > 2:
+        # The common case, 2-D operands of one dtype, on a short path: numpy's multi_dot is a
+        # few microseconds on small chains, so every Python step here shows in the timing.
+        dtype = mats[0].dtype
+        dims = [mats[0].shape[0]]
+        for a in mats:
+            if a.ndim != 2 or a.dtype != dtype:
+                break
+            dims.append(a.shape[1])
+        else:
+            if 0 not in dims:
+                dims = tuple(dims)
+                found = _SCHEDULES.get((dims, algorithm)) or _schedule(dims, algorithm)
+                return _run_2d(mats, found[0], found[1], dtype, out)
     stacked = False
     same = mats[0].dtype
     for a in mats:
