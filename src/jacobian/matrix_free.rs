@@ -126,22 +126,28 @@ pub struct MfNode {
     pub children: Vec<MfNode>,
 }
 
+/// The nodes of a tree in post-order (children before their parent), iteratively, so that deep
+/// trees cannot overflow the stack: shared by [`MfNode`] and the report's named copy of it.
+pub(crate) fn post_order<'t, N>(root: &'t N, children: impl Fn(&'t N) -> &'t [N]) -> Vec<&'t N> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root, false)];
+    while let Some((node, expanded)) = stack.pop() {
+        if expanded {
+            out.push(node);
+        } else {
+            stack.push((node, true));
+            for child in children(node).iter().rev() {
+                stack.push((child, false));
+            }
+        }
+    }
+    out
+}
+
 impl MfNode {
     /// The operations of the tree, in post-order (inputs before the node that uses them).
     pub fn post_order(&self) -> Vec<&MfNode> {
-        let mut out = Vec::new();
-        let mut stack = vec![(self, false)];
-        while let Some((node, expanded)) = stack.pop() {
-            if expanded {
-                out.push(node);
-            } else {
-                stack.push((node, true));
-                for child in node.children.iter().rev() {
-                    stack.push((child, false));
-                }
-            }
-        }
-        out
+        post_order(self, |node| &node.children)
     }
 
     /// The first elemental of the span (i in F'_(j:i)).

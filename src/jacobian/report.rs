@@ -73,19 +73,7 @@ impl NamedMfNode {
 
     /// The operations of the tree, in post-order (inputs before the node that uses them).
     pub fn post_order(&self) -> Vec<&NamedMfNode> {
-        let mut out = Vec::new();
-        let mut stack = vec![(self, false)];
-        while let Some((node, expanded)) = stack.pop() {
-            if expanded {
-                out.push(node);
-            } else {
-                stack.push((node, true));
-                for child in node.children.iter().rev() {
-                    stack.push((child, false));
-                }
-            }
-        }
-        out
+        super::matrix_free::post_order(self, |node| &node.children)
     }
 }
 
