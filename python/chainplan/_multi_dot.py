@@ -16,6 +16,8 @@ import numpy as np
 from . import _native
 from ._plan import ALGORITHMS, _check_choice
 
+_dot_chain = _native.dot_chain
+
 #: Schedules by (dims, algorithm), so that a loop over same-shaped chains plans once. Planning
 #: is the library's; this only remembers its answers.
 _SCHEDULES: dict = {}
@@ -122,10 +124,17 @@ def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
     n = len(arrays)
     if n < 2:
         raise ValueError("Expecting at least two arrays.")
+    if n > 2:
+        # The common case, ndarrays of one dtype with small intermediates, runs inside the
+        # extension (python/src/fast.rs): numpy's multi_dot is a few microseconds on small
+        # chains, so every Python step here would show in the timing. None: not that case.
+        found = _dot_chain(arrays, algorithm, out)
+        if found is not None:
+            return found
     mats = [np.asanyarray(a) for a in arrays]
     if n > 2:
-        # The common case, 2-D operands of one dtype, on a short path: numpy's multi_dot is a
-        # few microseconds on small chains, so every Python step here shows in the timing.
+        # 2-D operands of one dtype with large intermediates (or array-likes): a short path
+        # in Python, whose intermediates go into the planned workspace.
         dtype = mats[0].dtype
         dims = [mats[0].shape[0]]
         for a in mats:

@@ -26,6 +26,8 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+mod fast;
+
 create_exception!(
     _native,
     PlanFormatError,
@@ -332,5 +334,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jacobian, m)?)?;
     m.add_function(wrap_pyfunction!(execute_f64, m)?)?;
     m.add_function(wrap_pyfunction!(blas_info, m)?)?;
+    m.add_function(wrap_pyfunction!(fast::dot_chain, m)?)?;
     Ok(())
 }
