@@ -3,12 +3,13 @@
 //!
 //! Unlike the DP it keeps every distinct outcome of every sub-chain (form, cost, and the set
 //! of operands whose factorization it used), never a minimum, and charges each operand's
-//! factorization once at the end. It shares only the kernel menu ([`super::cost`]) with the
-//! planner.
+//! factorization once at the end. It shares only the kernel menu ([`super::cost`], and the
+//! planner's per-kernel options) with the planner; which sub-chains a rule applies to (the
+//! splits, the forms, the symmetric products Bᵀ·B and Bᵀ·M⁻¹·B) it finds on its own.
 
 use super::cost::{self, CostModel, Splits};
 use super::expr::{
-    count_factors, factor_props, factor_shape, infer, Base, Expression, FactorChain,
+    count_factors, factor_props, factor_shape, infer, Base, Expression, Factor, FactorChain,
 };
 use super::operand::Operand;
 use super::planner::{Choice, Form, Kernels, Side};
@@ -96,6 +97,74 @@ impl Brute<'_> {
         Ok(())
     }
 
+    /// The symmetric-product outcomes of (i, j), found on their own terms: the first half,
+    /// factor by factor, must equal the transpose of the second half B read backwards (a
+    /// factor of symmetric value is its own transpose); an odd length leaves one middle
+    /// factor, which must be held inverted. Every held form of B (and of the middle) is
+    /// tried: plain or transposed B with or without the middle, inverted B only without it
+    /// and only where inverse products are allowed (the result is then inverted).
+    fn gram(
+        &self,
+        chain: &FactorChain,
+        memo: &[Vec<HashSet<Cand>>],
+        i: usize,
+        j: usize,
+        set: &mut HashSet<Cand>,
+    ) -> Result<(), GenError> {
+        let fs = &chain.factors;
+        let half = (j + 1 - i) / 2;
+        let first = &fs[i..i + half];
+        let second = &fs[j + 1 - half..=j];
+        let is_transpose = |l: &Factor, r: &Factor| {
+            let mut rt = r.clone();
+            rt.transposed = !rt.transposed;
+            *l == rt || (l == r && factor_props(r, self.ops).symmetric)
+        };
+        if half == 0
+            || !first
+                .iter()
+                .zip(second.iter().rev())
+                .all(|(l, r)| is_transpose(l, r))
+        {
+            return Ok(());
+        }
+        let bi = j + 1 - half;
+        let has_middle = (j + 1 - i) % 2 == 1;
+        // Without a middle, one stand-in "middle" of no cost.
+        let none = HashSet::from([Cand {
+            form: Form::I,
+            cost: 0,
+            used: 0,
+            raw: false,
+        }]);
+        let middles = if has_middle {
+            &memo[bi - 1][bi - 1]
+        } else {
+            &none
+        };
+        for bc in &memo[bi][j] {
+            if bc.form.inv() && (has_middle || !self.kernels.model.inverse_products) {
+                continue;
+            }
+            let b_side = self.side(chain, bi, j, bc);
+            for mc in middles.iter().filter(|c| c.form.inv()) {
+                let m_side = has_middle.then(|| self.side(chain, bi - 1, bi - 1, mc));
+                let Some(choice) = self.kernels.gram(&b_side, m_side.as_ref())? else {
+                    continue;
+                };
+                let out = if bc.form.inv() { Form::I } else { Form::N };
+                let base = Cand {
+                    form: out,
+                    cost: bc.cost.checked_add(mc.cost).ok_or_else(overflow)?,
+                    used: bc.used | mc.used,
+                    raw: false,
+                };
+                set.insert(self.charged(&base, &choice, out)?);
+            }
+        }
+        Ok(())
+    }
+
     fn all(&self, chain: &FactorChain) -> Result<Vec<Vec<HashSet<Cand>>>, GenError> {
         let n = chain.factors.len();
         let mut memo: Vec<Vec<HashSet<Cand>>> = vec![vec![HashSet::new(); n]; n];
@@ -169,6 +238,7 @@ impl Brute<'_> {
                         }
                     }
                 }
+                self.gram(chain, &memo, i, j, &mut set)?;
                 self.convert(chain, i, j, &mut set)?;
                 memo[i][j] = set;
             }

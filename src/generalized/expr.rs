@@ -199,7 +199,7 @@ pub fn factor_props(f: &Factor, ops: &[Operand]) -> Properties {
 
 /// Whether `b` is the transpose of `a` as a value (same base and inversion, transposes
 /// differing, or a symmetric base).
-fn mirrors(a: &Factor, b: &Factor, ops: &[Operand]) -> bool {
+pub(crate) fn mirrors(a: &Factor, b: &Factor, ops: &[Operand]) -> bool {
     a.base == b.base
         && a.inverted == b.inverted
         && (a.transposed != b.transposed || factor_props(a, ops).symmetric)

@@ -21,7 +21,9 @@
 //! [`MAX_SHARED`] such operands: S is all of them, and the plan is marked inexact).
 
 use super::cost::{self, CostModel, Kernel, Splits};
-use super::expr::{chain_text, factor_props, factor_shape, infer, Base, Expression, FactorChain};
+use super::expr::{
+    chain_text, factor_props, factor_shape, infer, mirrors, Base, Expression, FactorChain,
+};
 use super::operand::{Operand, Properties};
 use super::GenError;
 use serde::Serialize;
@@ -167,6 +169,37 @@ impl Kernels<'_> {
         Ok(Some(self.with_factor(kernel, left, cost, factor, w)?))
     }
 
+    /// The symmetric product Bᵀ·B (`middle` `None`) of B's value (`b`, n×k, whatever form it
+    /// is held in), or Bᵀ·M⁻¹·B with M SPD (`middle`: the side of M's stored W): syrk of B
+    /// (k(k+1)n), or, with M = UᵀU, the triangular solve W₂ = U⁻ᵀ·B (n²k) then syrk of W₂.
+    /// M's potrf is the option's factorization. `None` when the model has no structured
+    /// products (or, with a middle, no solves), or M is not SPD or is triangular (diagonal).
+    pub(crate) fn gram(&self, b: &Side, middle: Option<&Side>) -> Result<Option<Choice>, GenError> {
+        if !self.model.structured_products {
+            return Ok(None);
+        }
+        let (n, k) = (b.rows, b.cols);
+        let what = "a symmetric product's flop count";
+        let syrk = ov(cost::syrk(k, n), what)?;
+        let Some(w) = middle else {
+            return Ok(Some(Choice {
+                kernel: Kernel::Syrk,
+                left: true,
+                cost: syrk,
+                leaf_factor: None,
+            }));
+        };
+        let p = w.props;
+        if !self.model.solves || self.model.general_inverses || !p.spd || p.triangular() {
+            return Ok(None);
+        }
+        let trsm = ov(cost::triangular(n, k), what)?;
+        let cost = ov(trsm.checked_add(syrk), what)?;
+        let factor = ov(cost::potrf(n), what)?;
+        self.with_factor(Kernel::Syrk, true, cost, Some(factor), w)
+            .map(Some)
+    }
+
     /// The explicit inverse of M.
     pub(crate) fn inverse(&self, w: &Side) -> Result<Choice, GenError> {
         let n = w.rows;
@@ -239,6 +272,13 @@ enum How {
     },
     Inverse {
         choice: Choice,
+    },
+    /// The symmetric product Bᵀ·B, or Bᵀ·M⁻¹·B with the single middle factor M⁻¹ held in
+    /// form `mf`: B is the right half, cells `b..=j`, held in form `bf`.
+    Gram {
+        b: usize,
+        bf: Form,
+        mf: Option<Form>,
     },
 }
 
@@ -386,6 +426,7 @@ impl Dp<'_> {
                 for k in ks {
                     self.combine(&table, &mut cell, i, k, j)?;
                 }
+                self.gram(&table, &mut cell, i, j)?;
                 self.convert(&mut cell)?;
                 table.cells[i * n + j] = cell;
             }
@@ -451,6 +492,62 @@ impl Dp<'_> {
                         },
                     );
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// The symmetric-product rule: when the left half of (i, j) is the right half B
+    /// transposed (factor by factor, reversed) around nothing or a single inverted SPD middle
+    /// factor M⁻¹, the cell can be Bᵀ·B by syrk of B's value, or Bᵀ·M⁻¹·B by a trsm with M's
+    /// Cholesky factor and a syrk; the left half is never computed. B held inverted (W⁻¹)
+    /// gives Bᵀ·B = (W·Wᵀ)⁻¹, a syrk whose result stays inverted (as inverse products do).
+    fn gram(&self, table: &Table, cell: &mut Cell, i: usize, j: usize) -> Result<(), GenError> {
+        let len = j + 1 - i;
+        let h = len / 2;
+        let fs = &table.chain.factors;
+        if h == 0 || !(0..h).all(|t| mirrors(&fs[i + t], &fs[j - t], self.ops)) {
+            return Ok(());
+        }
+        let b = j + 1 - h;
+        let odd = len % 2 == 1;
+        let right = table.cell(b, j);
+        let middle = table.cell(i + h, i + h);
+        let mforms: &[Option<Form>] = if odd {
+            &[Some(Form::I), Some(Form::IT)]
+        } else {
+            &[None]
+        };
+        for bf in Form::PREFERRED {
+            let Some(be) = right.e[bf.0 as usize] else {
+                continue;
+            };
+            if bf.inv() && (odd || !self.kernels.model.inverse_products) {
+                continue;
+            }
+            for &mf in mforms {
+                let (mcost, mside) = match mf {
+                    None => (0, None),
+                    Some(mf) => match middle.e[mf.0 as usize] {
+                        Some(me) => (me.cost, Some(middle.side(mf))),
+                        None => continue,
+                    },
+                };
+                let Some(c) = self.kernels.gram(&right.side(bf), mside.as_ref())? else {
+                    continue;
+                };
+                let Some(kc) = self.charge(&c) else {
+                    continue;
+                };
+                let cost = be
+                    .cost
+                    .checked_add(mcost)
+                    .and_then(|x| x.checked_add(kc))
+                    .ok_or(GenError::Overflow {
+                        what: "the plan's flop count",
+                    })?;
+                let out = if bf.inv() { Form::I } else { Form::N };
+                cell.offer(out, cost, How::Gram { b, bf, mf });
             }
         }
         Ok(())
@@ -835,6 +932,87 @@ impl Lower<'_> {
                         transposed: f.t(),
                     },
                     order.replacen("inv", "inv!", 1),
+                ))
+            }
+            How::Gram { b, bf, mf } => {
+                let what = "a symmetric product's flop count";
+                let right = table.cell(b, j);
+                let (n, k) = (right.rows, right.cols);
+                let mut middle = None;
+                if let Some(mf) = mf {
+                    // M first, so that its factorization comes before B's steps.
+                    let (w, mo) = self.emit(table, b - 1, b - 1, mf)?;
+                    middle = Some((self.factor(w.value, n, true)?, mo));
+                }
+                let (barg, bo) = self.emit(table, b, j, bf)?;
+                let left = if b - i == 1 || (mf.is_some() && b - i == 2) {
+                    self.text(table, i, i)
+                } else {
+                    format!("{bo}ᵀ")
+                };
+                let value = self.text(table, i, j);
+                let (arg, order) = match middle {
+                    None => (
+                        // Bᵀ·B = op(A)·op(A)ᵀ with op(A) = Bᵀ; for B = W⁻¹ the stored
+                        // product is W·Wᵀ.
+                        Arg {
+                            value: barg.value,
+                            transposed: barg.transposed ^ !bf.inv(),
+                        },
+                        format!("({left}·{bo})"),
+                    ),
+                    Some((u, mo)) => {
+                        let chol = match u {
+                            Value::Step(s) => self.steps[s].value.clone(),
+                            Value::Operand(_) => unreachable!("factor returns a step"),
+                        };
+                        let w2 = self.push(Step {
+                            kernel: if k == 1 { Kernel::Trsv } else { Kernel::Trsm },
+                            args: vec![
+                                Arg {
+                                    value: u,
+                                    transposed: true,
+                                },
+                                barg,
+                            ],
+                            side: Side2::Left,
+                            lower: false,
+                            rows: n,
+                            cols: k,
+                            thirds: ov(cost::triangular(n, k), what)?,
+                            explicit_inverse: false,
+                            value: format!("{chol}⁻ᵀ·{}", self.text(table, b, j)),
+                        });
+                        (
+                            Arg {
+                                value: w2,
+                                transposed: true,
+                            },
+                            format!("({left}·{mo}·{bo})"),
+                        )
+                    }
+                };
+                let v = self.push(Step {
+                    kernel: Kernel::Syrk,
+                    args: vec![arg],
+                    side: Side2::Left,
+                    lower: false,
+                    rows: k,
+                    cols: k,
+                    thirds: ov(cost::syrk(k, n), what)?,
+                    explicit_inverse: false,
+                    value: if bf.inv() {
+                        format!("inv({value})")
+                    } else {
+                        value
+                    },
+                });
+                Ok((
+                    Arg {
+                        value: v,
+                        transposed: f.t(),
+                    },
+                    order,
                 ))
             }
             How::Product { k, lf, rf, choice } => {
