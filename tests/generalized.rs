@@ -68,10 +68,152 @@ fn dp_equals_brute_force_up_to_eight_factors() {
         let mut spec = ChainSpec::small(8, 6);
         spec.min_factors = 7;
         spec.p_group = 0.0;
+        spec.p_gram = 0.0;
         let e = random_expression(&spec, &mut rng).unwrap();
         let m = CostModel::planned();
         let p = plan(&e, &m).unwrap();
         assert_eq!(Some(p.thirds), brute_cost(&e, &m).unwrap(), "{}", e.text);
+    }
+}
+
+/// How a planned evaluation used the symmetric-product rule: syrk of a computed B (Bᵀ·B with
+/// B not an operand), and trsm/trsv with a Cholesky factor (Bᵀ·M⁻¹·B).
+fn rule_uses(p: &chainplan::generalized::GenPlan) -> (usize, usize) {
+    use chainplan::generalized::Value;
+    let is_potrf = |v: Value| matches!(v, Value::Step(s) if p.steps[s].kernel == Kernel::Potrf);
+    let computed_syrk = p
+        .steps
+        .iter()
+        .filter(|s| s.kernel == Kernel::Syrk && matches!(s.args[0].value, Value::Step(_)))
+        .count();
+    let chol_trsm = p
+        .steps
+        .iter()
+        .filter(|s| {
+            matches!(s.kernel, Kernel::Trsm | Kernel::Trsv)
+                && s.args[0].transposed
+                && is_potrf(s.args[0].value)
+        })
+        .count();
+    (computed_syrk, chol_trsm)
+}
+
+/// Chains full of symmetric products Bᵀ·B and Bᵀ·M·B (B of 1–3 factors, M inverted or not,
+/// SPD or not): the DP equals the brute force under every model, every plan executes to the
+/// oracle's numbers, and the planned evaluations do use the rule (both kinds).
+#[test]
+fn symmetric_products_dp_equals_brute_force_and_execute() {
+    let mut rng = StdRng::seed_from_u64(1606);
+    let (mut compared, mut syrk_of_computed, mut chol_trsm) = (0, 0, 0);
+    for seed in 0..250 {
+        let mut spec = ChainSpec::small(3, 9);
+        spec.p_gram = 0.6;
+        spec.p_group = 0.05;
+        let e = random_expression(&spec, &mut rng).unwrap();
+        for m in models() {
+            let p = plan(&e, &m).unwrap();
+            if let Some(b) = brute_cost(&e, &m).unwrap() {
+                assert_eq!(
+                    p.thirds, b,
+                    "{} under {}: DP vs brute force",
+                    e.text, m.name
+                );
+                compared += 1;
+            }
+            let (s, t) = rule_uses(&p);
+            if m.name == "planned" {
+                syrk_of_computed += (s > 0) as usize;
+                chol_trsm += (t > 0) as usize;
+            } else {
+                assert_eq!((s, t), (0, 0), "{}: the rule is the planner's only", e.text);
+            }
+        }
+        agree(&e, seed);
+    }
+    assert!(compared > 500, "only {compared} comparisons");
+    assert!(
+        syrk_of_computed > 20,
+        "syrk of a computed B in {syrk_of_computed} plans"
+    );
+    assert!(
+        chol_trsm > 20,
+        "trsm with a Cholesky factor in {chol_trsm} plans"
+    );
+}
+
+/// GLS at the sizes: Xᵀ·M⁻¹·X is potrf(M), W = U⁻ᵀX by trsm and WᵀW by syrk; M's
+/// factor is reused for M⁻¹y. The total is the documented formulas' sum.
+#[test]
+fn gls_uses_the_cholesky_split_at_its_hand_computed_cost() {
+    let e = Expression::parse(
+        "inv(X' * inv(M) * X) * X' * inv(M) * y",
+        &ops(&["X=2500x500:fullrank", "M=2500x2500:spd", "y=2500x1"]),
+    )
+    .unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    let (m, n) = (2500u128, 500u128);
+    // potrf(M) m³/3 + trsm m²n + syrk n(n+1)m + potrs(M, y) 2m² + gemv 2nm + potrf n³/3
+    // + potrs 2n², in thirds.
+    let want = m * m * m
+        + 3 * m * m * n
+        + 3 * n * (n + 1) * m
+        + 6 * m * m
+        + 6 * n * m
+        + n * n * n
+        + 6 * n * n;
+    assert_eq!(p.thirds, want, "{:#?}", p.steps);
+    assert_eq!(rule_uses(&p), (1, 1), "{:#?}", p.steps);
+    let text: Vec<String> = (0..p.steps.len()).map(|s| p.step_text(s, &e)).collect();
+    assert_eq!(
+        text.iter().filter(|t| t.contains("potrf(M)")).count(),
+        1,
+        "{text:?}"
+    );
+    assert!(text.contains(&"S2 = trsm(S1ᵀ, X)".to_string()), "{text:?}");
+    assert!(text.contains(&"S3 = syrk(S2ᵀ)".to_string()), "{text:?}");
+    // About 9.0 Gflop instead of the 12.7 of potrs + gemm.
+    let gflops = p.thirds as f64 / 3e9;
+    assert!((8.9..9.1).contains(&gflops), "{gflops}");
+}
+
+/// Small shapes of the rule, executed: a vector B (trsv), a computed B, an inverted B, an
+/// inverted sub-chain in the middle, and B·Bᵀ.
+#[test]
+fn symmetric_product_shapes_agree() {
+    let cases: &[(&str, &[&str])] = &[
+        ("b' * inv(M) * b", &["b=9", "M=9x9:spd"]),
+        (
+            "(A * B)' * inv(M) * A * B",
+            &["A=12x8:fullrank", "B=8x5:fullrank", "M=12x12:spd"],
+        ),
+        ("(A * B)' * A * B", &["A=12x8", "B=8x5"]),
+        (
+            "(inv(K) * B)' * inv(K) * B",
+            &["K=7x7:nonsingular", "B=7x4"],
+        ),
+        (
+            "(inv(K1) * inv(K2))' * inv(K1) * inv(K2) * C",
+            &["K1=6x6:nonsingular", "K2=6x6:nonsingular", "C=6x3"],
+        ),
+        (
+            "B' * inv(C' * C) * B",
+            &["B=8x3:fullrank", "C=11x8:fullrank"],
+        ),
+        ("A * B * B' * A'", &["A=5x9", "B=9x12"]),
+        (
+            "inv(X' * inv(M) * X) * X' * inv(M) * y",
+            &["X=30x6:fullrank", "M=30x30:spd", "y=30"],
+        ),
+    ];
+    for (i, (text, specs)) in cases.iter().enumerate() {
+        let e = Expression::parse(text, &ops(specs)).unwrap();
+        agree(&e, 100 + i as u64);
+        for m in models() {
+            let p = plan(&e, &m).unwrap();
+            assert_eq!(Some(p.thirds), brute_cost(&e, &m).unwrap(), "{text}");
+        }
+        let (s, t) = rule_uses(&plan(&e, &CostModel::planned()).unwrap());
+        assert!(s + t > 0, "{text}: the rule did not fire");
     }
 }
 

@@ -46,10 +46,15 @@ fn json_carries_exact_costs_and_the_plan() {
         ],
     );
     let (m, n) = (250u128, 50u128);
-    // potrf(M) m³/3; potrs(M, X) 2m²n; gemm Xᵀ·S 2n²m; potrs(M, y) 2m²; gemv 2nm;
-    // potrf n³/3; potrs 2n² — in thirds.
-    let want =
-        m * m * m + 6 * m * m * n + 6 * n * n * m + 6 * m * m + 6 * n * m + n * n * n + 6 * n * n;
+    // potrf(M) m³/3; trsm U⁻ᵀX m²n; syrk n(n+1)m; potrs(M, y) 2m²; gemv 2nm; potrf n³/3;
+    // potrs 2n² — in thirds.
+    let want = m * m * m
+        + 3 * m * m * n
+        + 3 * n * (n + 1) * m
+        + 6 * m * m
+        + 6 * n * m
+        + n * n * n
+        + 6 * n * n;
     assert_eq!(v["plan"]["thirds"].as_u64().unwrap() as u128, want);
     let strategies = v["strategies"].as_array().unwrap();
     let names: Vec<&str> = strategies

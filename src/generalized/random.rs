@@ -1,6 +1,7 @@
 //! A seeded generator of random generalized chains in the style of the CGO'18 experiments:
 //! a number of factors, sizes drawn from a range, random properties, transposes and
-//! inverses, and now and then an inverted sub-chain `inv(Bᵀ·B)` or `inv(Bᵀ·S·B)`.
+//! inverses, and now and then an inverted sub-chain `inv(Bᵀ·B)` or `inv(Bᵀ·S·B)`, or (for tests)
+//! a symmetric product `Bᵀ·B` or `Bᵀ·M⁻¹·B` with B a product of 1–3 factors.
 
 use super::expr::Expression;
 use super::operand::{Operand, Properties};
@@ -28,6 +29,9 @@ pub struct ChainSpec {
     pub p_group: f64,
     /// Probability that one end is a vector.
     pub p_vector: f64,
+    /// Probability that a square slot holds a symmetric product Bᵀ·B or Bᵀ·M·B (M⁻¹ or M,
+    /// SPD or not), with B a product of 1–3 factors (some of them inverted).
+    pub p_gram: f64,
 }
 
 impl ChainSpec {
@@ -43,6 +47,7 @@ impl ChainSpec {
             p_transpose: 0.3,
             p_group: 0.1,
             p_vector: 0.2,
+            p_gram: 0.0,
         }
     }
 
@@ -58,6 +63,7 @@ impl ChainSpec {
             p_transpose: 0.3,
             p_group: 0.15,
             p_vector: 0.2,
+            p_gram: 0.1,
         }
     }
 }
@@ -96,6 +102,12 @@ pub fn random_expression(spec: &ChainSpec, rng: &mut impl Rng) -> Result<Express
     for i in 0..n {
         let (r, c) = (dims[i], dims[i + 1]);
         let name = format!("A{}", i + 1);
+        // (No draw at all when p_gram is 0, so that such specs give the chains they always
+        // gave.)
+        if r == c && spec.p_gram > 0.0 && rng.random_bool(spec.p_gram) {
+            terms.push(gram_term(spec, r, i + 1, &mut ops, rng)?);
+            continue;
+        }
         if r == c && r > 1 && rng.random_bool(spec.p_group) {
             // inv(Bᵀ·B) or inv(Bᵀ·S·B), B tall and of full rank.
             let m = rng.random_range(r..=spec.max_size.max(r));
@@ -175,4 +187,73 @@ pub fn random_expression(spec: &ChainSpec, rng: &mut impl Rng) -> Result<Express
         terms.push(t);
     }
     Expression::parse(&terms.join(" * "), &ops)
+}
+
+/// A symmetric product Bᵀ·B or Bᵀ·M·B of size r×r for slot `slot`, its operands added to `ops`:
+/// B = G1·…·Gq (q in 1–3) is m×r, tall or square factors of full rank (mostly), square ones
+/// inverted half the time; M is SPD and inverted (most often), symmetric and inverted, or SPD
+/// and not inverted.
+fn gram_term(
+    spec: &ChainSpec,
+    r: usize,
+    slot: usize,
+    ops: &mut Vec<Operand>,
+    rng: &mut impl Rng,
+) -> Result<String, GenError> {
+    let q = rng.random_range(1..=3usize);
+    let mut dims = vec![r];
+    for _ in 0..q {
+        let last = *dims.last().expect("non-empty");
+        dims.push(if rng.random_bool(0.4) {
+            last
+        } else {
+            rng.random_range(last..=spec.max_size.max(last))
+        });
+    }
+    dims.reverse();
+    let mut factors = Vec::new();
+    for k in 0..q {
+        let (fr, fc) = (dims[k], dims[k + 1]);
+        let name = format!("G{slot}_{}", k + 1);
+        let inverted = fr == fc && rng.random_bool(0.5);
+        let p = Properties {
+            full_rank: inverted || rng.random_bool(0.8),
+            ..Default::default()
+        };
+        ops.push(Operand::new(&name, fr, fc, p)?);
+        factors.push(if inverted {
+            format!("inv({name})")
+        } else {
+            name
+        });
+    }
+    let b = factors.join(" * ");
+    let bt = if q == 1 && !b.starts_with("inv") {
+        format!("{b}'")
+    } else {
+        format!("({b})'")
+    };
+    let m = dims[0];
+    let middle = if rng.random_bool(0.5) {
+        None
+    } else {
+        let name = format!("M{slot}");
+        let pick = rng.random_range(0..10);
+        let p = Properties {
+            spd: !(6..8).contains(&pick),
+            symmetric: true,
+            full_rank: true,
+            ..Default::default()
+        };
+        ops.push(Operand::new(&name, m, m, p)?);
+        Some(if pick < 8 {
+            format!("inv({name})")
+        } else {
+            name
+        })
+    };
+    Ok(match middle {
+        Some(mid) => format!("{bt} * {mid} * {b}"),
+        None => format!("{bt} * {b}"),
+    })
 }
