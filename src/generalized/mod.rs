@@ -48,7 +48,7 @@
 //! | trmm | L·B, L t×t triangular | t²k |
 //! | syrk | XᵀX or XXᵀ, n×n from inner k | n(n+1)k |
 //! | diag-scale | D·B or B·D | mn (n for D·D) |
-//! | trsm / trsv | L⁻¹B | t²k |
+//! | trsm / trsv | L⁻¹B (or U⁻ᵀB, U a Cholesky factor) | t²k |
 //! | diag-solve | D⁻¹B | mn |
 //! | potrf | Cholesky of n×n | n³/3 |
 //! | potrs | with Cholesky factor, k columns | 2n²k |
@@ -59,6 +59,10 @@
 //! | getri | explicit inverse from LU | 4n³/3 |
 //! | diag-inv | explicit diagonal inverse | n |
 //! | transpose | Qᵀ for Q⁻¹ (orthogonal), a copy | 0 |
+//!
+//! A sub-chain Bᵀ·B (its left half the right half B transposed, factor by factor) can be
+//! syrk of B's value, k(k+1)n for B n×k; Bᵀ·M⁻¹·B with M SPD can be potrf(M) = UᵀU (shared
+//! with every other use of M's factor), W = U⁻ᵀB by trsm (n²k) and syrk(W): GLS's Xᵀ·M⁻¹·X.
 //!
 //! Costs are counted in units of ⅓ flop (`u128`, checked): potrf of n = 500 is exactly
 //! 125,000,000 units, 41,666,666⅔ flops.
