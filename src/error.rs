@@ -551,6 +551,27 @@ pub enum Error {
 /// Shorthand for results whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl Error {
+    /// `Ok` when `value` lies in `range`, else [`Error::InvalidParameter`] naming the
+    /// parameter, the value given and `expected` (the range in words).
+    pub(crate) fn check_range<T: PartialOrd + std::fmt::Display>(
+        name: &'static str,
+        value: T,
+        range: std::ops::RangeInclusive<T>,
+        expected: &'static str,
+    ) -> Result<()> {
+        if range.contains(&value) {
+            Ok(())
+        } else {
+            Err(Error::InvalidParameter {
+                name,
+                value: value.to_string(),
+                expected,
+            })
+        }
+    }
+}
+
 /// Echoed input longer than this many characters is cut (see [`quote`]).
 pub const QUOTE_MAX_CHARS: usize = 40;
 

@@ -154,27 +154,19 @@ impl CalibrateOptions {
                 expected: "a number of seconds between 0 and 60",
             });
         }
-        if self.rounds > MAX_ROUNDS {
-            return Err(Error::InvalidParameter {
-                name: "--rounds",
-                value: self.rounds.to_string(),
-                expected: "between 1 and 100",
-            });
-        }
-        if self.min_reps > MAX_ROUNDS {
-            return Err(Error::InvalidParameter {
-                name: "the least repetitions",
-                value: self.min_reps.to_string(),
-                expected: "between 1 and 100",
-            });
-        }
-        if self.validation_points > MAX_VALIDATION {
-            return Err(Error::InvalidParameter {
-                name: "--validation",
-                value: self.validation_points.to_string(),
-                expected: "between 0 and 10000",
-            });
-        }
+        Error::check_range("--rounds", self.rounds, 0..=MAX_ROUNDS, "between 1 and 100")?;
+        Error::check_range(
+            "the least repetitions",
+            self.min_reps,
+            0..=MAX_ROUNDS,
+            "between 1 and 100",
+        )?;
+        Error::check_range(
+            "--validation",
+            self.validation_points,
+            0..=MAX_VALIDATION,
+            "between 0 and 10000",
+        )?;
         if self.dtypes.len() > ElementType::ALL.len() {
             return Err(Error::Invalid(
                 "each element type can be calibrated once".into(),

@@ -297,20 +297,13 @@ pub fn run_bench<T: Element + SampleUniform>(
     options: &BenchOptions,
     progress: &mut dyn FnMut(BenchProgress<'_>),
 ) -> Result<BenchReport> {
-    if !(1..=MAX_REPS).contains(&options.reps) {
-        return Err(Error::InvalidParameter {
-            name: "--reps",
-            value: options.reps.to_string(),
-            expected: "between 1 and 100000",
-        });
-    }
-    if options.warmup > MAX_WARMUP {
-        return Err(Error::InvalidParameter {
-            name: "--warmup",
-            value: options.warmup.to_string(),
-            expected: "between 0 and 100000",
-        });
-    }
+    Error::check_range("--reps", options.reps, 1..=MAX_REPS, "between 1 and 100000")?;
+    Error::check_range(
+        "--warmup",
+        options.warmup,
+        0..=MAX_WARMUP,
+        "between 0 and 100000",
+    )?;
     let mut orders = bench_orders(chain, options.all)?;
     orders.extend(options.extra.iter().cloned());
     let plans: Vec<&Plan> = orders.iter().map(|(_, p)| p).collect();
