@@ -1,9 +1,11 @@
 """``multi_dot``: numpy's ``multi_dot`` in the library's order, and stacks of chains.
 
-Execution is numpy's own ``matmul`` into buffers planned once by the library
-(``chainplan::exec::BufferPlan``): every intermediate result goes into a slot of a workspace
-allocated once per call, and the last product into the result (or ``out``). python/README.md
-("Execution") records why this beats calling the library's BLAS executor from here.
+Execution is numpy's own products in the library's order. The common case (ndarrays of one
+dtype with small intermediates) runs inside the extension (``python/src/fast.rs``), which calls
+the C routine behind ``numpy.dot`` once per step. Everything else runs here: every large
+intermediate goes into a slot of a workspace allocated once per call, planned by the library
+(``chainplan::exec::BufferPlan``), and the last product into the result (or ``out``).
+python/README.md ("Execution") records why this beats calling the library's BLAS executor.
 """
 
 from __future__ import annotations
