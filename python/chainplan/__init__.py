@@ -14,6 +14,8 @@ package converts Python arguments, calls the library and executes the steps with
 - :func:`plan` returns a :class:`Plan` (order, exact cost, steps, comparisons, hand-off format);
 - :func:`multi_dot` is a drop-in for ``numpy.linalg.multi_dot`` that also takes stacks of chains;
 - :func:`jacobian` plans Jacobian chains as ``chainplan jacobian --json`` reports them;
+- :func:`plan_expr` plans expressions with transposes, inverses (as solves) and structured
+  operands, as ``chainplan expr`` does; :func:`eval_expr` evaluates them on numpy arrays;
 - :func:`load_plan` reads a hand-off plan strictly (:class:`PlanFormatError`);
 - ``chainplan.dask`` multiplies dask arrays; :data:`einsum_path` is an opt_einsum path optimizer.
 """
@@ -22,6 +24,7 @@ from ._native import PlanFormatError
 from ._plan import ALGORITHMS, Comparison, Plan, Step, load_plan, plan
 from ._multi_dot import multi_dot
 from ._jacobian import jacobian
+from ._expr import MODELS, ExprPlan, ExprStep, Strategy, eval_expr, plan_expr
 
 #: The ``format`` field of every hand-off plan.
 FORMAT_NAME = "chainplan-plan"
@@ -31,16 +34,22 @@ FORMAT_VERSION = 1
 __all__ = [
     "ALGORITHMS",
     "Comparison",
+    "ExprPlan",
+    "ExprStep",
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "MODELS",
     "Plan",
     "PlanFormatError",
     "Step",
+    "Strategy",
     "einsum_path",
+    "eval_expr",
     "jacobian",
     "load_plan",
     "multi_dot",
     "plan",
+    "plan_expr",
 ]
 
 __version__ = "0.1.0"

@@ -27,6 +27,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 mod fast;
+mod expr;
 
 create_exception!(
     _native,
@@ -335,5 +336,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(execute_f64, m)?)?;
     m.add_function(wrap_pyfunction!(blas_info, m)?)?;
     m.add_function(wrap_pyfunction!(fast::dot_chain, m)?)?;
+    expr::register(m)?;
     Ok(())
 }

@@ -1,0 +1,436 @@
+"""Generalized chains: :func:`plan_expr`, the :class:`ExprPlan` object and :func:`eval_expr`.
+
+Everything that plans lives in the library (``chainplan::generalized``): it parses the operand
+declarations and the expression, checks them, plans, names the steps, writes the report of
+``chainplan expr --json`` and executes plans with BLAS and LAPACK. This module only turns
+Python's operand forms into the library's declaration text and hands arrays over.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from fractions import Fraction
+from typing import Mapping, NamedTuple, Union
+
+import numpy as np
+
+from . import _native
+
+#: Cost models :func:`plan_expr` accepts: the generalized planner, the expert's hand form
+#: (solves in place of inverses, left to right) and the naive form (explicit inverses, left
+#: to right), as ``chainplan expr`` compares them.
+MODELS = ("planned", "expert", "naive")
+
+#: Most steps ``repr(ExprPlan)`` lists.
+_REPR_STEPS = 24
+
+
+def _flops(thirds: int) -> Union[int, Fraction]:
+    """A cost in ⅓-flop units as exact flops: an ``int`` when whole, else a ``Fraction``."""
+    return thirds // 3 if thirds % 3 == 0 else Fraction(thirds, 3)
+
+
+class ExprStep(NamedTuple):
+    """One kernel call of an :class:`ExprPlan`.
+
+    ``call`` is the report's line (``S2 = potrs(S1, X)``: step s produces ``S<s>``), ``kernel``
+    the routine (``gemm``, ``symm``, ``trmm``, ``trsm``, ``syrk``, ``potrf``, ``potrs``, …),
+    ``args`` its arguments as text (``Xᵀ`` is X read transposed), ``computes`` the value it
+    produces (``inv(M)·X``, ``chol(M)``), ``shape`` that value's (rows, cols), ``flops`` its
+    exact flop count (``int``, or ``Fraction`` for a third: potrf of n costs n³/3), ``thirds``
+    the same in units of ⅓ flop, and ``explicit_inverse`` whether it forms an inverse."""
+
+    call: str
+    kernel: str
+    args: tuple
+    computes: str
+    shape: tuple
+    flops: Union[int, Fraction]
+    thirds: int
+    explicit_inverse: bool
+
+
+class Strategy(NamedTuple):
+    """One evaluation strategy of the report: ``planned``, ``expert`` (solves, left to right)
+    or ``naive`` (explicit inverses, left to right); its ``order`` (``inv!`` marks an explicit
+    inverse), exact ``flops`` and ``thirds``, ``ratio`` = its cost ÷ the planned cost, and the
+    number of ``explicit_inverses`` it forms."""
+
+    name: str
+    order: str
+    flops: Union[int, Fraction]
+    thirds: int
+    ratio: float
+    explicit_inverses: int
+
+
+def _is_array(value) -> bool:
+    return isinstance(value, np.ndarray) or (
+        hasattr(value, "__array__") and hasattr(value, "shape") and not isinstance(value, type)
+    )
+
+
+def _is_whole(x) -> bool:
+    # An integer array of one element has __index__ too: not a dimension here.
+    return not isinstance(x, (bool, np.bool_, np.ndarray)) and hasattr(type(x), "__index__")
+
+
+def _shape_text(name: str, shape) -> str:
+    """``(r, c)`` → ``rxc``, ``(n,)`` → ``n`` (an n × 1 vector). The library checks the
+    values (zero, negative, too large) and words the message."""
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
+        raise TypeError(
+            f"operand {name}: a shape is a tuple (rows, cols) or (n,), not {type(shape).__name__}"
+        )
+    if len(shape) not in (1, 2):
+        raise ValueError(
+            f"operand {name}: shape {tuple(shape)} has {len(shape)} dimensions; an operand is "
+            "a matrix (rows, cols) or a vector (n,)"
+        )
+    for d in shape:
+        if not _is_whole(d):
+            raise TypeError(
+                f"operand {name}: shape {tuple(shape)} holds a {type(d).__name__}; "
+                "dimensions are whole numbers (int)"
+            )
+    return "x".join(str(operator.index(d)) for d in shape)
+
+
+def _props_text(name: str, props) -> str:
+    if props is None:
+        return ""
+    if isinstance(props, str):
+        return props
+    if isinstance(props, bytes) or not hasattr(props, "__iter__"):
+        raise TypeError(
+            f"operand {name}: properties are a string ('spd' or 'lower,fullrank') or a "
+            f"sequence of strings, not {type(props).__name__}"
+        )
+    words = list(props)
+    for w in words:
+        if not isinstance(w, str):
+            raise TypeError(
+                f"operand {name}: properties are strings; got a {type(w).__name__}"
+            )
+    return ",".join(words)
+
+
+def _declaration(name: str, value):
+    """(declaration text after ``NAME=``, the array when one was given) for one ``ops`` entry."""
+    if isinstance(value, str):
+        return value, None
+    if _is_array(value):
+        return _shape_text(name, value.shape), value
+    if isinstance(value, (tuple, list)):
+        if len(value) == 2 and (_is_array(value[0]) or isinstance(value[0], (tuple, list))):
+            first, props = value
+            array = first if _is_array(first) else None
+            shape = first.shape if array is not None else first
+            text = _shape_text(name, shape)
+            words = _props_text(name, props)
+            return (f"{text}:{words}" if words else text), array
+        return _shape_text(name, value), None
+    raise TypeError(
+        f"operand {name}: declare it as text ('2500x500:fullrank'), a shape ((2500, 500) or "
+        f"((2500, 500), 'fullrank')), or an array (X or (X, 'fullrank')); got "
+        f"{type(value).__name__}"
+    )
+
+
+def _declarations(ops):
+    """The library's (name or None, text) pairs and the arrays given, by name."""
+    decls, arrays = [], {}
+    if isinstance(ops, Mapping):
+        for name, value in ops.items():
+            if not isinstance(name, str):
+                raise TypeError(f"operand names are strings, not {type(name).__name__}")
+            text, array = _declaration(name, value)
+            decls.append((name, text))
+            if array is not None:
+                arrays[name] = array
+    elif isinstance(ops, (str, bytes)) or not hasattr(ops, "__iter__"):
+        raise TypeError(
+            "ops is a mapping name -> declaration, or a sequence of the CLI's --op texts "
+            f"('X=2500x500:fullrank'); got {type(ops).__name__}"
+        )
+    else:
+        for spec in ops:
+            if not isinstance(spec, str):
+                raise TypeError(
+                    f"a sequence of ops holds --op texts ('X=2500x500:fullrank'), not "
+                    f"{type(spec).__name__}"
+                )
+            decls.append((None, spec))
+    return decls, arrays
+
+
+def _float64(name: str, a) -> np.ndarray:
+    """An operand for execution: float64, 2-D (a 1-D array is a column)."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"operand {name} has dtype {a.dtype}; evaluate runs on real (float64) data")
+    if a.ndim == 1:
+        a = a.reshape(-1, 1)
+    elif a.ndim != 2:
+        raise ValueError(
+            f"operand {name} has {a.ndim} dimensions; an operand is a matrix (2-D) or a vector (1-D)"
+        )
+    return a.astype(np.float64, copy=False)
+
+
+class ExprPlan:
+    """A generalized chain planned by the library: what :func:`plan_expr` returns.
+
+    Read-only attributes:
+
+    - ``expression`` (as given), ``normalized`` (transposes at the operands: ``inv(Xᵀ·X)·Xᵀ·y``),
+      ``shape`` of the value, ``operands`` (``{name: (shape, properties)}`` as declared);
+    - ``model`` and, for that model's plan, ``steps`` (tuple of :class:`ExprStep`), ``order``,
+      ``flops`` (exact: ``int``, or ``Fraction`` when the count has a third), ``thirds``
+      (exact ``int``, units of ⅓ flop), ``has_explicit_inverse``, ``exact`` (False only when
+      more than 10 inverted operands needing a factorization made the planner assume each is
+      factored once);
+    - the report's strategies: ``planned``, ``expert``, ``naive`` (:class:`Strategy`),
+      ``strategies`` (a dict of the three), ``expert_ratio`` and ``naive_ratio`` (cost ÷ the
+      planned cost).
+
+    :meth:`to_dict` and :meth:`to_json` give the report ``chainplan expr --json`` prints (the
+    library's serializer; the planned plan's steps whatever ``model``); :meth:`evaluate` runs
+    the plan on float64 arrays.
+    """
+
+    __slots__ = ("_native", "_arrays", "_steps", "_strategies")
+
+    def __init__(self, native, arrays=None):
+        if not isinstance(native, _native.NativeExpr):
+            raise TypeError("ExprPlan objects come from chainplan.plan_expr()")
+        self._native = native
+        self._arrays = dict(arrays or {})
+        self._steps = None
+        self._strategies = None
+
+    # ---- the expression ---------------------------------------------------------------------
+
+    @property
+    def expression(self) -> str:
+        """The expression as given."""
+        return self._native.expression
+
+    @property
+    def normalized(self) -> str:
+        """The expression after normalisation: transposes pushed to the operands, inverses
+        distributed over square nonsingular products (``inv(Xᵀ·X)·Xᵀ·y``)."""
+        return self._native.normalized
+
+    @property
+    def shape(self) -> tuple:
+        """(rows, cols) of the value."""
+        return tuple(self._native.shape)
+
+    @property
+    def operands(self) -> dict:
+        """The declared operands: ``{name: ((rows, cols), (property, …))}``, with properties
+        closed under their implications (``spd`` holds symmetric and full rank)."""
+        return {
+            name: ((rows, cols), tuple(props))
+            for name, rows, cols, props in self._native.operands()
+        }
+
+    # ---- the plan of `model` -----------------------------------------------------------------
+
+    @property
+    def model(self) -> str:
+        """The cost model of ``steps``, ``order`` and ``flops``: one of :data:`MODELS`."""
+        return self._native.model
+
+    @property
+    def steps(self) -> tuple:
+        """The kernel calls in execution order, as :class:`ExprStep` tuples (empty when the
+        expression is a single operand, possibly transposed)."""
+        if self._steps is None:
+            self._steps = tuple(
+                ExprStep(call, kernel, tuple(args), computes, (rows, cols), _flops(thirds),
+                         thirds, explicit)
+                for call, kernel, args, computes, rows, cols, thirds, _text, explicit
+                in self._native.steps()
+            )
+        return self._steps
+
+    @property
+    def order(self) -> str:
+        """The evaluation order, parenthesized (``(inv(Xᵀ·X)·(Xᵀ·y))``)."""
+        return self._native.order
+
+    @property
+    def thirds(self) -> int:
+        """The exact cost in units of ⅓ flop (the library's unit)."""
+        return self._native.thirds
+
+    @property
+    def flops(self) -> Union[int, Fraction]:
+        """The exact flop count: an ``int``, or a ``Fraction`` when it has a third."""
+        return _flops(self._native.thirds)
+
+    @property
+    def has_explicit_inverse(self) -> bool:
+        """Whether the plan forms an explicit inverse (for ``planned``: only when nothing
+        else can produce the value)."""
+        return self._native.has_explicit_inverse
+
+    @property
+    def exact(self) -> bool:
+        """Whether the plan is exactly optimal under its model (the factor-once flag)."""
+        return self._native.exact
+
+    # ---- the report's strategies -------------------------------------------------------------
+
+    @property
+    def strategies(self) -> dict:
+        """``{"planned": Strategy, "expert": Strategy, "naive": Strategy}``."""
+        if self._strategies is None:
+            self._strategies = {
+                name: Strategy(name, order, _flops(thirds), thirds, ratio, inverses)
+                for name, order, thirds, _text, ratio, inverses in self._native.strategies()
+            }
+        return dict(self._strategies)
+
+    @property
+    def planned(self) -> Strategy:
+        """The generalized planner's totals."""
+        return self.strategies["planned"]
+
+    @property
+    def expert(self) -> Strategy:
+        """The expert's hand form: solves in place of inverses, left to right, gemm."""
+        return self.strategies["expert"]
+
+    @property
+    def naive(self) -> Strategy:
+        """The naive form: explicit inverses (LU each time written), left to right, gemm."""
+        return self.strategies["naive"]
+
+    @property
+    def expert_ratio(self) -> float:
+        """The expert form's cost ÷ the planned cost."""
+        return self.expert.ratio
+
+    @property
+    def naive_ratio(self) -> float:
+        """The naive form's cost ÷ the planned cost."""
+        return self.naive.ratio
+
+    # ---- exports -----------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        """The report as JSON text, exactly as ``chainplan expr --json`` prints it (without
+        the final newline)."""
+        return self._native.report_json()
+
+    def to_dict(self) -> dict:
+        """The report of ``chainplan expr --json`` as a dict (costs are exact ints)."""
+        return json.loads(self._native.report_json())
+
+    # ---- execution ---------------------------------------------------------------------------
+
+    def evaluate(self, /, **arrays) -> np.ndarray:
+        """Runs the plan on float64 operands with BLAS and LAPACK (the GIL released) and
+        returns the value as a 2-D array of :attr:`shape` (a vector value is a column).
+
+        Arrays are given by operand name; those passed to :func:`plan_expr` in ``ops`` are
+        used for the names not given here. Every declared operand needs one. Integer and
+        boolean data are converted to float64; a 1-D array is a column. The arrays must hold
+        what was declared: a matrix declared ``spd`` that is not makes Cholesky fail (a
+        ``ValueError``), while the structured kernels read one triangle of a ``symmetric``,
+        ``lower`` or ``upper`` operand and trust the rest.
+        """
+        names = [name for name, *_ in self._native.operands()]
+        unknown = [n for n in arrays if n not in names]
+        if unknown:
+            raise TypeError(
+                f"evaluate() got an array for {unknown[0]}, which is not declared; "
+                f"declared: {', '.join(names)}"
+            )
+        given = {**self._arrays, **arrays}
+        missing = [n for n in names if n not in given]
+        if missing:
+            raise TypeError(f"evaluate() needs an array for every declared operand; missing: "
+                            f"{', '.join(missing)}")
+        return self._native.evaluate([_float64(n, given[n]) for n in names])
+
+    # ---- Python protocol ---------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        rows, cols = self.shape
+        native = self._native
+        lines = [
+            f"<chainplan.ExprPlan: {self.normalized} ({rows}x{cols}), {self.model}, "
+            f"{native.flops_text} flops"
+        ]
+        raw = native.steps()
+        shown = [
+            (call, computes, f"{r}x{c}", text, "  explicit inverse" if explicit else "")
+            for call, _k, _a, computes, r, c, _t, text, explicit in raw[:_REPR_STEPS]
+        ]
+        widths = [max((len(row[i]) for row in shown), default=0) for i in range(4)]
+        for call, computes, shape, text, note in shown:
+            lines.append(
+                f"  {call:<{widths[0]}}  {computes:<{widths[1]}}  {shape:<{widths[2]}}  "
+                f"{text:>{widths[3]}} flops{note}"
+            )
+        if len(raw) > _REPR_STEPS:
+            lines.append(f"  … {len(raw) - _REPR_STEPS} more steps")
+        if not raw:
+            name, transposed = native.result()
+            lines.append(f"  (no step: the value is {name}{'ᵀ' if transposed else ''})")
+        ratios = ", ".join(
+            f"{s.name} {s.ratio:.3g}x"
+            + (f" ({s.explicit_inverses} explicit inverse{'s' * (s.explicit_inverses != 1)})"
+               if s.explicit_inverses else "")
+            for s in (self.expert, self.naive)
+        )
+        lines.append(f"  flops over planned: {ratios}")
+        lines[-1] += ">"
+        return "\n".join(lines)
+
+
+def plan_expr(expr: str, ops, *, model: str = "planned") -> ExprPlan:
+    """Plans a generalized chain: products of named operands, transposed (``'`` or ``^T``),
+    inverted (``inv(…)`` of an operand or a sub-product, nested; ``^-1``, ``^-T``).
+
+    ``ops`` declares every operand, as a mapping name → declaration, where a declaration is
+
+    - the CLI's ``--op`` text after ``NAME=``: ``"2500x500:fullrank"``, ``"2500x1"``,
+      ``"2500"`` (a 2500 × 1 vector), properties comma-separated;
+    - a shape: ``(2500, 500)`` or ``(2500,)``, or with properties:
+      ``((2500, 2500), "spd")``, ``((n, n), ("lower", "nonsingular"))``;
+    - a numpy array (its shape; a 1-D array is a column vector; properties ``general``), or
+      ``(array, properties)``. Arrays given here are what :meth:`ExprPlan.evaluate` runs on.
+
+    or as a sequence of the CLI's whole ``--op`` texts (``["X=2500x500:fullrank", "y=2500"]``).
+    Properties: general, symmetric, spd, lower, upper, diagonal, orthogonal, fullrank,
+    nonsingular.
+
+    ``model`` picks the plan that ``steps``, ``flops`` and :meth:`ExprPlan.evaluate` use:
+    ``"planned"`` (the generalized planner), ``"expert"`` (solves in place of inverses, left to
+    right) or ``"naive"`` (explicit inverses, left to right). The report's comparison of the
+    three is there whatever the model.
+
+    Raises ``TypeError`` for arguments of the wrong type and ``ValueError`` with the library's
+    one-line message for bad declarations or expressions: shapes that do not chain, the
+    inverse of a non-square operand or of one not declared nonsingular, unknown or
+    contradictory properties, unbalanced syntax, undeclared names.
+    """
+    if not isinstance(expr, str):
+        raise TypeError(f"expr is a string such as \"inv(X' * X) * X' * y\", not {type(expr).__name__}")
+    if not isinstance(model, str):
+        raise TypeError(f"model is a string, one of {', '.join(MODELS)}; got {type(model).__name__}")
+    decls, arrays = _declarations(ops)
+    return ExprPlan(_native.plan_expr(expr, decls, model), arrays)
+
+
+def eval_expr(expr: str, ops, *, model: str = "planned") -> np.ndarray:
+    """Plans ``expr`` and evaluates it on the arrays in ``ops`` (see :func:`plan_expr`):
+    ``eval_expr("inv(X' * X) * X' * y", {"X": (X, "fullrank"), "y": y})``. Returns the value
+    as a 2-D float64 array."""
+    return plan_expr(expr, ops, model=model).evaluate()
