@@ -24,6 +24,7 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy -p chainplan-python --all-targets -- -D warnings
 
 # The API docs build without warnings (broken or private intra-doc links fail).
 doc: deps
