@@ -26,8 +26,8 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-mod fast;
 mod expr;
+mod fast;
 
 create_exception!(
     _native,
