@@ -10,7 +10,9 @@ Times, side by side and interleaved round by round:
   ``inv(X.T @ inv(M) @ X) @ X.T @ inv(M) @ y``;
 - numpy/scipy written as an expert writes them: ``cho_solve(cho_factor(X.T @ X), X.T @ y)``
   and, for GLS, one ``cho_factor(M)`` used for both ``cho_solve(c, X)`` and
-  ``cho_solve(c, y)``, then a Cholesky solve of the small system.
+  ``cho_solve(c, y)``, then a Cholesky solve of the small system;
+- for GLS also the evaluation chainplan plans, written by hand with scipy (``cholesky``,
+  ``solve_triangular`` for U^-T X, ``W.T @ W``): the "numpy split" column.
 
 Reports medians over the rounds and the ratios to chainplan's planned time, for each
 thread count asked for. numpy's wheel ships its own OpenBLAS (and scipy another); the script
@@ -73,6 +75,16 @@ def gls_expert(X, M, y):
     c = sla.cho_factor(M)
     A = X.T @ sla.cho_solve(c, X)
     b = X.T @ sla.cho_solve(c, y)
+    return sla.cho_solve(sla.cho_factor(A), b)
+
+
+def gls_split(X, M, y):
+    """The evaluation chainplan plans for GLS, written by hand: M = U'U, W = U^-T X by one
+    triangular solve, X' inv(M) X = W'W (numpy's matmul calls syrk for ``W.T @ W``)."""
+    U = sla.cholesky(M, lower=False, check_finite=False)
+    W = sla.solve_triangular(U, X, trans="T", lower=False, check_finite=False)
+    A = W.T @ W
+    b = X.T @ sla.cho_solve((U, False), y, check_finite=False)
     return sla.cho_solve(sla.cho_factor(A), b)
 
 
@@ -156,7 +168,7 @@ def main():
     X, M, y = operands(rng)
     # The numpy forms agree with each other (and are checked against chainplan's own oracle
     # comparison, which the JSON reports as max_rel_diff).
-    for naive, expert in [(ls_naive, ls_expert), (gls_naive, gls_expert)]:
+    for naive, expert in [(ls_naive, ls_expert), (gls_naive, gls_expert), (gls_split, gls_expert)]:
         a, b = naive(X, M, y), expert(X, M, y)
         assert np.max(np.abs(a - b)) <= 1e-9 * np.max(np.abs(b)), "numpy forms disagree"
 
@@ -168,35 +180,42 @@ def main():
 
     rows = []
     for threads in [int(t) for t in args.threads.split(",")]:
-        for name, (expr, ops), naive, expert in [
-            ("least squares", LS, ls_naive, ls_expert),
-            ("GLS", GLS, gls_naive, gls_expert),
+        for name, (expr, ops), naive, expert, split in [
+            ("least squares", LS, ls_naive, ls_expert, None),
+            ("GLS", GLS, gls_naive, gls_expert, gls_split),
         ]:
-            samples = {k: [] for k in ["planned", "expert", "naive", "numpy naive", "numpy expert"]}
+            samples = {k: [] for k in ["planned", "expert", "naive", "numpy naive", "numpy expert", "numpy split"]}
             flops = bench = None
             with threadpool_limits(limits=threads, user_api="blas"):
                 naive(X, M, y)  # warm-up
                 expert(X, M, y)
+                if split:
+                    split(X, M, y)
                 for r in range(args.reps):
                     times, flops, bench = chainplan_round(args.chainplan, expr, ops, threads, args.seed + r)
                     for k, v in times.items():
                         samples[k].append(v)
                     samples["numpy naive"].append(timed(naive, X, M, y))
                     samples["numpy expert"].append(timed(expert, X, M, y))
-            med = {k: statistics.median(v) for k, v in samples.items()}
+                    if split:
+                        samples["numpy split"].append(timed(split, X, M, y))
+            med = {k: statistics.median(v) for k, v in samples.items() if v}
             rows.append((name, threads, med, flops, bench))
 
     print(f"\nchainplan BLAS: {rows[0][4]['blas']}; CPU: {rows[0][4]['cpu']}")
     print(f"medians of {args.reps} interleaved rounds; ratios are time / chainplan planned time\n")
     print("| problem | threads | chainplan planned | chainplan expert | chainplan naive | numpy expert | numpy naive "
-          "| numpy expert / planned | numpy naive / planned | chainplan naive / planned | flop ratio naive / planned |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| numpy split | numpy expert / planned | numpy naive / planned | numpy split / planned "
+          "| chainplan naive / planned | flop ratio naive / planned |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, threads, med, flops, _ in rows:
         p = med["planned"]
+        split_ms = f"{med['numpy split']*1e3:.1f} ms" if "numpy split" in med else "—"
+        split_ratio = f"{med['numpy split']/p:.2f}" if "numpy split" in med else "—"
         print(
             f"| {name} | {threads} | {p*1e3:.1f} ms | {med['expert']*1e3:.1f} ms | {med['naive']*1e3:.1f} ms "
-            f"| {med['numpy expert']*1e3:.1f} ms | {med['numpy naive']*1e3:.1f} ms "
-            f"| {med['numpy expert']/p:.2f} | {med['numpy naive']/p:.2f} | {med['naive']/p:.2f} "
+            f"| {med['numpy expert']*1e3:.1f} ms | {med['numpy naive']*1e3:.1f} ms | {split_ms} "
+            f"| {med['numpy expert']/p:.2f} | {med['numpy naive']/p:.2f} | {split_ratio} | {med['naive']/p:.2f} "
             f"| {flops['naive']/flops['planned']:.2f} |"
         )
     if args.libraries:
