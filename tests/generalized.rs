@@ -77,8 +77,8 @@ fn dp_equals_brute_force_up_to_eight_factors() {
 }
 
 /// How a planned evaluation used the symmetric-product rule: syrk of a computed B (Bᵀ·B with
-/// B not an operand), and trsm/trsv with a Cholesky factor (Bᵀ·M⁻¹·B).
-fn rule_uses(p: &chainplan::generalized::GenPlan) -> (usize, usize) {
+/// B not an operand), trsm/trsv with a Cholesky factor (Bᵀ·M⁻¹·B) and trmm with one (Bᵀ·M·B).
+fn rule_uses(p: &chainplan::generalized::GenPlan) -> (usize, usize, usize) {
     use chainplan::generalized::Value;
     let is_potrf = |v: Value| matches!(v, Value::Step(s) if p.steps[s].kernel == Kernel::Potrf);
     let computed_syrk = p
@@ -95,7 +95,12 @@ fn rule_uses(p: &chainplan::generalized::GenPlan) -> (usize, usize) {
                 && is_potrf(s.args[0].value)
         })
         .count();
-    (computed_syrk, chol_trsm)
+    let chol_trmm = p
+        .steps
+        .iter()
+        .filter(|s| s.kernel == Kernel::Trmm && is_potrf(s.args[0].value))
+        .count();
+    (computed_syrk, chol_trsm, chol_trmm)
 }
 
 /// Chains full of symmetric products Bᵀ·B and Bᵀ·M·B (B of 1–3 factors, M inverted or not,
@@ -104,7 +109,7 @@ fn rule_uses(p: &chainplan::generalized::GenPlan) -> (usize, usize) {
 #[test]
 fn symmetric_products_dp_equals_brute_force_and_execute() {
     let mut rng = StdRng::seed_from_u64(1606);
-    let (mut compared, mut syrk_of_computed, mut chol_trsm) = (0, 0, 0);
+    let (mut compared, mut syrk_of_computed, mut chol_trsm, mut chol_trmm) = (0, 0, 0, 0);
     for seed in 0..250 {
         let mut spec = ChainSpec::small(3, 9);
         spec.p_gram = 0.6;
@@ -120,12 +125,18 @@ fn symmetric_products_dp_equals_brute_force_and_execute() {
                 );
                 compared += 1;
             }
-            let (s, t) = rule_uses(&p);
+            let (s, t, u) = rule_uses(&p);
             if m.name == "planned" {
                 syrk_of_computed += (s > 0) as usize;
                 chol_trsm += (t > 0) as usize;
+                chol_trmm += (u > 0) as usize;
             } else {
-                assert_eq!((s, t), (0, 0), "{}: the rule is the planner's only", e.text);
+                assert_eq!(
+                    (s, t, u),
+                    (0, 0, 0),
+                    "{}: the rule is the planner's only",
+                    e.text
+                );
             }
         }
         agree(&e, seed);
@@ -138,6 +149,10 @@ fn symmetric_products_dp_equals_brute_force_and_execute() {
     assert!(
         chol_trsm > 20,
         "trsm with a Cholesky factor in {chol_trsm} plans"
+    );
+    assert!(
+        chol_trmm > 2,
+        "trmm with a Cholesky factor in {chol_trmm} plans"
     );
 }
 
@@ -162,7 +177,7 @@ fn gls_uses_the_cholesky_split_at_its_hand_computed_cost() {
         + n * n * n
         + 6 * n * n;
     assert_eq!(p.thirds, want, "{:#?}", p.steps);
-    assert_eq!(rule_uses(&p), (1, 1), "{:#?}", p.steps);
+    assert_eq!(rule_uses(&p), (1, 1, 0), "{:#?}", p.steps);
     let text: Vec<String> = (0..p.steps.len()).map(|s| p.step_text(s, &e)).collect();
     assert_eq!(
         text.iter().filter(|t| t.contains("potrf(M)")).count(),
@@ -201,6 +216,15 @@ fn symmetric_product_shapes_agree() {
         ),
         ("A * B * B' * A'", &["A=5x9", "B=9x12"]),
         (
+            "(inv(K1) * inv(K2))' * inv(K1) * inv(K2)",
+            &["K1=6x6:nonsingular", "K2=6x6:nonsingular"],
+        ),
+        ("B' * M * B", &["B=12x10", "M=12x12:spd"]),
+        (
+            "(A * B)' * M * A * B * inv(M)",
+            &["A=10x9", "B=9x10", "M=10x10:spd"],
+        ),
+        (
             "inv(X' * inv(M) * X) * X' * inv(M) * y",
             &["X=30x6:fullrank", "M=30x30:spd", "y=30"],
         ),
@@ -212,8 +236,8 @@ fn symmetric_product_shapes_agree() {
             let p = plan(&e, &m).unwrap();
             assert_eq!(Some(p.thirds), brute_cost(&e, &m).unwrap(), "{text}");
         }
-        let (s, t) = rule_uses(&plan(&e, &CostModel::planned()).unwrap());
-        assert!(s + t > 0, "{text}: the rule did not fire");
+        let (s, t, u) = rule_uses(&plan(&e, &CostModel::planned()).unwrap());
+        assert!(s + t + u > 0, "{text}: the rule did not fire");
     }
 }
 

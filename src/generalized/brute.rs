@@ -100,9 +100,9 @@ impl Brute<'_> {
     /// The symmetric-product outcomes of (i, j), found on their own terms: the first half,
     /// factor by factor, must equal the transpose of the second half B read backwards (a
     /// factor of symmetric value is its own transpose); an odd length leaves one middle
-    /// factor, which must be held inverted. Every held form of B (and of the middle) is
-    /// tried: plain or transposed B with or without the middle, inverted B only without it
-    /// and only where inverse products are allowed (the result is then inverted).
+    /// factor. Every held form of B and of the middle is tried: plain or transposed B with
+    /// or without the middle, inverted B only without it and only where inverse products are
+    /// allowed (the result is then inverted).
     fn gram(
         &self,
         chain: &FactorChain,
@@ -147,9 +147,10 @@ impl Brute<'_> {
                 continue;
             }
             let b_side = self.side(chain, bi, j, bc);
-            for mc in middles.iter().filter(|c| c.form.inv()) {
+            for mc in middles {
                 let m_side = has_middle.then(|| self.side(chain, bi - 1, bi - 1, mc));
-                let Some(choice) = self.kernels.gram(&b_side, m_side.as_ref())? else {
+                let middle = m_side.as_ref().map(|s| (s, mc.form.inv()));
+                let Some(choice) = self.kernels.gram(&b_side, middle)? else {
                     continue;
                 };
                 let out = if bc.form.inv() { Form::I } else { Form::N };

@@ -170,18 +170,23 @@ impl Kernels<'_> {
     }
 
     /// The symmetric product Bᵀ·B (`middle` `None`) of B's value (`b`, n×k, whatever form it
-    /// is held in), or Bᵀ·M⁻¹·B with M SPD (`middle`: the side of M's stored W): syrk of B
-    /// (k(k+1)n), or, with M = UᵀU, the triangular solve W₂ = U⁻ᵀ·B (n²k) then syrk of W₂.
-    /// M's potrf is the option's factorization. `None` when the model has no structured
-    /// products (or, with a middle, no solves), or M is not SPD or is triangular (diagonal).
-    pub(crate) fn gram(&self, b: &Side, middle: Option<&Side>) -> Result<Option<Choice>, GenError> {
+    /// is held in), or Bᵀ·M⁻¹·B or Bᵀ·M·B with M SPD (`middle`: the side of M's stored W, and
+    /// whether the middle factor is M⁻¹): syrk of B (k(k+1)n), or, with M = UᵀU, W₂ = U⁻ᵀ·B by
+    /// trsm (M⁻¹) or W₂ = U·B by trmm (M), n²k either way, then syrk of W₂. M's potrf is the
+    /// option's factorization. `None` when the model has no structured products (or, for M⁻¹,
+    /// no solves), or M is not SPD or is triangular (diagonal).
+    pub(crate) fn gram(
+        &self,
+        b: &Side,
+        middle: Option<(&Side, bool)>,
+    ) -> Result<Option<Choice>, GenError> {
         if !self.model.structured_products {
             return Ok(None);
         }
         let (n, k) = (b.rows, b.cols);
         let what = "a symmetric product's flop count";
         let syrk = ov(cost::syrk(k, n), what)?;
-        let Some(w) = middle else {
+        let Some((w, inverted)) = middle else {
             return Ok(Some(Choice {
                 kernel: Kernel::Syrk,
                 left: true,
@@ -190,11 +195,15 @@ impl Kernels<'_> {
             }));
         };
         let p = w.props;
-        if !self.model.solves || self.model.general_inverses || !p.spd || p.triangular() {
+        if (inverted && !self.model.solves)
+            || self.model.general_inverses
+            || !p.spd
+            || p.triangular()
+        {
             return Ok(None);
         }
-        let trsm = ov(cost::triangular(n, k), what)?;
-        let cost = ov(trsm.checked_add(syrk), what)?;
+        let tri = ov(cost::triangular(n, k), what)?;
+        let cost = ov(tri.checked_add(syrk), what)?;
         let factor = ov(cost::potrf(n), what)?;
         self.with_factor(Kernel::Syrk, true, cost, Some(factor), w)
             .map(Some)
@@ -273,8 +282,8 @@ enum How {
     Inverse {
         choice: Choice,
     },
-    /// The symmetric product Bᵀ·B, or Bᵀ·M⁻¹·B with the single middle factor M⁻¹ held in
-    /// form `mf`: B is the right half, cells `b..=j`, held in form `bf`.
+    /// The symmetric product Bᵀ·B, or Bᵀ·M⁻¹·B or Bᵀ·M·B with the single middle factor held
+    /// in form `mf`: B is the right half, cells `b..=j`, held in form `bf`.
     Gram {
         b: usize,
         bf: Form,
@@ -498,9 +507,9 @@ impl Dp<'_> {
     }
 
     /// The symmetric-product rule: when the left half of (i, j) is the right half B
-    /// transposed (factor by factor, reversed) around nothing or a single inverted SPD middle
-    /// factor M⁻¹, the cell can be Bᵀ·B by syrk of B's value, or Bᵀ·M⁻¹·B by a trsm with M's
-    /// Cholesky factor and a syrk; the left half is never computed. B held inverted (W⁻¹)
+    /// transposed (factor by factor, reversed) around nothing or a single SPD middle factor
+    /// (M⁻¹ or M), the cell can be Bᵀ·B by syrk of B's value, or Bᵀ·M⁻¹·B (Bᵀ·M·B) by a trsm
+    /// (trmm) with M's Cholesky factor and a syrk; the left half is never computed. B held inverted (W⁻¹)
     /// gives Bᵀ·B = (W·Wᵀ)⁻¹, a syrk whose result stays inverted (as inverse products do).
     fn gram(&self, table: &Table, cell: &mut Cell, i: usize, j: usize) -> Result<(), GenError> {
         let len = j + 1 - i;
@@ -514,7 +523,7 @@ impl Dp<'_> {
         let right = table.cell(b, j);
         let middle = table.cell(i + h, i + h);
         let mforms: &[Option<Form>] = if odd {
-            &[Some(Form::I), Some(Form::IT)]
+            &[Some(Form::I), Some(Form::IT), Some(Form::N), Some(Form::T)]
         } else {
             &[None]
         };
@@ -529,11 +538,12 @@ impl Dp<'_> {
                 let (mcost, mside) = match mf {
                     None => (0, None),
                     Some(mf) => match middle.e[mf.0 as usize] {
-                        Some(me) => (me.cost, Some(middle.side(mf))),
+                        Some(me) => (me.cost, Some((middle.side(mf), mf.inv()))),
                         None => continue,
                     },
                 };
-                let Some(c) = self.kernels.gram(&right.side(bf), mside.as_ref())? else {
+                let mside = mside.as_ref().map(|(s, inv)| (s, *inv));
+                let Some(c) = self.kernels.gram(&right.side(bf), mside)? else {
                     continue;
                 };
                 let Some(kc) = self.charge(&c) else {
@@ -681,18 +691,28 @@ impl GenPlan {
 }
 
 /// Operands that appear inverted and need a factorization (not triangular, diagonal or
-/// orthogonal), each once, in order of appearance.
-fn factorable(chain: &FactorChain, ops: &[Operand], out: &mut Vec<usize>) {
-    for f in &chain.factors {
+/// orthogonal), each once, in order of appearance; with `middles`, also the SPD operands that
+/// appear not inverted between two mirrored factors (the M of Bᵀ·M·B, which the
+/// symmetric-product rule may factor).
+fn factorable(chain: &FactorChain, ops: &[Operand], middles: bool, out: &mut Vec<usize>) {
+    let fs = &chain.factors;
+    for (m, f) in fs.iter().enumerate() {
         match &f.base {
             Base::Operand(a) => {
                 let p = ops[*a].props;
                 let needs = !(p.triangular() || p.orthogonal);
-                if f.inverted && needs && !out.contains(a) {
+                let middle = middles
+                    && !f.inverted
+                    && p.spd
+                    && needs
+                    && m > 0
+                    && m + 1 < fs.len()
+                    && mirrors(&fs[m - 1], &fs[m + 1], ops);
+                if (f.inverted && needs || middle) && !out.contains(a) {
                     out.push(*a);
                 }
             }
-            Base::Group(g) => factorable(g, ops, out),
+            Base::Group(g) => factorable(g, ops, middles, out),
         }
     }
 }
@@ -701,7 +721,7 @@ fn factorable(chain: &FactorChain, ops: &[Operand], out: &mut Vec<usize>) {
 pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
     let ops = &expr.operands;
     let mut candidates = Vec::new();
-    factorable(&expr.chain, ops, &mut candidates);
+    factorable(&expr.chain, ops, model.structured_products, &mut candidates);
     let n = super::expr::count_factors(&expr.chain) as u128;
     let work = (1u128 << candidates.len().min(100)).saturating_mul(n * n * n);
     let (masks, exact): (Vec<u64>, bool) = if !model.share_factorizations {
@@ -966,12 +986,19 @@ impl Lower<'_> {
                             Value::Step(s) => self.steps[s].value.clone(),
                             Value::Operand(_) => unreachable!("factor returns a step"),
                         };
+                        // M⁻¹: W₂ = U⁻ᵀ·B; M: W₂ = U·B.
+                        let inverted = mf.is_some_and(|f| f.inv());
+                        let (kernel, value) = match (inverted, k == 1) {
+                            (true, true) => (Kernel::Trsv, format!("{chol}⁻ᵀ")),
+                            (true, false) => (Kernel::Trsm, format!("{chol}⁻ᵀ")),
+                            (false, _) => (Kernel::Trmm, chol),
+                        };
                         let w2 = self.push(Step {
-                            kernel: if k == 1 { Kernel::Trsv } else { Kernel::Trsm },
+                            kernel,
                             args: vec![
                                 Arg {
                                     value: u,
-                                    transposed: true,
+                                    transposed: inverted,
                                 },
                                 barg,
                             ],
@@ -981,7 +1008,7 @@ impl Lower<'_> {
                             cols: k,
                             thirds: ov(cost::triangular(n, k), what)?,
                             explicit_inverse: false,
-                            value: format!("{chol}⁻ᵀ·{}", self.text(table, b, j)),
+                            value: format!("{value}·{}", self.text(table, b, j)),
                         });
                         (
                             Arg {
