@@ -62,7 +62,8 @@
 //!
 //! A sub-chain Bᵀ·B (its left half the right half B transposed, factor by factor) can be
 //! syrk of B's value, k(k+1)n for B n×k; Bᵀ·M⁻¹·B with M SPD can be potrf(M) = UᵀU (shared
-//! with every other use of M's factor), W = U⁻ᵀB by trsm (n²k) and syrk(W): GLS's Xᵀ·M⁻¹·X.
+//! with every other use of M's factor), W = U⁻ᵀB by trsm (n²k) and syrk(W): GLS's Xᵀ·M⁻¹·X;
+//! Bᵀ·M·B likewise with W = U·B by trmm.
 //!
 //! Costs are counted in units of ⅓ flop (`u128`, checked): potrf of n = 500 is exactly
 //! 125,000,000 units, 41,666,666⅔ flops.
