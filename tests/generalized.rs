@@ -597,6 +597,33 @@ fn long_expressions_are_bounded() {
     assert!(!p.exact, "40 factorable operands are not enumerated");
 }
 
+/// Many SPD middles (Bᵀ·Sᵢ·B, twelve of them) do not push the plan into prepaying
+/// factorizations it does not need: it stays no costlier than the expert's, and says it is
+/// not proven optimal.
+#[test]
+fn many_spd_middles_do_not_make_the_plan_worse() {
+    let names: Vec<String> = (0..12).map(|i| format!("S{i}=20x20:spd")).collect();
+    let mut specs: Vec<&str> = names.iter().map(String::as_str).collect();
+    specs.push("B=20x2");
+    let text: Vec<String> = (0..12).map(|i| format!("B' * S{i} * B")).collect();
+    let e = Expression::parse(&text.join(" * "), &ops(&specs)).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    assert!(p.thirds <= plan(&e, &CostModel::expert()).unwrap().thirds);
+    assert!(!p.exact);
+    // Two of them: enumerated exactly.
+    let e = Expression::parse(
+        "B' * S0 * B * B' * S1 * B",
+        &ops(&["S0=20x20:spd", "S1=20x20:spd", "B=20x2"]),
+    )
+    .unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    assert!(p.exact);
+    assert_eq!(
+        Some(p.thirds),
+        brute_cost(&e, &CostModel::planned()).unwrap()
+    );
+}
+
 fn strip_properties(e: &Expression) -> Option<Expression> {
     let ops: Vec<Operand> = e
         .operands

@@ -654,7 +654,9 @@ pub struct GenPlan {
     /// The evaluation order, parenthesized.
     pub order: String,
     /// False when more than [`MAX_SHARED`] factorable operands made the planner assume
-    /// every one of them is factored (the plan is then the best under that assumption).
+    /// every one of them is factored (the plan is then the best under that assumption), or
+    /// when SPD middles of Bᵀ·M·B were left out of the enumeration for that reason (the plan
+    /// is then the best without their symmetric-product split).
     pub exact: bool,
 }
 
@@ -720,14 +722,31 @@ fn factorable(chain: &FactorChain, ops: &[Operand], middles: bool, out: &mut Vec
 /// Plans `expr` under `model`: the cheapest evaluation the model allows.
 pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
     let ops = &expr.operands;
-    let mut candidates = Vec::new();
-    factorable(&expr.chain, ops, model.structured_products, &mut candidates);
     let n = super::expr::count_factors(&expr.chain) as u128;
-    let work = (1u128 << candidates.len().min(100)).saturating_mul(n * n * n);
+    let enumerable = |count: usize| {
+        count <= MAX_SHARED && (1u128 << count).saturating_mul(n * n * n) <= MAX_WORK
+    };
+    let mut candidates = Vec::new();
+    factorable(&expr.chain, ops, false, &mut candidates);
+    // The SPD middles of Bᵀ·M·B join only when the enumeration stays exact: prepaying a
+    // factorization the plan may not need (the fallback below) would cost more than the rule
+    // saves. Left out, the rule is unavailable for them and the plan is not proven optimal.
+    let mut middles_left_out = false;
+    if model.structured_products {
+        let mut with_middles = Vec::new();
+        factorable(&expr.chain, ops, true, &mut with_middles);
+        if with_middles.len() > candidates.len() {
+            if enumerable(with_middles.len()) {
+                candidates = with_middles;
+            } else {
+                middles_left_out = true;
+            }
+        }
+    }
     let (masks, exact): (Vec<u64>, bool) = if !model.share_factorizations {
         (vec![0], true)
-    } else if candidates.len() <= MAX_SHARED && work <= MAX_WORK {
-        ((0..1u64 << candidates.len()).collect(), true)
+    } else if enumerable(candidates.len()) {
+        ((0..1u64 << candidates.len()).collect(), !middles_left_out)
     } else {
         (vec![(1u64 << candidates.len().min(63)) - 1], false)
     };

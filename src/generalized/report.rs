@@ -93,7 +93,8 @@ pub struct ExprReport {
     pub naive_ratio: f64,
     /// The plan forms an explicit inverse (nothing else produces the value).
     pub explicit_inverse: bool,
-    /// The plan is exactly optimal (false only above 10 factorable inverted operands).
+    /// The plan is exactly optimal (false only above 10 factorable inverted operands, or
+    /// when the SPD middles of Bᵀ·M·B would take the count above that).
     pub exact: bool,
     /// The planned plan as data.
     pub plan: GenPlan,
