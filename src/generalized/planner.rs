@@ -509,8 +509,9 @@ impl Dp<'_> {
     /// The symmetric-product rule: when the left half of (i, j) is the right half B
     /// transposed (factor by factor, reversed) around nothing or a single SPD middle factor
     /// (M⁻¹ or M), the cell can be Bᵀ·B by syrk of B's value, or Bᵀ·M⁻¹·B (Bᵀ·M·B) by a trsm
-    /// (trmm) with M's Cholesky factor and a syrk; the left half is never computed. B held inverted (W⁻¹)
-    /// gives Bᵀ·B = (W·Wᵀ)⁻¹, a syrk whose result stays inverted (as inverse products do).
+    /// (trmm) with M's Cholesky factor and a syrk; the left half is never computed. B held
+    /// inverted (W⁻¹) gives Bᵀ·B = (W·Wᵀ)⁻¹, a syrk whose result stays inverted (as inverse
+    /// products do).
     fn gram(&self, table: &Table, cell: &mut Cell, i: usize, j: usize) -> Result<(), GenError> {
         let len = j + 1 - i;
         let h = len / 2;
@@ -538,12 +539,13 @@ impl Dp<'_> {
                 let (mcost, mside) = match mf {
                     None => (0, None),
                     Some(mf) => match middle.e[mf.0 as usize] {
-                        Some(me) => (me.cost, Some((middle.side(mf), mf.inv()))),
+                        Some(me) => (me.cost, Some(middle.side(mf))),
                         None => continue,
                     },
                 };
-                let mside = mside.as_ref().map(|(s, inv)| (s, *inv));
-                let Some(c) = self.kernels.gram(&right.side(bf), mside)? else {
+                let inverted = mf.is_some_and(|f| f.inv());
+                let m = mside.as_ref().map(|s| (s, inverted));
+                let Some(c) = self.kernels.gram(&right.side(bf), m)? else {
                     continue;
                 };
                 let Some(kc) = self.charge(&c) else {
