@@ -657,3 +657,22 @@ proptest! {
         }
     }
 }
+
+/// Above the factor-once enumeration's limit (twelve inverted operands), the plan is a guess:
+/// it may multiply inverses whose factorization the DP had prepaid, and then the flops it
+/// reports are its steps' (they were the DP's total, with unread potrf/getrf in it, and a
+/// debug build stopped on the mismatch). Its steps still add up, it is no costlier than the
+/// expert's, and it runs to the oracle's numbers.
+#[test]
+fn beyond_the_enumeration_the_plan_reports_its_own_steps() {
+    let names: Vec<String> = (0..12).map(|i| format!("A{i}=20x20:nonsingular")).collect();
+    let mut specs: Vec<&str> = names.iter().map(String::as_str).collect();
+    specs.push("B=20x2000");
+    let text: Vec<String> = (0..12).map(|i| format!("inv(A{i})")).collect();
+    let e = Expression::parse(&format!("{} * B", text.join(" * ")), &ops(&specs)).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    assert!(!p.exact);
+    assert_eq!(p.thirds, p.steps.iter().map(|s| s.thirds).sum::<u128>());
+    assert!(p.thirds <= plan(&e, &CostModel::expert()).unwrap().thirds);
+    agree(&e, 12);
+}

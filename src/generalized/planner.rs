@@ -745,14 +745,25 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
             }
         }
     }
-    let (masks, exact): (Vec<u64>, bool) = if !model.share_factorizations {
-        (vec![0], true)
+    // Every subset of the candidates is prepaid in turn (exact), or, above the limits, two
+    // guesses: all of them prepaid, and none (each use charged its own factorization).
+    let all = (1u64 << candidates.len().min(63)) - 1;
+    let (masks, exact, enumerated): (Vec<u64>, bool, bool) = if !model.share_factorizations {
+        (vec![0], true, true)
     } else if enumerable(candidates.len()) {
-        ((0..1u64 << candidates.len()).collect(), !middles_left_out)
+        (
+            (0..1u64 << candidates.len()).collect(),
+            !middles_left_out,
+            true,
+        )
     } else {
-        (vec![(1u64 << candidates.len().min(63)) - 1], false)
+        (vec![all, 0], false, false)
     };
-    let mut best: Option<(u128, Table, Form)> = None;
+    // The best so far: (its key, the DP's total, steps, result, order). Enumerated, the key is
+    // the DP's total, which the steps add up to. Guessed, the DP's total may count prepaid
+    // factorizations that the plan never reads (it multiplied those inverses instead), so the
+    // key is what the emitted steps cost.
+    let mut best: Option<(u128, u128, Vec<Step>, Arg, String)> = None;
     for mask in masks {
         let mut prepaid = vec![false; ops.len()];
         let mut upfront: u128 = 0;
@@ -778,34 +789,47 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
         };
         let table = dp.build(&expr.chain)?;
         let root = table.cell(0, table.n - 1);
-        for f in [Form::N, Form::T] {
-            if let Some(e) = root.e[f.0 as usize] {
-                let total = ov(e.cost.checked_add(upfront), "the plan's flop count")?;
-                if best.as_ref().map_or(true, |(c, _, _)| total < *c) {
-                    best = Some((total, table, f));
-                    break;
-                }
-            }
+        let Some((form, e)) = [Form::N, Form::T]
+            .into_iter()
+            .find_map(|f| root.e[f.0 as usize].map(|e| (f, e)))
+        else {
+            continue;
+        };
+        let total = ov(e.cost.checked_add(upfront), "the plan's flop count")?;
+        if enumerated && best.as_ref().is_some_and(|b| total >= b.0) {
+            continue;
+        }
+        let mut lower = Lower {
+            ops,
+            kernels: Kernels { model },
+            steps: Vec::new(),
+            factored: HashMap::new(),
+        };
+        let (result, order) = lower.emit(&table, 0, table.n - 1, form)?;
+        let thirds = lower.steps.iter().try_fold(0u128, |acc, s| {
+            acc.checked_add(s.thirds).ok_or(GenError::Overflow {
+                what: "the plan's flop count",
+            })
+        })?;
+        let key = if enumerated { total } else { thirds };
+        if best.as_ref().map_or(true, |b| key < b.0) {
+            best = Some((key, total, lower.steps, result, order));
         }
     }
-    let (total, table, form) = best.ok_or(GenError::NoPlan { model: model.name })?;
-    let mut lower = Lower {
-        ops,
-        kernels: Kernels { model },
-        steps: Vec::new(),
-        factored: HashMap::new(),
-    };
-    let (result, order) = lower.emit(&table, 0, table.n - 1, form)?;
-    let thirds = lower.steps.iter().try_fold(0u128, |acc, s| {
-        acc.checked_add(s.thirds).ok_or(GenError::Overflow {
-            what: "the plan's flop count",
-        })
-    })?;
-    debug_assert_eq!(thirds, total, "steps and DP disagree");
+    let (_, total, steps, result, order) = best.ok_or(GenError::NoPlan { model: model.name })?;
+    let thirds = steps.iter().map(|s| s.thirds).sum::<u128>();
+    debug_assert!(
+        if enumerated {
+            thirds == total
+        } else {
+            thirds <= total
+        },
+        "steps ({thirds}) and DP ({total}) disagree"
+    );
     let (rows, cols) = expr.shape();
     Ok(GenPlan {
         model: model.name,
-        steps: lower.steps,
+        steps,
         result,
         rows,
         cols,
