@@ -17,8 +17,10 @@
 //!
 //! Each inverted operand is factored at most once. The DP is exact for that rule: it is run
 //! once per subset S of the operands that could be factored, with factorizations of S
-//! prepaid and every other operand's forbidden, and the cheapest total wins (more than
-//! [`MAX_SHARED`] such operands: S is all of them, and the plan is marked inexact).
+//! prepaid and every other operand's forbidden, and the cheapest total wins. With more than
+//! [`MAX_SHARED`] such operands, two guesses are tried (S all of them, S empty: each use pays
+//! its own factorization), the plan whose emitted steps cost least is kept, and it is marked
+//! inexact.
 
 use super::cost::{self, CostModel, Kernel, Splits};
 use super::expr::{
