@@ -111,7 +111,8 @@ def _props_text(name: str, props) -> str:
     for w in words:
         if not isinstance(w, str):
             raise TypeError(
-                f"operand {name}: properties are strings; got a {type(w).__name__}"
+                f"operand {name}: properties are strings; got a {type(w).__name__} (a nested "
+                "list is not an array here: pass np.asarray(...))"
             )
     return ",".join(words)
 

@@ -395,6 +395,7 @@ def test_bad_model_is_a_value_error():
         ("A", {"A": (True, 2)}, {}, "dimensions are whole numbers"),
         ("A", {"A": ((2, 2), 5)}, {}, "properties are a string"),
         ("A", {"A": ((2, 2), ["spd", 5])}, {}, "properties are strings"),
+        ("A", {"A": [[1, 2], [3, 4]]}, {}, "a nested list is not an array here"),
         ("A", {"A": "2x2"}, {"model": None}, "model is a string"),
     ],
 )
