@@ -189,9 +189,9 @@ class ExprPlan:
       ``shape`` of the value, ``operands`` (``{name: (shape, properties)}`` as declared);
     - ``model`` and, for that model's plan, ``steps`` (tuple of :class:`ExprStep`), ``order``,
       ``flops`` (exact: ``int``, or ``Fraction`` when the count has a third), ``thirds``
-      (exact ``int``, units of ⅓ flop), ``has_explicit_inverse``, ``exact`` (False only when
-      more than 10 inverted operands needing a factorization made the planner assume each is
-      factored once);
+      (exact ``int``, units of ⅓ flop), ``has_explicit_inverse``, ``exact`` (False when
+      too many operands to factor kept the planner from enumerating every factor-once
+      choice: the library's ``GenPlan::exact``, docs/generalized.md);
     - the report's strategies: ``planned``, ``expert``, ``naive`` (:class:`Strategy`),
       ``strategies`` (a dict of the three), ``expert_ratio`` and ``naive_ratio`` (cost ÷ the
       planned cost).
@@ -281,7 +281,9 @@ class ExprPlan:
 
     @property
     def exact(self) -> bool:
-        """Whether the plan is exactly optimal under its model (the factor-once flag)."""
+        """Whether the plan is proven optimal under its model: False when too many operands
+        to factor (above the library's ``MAX_SHARED``, 10) kept the planner from enumerating
+        every factor-once choice, so that it returned the best plan under an assumption."""
         return self._native.exact
 
     # ---- the report's strategies -------------------------------------------------------------

@@ -158,8 +158,8 @@ impl NativeExpr {
         self.plan.has_explicit_inverse()
     }
 
-    /// False when the planner assumed every factorable operand factored (more than
-    /// `MAX_SHARED` of them): the plan is then the best under that assumption.
+    /// The library's `GenPlan::exact`: false when too many operands to factor kept the
+    /// planner from enumerating every factor-once choice.
     #[getter]
     fn exact(&self) -> bool {
         self.plan.exact

@@ -163,6 +163,19 @@ def test_explicit_inverse_only_when_nothing_else_produces_the_value():
     assert not chainplan.plan_expr("inv(A) * A", {"A": (A, "nonsingular")}).has_explicit_inverse
 
 
+def test_exact_is_false_above_ten_operands_to_factor_and_the_plan_still_runs():
+    rng = np.random.default_rng(8)
+    for k, exact in ((10, True), (11, False)):
+        mats = {f"A{i}": make(rng, (3, 3)) for i in range(k)}
+        p = chainplan.plan_expr(" * ".join(f"inv(A{i})" for i in range(k)),
+                                {n: (a, "nonsingular") for n, a in mats.items()})
+        assert p.exact is exact and p.to_dict()["exact"] is exact
+        want = np.eye(3)
+        for a in mats.values():
+            want = want @ np.linalg.inv(a)
+        close(p.evaluate(), want, 3 * k)
+
+
 def test_a_single_operand_has_no_step():
     A = np.arange(6.0).reshape(2, 3)
     p = chainplan.plan_expr("A'", {"A": A})
