@@ -66,8 +66,8 @@ SQUARE = [
 
 
 def random_case(seed):
-    """A random chain of 2-6 factors with structured square operands, transposes and
-    inverses; returns (expression text, ops for plan_expr, numpy value, inner size)."""
+    """A random chain of 2-6 factors with structured square operands, transposes, inverses
+    and inverted sub-chains; returns (expression text, ops for plan_expr, numpy value, inner size)."""
     rng = np.random.default_rng(seed)
     k = int(rng.integers(2, 7))
     sizes = [int(x) for x in rng.choice([1, 3, 5, 8], size=k + 1)]
@@ -79,6 +79,20 @@ def random_case(seed):
     for i in range(k):
         r, c = sizes[i], sizes[i + 1]
         name = f"A{i}"
+        if r == c and r > 1 and rng.random() < 0.2:
+            # An inverted sub-chain: inv(Bᵀ·B) with B tall of full column rank (not
+            # distributable), or inv(B·C) with B, C square nonsingular (distributed).
+            if rng.random() < 0.5:
+                b = make(rng, (r + 2, r), ("fullrank",))
+                ops[f"B{i}"] = (b, "fullrank")
+                factor, text = np.linalg.inv(b.T @ b), f"inv(B{i}' * B{i})"
+            else:
+                b, cc = make(rng, (r, r)), make(rng, (r, r))
+                ops[f"B{i}"], ops[f"C{i}"] = (b, "nonsingular"), (cc, "nonsingular")
+                factor, text = np.linalg.inv(b @ cc), f"inv(B{i} * C{i})"
+            texts.append(text)
+            value = factor if value is None else value @ factor
+            continue
         transposed = bool(rng.random() < 0.3)
         inverted = False
         if r == c and r > 1:
