@@ -676,3 +676,14 @@ fn beyond_the_enumeration_the_plan_reports_its_own_steps() {
     assert!(p.thirds <= plan(&e, &CostModel::expert()).unwrap().thirds);
     agree(&e, 12);
 }
+
+/// An explicit inverse's step says what it computes: the value itself, not the inverse of
+/// its inverse (`S2 = getri(S1)` computes `inv(A)`).
+#[test]
+fn explicit_inverse_steps_name_their_value() {
+    let e = Expression::parse("inv(A)", &ops(&["A=8x8:nonsingular"])).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    let last = p.steps.last().unwrap();
+    assert!(last.explicit_inverse);
+    assert_eq!(last.value, "inv(A)");
+}

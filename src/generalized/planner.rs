@@ -949,7 +949,12 @@ impl Lower<'_> {
                 } else {
                     side.props
                 };
-                let text = format!("inv({})", self.text(table, i, j));
+                // The step stores W⁻¹: the cell's value (form I) or its transpose (form IT).
+                let text = if f.t() {
+                    format!("({})ᵀ", self.text(table, i, j))
+                } else {
+                    self.text(table, i, j)
+                };
                 let plain = Arg {
                     value: w.value,
                     transposed: false,
