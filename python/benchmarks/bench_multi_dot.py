@@ -10,6 +10,9 @@ A…, so both sides see the same machine load):
 1. call overhead: multi_dot on three 10 × 10 matrices;
 2. large and skewed chains, the chains of benches/README.md: ``1000 10 1000 10 1000``,
    ``1 512 512 512 784`` (a 1-D vector first) and a square chain of five 600 × 600 matrices;
+   each timed twice: in loops of one side (each call reuses the memory its previous call
+   freed), and call by call alternating with the other side (as in a program that does other
+   work between its products);
 3. planning in-process (``chainplan.plan``, and the DP) against numpy's planner
    ``_multi_dot_matrix_chain_order`` at 300 and 1,000 matrices (numpy's run at 1,000 takes
    minutes: it is timed once);
@@ -75,6 +78,28 @@ def interleaved(a, b, rounds, min_time=0.05):
         for fn, out in pair:
             out.append(per_call(fn, min_time))
         ratios.append(ta[-1] / tb[-1])
+    return statistics.median(ratios), statistics.median(ta), statistics.median(tb)
+
+
+def alternating(a, b, rounds, calls=8):
+    """Like :func:`interleaved`, but call by call: a, b, a, b, … each call timed on its own, so
+    every call of one side follows a call of the other (a program doing other work between
+    its products), where a loop of one side alone lets each call reuse the memory the
+    previous one freed. Median over rounds of (a's total) / (b's total)."""
+    ta, tb, ratios = [], [], []
+    for _ in range(rounds):
+        sa = sb = 0.0
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            a()
+            t1 = time.perf_counter()
+            b()
+            t2 = time.perf_counter()
+            sa += t1 - t0
+            sb += t2 - t1
+        ta.append(sa / calls)
+        tb.append(sb / calls)
+        ratios.append(sa / sb)
     return statistics.median(ratios), statistics.median(ta), statistics.median(tb)
 
 
@@ -155,6 +180,9 @@ def main():
                                     rounds, min_time=0.2)
             row(f"multi_dot, {label}", r, ta, tb,
                 f"{chainplan.plan(dims).order}; rel. diff {err:.1e}")
+            r, ta, tb = alternating(lambda: chainplan.multi_dot(mats), lambda: np.linalg.multi_dot(mats),
+                                    rounds)
+            row(f"multi_dot, {label}, calls alternating", r, ta, tb, "each call follows the other side's")
 
         # 3. planning
         for n in (300, 1000):

@@ -22,7 +22,7 @@ package converts Python arguments, calls the library and executes the steps with
 
 from ._native import PlanFormatError
 from ._plan import ALGORITHMS, Comparison, Plan, Step, load_plan, plan
-from ._multi_dot import multi_dot
+from ._multi_dot import clear_workspace, multi_dot
 from ._jacobian import jacobian
 from ._expr import MODELS, ExprPlan, ExprStep, Strategy, eval_expr, plan_expr
 
@@ -43,6 +43,7 @@ __all__ = [
     "PlanFormatError",
     "Step",
     "Strategy",
+    "clear_workspace",
     "einsum_path",
     "eval_expr",
     "jacobian",

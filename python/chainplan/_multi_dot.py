@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import threading
 
 import numpy as np
 
@@ -27,6 +28,9 @@ _SCHEDULES_MAX = 1024
 #: Intermediates of at most this many elements are allocated per step (as numpy's multi_dot
 #: does), not placed in the planned workspace: below this, slicing a slot costs more.
 _SMALL = 4096
+#: Intermediate buffers kept between calls, per thread, up to this many bytes (_Workspace).
+_KEEP_BYTES = 64 << 20
+_KEPT = threading.local()
 #: The planner names, for a quick membership test.
 _ALGORITHM_SET = frozenset(ALGORITHMS)
 
@@ -50,6 +54,57 @@ def _assert_2d(arrays):
             )
 
 
+class _Workspace:
+    """The slot buffers of one call. Buffers are kept between calls, per thread, while they
+    total at most ``_KEEP_BYTES``: a chain multiplied again (the usual loop) then reuses memory
+    that is already mapped, where fresh buffers would cost page faults on every call (about 5 %
+    of five 600 x 600 products). A call whose workspace would exceed the bound, or that starts
+    while this thread's kept buffers are in use (a product of object arrays calling back into
+    ``multi_dot``), gets buffers of its own."""
+
+    __slots__ = ("dtype", "buffers", "kept")
+
+    def __init__(self, dtype, slots, count):
+        self.dtype = dtype
+        need = sum(int(x) for x in slots) * count * dtype.itemsize
+        kept = getattr(_KEPT, "buffers", None)
+        if need <= _KEEP_BYTES and not getattr(_KEPT, "busy", False):
+            if kept is None or _KEPT.dtype != dtype:
+                kept = _KEPT.buffers = {}
+                _KEPT.dtype = dtype
+            _KEPT.busy = True
+            self.kept = True
+        else:
+            kept = {}
+            self.kept = False
+        self.buffers = kept
+
+    def slot(self, slot, size, shape):
+        """A view of ``shape`` (``size`` elements) on the buffer of ``slot``."""
+        buf = self.buffers.get(slot)
+        if buf is None or buf.size < size:
+            if self.kept and buf is not None:
+                # Grown buffers must still fit the bound; else the kept set starts again.
+                total = sum(b.size for b in self.buffers.values()) - buf.size + size
+                if total * self.dtype.itemsize > _KEEP_BYTES:
+                    self.buffers.clear()
+            buf = self.buffers[slot] = np.empty(size, dtype=self.dtype)
+        return buf[:size].reshape(shape)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.kept:
+            _KEPT.busy = False
+
+
+def clear_workspace():
+    """Frees the intermediate buffers that :func:`multi_dot` keeps for this thread between
+    calls (at most 64 MiB; see python/README.md, "Execution")."""
+    _KEPT.__dict__.clear()
+
+
 def _run(mats, dims, algorithm, batch, dtype, out, use_dot):
     """Multiplies the (stacked) matrices ``mats`` in the library's order; the last step
     writes into ``out`` (or a new array)."""
@@ -57,28 +112,24 @@ def _run(mats, dims, algorithm, batch, dtype, out, use_dot):
     count = 1
     for b in batch:
         count *= b
-    # Slots are allocated on first use; results of at most _SMALL elements are cheaper to
-    # allocate fresh than to carve out of a slot, so they never touch the workspace.
-    workspace = [None] * len(slots)
     # 2-D chains of one dtype go through dot (less call overhead than the matmul ufunc, and
     # numpy's multi_dot's own rules for the final out=); stacks and mixed dtypes through matmul.
     product = np.dot if use_dot else np.matmul
     operands = list(mats)
     last = len(steps) - 1
-    for s, (lhs, rhs, slot, m, n) in enumerate(steps):
-        a, b = operands[lhs], operands[rhs]
-        if s == last:
-            result = np.matmul(a, b, out=out) if batch else np.dot(a, b, out=out)
-        elif count * m * n <= _SMALL:
-            result = product(a, b)
-        else:
-            buf = workspace[slot]
-            if buf is None:
-                buf = workspace[slot] = np.empty(count * int(slots[slot]), dtype=dtype)
-            result = product(a, b, buf[: count * m * n].reshape(batch + (m, n)))
-        operands.append(result)
-        # Each operand is used once: drop the reference so its slot can be reused.
-        operands[lhs] = operands[rhs] = None
+    with _Workspace(dtype, slots, count) as workspace:
+        for s, (lhs, rhs, slot, m, n) in enumerate(steps):
+            a, b = operands[lhs], operands[rhs]
+            if s == last:
+                result = np.matmul(a, b, out=out) if batch else np.dot(a, b, out=out)
+            elif count * m * n <= _SMALL:
+                # Results this small are cheaper to allocate than to carve out of a slot.
+                result = product(a, b)
+            else:
+                result = product(a, b, workspace.slot(slot, count * m * n, batch + (m, n)))
+            operands.append(result)
+            # Each operand is used once: drop the reference so its slot can be reused.
+            operands[lhs] = operands[rhs] = None
     return result
 
 
@@ -86,22 +137,17 @@ def _run_2d(mats, steps, slots, dtype, out):
     """:func:`_run` for 2-D operands of one dtype (no stack, no vector end): the same steps and
     workspace, with less per-step work."""
     dot = np.dot
-    workspace = None
-    for lhs, rhs, slot, m, n in steps[:-1]:
-        if m * n <= _SMALL:
-            result = dot(mats[lhs], mats[rhs])
-        else:
-            if workspace is None:
-                workspace = [None] * len(slots)
-            buf = workspace[slot]
-            if buf is None:
-                buf = workspace[slot] = np.empty(int(slots[slot]), dtype=dtype)
-            result = dot(mats[lhs], mats[rhs], buf[: m * n].reshape(m, n))
-        mats.append(result)
-        # Each operand is used once: drop the reference so its slot can be reused.
-        mats[lhs] = mats[rhs] = None
-    lhs, rhs = steps[-1][0], steps[-1][1]
-    return dot(mats[lhs], mats[rhs], out=out)
+    with _Workspace(dtype, slots, 1) as workspace:
+        for lhs, rhs, slot, m, n in steps[:-1]:
+            if m * n <= _SMALL:
+                result = dot(mats[lhs], mats[rhs])
+            else:
+                result = dot(mats[lhs], mats[rhs], workspace.slot(slot, m * n, (m, n)))
+            mats.append(result)
+            # Each operand is used once: drop the reference so its slot can be reused.
+            mats[lhs] = mats[rhs] = None
+        lhs, rhs = steps[-1][0], steps[-1][1]
+        return dot(mats[lhs], mats[rhs], out=out)
 
 
 def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
