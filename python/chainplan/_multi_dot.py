@@ -3,7 +3,7 @@
 Execution is numpy's own products in the library's order. The common case (ndarrays of one
 dtype with small intermediates) runs inside the extension (``python/src/fast.rs``), which calls
 the C routine behind ``numpy.dot`` once per step. Everything else runs here: every large
-intermediate goes into a slot of a workspace allocated once per call, planned by the library
+intermediate goes into a slot of a workspace kept between calls, planned by the library
 (``chainplan::exec::BufferPlan``), and the last product into the result (or ``out``).
 python/README.md ("Execution") records why this beats calling the library's BLAS executor.
 """
