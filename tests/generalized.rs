@@ -1,6 +1,9 @@
 //! Generalized chains: the DP against brute force, executed plans against the naive oracle,
 //! inferred properties checked numerically, and planned ≤ baselines as properties.
 
+#[path = "common/gls.rs"]
+mod gls;
+
 use chainplan::generalized::brute::brute_cost;
 use chainplan::generalized::execute::{execute, oracle, random_operands, Mat};
 use chainplan::generalized::expr::{infer, Base, FactorChain};
@@ -166,16 +169,7 @@ fn gls_uses_the_cholesky_split_at_its_hand_computed_cost() {
     )
     .unwrap();
     let p = plan(&e, &CostModel::planned()).unwrap();
-    let (m, n) = (2500u128, 500u128);
-    // potrf(M) m³/3 + trsm m²n + syrk n(n+1)m + potrs(M, y) 2m² + gemv 2nm + potrf n³/3
-    // + potrs 2n², in thirds.
-    let want = m * m * m
-        + 3 * m * m * n
-        + 3 * n * (n + 1) * m
-        + 6 * m * m
-        + 6 * n * m
-        + n * n * n
-        + 6 * n * n;
+    let want = gls::gls_planned_thirds(2500, 500);
     assert_eq!(p.thirds, want, "{:#?}", p.steps);
     assert_eq!(rule_uses(&p), (1, 1, 0), "{:#?}", p.steps);
     let text: Vec<String> = (0..p.steps.len()).map(|s| p.step_text(s, &e)).collect();

@@ -2,6 +2,8 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+#[path = "../../tests/common/gls.rs"]
+mod gls;
 
 use common::{chainplan, fails_on};
 use predicates::prelude::*;
@@ -45,16 +47,7 @@ fn json_carries_exact_costs_and_the_plan() {
             "y=250",
         ],
     );
-    let (m, n) = (250u128, 50u128);
-    // potrf(M) m³/3; trsm U⁻ᵀX m²n; syrk n(n+1)m; potrs(M, y) 2m²; gemv 2nm; potrf n³/3;
-    // potrs 2n² — in thirds.
-    let want = m * m * m
-        + 3 * m * m * n
-        + 3 * n * (n + 1) * m
-        + 6 * m * m
-        + 6 * n * m
-        + n * n * n
-        + 6 * n * n;
+    let want = gls::gls_planned_thirds(250, 50);
     assert_eq!(v["plan"]["thirds"].as_u64().unwrap() as u128, want);
     let strategies = v["strategies"].as_array().unwrap();
     let names: Vec<&str> = strategies

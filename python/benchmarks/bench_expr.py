@@ -22,6 +22,7 @@ import time
 import numpy as np
 
 import chainplan
+from _machine import cpu_model
 from chainplan import _native
 
 try:
@@ -39,17 +40,6 @@ def operands(rng, m=2500, n=500):
     A = rng.standard_normal((m, m)) / np.sqrt(m)
     M = A @ A.T + np.eye(m)
     return X, M, rng.standard_normal(m)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def timed(fn):

@@ -37,23 +37,13 @@ import numpy as np
 from numpy.linalg._linalg import _multi_dot_matrix_chain_order
 
 import chainplan
+from _machine import cpu_model
 from chainplan import _native
 
 try:
     from threadpoolctl import threadpool_info, threadpool_limits
 except ImportError:  # pragma: no cover
     sys.exit("this benchmark needs threadpoolctl: pip install threadpoolctl")
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def per_call(fn, min_time=0.05):
