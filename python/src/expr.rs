@@ -261,7 +261,8 @@ fn plan_expr(
 ) -> PyResult<NativeExpr> {
     let cost_model = model_of(&model).ok_or_else(|| {
         PyValueError::new_err(format!(
-            "model is '{model}'; it must be 'planned', 'expert' or 'naive'"
+            "model is {}; it must be 'planned', 'expert' or 'naive'",
+            chainplan::error::quote(&model)
         ))
     })?;
     py.detach(|| -> Result<NativeExpr, GenError> {

@@ -180,7 +180,8 @@ fn plan(
             "memory" => true,
             other => {
                 return Err(Error::Invalid(format!(
-                    "minimize is '{other}'; it must be 'cost' or 'memory'"
+                    "minimize is {}; it must be 'cost' or 'memory'",
+                    chainplan::error::quote(other)
                 )))
             }
         };

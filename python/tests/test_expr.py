@@ -434,3 +434,10 @@ def test_wrong_types_are_type_errors(expr, ops, kwargs, message):
 def test_an_array_of_three_dimensions_is_refused():
     with pytest.raises(ValueError, match="shape \\(2, 2, 2\\) has 3 dimensions"):
         chainplan.plan_expr("A", {"A": np.ones((2, 2, 2))})
+
+
+def test_a_bad_model_is_echoed_short_and_escaped():
+    with pytest.raises(ValueError) as e:
+        chainplan.plan_expr("A", {"A": "3x3"}, model="x" * 100 + "\x1b[31m")
+    msg = str(e.value)
+    assert "\x1b" not in msg and "(106 characters)" in msg and len(msg) < 120
