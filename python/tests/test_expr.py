@@ -440,4 +440,4 @@ def test_a_bad_model_is_echoed_short_and_escaped():
     with pytest.raises(ValueError) as e:
         chainplan.plan_expr("A", {"A": "3x3"}, model="x" * 100 + "\x1b[31m")
     msg = str(e.value)
-    assert "\x1b" not in msg and "(106 characters)" in msg and len(msg) < 120
+    assert "\x1b" not in msg and "(105 characters)" in msg and len(msg) < 120
