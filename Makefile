@@ -66,6 +66,7 @@ python-test: python-build
 python-bench: $(VENV)/.deps-installed
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop -q --release -m python/Cargo.toml
 	$(VENV_PY) python/benchmarks/bench_multi_dot.py
+	$(VENV_PY) python/benchmarks/bench_expr.py
 
 bench: deps
 	$(CARGO) bench
