@@ -761,11 +761,11 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
     } else {
         (vec![all, 0], false, false)
     };
-    // The best so far: (its key, the DP's total, steps, result, order). Enumerated, the key is
+    // The best so far: (its key, the DP's total, the steps' total, steps, result, order). Enumerated, the key is
     // the DP's total, which the steps add up to. Guessed, the DP's total may count prepaid
     // factorizations that the plan never reads (it multiplied those inverses instead), so the
     // key is what the emitted steps cost.
-    let mut best: Option<(u128, u128, Vec<Step>, Arg, String)> = None;
+    let mut best: Option<(u128, u128, u128, Vec<Step>, Arg, String)> = None;
     for mask in masks {
         let mut prepaid = vec![false; ops.len()];
         let mut upfront: u128 = 0;
@@ -815,11 +815,11 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
         })?;
         let key = if enumerated { total } else { thirds };
         if best.as_ref().map_or(true, |b| key < b.0) {
-            best = Some((key, total, lower.steps, result, order));
+            best = Some((key, total, thirds, lower.steps, result, order));
         }
     }
-    let (_, total, steps, result, order) = best.ok_or(GenError::NoPlan { model: model.name })?;
-    let thirds = steps.iter().map(|s| s.thirds).sum::<u128>();
+    let (_, total, thirds, steps, result, order) =
+        best.ok_or(GenError::NoPlan { model: model.name })?;
     debug_assert!(
         if enumerated {
             thirds == total
