@@ -83,9 +83,11 @@ class _Workspace:
         """A view of ``shape`` (``size`` elements) on the buffer of ``slot``."""
         buf = self.buffers.get(slot)
         if buf is None or buf.size < size:
-            if self.kept and buf is not None:
-                # Grown buffers must still fit the bound; else the kept set starts again.
-                total = sum(b.size for b in self.buffers.values()) - buf.size + size
+            if self.kept:
+                # New or grown buffers must still fit the bound (the kept set may hold slots
+                # of earlier calls); else the kept set starts again.
+                old = 0 if buf is None else buf.size
+                total = sum(b.size for b in self.buffers.values()) - old + size
                 if total * self.dtype.itemsize > _KEEP_BYTES:
                     self.buffers.clear()
             buf = self.buffers[slot] = np.empty(size, dtype=self.dtype)

@@ -101,3 +101,17 @@ def test_clear_workspace_frees_them():
     assert kept()
     chainplan.clear_workspace()
     assert kept() == {}
+
+
+def test_the_bound_holds_when_a_call_adds_a_slot(monkeypatch):
+    """Each call fits the bound on its own, but the kept set also holds an earlier call's
+    slot: adding this call's new slot must not take it over the bound."""
+    chainplan.clear_workspace()
+    monkeypatch.setattr(_multi_dot, "_KEEP_BYTES", 100_000)
+    dtype = np.dtype(np.float64)
+    with _multi_dot._Workspace(dtype, [10_000], 1) as first:
+        first.slot(0, 10_000, (100, 100))  # 80,000 bytes kept
+    with _multi_dot._Workspace(dtype, [1, 10_000], 1) as second:
+        assert second.kept
+        second.slot(1, 10_000, (100, 100))
+    assert sum(b.nbytes for b in kept().values()) <= 100_000
