@@ -17,12 +17,12 @@ type; numpy/scipy's own code is compared in python/benchmarks/generalized_numpy.
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 
 import chainplan
 from _machine import cpu_model
+from _timing import interleaved, timed
 from chainplan import _native
 
 try:
@@ -40,25 +40,6 @@ def operands(rng, m=2500, n=500):
     A = rng.standard_normal((m, m)) / np.sqrt(m)
     M = A @ A.T + np.eye(m)
     return X, M, rng.standard_normal(m)
-
-
-def timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def interleaved(fns, rounds):
-    """Median seconds of each function over rounds; round r runs them rotated by r."""
-    times = [[] for _ in fns]
-    for fn in fns:  # warm-up
-        fn()
-    for r in range(rounds):
-        order = list(range(len(fns)))
-        order = order[r % len(fns):] + order[: r % len(fns)]
-        for i in order:
-            times[i].append(timed(fns[i]))
-    return [statistics.median(t) for t in times]
 
 
 def ms(s):

@@ -3,6 +3,7 @@ generator gives operands with the declared shapes and properties, the naive nump
 recommended numpy/scipy version and the program text (read and run by the reference evaluator)
 agree to 1e-8 relative, and the exported data and docs are current."""
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -141,3 +142,18 @@ def test_docs_show_the_current_table_and_programs():
     doc = (REPO / "docs" / "linnea-applications.md").read_text(encoding="utf-8")
     assert export.table() in doc
     assert export.programs() in doc
+
+
+def test_runner_checks_and_tables_a_smoke_run(capsys, tmp_path):
+    from linnea_apps import run
+
+    out = tmp_path / "run.json"
+    run.main(["--size", "test", "--rounds", "1", "--threads", "1", "--apps", "kalman,2",
+              "--json", str(out)])
+    text = capsys.readouterr().out
+    assert "| 25 | Kalman filter |" in text and "| 2 | Generalized least squares |" in text
+    assert "geometric mean of naive / recommended, 1 thread(s), 2 applications" in text
+    rows = json.loads(out.read_text())["results"]
+    assert [r["key"] for r in rows] == ["kalman", "gls"]
+    assert all(r["max_rel_err"] < TOL and set(r["seconds"]) == {"naive", "recommended"}
+               for r in rows)

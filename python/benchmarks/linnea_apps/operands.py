@@ -12,6 +12,7 @@ forms, explicit inverses included, agree with the recommended ones to 1e-8 at re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,11 +65,20 @@ class Operand:
         return text + (":" + ",".join(self.props) if self.props else "")
 
 
+_DIM = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:([-+])\s*(\d+))?\s*$")
+
+
 def resolve(expr, sizes):
-    """A dimension expression (``"n"``, ``"n - 1"``, ``"2 * q"``) at the given sizes."""
-    value = eval(expr, {"__builtins__": {}}, dict(sizes))  # noqa: S307 (our own data)
-    if not isinstance(value, int) or value < 1:
-        raise ValueError(f"dimension {expr!r} is {value!r} at {sizes}")
+    """A dimension expression, a size symbol with an optional offset (``"n"``,
+    ``"n - 1"``), at the given sizes."""
+    m = _DIM.match(expr)
+    if not m or m.group(1) not in sizes:
+        raise ValueError(f"dimension {expr!r}: expected SYMBOL or SYMBOL - K over {sorted(sizes)}")
+    value = sizes[m.group(1)]
+    if m.group(2):
+        value += int(m.group(3)) if m.group(2) == "+" else -int(m.group(3))
+    if value < 1:
+        raise ValueError(f"dimension {expr!r} is {value} at {sizes}")
     return value
 
 

@@ -130,6 +130,10 @@ def gram(a):
 
 APPS = []
 
+#: The paper's sizes of most problems (n observations or states, m unknowns or observations),
+#: and the reduced ones of the tests.
+NM_SIZES, NM_TEST_SIZES = {"n": 1500, "m": 1000}, {"n": 50, "m": 30}
+
 
 def application(**kw):
     """Registers an application."""
@@ -144,7 +148,7 @@ application(
     statement="b := (XᵀX)⁻¹ Xᵀ y",
     program="b = inv(X' * X) * X' * y",
     operands=(Op("X", "n", "m", ("fullrank",)), Op("y", "n")),
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     naive=lambda X, y: {"b": inv(X.T @ X) @ X.T @ y},
     recommended=lambda X, y: {"b": cho_solve(chol(gram(X)), X.T @ y)},
 )
@@ -162,7 +166,7 @@ application(
     statement="z := (Xᵀ M⁻¹ X)⁻¹ Xᵀ M⁻¹ y",
     program="z = inv(X' * inv(M) * X) * X' * inv(M) * y",
     operands=(Op("M", "n", "n", ("spd",)), Op("X", "n", "m", ("fullrank",)), Op("y", "n")),
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     sharing="M is factored once; X' inv(M) appears twice",
     naive=lambda M, X, y: {"z": inv(X.T @ inv(M) @ X) @ X.T @ inv(M) @ y},
     recommended=_gls,
@@ -192,7 +196,7 @@ application(
     statement="x := W (Aᵀ (A W Aᵀ)⁻¹ b − c)",
     program="x = W * (A' * inv(A * W * A') * b - c)",
     operands=OPT_OPS,
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     naive=lambda A, W, b, c: {"x": W @ (A.T @ inv(A @ W @ A.T) @ b - c)},
     recommended=_opt1,
 )
@@ -212,7 +216,7 @@ application(
     program="xf = W * A' * inv(A * W * A') * (b - A * x)\n"
             "xo = W * (A' * inv(A * W * A') * A * x - c)",
     operands=OPT_OPS + (Op("x", "n"),),
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     sharing="A W A' factored once for both outputs; A x computed once",
     naive=lambda A, W, b, c, x: {
         "xf": W @ A.T @ inv(A @ W @ A.T) @ (b - A @ x),
@@ -268,7 +272,8 @@ def _lti_naive(L00, L11, L22, L10, L20, L21):
 
 def _lti(L00, L11, L22, L10, L20, L21):
     x11, info = lapack.dtrtri(L11, lower=1)  # an output: the explicit inverse is wanted
-    assert info == 0
+    if info:
+        raise np.linalg.LinAlgError(f"trtri info {info}")
     x21 = -lower_solve(L22, L21)
     x10 = sla.solve_triangular(L00, L10.T, trans="T", lower=True, check_finite=False).T
     x20 = L20 - x21 @ lower_solve(L11, L10)
@@ -388,7 +393,7 @@ application(
     program="x = inv(H' * H + lam * sigma2 * I) * (H' * y + lam * sigma2 * (v - u))",
     operands=(Op("H", "m", "n", ("fullrank",)), Op("y", "m"), Op("v", "n"), Op("u", "n")),
     scalars=IR_SCALARS,
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     sharing="lam * sigma2 appears twice",
     notes="H has fewer rows than columns, so H'H is singular and only the shift makes the "
           "sum SPD: SPD needs lam * sigma2 > 0, which the declared signs give.",
@@ -411,7 +416,7 @@ application(
     program="Hd = H' * inv(H * H')\n"
             "yk = Hd * y + (I - Hd * H) * x",
     operands=(Op("H", "m", "n", ("fullrank",)), Op("y", "m"), Op("x", "n")),
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     sharing="Hd is an output used by the second assignment; (I - Hd H) x is best "
             "x - Hd (H x), and with Hd y it is x + Hd (y - H x)",
     naive=lambda H, y, x: (lambda hd: {
@@ -421,6 +426,11 @@ application(
 
 
 # ---- 12-15: randomized matrix inversion (Gower & Richtárik, sketch-and-project) --------------
+
+RMI_OPS = (Op("W", "n", "n", ("spd",)), Op("S", "n", "q", ("fullrank",)),
+           Op("A", "n", "n", ("nonsingular",)), Op("Xin", "n", "n"))
+RMI_SIZES, RMI_TEST_SIZES = {"n": 5000, "q": 500}, {"n": 50, "q": 8}
+
 
 def _rmi1(W, S, A, Xin):
     ats = A.T @ S
@@ -434,9 +444,7 @@ application(
     source="Gower & Richtárik, randomized iterative methods for the inverse, one step",
     statement="X_{k+1} := X_k + W Aᵀ S (Sᵀ A W Aᵀ S)⁻¹ Sᵀ (I − A X_k)",
     program="Xout = Xin + W * A' * S * inv(S' * A * W * A' * S) * S' * (I - A * Xin)",
-    operands=(Op("W", "n", "n", ("spd",)), Op("S", "n", "q", ("fullrank",)),
-              Op("A", "n", "n", ("nonsingular",)), Op("Xin", "n", "n")),
-    sizes={"n": 5000, "q": 500}, test_sizes={"n": 50, "q": 8},
+    operands=RMI_OPS, sizes=RMI_SIZES, test_sizes=RMI_TEST_SIZES,
     sharing="A' * S and S' * A are one product and its transpose",
     naive=lambda W, S, A, Xin: {
         "Xout": Xin + W @ A.T @ S @ inv(S.T @ A @ W @ A.T @ S) @ S.T
@@ -457,9 +465,7 @@ application(
     source="Gower & Richtárik, the variant sketching Aᵀ",
     statement="X_{k+1} := X_k + (I − X_k Aᵀ) S (Sᵀ Aᵀ W A S)⁻¹ Sᵀ Aᵀ W",
     program="Xout = Xin + (I - Xin * A') * S * inv(S' * A' * W * A * S) * S' * A' * W",
-    operands=(Op("W", "n", "n", ("spd",)), Op("S", "n", "q", ("fullrank",)),
-              Op("A", "n", "n", ("nonsingular",)), Op("Xin", "n", "n")),
-    sizes={"n": 5000, "q": 500}, test_sizes={"n": 50, "q": 8},
+    operands=RMI_OPS, sizes=RMI_SIZES, test_sizes=RMI_TEST_SIZES,
     sharing="W A S appears twice (once transposed, W symmetric)",
     naive=lambda W, S, A, Xin: {
         "Xout": Xin + (np.eye(A.shape[0]) - Xin @ A.T) @ S
@@ -529,7 +535,7 @@ application(
     program=f"Xout = {_SAS} + (I - {_SAS} * A) * Xin * (I - A * {_SAS})",
     operands=(Op("S", "n", "q", ("fullrank",)), Op("A", "n", "n", ("spd",)),
               Op("Xin", "n", "n")),
-    sizes={"n": 5000, "q": 500}, test_sizes={"n": 50, "q": 8},
+    sizes=RMI_SIZES, test_sizes=RMI_TEST_SIZES,
     sharing="S inv(S'AS) S' is written three times; A S and S'A are one product",
     notes="Declared SPD (the method's requirement, and what makes S'AS safely invertible); "
           "the paper declares A symmetric and full rank.",
@@ -602,7 +608,7 @@ application(
     program="x = inv(A' * A + Gamma' * Gamma) * A' * b",
     operands=(Op("A", "n", "m", ("fullrank",)), Op("Gamma", "m", "m", ("fullrank",)),
               Op("b", "n")),
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     naive=lambda A, Gamma, b: {"x": inv(A.T @ A + Gamma.T @ Gamma) @ A.T @ b},
     recommended=lambda A, Gamma, b: {
         "x": cho_solve(chol(gram(A) + gram(Gamma)), A.T @ b)},
@@ -615,7 +621,7 @@ application(
     program="x = inv(A' * A + alpha2 * I) * A' * b",
     operands=(Op("A", "n", "m", ("fullrank",)), Op("b", "n")),
     scalars=(Scalar("alpha2", "positive", 0.3),),
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     naive=lambda A, b, alpha2: {
         "x": inv(A.T @ A + alpha2 * np.eye(A.shape[1])) @ A.T @ b},
     recommended=lambda A, b, alpha2: {
@@ -637,7 +643,7 @@ application(
     statement="x := (AᵀPA + Q)⁻¹ (AᵀP b + Q x₀)",
     program="x = inv(A' * P * A + Q) * (A' * P * b + Q * x0)",
     operands=TIK_OPS,
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     sharing="A' * P appears twice",
     naive=lambda A, P, Q, b, x0: {"x": inv(A.T @ P @ A + Q) @ (A.T @ P @ b + Q @ x0)},
     recommended=_tik3,
@@ -655,7 +661,7 @@ application(
     statement="x := x₀ + (AᵀPA + Q)⁻¹ AᵀP (b − A x₀)",
     program="x = x0 + inv(A' * P * A + Q) * A' * P * (b - A * x0)",
     operands=TIK_OPS,
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     sharing="A' * P appears twice",
     naive=lambda A, P, Q, b, x0: {
         "x": x0 + inv(A.T @ P @ A + Q) @ A.T @ P @ (b - A @ x0)},
@@ -667,6 +673,7 @@ application(
 
 MMSE_OPS = (Op("A", "m", "n", ("fullrank",)), Op("Cz", "m", "m", ("spd",)), Op("y", "m"),
             Op("x", "n"))
+MMSE_CX_OPS = (Op("Cx", "n", "n", ("spd",)),) + MMSE_OPS
 
 
 def _mmse1(A, Cx, Cz, y, x):
@@ -679,8 +686,8 @@ application(
     source="Kabal, the LMMSE estimate in observation space",
     statement="x̂ := C_x Aᵀ (A C_x Aᵀ + C_z)⁻¹ (y − A x) + x",
     program="xout = Cx * A' * inv(A * Cx * A' + Cz) * (y - A * x) + x",
-    operands=(Op("Cx", "n", "n", ("spd",)),) + MMSE_OPS,
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    operands=MMSE_CX_OPS,
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     sharing="Cx * A' and A * Cx are one product and its transpose",
     naive=lambda Cx, A, Cz, y, x: {
         "xout": Cx @ A.T @ inv(A @ Cx @ A.T + Cz) @ (y - A @ x) + x},
@@ -699,8 +706,8 @@ application(
     source="Kabal, the LMMSE estimate in state space (information form)",
     statement="x̂ := (AᵀC_z⁻¹A + C_x⁻¹)⁻¹ AᵀC_z⁻¹ (y − A x) + x",
     program="xout = inv(A' * inv(Cz) * A + inv(Cx)) * A' * inv(Cz) * (y - A * x) + x",
-    operands=(Op("Cx", "n", "n", ("spd",)),) + MMSE_OPS,
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    operands=MMSE_CX_OPS,
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     sharing="A' * inv(Cz) appears twice: Cz is factored once",
     naive=lambda Cx, A, Cz, y, x: {
         "xout": inv(A.T @ inv(Cz) @ A + inv(Cx)) @ A.T @ inv(Cz) @ (y - A @ x) + x},
@@ -727,7 +734,7 @@ application(
             "xout = x + K * (y - A * x)\n"
             "Cout = (I - K * A) * C",
     operands=(Op("C", "n", "n", ("spd",)),) + MMSE_OPS,
-    sizes={"n": 1500, "m": 1000}, test_sizes={"n": 50, "m": 30},
+    sizes=NM_SIZES, test_sizes=NM_TEST_SIZES,
     sharing="A * C is computed once (C * A' is its transpose); K is used by both later "
             "outputs; (I - K A) C is best C - K (A C)",
     notes="Linnea's formulation feeds K in as an input; here the later assignments use the "

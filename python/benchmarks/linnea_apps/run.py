@@ -30,9 +30,7 @@ import json
 import math
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -43,6 +41,7 @@ import scipy  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 from _machine import cpu_model  # noqa: E402
+from _timing import interleaved  # noqa: E402
 from linnea_apps import APPS, by_key, make_all, scaled  # noqa: E402
 from linnea_apps.export import write_atomically  # noqa: E402
 
@@ -63,21 +62,6 @@ def rel_err(out, ref):
         o = np.asarray(out[name]).reshape(np.shape(r))
         worst = max(worst, float(np.linalg.norm(o - r) / max(np.linalg.norm(r), 1e-300)))
     return worst
-
-
-def interleaved(fns, rounds):
-    """Median seconds of each function over ``rounds``; round r runs them rotated by r."""
-    times = [[] for _ in fns]
-    for fn in fns:  # warm-up
-        fn()
-    for r in range(rounds):
-        order = list(range(len(fns)))
-        order = order[r % len(fns):] + order[:r % len(fns)]
-        for i in order:
-            t = time.perf_counter()
-            fns[i]()
-            times[i].append(time.perf_counter() - t)
-    return [statistics.median(t) for t in times]
 
 
 def blas_libraries():
