@@ -51,10 +51,11 @@ def test_executed_steps_cost_the_optimum():
 
         def counting(a, b):
             counted.append(a.shape[-2] * a.shape[-1] * b.shape[-1])
-            return jnp.matmul(a, b)
+            return np.matmul(a, b)
 
-        arrays = [jnp.ones((dims[i], dims[i + 1])) for i in range(n)]
-        _ml.multi_dot(arrays, counting, jnp.expand_dims, jnp.squeeze)
+        # The executor chainplan.jax.multi_dot runs, with numpy's products (shapes only).
+        arrays = [np.ones((dims[i], dims[i + 1])) for i in range(n)]
+        _ml.multi_dot(arrays, counting, np.expand_dims, np.squeeze)
         assert sum(counted) == min(c for c, _ in all_orders(dims).values())
 
 
@@ -188,7 +189,7 @@ def test_random_costs_give_every_operation_and_the_right_jacobian():
     must give the same Jacobian."""
     rng = np.random.default_rng(6)
     seen = set()
-    for trial in range(25):
+    for trial in range(12):
         widths = [int(w) for w in rng.integers(1, 9, int(rng.integers(2, 7)))]
         layers = _network(rng, widths)
         x = _rand(rng, widths[0])
@@ -196,7 +197,7 @@ def test_random_costs_give_every_operation_and_the_right_jacobian():
         adj = [int(c) for c in rng.integers(1, 200, len(widths) - 1)]
         jac = cj.jacobian(layers, tangent_costs=tan, adjoint_costs=adj)
         seen.update(s.op for s in jac.plan(x).steps)
-        np.testing.assert_allclose(jac(x), jax.jacfwd(_compose(layers))(x), **TOL)
+        np.testing.assert_allclose(jax.jit(jac)(x), jax.jacfwd(_compose(layers))(x), **TOL)
     assert {"multiply", "push", "pull"} <= seen
 
 
