@@ -247,29 +247,46 @@ def jacobian_plan(widths, tangent, adjoint, *, tapes=None, memory=None, right=No
 
 
 class Ops:
-    """What the Jacobian executor asks of a framework. Matrices are 2-D (rows × cols) with
-    the layers' values flattened."""
+    """A framework's Jacobian operations on the layers at their inputs ``xs`` (``xs[i]`` is
+    layer i's input, ``xs[-1]`` the output). Matrices are 2-D (rows × cols) with the layers'
+    values flattened. The framework gives ``jvp(f, x, t)`` (the tangent out), ``vjp(f, x)``
+    (a function of a cotangent returning the input's cotangent), ``vmap``, ``eye(n, like)``,
+    ``matmul`` and ``transpose``."""
 
-    def tangents(self, layer: int):  # pragma: no cover - interface
-        """The layer's Jacobian by jvps of unit vectors, (out size × in size)."""
-        raise NotImplementedError
+    def __init__(self, layers, xs, *, jvp, vjp, vmap, eye, matmul, transpose):
+        self.layers, self.xs = layers, xs
+        self.jvp, self.vjp, self.vmap, self.eye = jvp, vjp, vmap, eye
+        self.matmul, self.transpose = matmul, transpose
 
-    def adjoints(self, layer: int):  # pragma: no cover - interface
-        """The layer's Jacobian by vjps of unit vectors, (out size × in size)."""
-        raise NotImplementedError
+    def _pushed(self, i):
+        f, x = self.layers[i], self.xs[i]
+        return lambda t: self.jvp(f, x, t.reshape(x.shape)).reshape(-1)
 
-    def push(self, cols, layer: int):  # pragma: no cover - interface
-        """Rows of ``cols`` (k × in size of ``layer``) pushed through its jvp: k × out size."""
-        raise NotImplementedError
+    def _pulled(self, vjp, i):
+        y = self.xs[i + 1]
+        return lambda w: vjp(w.reshape(y.shape)).reshape(-1)
 
-    def pull(self, rows, layers: Sequence[int]):  # pragma: no cover - interface
+    def tangents(self, i):
+        """Layer i's Jacobian by jvps of unit vectors, (out size × in size)."""
+        return self.transpose(self.vmap(self._pushed(i))(self.eye(self.xs[i])))
+
+    def adjoints(self, i):
+        """Layer i's Jacobian by vjps of unit vectors, (out size × in size)."""
+        vjp = self.vjp(self.layers[i], self.xs[i])
+        return self.vmap(self._pulled(vjp, i))(self.eye(self.xs[i + 1]))
+
+    def push(self, cols, i):
+        """Rows of ``cols`` (k × in size of layer i) pushed through its jvp: k × out size."""
+        return self.vmap(self._pushed(i))(cols)
+
+    def pull(self, rows, layers: Sequence[int]):
         """Rows of ``rows`` (k × out size of ``layers[-1]``) pulled back through the vjps of
-        ``layers``, last first: k × in size of ``layers[0]``. The tapes of ``layers`` are held
-        together only during this call."""
-        raise NotImplementedError
-
-    transpose: Callable
-    matmul: Callable
+        ``layers``, last first: k × in size of ``layers[0]``. The tapes of all of ``layers``
+        exist together only during this call, as the planner's memory model counts them."""
+        vjps = [self.vjp(self.layers[i], self.xs[i]) for i in layers]
+        for i, vjp in zip(reversed(layers), reversed(vjps)):
+            rows = self.vmap(self._pulled(vjp, i))(rows)
+        return rows
 
 
 def run_jacobian(plan: JacobianPlan, ops: Ops, seed_right=None, seed_left=None):
@@ -312,6 +329,61 @@ def run_jacobian(plan: JacobianPlan, ops: Ops, seed_right=None, seed_left=None):
         else:  # pragma: no cover - the library's ops are the six above
             raise RuntimeError(f"unknown plan step {step.op!r}")
     return values[-1]
+
+
+class JacobianBase:
+    """What :class:`chainplan.jax.Jacobian` and :class:`chainplan.torch.Jacobian` share: the
+    arguments' checks, the plan request and the shapes of the results. A subclass gives
+    ``_run(x, v, w)`` -> (input shape, output shape, result matrix) and ``_measure(i)``."""
+
+    def __init__(self, layers, tangent_costs=None, adjoint_costs=None, tapes=None, memory=None,
+                 plan="optimal"):
+        self.layers = tuple(layers)
+        if not self.layers:
+            raise ValueError("jacobian needs at least one layer")
+        for i, f in enumerate(self.layers):
+            if not callable(f):
+                raise TypeError(f"layer {i} is a {type(f).__name__}, not a callable")
+        if (tangent_costs is None) != (adjoint_costs is None):
+            raise ValueError("tangent_costs and adjoint_costs go together: give both or neither")
+        self.tangent_costs, self.adjoint_costs = tangent_costs, adjoint_costs
+        self.tapes, self.memory, self.which = tapes, memory, plan
+
+    def _plan_for(self, widths, measure, right, left) -> JacobianPlan:
+        """The library's plan for layer widths ``widths``; ``measure(i)`` gives layer i's
+        (tangent, adjoint) costs or ``None`` (then dense) when they are not given."""
+        if self.tangent_costs is not None:
+            tan, adj = list(self.tangent_costs), list(self.adjoint_costs)
+        else:
+            tan, adj = [], []
+            for i in range(len(self.layers)):
+                got = measure(i) or (widths[i] * widths[i + 1],) * 2
+                tan.append(got[0])
+                adj.append(got[1])
+        tapes = None
+        if self.memory is not None:
+            tapes = list(self.tapes) if self.tapes is not None else list(widths[:-1])
+        return jacobian_plan(widths, tan, adj, tapes=tapes, memory=self.memory, right=right,
+                             left=left, which=self.which)
+
+    def _run(self, x, v=None, w=None):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def __call__(self, x):
+        """The full Jacobian at ``x``, shaped ``f(x).shape + x.shape`` as ``jacfwd`` shapes
+        it."""
+        xshape, yshape, out = self._run(x)
+        return out.reshape(tuple(yshape) + tuple(xshape))
+
+    def jvp_matrix(self, x, v):
+        """J·V at ``x`` for ``v`` shaped ``x.shape + (k,)``: shaped ``f(x).shape + (k,)``."""
+        _, yshape, out = self._run(x, v=v)
+        return out.reshape(tuple(yshape) + tuple(out.shape[-1:]))
+
+    def vjp_matrix(self, x, w):
+        """Wᵀ·J at ``x`` for ``w`` shaped ``f(x).shape + (k,)``: shaped ``(k,) + x.shape``."""
+        xshape, _, out = self._run(x, w=w)
+        return out.reshape(tuple(out.shape[:1]) + tuple(xshape))
 
 
 def size(shape) -> int:

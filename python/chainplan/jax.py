@@ -79,132 +79,57 @@ def _measured(f: Callable, shape, dtype):
     return max(1, math.ceil((tan - base) / 2)), max(1, math.ceil((adj - base) / 2))
 
 
-class _JaxOps(_ml.Ops):
-    """Jacobian operations of the layers at their inputs ``xs`` (flattened matrices)."""
-
-    transpose = staticmethod(lambda a: a.T)
-    matmul = staticmethod(jnp.matmul)
-
-    def __init__(self, layers, xs):
-        self.layers, self.xs = layers, xs
-
-    def _jvp(self, i):
-        f, x = self.layers[i], self.xs[i]
-        return lambda t: jax.jvp(f, (x,), (t.reshape(x.shape),))[1].reshape(-1)
-
-    def tangents(self, i):
-        x = self.xs[i]
-        eye = jnp.eye(x.size, dtype=x.dtype)
-        return jax.vmap(self._jvp(i))(eye).T
-
-    def adjoints(self, i):
-        x, y = self.xs[i], self.xs[i + 1]
-        _, vjp = jax.vjp(self.layers[i], x)
-        eye = jnp.eye(y.size, dtype=y.dtype)
-        return jax.vmap(lambda w: vjp(w.reshape(y.shape))[0].reshape(-1))(eye)
-
-    def push(self, cols, i):
-        return jax.vmap(self._jvp(i))(cols)
-
-    def pull(self, rows, layers):
-        # The tapes of all of ``layers`` exist together here, as the plan's memory model says.
-        vjps = [jax.vjp(self.layers[i], self.xs[i])[1] for i in layers]
-        for i, vjp in zip(reversed(layers), reversed(vjps)):
-            y = self.xs[i + 1]
-            rows = jax.vmap(lambda w, vjp=vjp, y=y: vjp(w.reshape(y.shape))[0].reshape(-1))(rows)
-        return rows
+def _ops(layers, xs):
+    """The executor's operations in JAX."""
+    return _ml.Ops(
+        layers, xs,
+        jvp=lambda f, x, t: jax.jvp(f, (x,), (t,))[1],
+        vjp=lambda f, x: (lambda w, g=jax.vjp(f, x)[1]: g(w)[0]),
+        vmap=jax.vmap, eye=lambda a: jnp.eye(a.size, dtype=a.dtype), matmul=jnp.matmul,
+        transpose=lambda a: a.T,
+    )
 
 
-class Jacobian:
+class Jacobian(_ml.JacobianBase):
     """The Jacobian of ``f_L ∘ … ∘ f_1`` by the library's matrix-free plan; see
-    :func:`jacobian`."""
-
-    def __init__(self, layers, tangent_costs=None, adjoint_costs=None, tapes=None, memory=None,
-                 plan="optimal"):
-        self.layers = tuple(layers)
-        if not self.layers:
-            raise ValueError("jacobian needs at least one layer")
-        for i, f in enumerate(self.layers):
-            if not callable(f):
-                raise TypeError(f"layer {i} is a {type(f).__name__}, not a callable")
-        if (tangent_costs is None) != (adjoint_costs is None):
-            raise ValueError("tangent_costs and adjoint_costs go together: give both or neither")
-        self.tangent_costs = tangent_costs
-        self.adjoint_costs = adjoint_costs
-        self.tapes = tapes
-        self.memory = memory
-        self.which = plan
+    :func:`jacobian`. ``(x)``, ``.jvp_matrix(x, V)`` and ``.vjp_matrix(x, W)`` give the full
+    Jacobian, J·V and Wᵀ·J."""
 
     def _shapes(self, x):
         shapes = [jax.ShapeDtypeStruct(x.shape, x.dtype)]
-        for f in self.layers:
-            shapes.append(jax.eval_shape(f, shapes[-1]))
-        for i, s in enumerate(shapes):
-            if not hasattr(s, "shape"):
-                raise TypeError(f"layer {i} returns {type(s).__name__}; layers map one array "
-                                "to one array")
-        return shapes
-
-    def _costs(self, shapes):
-        widths = [_ml.size(s.shape) for s in shapes]
-        if self.tangent_costs is not None:
-            return widths, list(self.tangent_costs), list(self.adjoint_costs)
-        tan, adj = [], []
         for i, f in enumerate(self.layers):
-            try:
-                got = _measured(f, tuple(shapes[i].shape), shapes[i].dtype)
-            except Exception:  # noqa: BLE001 - a layer XLA cannot lower alone (closures
-                got = None  # over traced values): the dense estimate below
-            if got is None:
-                got = (widths[i] * widths[i + 1],) * 2
-            tan.append(got[0])
-            adj.append(got[1])
-        return widths, tan, adj
-
-    def _tapes(self, widths):
-        if self.memory is None:
-            return None
-        if self.tapes is not None:
-            return list(self.tapes)
-        return widths[:-1]
+            shapes.append(jax.eval_shape(f, shapes[-1]))
+            if not hasattr(shapes[-1], "shape"):
+                raise TypeError(f"layer {i} returns {type(shapes[-1]).__name__}; layers map "
+                                "one array to one array")
+        return shapes
 
     def plan(self, x, *, right: Optional[int] = None, left: Optional[int] = None
              ) -> JacobianPlan:
         """The plan for an input shaped like ``x`` (an array or ``jax.ShapeDtypeStruct``),
         with ``right`` columns of V or ``left`` rows of Wᵀ where given."""
         shapes = self._shapes(x)
-        widths, tan, adj = self._costs(shapes)
-        return _ml.jacobian_plan(widths, tan, adj, tapes=self._tapes(widths), memory=self.memory,
-                                 right=right, left=left, which=self.which)
+
+        def measure(i):
+            try:
+                return _measured(self.layers[i], tuple(shapes[i].shape), shapes[i].dtype)
+            except Exception:  # noqa: BLE001 - a layer XLA cannot lower alone (a closure
+                return None  # over values traced by an enclosing jit): dense
+
+        widths = [_ml.size(s.shape) for s in shapes]
+        return self._plan_for(widths, measure, right, left)
 
     def _run(self, x, v=None, w=None):
         x = jnp.asarray(x)
         xs = [x]
         for f in self.layers:
             xs.append(f(xs[-1]))
-        n, m = x.size, xs[-1].size
-        vm = None if v is None else jnp.asarray(v).reshape(n, -1)
-        wm = None if w is None else jnp.asarray(w).reshape(m, -1).T
+        vm = None if v is None else jnp.asarray(v).reshape(x.size, -1)
+        wm = None if w is None else jnp.asarray(w).reshape(xs[-1].size, -1).T
         plan = self.plan(x, right=None if vm is None else vm.shape[1],
                          left=None if wm is None else wm.shape[0])
-        out = _ml.run_jacobian(plan, _JaxOps(self.layers, xs), vm, wm)
-        return xs, out
-
-    def __call__(self, x) -> jax.Array:
-        """The full Jacobian at ``x``, shaped ``f(x).shape + x.shape`` as ``jax.jacfwd``
-        shapes it."""
-        xs, out = self._run(x)
-        return out.reshape(xs[-1].shape + xs[0].shape)
-
-    def jvp_matrix(self, x, v) -> jax.Array:
-        """J·V at ``x`` for ``v`` shaped ``x.shape + (k,)``: shaped ``f(x).shape + (k,)``."""
-        xs, out = self._run(x, v=v)
-        return out.reshape(xs[-1].shape + out.shape[-1:])
-
-    def vjp_matrix(self, x, w) -> jax.Array:
-        """Wᵀ·J at ``x`` for ``w`` shaped ``f(x).shape + (k,)``: shaped ``(k,) + x.shape``."""
-        xs, out = self._run(x, w=w)
-        return out.reshape(out.shape[:1] + xs[0].shape)
+        out = _ml.run_jacobian(plan, _ops(self.layers, xs), vm, wm)
+        return x.shape, xs[-1].shape, out
 
 
 def jacobian(layers: Sequence[Callable], *, tangent_costs: Optional[Sequence[int]] = None,

@@ -100,56 +100,22 @@ def _measured(f, x):
     return max(1, math.ceil((tan - base) / 2)), max(1, math.ceil((adj - base) / 2))
 
 
-class _TorchOps(_ml.Ops):
-    transpose = staticmethod(lambda a: a.T)
-    matmul = staticmethod(torch.matmul)
-
-    def __init__(self, layers, xs):
-        self.layers, self.xs = layers, xs
-
-    def _jvp(self, i):
-        f, x = self.layers[i], self.xs[i]
-        return lambda t: torch.func.jvp(f, (x,), (t.reshape(x.shape),))[1].reshape(-1)
-
-    def tangents(self, i):
-        x = self.xs[i]
-        eye = torch.eye(x.numel(), dtype=x.dtype, device=x.device)
-        return torch.func.vmap(self._jvp(i))(eye).T
-
-    def adjoints(self, i):
-        x, y = self.xs[i], self.xs[i + 1]
-        _, vjp = torch.func.vjp(self.layers[i], x)
-        eye = torch.eye(y.numel(), dtype=y.dtype, device=y.device)
-        return torch.func.vmap(lambda w: vjp(w.reshape(y.shape))[0].reshape(-1))(eye)
-
-    def push(self, cols, i):
-        return torch.func.vmap(self._jvp(i))(cols)
-
-    def pull(self, rows, layers):
-        vjps = [torch.func.vjp(self.layers[i], self.xs[i])[1] for i in layers]
-        for i, vjp in zip(reversed(layers), reversed(vjps)):
-            y = self.xs[i + 1]
-            rows = torch.func.vmap(
-                lambda w, vjp=vjp, y=y: vjp(w.reshape(y.shape))[0].reshape(-1))(rows)
-        return rows
+def _ops(layers, xs):
+    """The executor's operations in PyTorch (``torch.func``)."""
+    return _ml.Ops(
+        layers, xs,
+        jvp=lambda f, x, t: torch.func.jvp(f, (x,), (t,))[1],
+        vjp=lambda f, x: (lambda w, g=torch.func.vjp(f, x)[1]: g(w)[0]),
+        vmap=torch.func.vmap,
+        eye=lambda a: torch.eye(a.numel(), dtype=a.dtype, device=a.device),
+        matmul=torch.matmul, transpose=lambda a: a.T,
+    )
 
 
-class Jacobian:
+class Jacobian(_ml.JacobianBase):
     """The Jacobian of ``f_L ∘ … ∘ f_1`` by the library's matrix-free plan; see
-    :func:`jacobian`."""
-
-    def __init__(self, layers, tangent_costs=None, adjoint_costs=None, tapes=None, memory=None,
-                 plan="optimal"):
-        self.layers = tuple(layers)
-        if not self.layers:
-            raise ValueError("jacobian needs at least one layer")
-        for i, f in enumerate(self.layers):
-            if not callable(f):
-                raise TypeError(f"layer {i} is a {type(f).__name__}, not a callable")
-        if (tangent_costs is None) != (adjoint_costs is None):
-            raise ValueError("tangent_costs and adjoint_costs go together: give both or neither")
-        self.tangent_costs, self.adjoint_costs = tangent_costs, adjoint_costs
-        self.tapes, self.memory, self.which = tapes, memory, plan
+    :func:`jacobian`. ``(x)``, ``.jvp_matrix(x, V)`` and ``.vjp_matrix(x, W)`` give the full
+    Jacobian, J·V and Wᵀ·J."""
 
     def _primals(self, x):
         xs = [x]
@@ -170,25 +136,12 @@ class Jacobian:
 
     def _plan(self, xs, right, left):
         widths = [t.numel() for t in xs]
-        if self.tangent_costs is not None:
-            tan, adj = list(self.tangent_costs), list(self.adjoint_costs)
-        else:
-            tan, adj = [], []
-            for i, f in enumerate(self.layers):
-                got = _measured(f, xs[i]) or (widths[i] * widths[i + 1],) * 2
-                tan.append(got[0])
-                adj.append(got[1])
-        tapes = None
-        if self.memory is not None:
-            tapes = list(self.tapes) if self.tapes is not None else widths[:-1]
-        return _ml.jacobian_plan(widths, tan, adj, tapes=tapes, memory=self.memory,
-                                 right=right, left=left, which=self.which)
+        return self._plan_for(widths, lambda i: _measured(self.layers[i], xs[i]), right, left)
 
     def _run(self, x, v=None, w=None):
         xs = self._primals(x)
-        n, m = xs[0].numel(), xs[-1].numel()
-        vm = None if v is None else v.reshape(n, -1)
-        wm = None if w is None else w.reshape(m, -1).T
+        vm = None if v is None else v.reshape(xs[0].numel(), -1)
+        wm = None if w is None else w.reshape(xs[-1].numel(), -1).T
         plan = self._plan(xs, None if vm is None else vm.shape[1],
                           None if wm is None else wm.shape[0])
         # Primals again, now recorded by autograd where x requires grad.
@@ -196,23 +149,8 @@ class Jacobian:
             xs = [x]
             for f in self.layers:
                 xs.append(f(xs[-1]))
-        return xs, _ml.run_jacobian(plan, _TorchOps(self.layers, xs), vm, wm)
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """The full Jacobian at ``x``, shaped ``f(x).shape + x.shape`` as
-        ``torch.func.jacfwd`` shapes it."""
-        xs, out = self._run(x)
-        return out.reshape(xs[-1].shape + xs[0].shape)
-
-    def jvp_matrix(self, x, v) -> torch.Tensor:
-        """J·V at ``x`` for ``v`` shaped ``x.shape + (k,)``: shaped ``f(x).shape + (k,)``."""
-        xs, out = self._run(x, v=v)
-        return out.reshape(xs[-1].shape + out.shape[-1:])
-
-    def vjp_matrix(self, x, w) -> torch.Tensor:
-        """Wᵀ·J at ``x`` for ``w`` shaped ``f(x).shape + (k,)``: shaped ``(k,) + x.shape``."""
-        xs, out = self._run(x, w=w)
-        return out.reshape(out.shape[:1] + xs[0].shape)
+        out = _ml.run_jacobian(plan, _ops(self.layers, xs), vm, wm)
+        return x.shape, xs[-1].shape, out
 
 
 def jacobian(layers: Sequence[Callable], x: Optional[torch.Tensor] = None, *,

@@ -16,7 +16,7 @@ import jax.numpy as jnp  # noqa: E402
 
 import chainplan.jax as cj  # noqa: E402
 from chainplan import _ml  # noqa: E402
-from oracle import all_orders  # noqa: E402
+from oracle import all_orders, compose, dense_network, random_cost_chains  # noqa: E402
 
 TOL = dict(rtol=1e-10, atol=1e-10)
 
@@ -135,22 +135,11 @@ def test_no_host_round_trip_under_jit():
 # Jacobians
 
 
-def _network(rng, widths, act=jnp.tanh):
-    layers = []
-    for i in range(len(widths) - 1):
-        w = _rand(rng, widths[i + 1], widths[i]) / np.sqrt(widths[i])
-        b = _rand(rng, widths[i + 1])
-        layers.append(lambda x, w=w, b=b: act(w @ x + b))
-    return layers
+def _network(rng, widths):
+    return dense_network(widths, lambda *shape: _rand(rng, *shape), jnp.tanh)
 
 
-def _compose(layers):
-    def f(x):
-        for g in layers:
-            x = g(x)
-        return x
-
-    return f
+_compose = compose
 
 
 @pytest.mark.parametrize("widths", [[30, 20, 1, 20, 20, 5], [5, 40, 40, 3], [12, 12], [3, 50, 2]])
@@ -189,12 +178,9 @@ def test_random_costs_give_every_operation_and_the_right_jacobian():
     must give the same Jacobian."""
     rng = np.random.default_rng(6)
     seen = set()
-    for trial in range(12):
-        widths = [int(w) for w in rng.integers(1, 9, int(rng.integers(2, 7)))]
+    for widths, tan, adj in random_cost_chains(rng, 12):
         layers = _network(rng, widths)
         x = _rand(rng, widths[0])
-        tan = [int(c) for c in rng.integers(1, 200, len(widths) - 1)]
-        adj = [int(c) for c in rng.integers(1, 200, len(widths) - 1)]
         jac = cj.jacobian(layers, tangent_costs=tan, adjoint_costs=adj)
         seen.update(s.op for s in jac.plan(x).steps)
         np.testing.assert_allclose(jax.jit(jac)(x), jax.jacfwd(_compose(layers))(x), **TOL)

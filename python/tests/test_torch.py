@@ -14,7 +14,7 @@ import torch.fx  # noqa: E402
 
 import chainplan.torch as ct  # noqa: E402
 from chainplan import _ml  # noqa: E402
-from oracle import all_orders  # noqa: E402
+from oracle import all_orders, compose, dense_network, random_cost_chains  # noqa: E402
 
 TOL = dict(rtol=1e-10, atol=1e-10)
 F64 = torch.float64
@@ -44,20 +44,14 @@ def test_values_and_gradients_match_torch_multi_dot(seed):
         _close(a.grad, b.grad)
 
 
-def test_executed_steps_cost_the_optimum():
+def test_planned_order_is_the_optimum():
+    """multi_dot runs the steps of _ml.chain_steps (test_jax.py counts their products against
+    brute force); here the plan it uses under torch.compile is the same one."""
     rng = random.Random(11)
     for _ in range(30):
-        n = rng.randint(3, 7)
-        dims = [rng.randint(1, 25) for _ in range(n + 1)]
-        counted = []
-
-        def counting(a, b):
-            counted.append(a.shape[-2] * a.shape[-1] * b.shape[-1])
-            return torch.matmul(a, b)
-
-        tensors = [torch.ones(dims[i], dims[i + 1]) for i in range(n)]
-        _ml.run_chain(tensors, _ml.chain_steps(dims), counting)
-        assert sum(counted) == min(c for c, _ in all_orders(dims).values())
+        dims = tuple(rng.randint(1, 25) for _ in range(rng.randint(4, 8)))
+        assert ct._steps(dims) == _ml.chain_steps(dims)
+        assert _ml.chain_cost(dims) == min(c for c, _ in all_orders(list(dims)).values())
 
 
 @pytest.mark.parametrize("first,last", list(itertools.product([False, True], repeat=2)))
@@ -91,7 +85,7 @@ def test_refusals():
 def test_torch_compile():
     g = torch.Generator().manual_seed(4)
     tensors = [_rand(g, 8, 50), _rand(g, 50, 3), _rand(g, 3, 40), _rand(g, 40, 5)]
-    compiled = torch.compile(lambda *ts: ct.multi_dot(list(ts)), backend="eager")
+    compiled = torch.compile(lambda *ts: ct.multi_dot(list(ts)), backend="eager", fullgraph=True)
     _close(compiled(*tensors), torch.linalg.multi_dot(tensors))
 
 
@@ -100,21 +94,10 @@ def test_torch_compile():
 
 
 def _network(g, widths):
-    layers = []
-    for i in range(len(widths) - 1):
-        w = _rand(g, widths[i + 1], widths[i]) / widths[i] ** 0.5
-        b = _rand(g, widths[i + 1])
-        layers.append(lambda x, w=w, b=b: torch.tanh(w @ x + b))
-    return layers
+    return dense_network(widths, lambda *shape: _rand(g, *shape), torch.tanh)
 
 
-def _compose(layers):
-    def f(x):
-        for layer in layers:
-            x = layer(x)
-        return x
-
-    return f
+_compose = compose
 
 
 @pytest.mark.parametrize("widths", [[30, 20, 1, 20, 20, 5], [5, 40, 40, 3], [3, 50, 2]])
@@ -131,12 +114,9 @@ def test_random_costs_cover_every_operation():
     g = torch.Generator().manual_seed(6)
     rng = np.random.default_rng(6)
     seen = set()
-    for _ in range(25):
-        widths = [int(w) for w in rng.integers(1, 9, int(rng.integers(2, 7)))]
+    for widths, tan, adj in random_cost_chains(rng, 25):
         layers = _network(g, widths)
         x = _rand(g, widths[0])
-        tan = [int(c) for c in rng.integers(1, 200, len(widths) - 1)]
-        adj = [int(c) for c in rng.integers(1, 200, len(widths) - 1)]
         jac = ct.jacobian(layers, tangent_costs=tan, adjoint_costs=adj)
         seen.update(s.op for s in jac.plan(x).steps)
         _close(jac(x), torch.func.jacrev(_compose(layers))(x))
