@@ -1,11 +1,12 @@
 """chainplan.jax against JAX's own choices, on CPU (python/README.md, "JAX and PyTorch").
 
-    python python/benchmarks/bench_jax.py [--chains 1000] [--rounds 7] [--skip-large]
+    python python/benchmarks/bench_jax.py [--chains 1000] [--rounds 7] [--scale 8] [--skip-large]
 
 (a) Random chains of 8-30 matrices (dimensions 2-120): the cost of chainplan's plan against
     the cost of the path ``jnp.linalg.multi_dot`` takes (opt_einsum ``auto``, through
     ``jnp.einsum_path``), counted in scalar multiplications; then the ten chains where JAX's
-    path is worst, both jitted, timed in float32.
+    path is worst, both jitted, timed in float32, as they are and with every dimension
+    multiplied by ``--scale`` (8), where arithmetic outweighs the per-product dispatch.
 (c) Full Jacobians of tanh networks with a bottleneck, 784-512-1-512-512-10 and
     4096-2048-1-2048-4096-64: chainplan's plan against ``jax.jacfwd`` and ``jax.jacrev``, all
     three jitted (float32), with XLA's memory analysis of each compiled function (temporaries
@@ -79,7 +80,7 @@ def timed(fns, args, rounds):
     return [statistics.median(t) for t in times]
 
 
-def bench_chains(count, rounds):
+def bench_chains(count, rounds, scale_up):
     rng = np.random.default_rng(2026)
     rows = []
     for _ in range(count):
@@ -100,14 +101,20 @@ def bench_chains(count, rounds):
           f"{'time ratio':>10}")
     worst = sorted(rows, key=lambda r: -r[0])[:10]
     key = np.random.default_rng(0)
-    for ratio, dims, _ours, _theirs in worst:
-        arrays = [jnp.asarray(key.standard_normal((dims[i], dims[i + 1])), jnp.float32)
-                  for i in range(len(dims) - 1)]
-        ref = jax.jit(jnp.linalg.multi_dot)
-        ours = jax.jit(cj.multi_dot)
-        t_ref, t_ours = timed([ref, ours], (arrays,), rounds)
-        print(f"    {len(dims) - 1:>8} {ratio:>10.2f} {t_ref * 1e3:>9.3f} {t_ours * 1e3:>12.3f} "
-              f"{t_ref / t_ours:>10.2f}")
+    for scale in (1, scale_up):
+        if scale != 1:
+            print(f"    the same ten chains with every dimension times {scale} (arithmetic "
+                  "outweighs dispatch):")
+        for _ratio, dims, _ours, _theirs in worst:
+            dims = [d * scale for d in dims]
+            ratio = path_cost(dims, jax_path(dims)) / _ml.chain_cost(dims)
+            arrays = [jnp.asarray(key.standard_normal((dims[i], dims[i + 1])), jnp.float32)
+                      for i in range(len(dims) - 1)]
+            ref = jax.jit(jnp.linalg.multi_dot)
+            ours = jax.jit(cj.multi_dot)
+            t_ref, t_ours = timed([ref, ours], (arrays,), rounds if scale == 1 else 3)
+            print(f"    {len(dims) - 1:>8} {ratio:>10.2f} {t_ref * 1e3:>9.3f} "
+                  f"{t_ours * 1e3:>12.3f} {t_ref / t_ours:>10.2f}")
 
 
 def network(widths, seed=0):
@@ -164,12 +171,14 @@ def main():
     parser.add_argument("--chains", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--scale", type=int, default=8,
+                        help="the ten worst chains again with dimensions times this")
     args = parser.parse_args()
     print(f"CPU {cpu_model()}, {os.cpu_count()} cores, load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; JAX {jax.__version__} on "
           f"{jax.devices()[0].platform}, XLA's own CPU kernels (Eigen threads: all cores); "
           f"Python {platform.python_version()}")
-    bench_chains(args.chains, args.rounds)
+    bench_chains(args.chains, args.rounds, args.scale)
     bench_jacobians(args.rounds, args.skip_large)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
