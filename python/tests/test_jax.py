@@ -31,6 +31,15 @@ def test_importing_chainplan_imports_no_framework():
     assert out.stdout.split() == ["False", "False"]
 
 
+@pytest.mark.parametrize("framework", ["jax", "torch"])
+def test_missing_framework_names_the_extra(framework):
+    code = (f"import sys; sys.modules[{framework!r}] = None\n"
+            f"try:\n    import chainplan.{framework}\n"
+            "except ImportError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert f"pip install 'chainplan[{framework}]'" in out.stdout
+
+
 def test_plan_cost_is_the_brute_force_optimum_on_random_chains():
     rng = random.Random(7)
     for _ in range(60):
