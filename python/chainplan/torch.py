@@ -89,15 +89,19 @@ def _flops_of(fn) -> int:
 def _measured(f, x):
     """(tangent, adjoint) multiplications of one jvp and one vjp of ``f`` at ``x``: the
     flops PyTorch's flop counter sees in each (matrix products and convolutions), less those
-    of ``f`` itself, halved; ``None`` where it sees none."""
+    of ``f`` itself, halved. They are counted over a ``vmap`` of two copies, because the
+    counter does not see matrix-vector products, which ``vmap`` turns into matrix products.
+    Where it sees none (a layer of elementwise operations, which it does not count), the
+    larger of the input and output sizes."""
+    vmap, jvp, vjp = torch.func.vmap, torch.func.jvp, torch.func.vjp
     with torch.no_grad():
-        y = f(x)
-        base = _flops_of(lambda: f(x))
-        tan = _flops_of(lambda: torch.func.jvp(f, (x,), (torch.zeros_like(x),)))
-        adj = _flops_of(lambda: torch.func.vjp(f, x)[1](torch.zeros_like(y)))
-    if tan <= base or adj <= base:
-        return None
-    return max(1, math.ceil((tan - base) / 2)), max(1, math.ceil((adj - base) / 2))
+        xx = torch.stack([x, x])
+        yy = vmap(f)(xx)
+        base = _flops_of(lambda: vmap(f)(xx))
+        tan = _flops_of(lambda: vmap(lambda a, t: jvp(f, (a,), (t,)))(xx, torch.ones_like(xx)))
+        adj = _flops_of(lambda: vmap(lambda a, w: vjp(f, a)[1](w))(xx, torch.ones_like(yy)))
+    elementwise = max(x.numel(), yy[0].numel(), 1)
+    return tuple(math.ceil((c - base) / 4) if c > base else elementwise for c in (tan, adj))
 
 
 def _ops(layers, xs):
@@ -166,7 +170,8 @@ def jacobian(layers: Sequence[Callable], x: Optional[torch.Tensor] = None, *,
     J·V, Wᵀ·J and the plan.
 
     ``tangent_costs`` and ``adjoint_costs`` are measured with PyTorch's flop counter when not
-    given (dense, out size × in size, where it counts nothing); ``memory`` limits the tapes a
+    given (the larger of in and out size where it counts nothing: elementwise layers);
+    ``memory`` limits the tapes a
     pull holds at once, a layer's tape being ``tapes[i]`` or by default its input's size;
     ``plan`` is ``"optimal"``, ``"tangent"`` or ``"adjoint"``.
     """

@@ -264,3 +264,18 @@ def test_compile_backend_reorders_and_keeps_values():
     compiled = torch.compile(f, backend=spy, dynamic=False)
     _close(compiled(a, b, c), f(a, b, c))
     assert seen and "matmul" in seen[0]
+
+
+def test_measured_costs_of_products_and_elementwise_layers():
+    """A product layer's vjp costs its multiply-adds (the flop counter's, halved), its jvp at
+    least that (torch.func.jvp also recomputes the product for its primal output); an
+    elementwise layer, which the counter does not see, costs its width."""
+    g = torch.Generator().manual_seed(9)
+    w1, w2 = _rand(g, 40, 5), _rand(g, 3, 40)
+    layers = [lambda x: w1 @ x, torch.tanh, lambda x: w2 @ x]
+    x = _rand(g, 5)
+    plan = ct.jacobian(layers).plan(x)
+    assert plan.adjoint_costs == (200, 40, 120)
+    assert plan.tangent_costs[1] == 40
+    assert plan.tangent_costs[0] >= 200 and plan.tangent_costs[2] >= 120
+    _close(ct.jacobian(layers, x), torch.func.jacrev(_compose(layers))(x))
