@@ -55,28 +55,43 @@ def multi_dot(arrays: Sequence) -> jax.Array:
 # Jacobians
 
 
-def _flops(lowered) -> Optional[float]:
-    analysis = lowered.cost_analysis()
-    if isinstance(analysis, (list, tuple)):  # older JAX: one dict per device
-        analysis = analysis[0] if analysis else None
-    if not analysis:
-        return None
-    return float(analysis.get("flops", 0.0))
+def _count(jaxpr) -> int:
+    """Multiplications in ``jaxpr``: m·k·n-style multiply-adds for every ``dot_general``, one
+    per output element for every other operation, sub-programs (``jit``, ``custom_jvp`` …)
+    counted where they are called. A static count of the traced program, so measuring costs
+    nothing at run time and lowers nothing."""
+    total = 0
+    for eqn in jaxpr.eqns:
+        subs = []
+        for v in eqn.params.values():
+            for item in v if isinstance(v, (tuple, list)) else (v,):
+                inner = getattr(item, "jaxpr", item)
+                if hasattr(inner, "eqns"):
+                    subs.append(inner)
+        if subs:
+            total += sum(_count(sub) for sub in subs)
+        elif eqn.primitive.name == "dot_general":
+            (contract, _), _ = eqn.params["dimension_numbers"]
+            lhs = eqn.invars[0].aval.shape
+            k = math.prod(int(lhs[d]) for d in contract)
+            total += k * sum(math.prod(int(d) for d in o.aval.shape) for o in eqn.outvars)
+        else:
+            total += sum(math.prod(int(d) for d in getattr(o.aval, "shape", ()))
+                         for o in eqn.outvars)
+    return total
 
 
 @functools.lru_cache(maxsize=256)
 def _measured(f: Callable, shape, dtype):
     """(tangent, adjoint) multiplications of one jvp and one vjp of ``f`` at an input of
-    ``shape`` and ``dtype``: XLA's flop count of each, less that of ``f`` itself, halved
-    (one multiply-add per multiplication). ``None`` where XLA cannot count them."""
+    ``shape`` and ``dtype``: :func:`_count` of each traced program less that of ``f``
+    itself (at least 1)."""
     x = jax.ShapeDtypeStruct(shape, dtype)
     y = jax.eval_shape(f, x)
-    base = _flops(jax.jit(f).lower(x))
-    tan = _flops(jax.jit(lambda x, t: jax.jvp(f, (x,), (t,))).lower(x, x))
-    adj = _flops(jax.jit(lambda x, w: jax.vjp(f, x)[1](w)).lower(x, y))
-    if base is None or tan is None or adj is None:
-        return None
-    return max(1, math.ceil((tan - base) / 2)), max(1, math.ceil((adj - base) / 2))
+    base = _count(jax.make_jaxpr(f)(x).jaxpr)
+    tan = _count(jax.make_jaxpr(lambda x, t: jax.jvp(f, (x,), (t,)))(x, x).jaxpr)
+    adj = _count(jax.make_jaxpr(lambda x, w: jax.vjp(f, x)[1](w))(x, y).jaxpr)
+    return max(1, tan - base), max(1, adj - base)
 
 
 def _ops(layers, xs):
@@ -113,7 +128,7 @@ class Jacobian(_ml.JacobianBase):
         def measure(i):
             try:
                 return _measured(self.layers[i], tuple(shapes[i].shape), shapes[i].dtype)
-            except Exception:  # noqa: BLE001 - a layer XLA cannot lower alone (a closure
+            except Exception:  # noqa: BLE001 - a layer JAX cannot trace alone (a closure
                 return None  # over values traced by an enclosing jit): dense
 
         widths = [_ml.size(s.shape) for s in shapes]
@@ -142,9 +157,10 @@ def jacobian(layers: Sequence[Callable], *, tangent_costs: Optional[Sequence[int
     order costs least.
 
     ``tangent_costs`` and ``adjoint_costs`` (multiplications per jvp and per vjp of each
-    layer) are measured from XLA's flop counts when not given (a layer that cannot be lowered
-    alone, such as a closure over values traced by an enclosing ``jit``, counts as dense:
-    out size × in size). ``memory`` limits the tapes held at once by a pull (elements); a
+    layer) are counted in the traced jvp and vjp programs when not given (multiply-adds of
+    each ``dot_general``, one per element of other operations, less the layer's own; a
+    layer that cannot be traced alone, such as a closure over values traced by an enclosing
+    ``jit``, counts as dense: out size × in size). ``memory`` limits the tapes held at once by a pull (elements); a
     layer's tape is ``tapes[i]``, by default its input's size. ``plan`` is ``"optimal"``, or
     ``"tangent"`` / ``"adjoint"`` for pure forward / reverse mode.
 
