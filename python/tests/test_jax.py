@@ -266,3 +266,14 @@ def test_bad_arguments():
         cj.jacobian([jnp.sin], tangent_costs=[1, 2], adjoint_costs=[1, 2])(jnp.ones(3))
     with pytest.raises(ValueError, match="go together"):
         _ml.jacobian_plan([3, 3], [1], [1], memory=3)
+
+
+def test_planner_refusals_are_the_librarys():
+    with pytest.raises(ValueError, match="optimal"):
+        _ml.jacobian_plan([3, 3], [1], [1], which="sideways")
+    with pytest.raises(ValueError, match="tape"):
+        _ml.jacobian_plan([3, 3, 3], [1, 1], [1, 1], tapes=[5, 5], memory=1)
+    with pytest.raises(ValueError, match="adjoint"):
+        _ml.jacobian_plan([3, 3, 3], [1, 1], [1, 1], tapes=[5, 5], memory=5, which="adjoint")
+    with pytest.raises(ValueError, match="tangent costs"):
+        _ml.jacobian_plan([3, 3, 3], [1], [1, 1])
