@@ -54,3 +54,16 @@ def random_cost_chains(rng, count):
         tan = [int(c) for c in rng.integers(1, 200, len(widths) - 1)]
         adj = [int(c) for c in rng.integers(1, 200, len(widths) - 1)]
         yield widths, tan, adj
+
+
+def dp_cost(dims):
+    """The optimal cost of the chain by the textbook O(n³) dynamic program, written here
+    independently of the library (for chains too long for :func:`all_orders`)."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    for length in range(2, n + 1):
+        for i in range(n - length + 1):
+            j = i + length - 1
+            cost[i][j] = min(cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                             for k in range(i, j))
+    return cost[0][n - 1]

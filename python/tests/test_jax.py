@@ -16,7 +16,7 @@ import jax.numpy as jnp  # noqa: E402
 
 import chainplan.jax as cj  # noqa: E402
 from chainplan import _ml  # noqa: E402
-from oracle import all_orders, compose, dense_network, random_cost_chains  # noqa: E402
+from oracle import all_orders, compose, dense_network, dp_cost, random_cost_chains  # noqa: E402
 
 TOL = dict(rtol=1e-10, atol=1e-10)
 
@@ -47,6 +47,15 @@ def test_plan_cost_is_the_brute_force_optimum_on_random_chains():
         dims = [rng.randint(1, 40) for _ in range(n + 1)]
         best = min(c for c, _ in all_orders(dims).values())
         assert _ml.chain_cost(dims) == best, dims
+
+
+def test_long_chains_cost_the_dp_optimum():
+    """Chains of 8-30 matrices, dimensions 2-120 (the benchmark's): the plan multi_dot runs
+    costs exactly the textbook DP's optimum (the library takes Hu-Shing above 8 matrices)."""
+    rng = random.Random(23)
+    for _ in range(150):
+        dims = [rng.randint(2, 120) for _ in range(rng.randint(9, 31))]
+        assert _ml.chain_cost(dims) == dp_cost(dims), dims
 
 
 def test_executed_steps_cost_the_optimum():
