@@ -6,7 +6,7 @@
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-test python-bench figures dependent-crate
+.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-ml-deps python-test python-bench python-ml-bench figures dependent-crate
 
 deps:
 	@bash scripts/install-deps.sh
@@ -58,7 +58,15 @@ $(VENV)/.deps-installed: python/pyproject.toml
 python-build: $(VENV)/.deps-installed
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop -q -m python/Cargo.toml
 
-python-test: python-build
+# JAX and PyTorch (CPU use; PyPI's torch wheel brings CUDA libraries too: about 4.5 minutes
+# and 6 GB with them) for chainplan.jax and chainplan.torch and their tests, once.
+$(VENV)/.ml-installed: $(VENV)/.deps-installed
+	$(PIP) install -q jax torch
+	touch $@
+
+python-ml-deps: $(VENV)/.ml-installed
+
+python-test: python-build python-ml-deps
 	$(VENV_PY) -m pytest -q python/tests
 
 # Python benchmarks (ratios against numpy, measured in one run; see python/README.md). The
@@ -67,6 +75,12 @@ python-bench: $(VENV)/.deps-installed
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop -q --release -m python/Cargo.toml
 	$(VENV_PY) python/benchmarks/bench_multi_dot.py
 	$(VENV_PY) python/benchmarks/bench_expr.py
+
+# JAX and PyTorch benchmarks (python/README.md, "JAX and PyTorch").
+python-ml-bench: python-ml-deps
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop -q --release -m python/Cargo.toml
+	$(VENV_PY) python/benchmarks/bench_jax.py
+	$(VENV_PY) python/benchmarks/bench_torch.py
 
 bench: deps
 	$(CARGO) bench

@@ -17,7 +17,9 @@ package converts Python arguments, calls the library and executes the steps with
 - :func:`plan_expr` plans expressions with transposes, inverses (as solves) and structured
   operands, as ``chainplan expr`` does; :func:`eval_expr` evaluates them on numpy arrays;
 - :func:`load_plan` reads a hand-off plan strictly (:class:`PlanFormatError`);
-- ``chainplan.dask`` multiplies dask arrays; :data:`einsum_path` is an opt_einsum path optimizer.
+- ``chainplan.dask`` multiplies dask arrays; :data:`einsum_path` is an opt_einsum path optimizer;
+- ``chainplan.jax`` and ``chainplan.torch`` (extras ``[jax]``, ``[torch]``; not imported here)
+  bring exact chains, planned Jacobians and, for PyTorch, an FX pass to those frameworks.
 """
 
 from ._native import PlanFormatError

@@ -28,6 +28,7 @@ use pyo3::prelude::*;
 
 mod expr;
 mod fast;
+mod matrix_free;
 
 create_exception!(
     _native,
@@ -338,5 +339,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(blas_info, m)?)?;
     m.add_function(wrap_pyfunction!(fast::dot_chain, m)?)?;
     expr::register(m)?;
+    matrix_free::register(m)?;
     Ok(())
 }
