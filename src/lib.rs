@@ -304,6 +304,7 @@ pub mod generalized;
 pub mod jacobian;
 pub mod plan;
 pub mod report;
+pub mod system;
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

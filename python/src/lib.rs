@@ -321,8 +321,8 @@ fn execute_f64(
 #[pyfunction]
 fn blas_info() -> (String, usize) {
     (
-        chainplan::exec::system::blas_name(),
-        chainplan::exec::system::blas_threads(),
+        chainplan::system::blas_name(),
+        chainplan::system::blas_threads(),
     )
 }
 

@@ -253,7 +253,7 @@ pub fn calibrate(
     options.validate()?;
     // The largest operands: three max_dim² matrices of the widest element type.
     let needed = 3 * u128::from(options.max_dim).pow(2) * 8;
-    if let Some(usable) = crate::exec::system::usable_memory().map(u128::from) {
+    if let Some(usable) = crate::system::usable_memory().map(u128::from) {
         if needed > usable / 2 {
             return Err(Error::Invalid(format!(
                 "calibrating up to size {} needs about {needed} bytes of operands, over half \

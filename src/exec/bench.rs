@@ -37,12 +37,12 @@
 //! before allocating anything when that exceeds the limit.
 
 use super::executor::zeroed_matrix;
-use super::system::SystemInfo;
 use super::{BufferPlan, Element, Executor};
 use crate::chain::Chain;
 use crate::error::{Error, Result};
 use crate::plan::ratio_of;
 use crate::plan::{brute, dp, Plan};
+use crate::system::SystemInfo;
 use ndarray::{Array2, Zip};
 use ndarray_rand::rand::{rngs::StdRng, SeedableRng};
 use ndarray_rand::rand_distr::uniform::SampleUniform;

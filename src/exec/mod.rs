@@ -27,8 +27,8 @@
 //!
 //! Elements are `f64` or `f32` ([`Element`]), the types BLAS serves. With the non-default
 //! feature `benchmark`, `bench` measures the orders of a chain against each other (the
-//! `chainplan bench` command); [`system`] describes the machine (BLAS, threads, CPU, memory)
-//! for benchmark headers.
+//! `chainplan bench` command); [`crate::system`] describes the machine (BLAS, threads, CPU,
+//! memory) for benchmark headers.
 //!
 //! ```
 //! use chainplan::{Chain, exec, plan::dp};
@@ -62,7 +62,6 @@ mod executor;
 mod factor;
 mod kernel;
 mod multi_dot;
-pub mod system;
 
 pub use buffers::BufferPlan;
 pub use executor::Executor;

@@ -187,9 +187,9 @@ impl ExprReport {
         self.bench = Some(BenchInfo {
             reps,
             seed,
-            blas: crate::exec::system::blas_name(),
-            threads: crate::exec::system::blas_threads(),
-            cpu: crate::exec::system::cpu_model(),
+            blas: crate::system::blas_name(),
+            threads: crate::system::blas_threads(),
+            cpu: crate::system::cpu_model(),
             max_rel_diff,
         });
         Ok(self)

@@ -58,11 +58,11 @@ impl Default for DpOptions {
 }
 
 /// The default table budget: 2 GiB, or three quarters of the memory that this process can
-/// really have ([`crate::exec::system::usable_memory`]: available memory and the address-space
+/// really have ([`crate::system::usable_memory`]: available memory and the address-space
 /// limit) when that is less, so that a table is refused with an error rather than aborting.
 pub fn default_memory_limit() -> u128 {
     let cap: u128 = 2 << 30;
-    crate::exec::system::usable_memory().map_or(cap, |m| cap.min(u128::from(m) / 4 * 3))
+    crate::system::usable_memory().map_or(cap, |m| cap.min(u128::from(m) / 4 * 3))
 }
 
 /// Which end of the range the program looks for.

@@ -111,11 +111,11 @@ pub fn optimal_cost(chain: &Chain) -> Result<u128> {
 pub const BYTES_PER_MATRIX: u128 = 192;
 
 /// Refuses, before allocating, a chain whose arrays would not fit in the memory this process
-/// can have ([`crate::exec::system::usable_memory`]).
+/// can have ([`crate::system::usable_memory`]).
 fn check_memory(chain: &Chain) -> Result<()> {
     let n = chain.matrices();
     let needed = (n as u128 + 1) * BYTES_PER_MATRIX;
-    match crate::exec::system::usable_memory().map(u128::from) {
+    match crate::system::usable_memory().map(u128::from) {
         Some(usable) if needed > usable => Err(Error::ChainTooLong {
             matrices: n,
             algorithm: "hu-shing",
