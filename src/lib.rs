@@ -71,15 +71,42 @@
 //!   factors, matrix-free tangent and adjoint programs, and an MLP gradient as a chain.
 //! - [`cost`]: cost models beyond flop counts — caps on intermediates, least memory, and
 //!   predicted time from a measured GEMM profile ([`cost::Goal`], [`cost::TimeModel`]).
-//! - [`report`]: what commands report, as tables and JSON, with exporters and DOT output.
+//! - [`report`]: what commands report (plans, benchmarks, profiles), exporters and DOT output.
 //!   [`report::handoff`] is the versioned plan format that other engines (Dask, Spark) execute.
 //! - [`autodiff`]: scalar expressions as computational graphs, differentiated in forward and
-//!   reverse mode with counted operations (the `grad` command).
+//!   reverse mode with counted operations (the `grad` command); its own error type.
 //! - [`generalized`]: generalized chains with transposes, inverses (as solves) and structured
-//!   operands, planned GMC-style and run on BLAS/LAPACK (the `expr` command).
-//! - [`error`]: the error type of planning, execution, cost models and reports, [`Error`];
-//!   expressions have their own, [`autodiff::Error`].
+//!   operands, planned GMC-style and run on BLAS/LAPACK (the `expr` command); its own error
+//!   type, `GenError`.
+//! - [`error`]: the error type of chains, planning, execution, Jacobians, cost models and
+//!   reports, [`Error`].
 //! - [`fsio`]: safe file writes (temporary file, sync, atomic rename) for every file written.
+//! - Small utilities: [`text`] (numbers and quoted input for people), [`system`] (BLAS,
+//!   threads, CPU, usable memory), [`table`] (report tables and the [`table::Report`] trait).
+//!
+//! ## Layers
+//!
+//! The modules form layers; each refers (through `crate::` paths) only to its own layer and
+//! those below, never back up, so each can be read and changed knowing only what is under it.
+//! `tests/layers.rs` checks both rules on the sources, so a new circle fails `cargo test`.
+//!
+//! ```text
+//!  report                    plan, benchmark and profile reports, exporters, DOT, hand-off
+//!  jacobian                  Jacobian chains, matrix-free operators, MLPs
+//!  exec                      executor, multi_dot; with `benchmark`: bench, calibrate
+//!  cost                      goals, caps, memory sizes, the GEMM time model
+//!  plan                      plans and planners, with the DP's goals (plan::goal)
+//!  chain                     validated dimensions
+//!  fsio                      atomic file writes
+//!  error                     Error: what goes wrong below and above
+//!  autodiff   generalized    self-contained engines with their own error types
+//!  table                     tables, cells, the Report trait
+//!  text   system             formatting and quoting; machine facts
+//! ```
+//!
+//! `error` sits above the two self-contained engines because [`Error`] converts their errors
+//! (so that `?` works on them in a function returning [`Result`]); they in turn use only the
+//! utilities, so the conversion closes no circle.
 //!
 //! The lecture's two SGD experiments are not part of the library: they live with the programs
 //! that plot them, in `examples/lecture/` (`cargo run --example sampling`, `--example sgd`).
@@ -305,6 +332,8 @@ pub mod jacobian;
 pub mod plan;
 pub mod report;
 pub mod system;
+pub mod table;
+pub mod text;
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1,6 +1,6 @@
 //! Every parser of user input, fed arbitrary bytes and strings: it returns a value or a typed
 //! [`chainplan::Error`], never panics, and its message is one bounded line without control
-//! characters (echoed input is cut and escaped by `chainplan::error::quote`).
+//! characters (echoed input is cut and escaped by `chainplan::text::quote`).
 
 use chainplan::autodiff::{parse::parse_point, GradReport, Tape};
 use chainplan::cost::{parse_memory_size, ElementType, Profile};

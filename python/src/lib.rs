@@ -19,7 +19,7 @@ use chainplan::exec::{BufferPlan, Executor};
 use chainplan::jacobian::{JacobianChain, JacobianReport, LayerKind, MatrixFreeChain, Seed};
 use chainplan::plan::Operand;
 use chainplan::report::handoff::HandoffPlan;
-use chainplan::report::Report;
+use chainplan::table::Report;
 use chainplan::{Algorithm, Chain, Error, Plan};
 use numpy::{PyReadonlyArray2, PyReadwriteArray2};
 use pyo3::create_exception;
@@ -181,7 +181,7 @@ fn plan(
             other => {
                 return Err(Error::Invalid(format!(
                     "minimize is {}; it must be 'cost' or 'memory'",
-                    chainplan::error::quote(other)
+                    chainplan::text::quote(other)
                 )))
             }
         };
@@ -293,7 +293,7 @@ fn jacobian(
                 ))
             }
         };
-        JacobianReport::new(&chain, mf.as_ref())?.to_json()
+        Ok(JacobianReport::new(&chain, mf.as_ref())?.to_json()?)
     })
     .map_err(to_py)
 }

@@ -59,7 +59,6 @@
 //! gives the least achievable peak P\* ([`min_peak`](crate::plan::dp::min_peak)); then the
 //! capped program with C = P\* gives the cheapest plan among those reaching it.
 
-pub mod calibrate;
 pub mod machine;
 pub mod memory;
 pub mod time;
@@ -216,7 +215,7 @@ impl Goal {
         if let Some(c) = self.max_intermediate {
             s.push_str(&format!(
                 ", intermediates <= {} elements",
-                crate::report::format::thousands(c)
+                crate::text::thousands(c)
             ));
         }
         if self.minimize == Minimize::Memory {

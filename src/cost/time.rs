@@ -50,7 +50,7 @@ pub struct Timing {
     pub k: u64,
     /// Columns of the result.
     pub n: u64,
-    /// Seconds per product (the fastest sample; see [`crate::cost::calibrate`]).
+    /// Seconds per product (the fastest sample; see `exec::calibrate`, with the feature `benchmark`).
     pub seconds: f64,
 }
 

@@ -58,6 +58,8 @@
 #[cfg(feature = "benchmark")]
 pub mod bench;
 mod buffers;
+#[cfg(feature = "benchmark")]
+pub mod calibrate;
 mod executor;
 mod factor;
 mod kernel;

@@ -406,7 +406,7 @@ impl Plan {
                 other => {
                     return Err(bad(
                         column,
-                        &format!("unexpected {}", crate::error::quote(&other.to_string())),
+                        &format!("unexpected {}", crate::text::quote(&other.to_string())),
                     ))
                 }
             }
@@ -479,20 +479,6 @@ impl TryFrom<PlanForm> for Plan {
             )));
         }
         Ok(plan)
-    }
-}
-
-/// `x / base`, for "how many times the baseline" figures (costs, times, differences): 1 when
-/// both are 0, infinite when only the baseline is.
-pub(crate) fn ratio_of(x: f64, base: f64) -> f64 {
-    if base == 0.0 {
-        if x == 0.0 {
-            1.0
-        } else {
-            f64::INFINITY
-        }
-    } else {
-        x / base
     }
 }
 

@@ -3,9 +3,10 @@
 
 use super::output::{emit, render_tables};
 use anyhow::{Context, Result};
-use chainplan::cost::calibrate::{calibrate, CalibrateOptions};
 use chainplan::cost::{ElementType, Profile};
-use chainplan::report::{ProfileReport, Report};
+use chainplan::exec::calibrate::{calibrate, CalibrateOptions};
+use chainplan::report::ProfileReport;
+use chainplan::table::Report;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;

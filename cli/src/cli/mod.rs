@@ -12,7 +12,7 @@ mod jacobian;
 mod output;
 mod plan;
 
-use chainplan::error::quote;
+use chainplan::text::quote;
 use clap::error::{ContextKind, ErrorKind};
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;

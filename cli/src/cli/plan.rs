@@ -5,7 +5,8 @@ use super::input::ChainInput;
 use super::output::{emit, render_tables, write_to, ExportArgs};
 use anyhow::{bail, Result};
 use chainplan::cost::{parse_memory_size, ElementType, Goal, MachineInfo, Profile, TimeModel};
-use chainplan::report::{dot::plan_to_dot, HandoffPlan, PlanReport, Report, STEPS_MAX_MATRICES};
+use chainplan::report::{dot::plan_to_dot, HandoffPlan, PlanReport, STEPS_MAX_MATRICES};
+use chainplan::table::Report;
 use chainplan::Algorithm;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -131,7 +132,7 @@ impl PlanArgs {
                 anyhow::anyhow!(
                     "no order keeps every intermediate within --max-memory {} ({bytes} bytes \
                      of {dtype}); the least that some order needs is {} bytes",
-                    chainplan::error::quote(size),
+                    chainplan::text::quote(size),
                     smallest.saturating_mul(dtype.bytes())
                 )
             }
