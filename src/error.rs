@@ -473,6 +473,42 @@ pub enum Error {
         smallest: u128,
     },
 
+    /// No order keeps every intermediate within a cap given in bytes.
+    #[error(
+        "no order keeps every intermediate within {max_bytes} bytes of {element_type}; \
+         the least that some order needs is {least_bytes} bytes"
+    )]
+    NoPlanFitsMemory {
+        /// The cap given, in bytes.
+        max_bytes: u128,
+        /// The element type the cap counts (`f64`, `f32`).
+        element_type: &'static str,
+        /// The bytes of the smallest largest intermediate over all orders.
+        least_bytes: u128,
+    },
+
+    /// A goal beyond the fewest flops (a time model, a cap, least memory) asked of a planner
+    /// that cannot honour it.
+    #[error(
+        "{algorithm} cannot plan by time, within a cap on intermediates or for least memory; \
+         those need the exact planner dp (or auto)"
+    )]
+    NeedsExactPlanner {
+        /// The planner asked for.
+        algorithm: &'static str,
+    },
+
+    /// A least gain given for a request that does not plan by time.
+    #[error("the least gain applies to plans by predicted time; plan by time or drop it")]
+    MinGainWithoutTime,
+
+    /// A name for what to minimise that is neither `cost` nor `memory`.
+    #[error("minimize is {}; it must be 'cost' or 'memory'", quote(name))]
+    UnknownMinimize {
+        /// The name given.
+        name: String,
+    },
+
     /// The least predicted gain for preferring a time-optimal plan is not a number ≥ 1.
     #[error(
         "the least gain {} must be a number of at least 1 (1 trusts the time model fully)",

@@ -341,6 +341,7 @@ pub mod text;
 struct ReadmeDoctests;
 
 pub use chain::Chain;
+pub use cost::{PlanRequest, Planned};
 pub use error::{Error, Result};
 pub use exec::{multi_dot, multi_dot_into, AsFactor, Element, Executor, Factor, Product};
 pub use jacobian::{

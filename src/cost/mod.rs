@@ -61,10 +61,12 @@
 
 pub mod machine;
 pub mod memory;
+mod request;
 pub mod time;
 
 pub use machine::MachineInfo;
 pub use memory::{parse_memory_size, ElementType};
+pub use request::{PlanRequest, Planned};
 pub use time::{Profile, TimeModel};
 
 use crate::chain::Chain;

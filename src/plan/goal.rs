@@ -28,6 +28,21 @@ impl Minimize {
     }
 }
 
+impl std::str::FromStr for Minimize {
+    type Err = crate::error::Error;
+
+    /// `cost` or `memory`, as [`Minimize::name`] writes them.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cost" => Ok(Minimize::Cost),
+            "memory" => Ok(Minimize::Memory),
+            _ => Err(crate::error::Error::UnknownMinimize {
+                name: s.to_string(),
+            }),
+        }
+    }
+}
+
 /// A predictor of each product's time, as the dynamic program evaluates it: prepared once
 /// per chain, then asked for rows of split points. [`cost::TimeModel`](crate::cost::TimeModel)
 /// implements it.
