@@ -540,7 +540,7 @@ pub enum Error {
         reason: String,
     },
 
-    /// A file could not be written (its old contents, if any, are kept; see [`crate::fsio`]).
+    /// A file could not be written (its old contents, if any, are kept: files are written to a temporary file beside them and renamed).
     #[error("cannot write {}: {source}", path.display())]
     Write {
         /// The file that could not be written.

@@ -7,6 +7,9 @@
 //! temporary file is removed), and two writers of the same file leave one of the two whole
 //! files. [`check_writable`] tells before long work starts whether a write can succeed.
 
+// Without the feature `report`, only what the crate itself uses of this module is used.
+#![cfg_attr(not(feature = "report"), allow(dead_code))]
+
 use crate::error::{Error, Result};
 use std::fs::{File, OpenOptions};
 use std::io::Write;

@@ -37,7 +37,8 @@
 //! | `lapack` | `blas`, plus the LAPACK routines of the generalized-chain executor (the provider must export them, as OpenBLAS does) |
 //! | `openblas-system` | `blas` and `lapack` linked to the system OpenBLAS (Debian: `libopenblas-dev`) through `blas-src`; what the `chainplan` binary, the Python module and this repository's tests use |
 //! | `pure-rust` | ndarray's own kernels, threaded (`matrixmultiply-threading`) |
-//! | `benchmark` | the benchmark loop of `chainplan bench` (`exec::bench`) and its report; not part of the core API |
+//! | `report` | report tables, exporters, DOT, text formatting and atomic file writes, as the command-line tool and the Python module use them; not part of the core API |
+//! | `benchmark` | `report`, plus the benchmark loop of `chainplan bench` (`exec::bench`) and the calibration harness (`exec::calibrate`); not part of the core API |
 //!
 //! The `chainplan` command-line tool is the workspace member `cli/` (package
 //! `chainplan-cli`); it enables `openblas-system`, so `cargo build` in this repository builds
@@ -71,8 +72,9 @@
 //!   factors, matrix-free tangent and adjoint programs, and an MLP gradient as a chain.
 //! - [`cost`]: cost models beyond flop counts — caps on intermediates, least memory, and
 //!   predicted time from a measured GEMM profile ([`cost::Goal`], [`cost::TimeModel`]).
-//! - [`report`]: what commands report (plans, benchmarks, profiles), exporters and DOT output.
-//!   [`report::handoff`] is the versioned plan format that other engines (Dask, Spark) execute.
+//! - [`handoff`]: the versioned plan format that other engines (Dask, Spark) execute.
+//! - `report` (feature `report`): what commands report (plans, benchmarks, profiles),
+//!   exporters and DOT output.
 //! - [`autodiff`]: scalar expressions as computational graphs, differentiated in forward and
 //!   reverse mode with counted operations (the `grad` command); its own error type.
 //! - [`generalized`]: generalized chains with transposes, inverses (as solves) and structured
@@ -80,9 +82,15 @@
 //!   type, `GenError`.
 //! - [`error`]: the error type of chains, planning, execution, Jacobians, cost models and
 //!   reports, [`Error`].
-//! - [`fsio`]: safe file writes (temporary file, sync, atomic rename) for every file written.
-//! - Small utilities: [`text`] (numbers and quoted input for people), [`system`] (BLAS,
-//!   threads, CPU, usable memory), [`table`] (report tables and the [`table::Report`] trait).
+//! - `fsio`: safe file writes (temporary file, sync, atomic rename) for every file written.
+//! - Small utilities: `text` (numbers and quoted input for people), [`system`] (BLAS,
+//!   threads, CPU, usable memory), `table` (report tables and the `Report` trait).
+//!
+//! With default features the public API is the core: chains, plans and planners, cost models,
+//! execution and [`multi_dot`], Jacobians, autodiff, generalized chains and the hand-off
+//! format. The feature `report` makes public what the command-line tool and the Python module
+//! share beyond it (`report`, `table`, `text`, `fsio`, the Jacobian and `grad` reports, BLAS
+//! thread control); `benchmark` adds the benchmark and calibration harness.
 //!
 //! ## Layers
 //!
@@ -94,7 +102,8 @@
 //!  report                    plan, benchmark and profile reports, exporters, DOT, hand-off
 //!  jacobian                  Jacobian chains, matrix-free operators, MLPs
 //!  exec                      executor, multi_dot; with `benchmark`: bench, calibrate
-//!  cost                      goals, caps, memory sizes, the GEMM time model
+//!  cost                      goals, caps, memory sizes, the GEMM time model, PlanRequest
+//!  handoff                   the versioned plan format
 //!  plan                      plans and planners, with the DP's goals (plan::goal)
 //!  chain                     validated dimensions
 //!  fsio                      atomic file writes
@@ -326,14 +335,25 @@ pub mod chain;
 pub mod cost;
 pub mod error;
 pub mod exec;
+#[cfg(feature = "report")]
 pub mod fsio;
+#[cfg(not(feature = "report"))]
+mod fsio;
 pub mod generalized;
+pub mod handoff;
 pub mod jacobian;
 pub mod plan;
+#[cfg(feature = "report")]
 pub mod report;
 pub mod system;
+#[cfg(feature = "report")]
 pub mod table;
+#[cfg(not(feature = "report"))]
+mod table;
+#[cfg(feature = "report")]
 pub mod text;
+#[cfg(not(feature = "report"))]
+mod text;
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

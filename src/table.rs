@@ -3,6 +3,9 @@
 //! Jacobians, expressions, generalized chains); the exporters and the plan's own reports are
 //! in [`crate::report`], above them.
 
+// Without the feature `report`, only what the crate itself uses of this module is used.
+#![cfg_attr(not(feature = "report"), allow(dead_code))]
+
 use crate::text;
 
 /// One cell of a table. Numbers keep their value so each exporter formats them its own way:

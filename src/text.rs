@@ -2,6 +2,9 @@
 //! user input quoted for messages. A leaf: it refers to no other module of the crate, so that
 //! every layer can format without reaching into another.
 
+// Without the feature `report`, only what the crate itself uses of this module is used.
+#![cfg_attr(not(feature = "report"), allow(dead_code))]
+
 /// An integer with thousands separators: `1234567` → `1,234,567`.
 ///
 /// ```

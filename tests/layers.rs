@@ -26,6 +26,7 @@ const LAYERS: &[&[&str]] = &[
     &["fsio"],
     &["chain"],
     &["plan"],
+    &["handoff"],
     &["cost"],
     &["exec"],
     &["jacobian"],

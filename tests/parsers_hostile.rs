@@ -4,9 +4,9 @@
 
 use chainplan::autodiff::{parse::parse_point, GradReport, Tape};
 use chainplan::cost::{parse_memory_size, ElementType, Profile};
+use chainplan::handoff::HandoffPlan;
 use chainplan::jacobian::matrix_free::parse_list;
 use chainplan::jacobian::LayerKind;
-use chainplan::report::HandoffPlan;
 use chainplan::{Algorithm, Chain, Plan};
 use proptest::prelude::*;
 

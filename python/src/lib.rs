@@ -15,9 +15,9 @@
 //! private to it.
 
 use chainplan::exec::{BufferPlan, Executor};
+use chainplan::handoff::HandoffPlan;
 use chainplan::jacobian::{JacobianChain, JacobianReport, LayerKind, MatrixFreeChain, Seed};
 use chainplan::plan::Operand;
-use chainplan::report::handoff::HandoffPlan;
 use chainplan::table::Report;
 use chainplan::{Algorithm, Chain, Error, Plan, PlanRequest};
 use numpy::{PyReadonlyArray2, PyReadwriteArray2};

@@ -82,16 +82,21 @@
 //! # Ok::<(), chainplan::autodiff::Error>(())
 //! ```
 
+#[cfg(feature = "report")]
 pub mod dot;
 pub mod error;
 mod forward;
 pub mod parse;
+#[cfg(feature = "report")]
 mod report;
 mod reverse;
 pub mod rules;
 pub mod tape;
 
-pub use forward::{forward, forward_traced};
+pub use forward::forward;
+#[cfg(feature = "report")]
+pub(crate) use forward::forward_traced;
+#[cfg(feature = "report")]
 pub use report::{GradReport, ModeCost, TRACE_MAX_TANGENT_COLUMNS};
 pub use reverse::{reverse, Reverse};
 pub use tape::{Func, Node, Op, Tape};

@@ -447,6 +447,7 @@ fn parse_tape(src: &str) -> Result<Tape> {
 /// assert!(parse_point("x=2,y=abc").is_err());
 /// # Ok::<(), chainplan::autodiff::Error>(())
 /// ```
+#[cfg(feature = "report")]
 pub fn parse_point(text: &str) -> Result<Vec<(String, f64)>> {
     let mut out = Vec::new();
     if text.trim().is_empty() {

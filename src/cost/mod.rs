@@ -1,7 +1,7 @@
 //! Cost models: what "cheapest" means when planning, beyond counting multiplications.
 //!
 //! A [`Goal`] is a parameter of the one dynamic program in [`crate::plan::dp`]
-//! ([`dp::solve_goal`], through [`Goal::dp_goal`]: the types the program takes are defined in
+//! (`dp::solve_goal`, through `Goal::dp_goal`: the types the program takes are defined in
 //! [`crate::plan::goal`], so that planning depends on nothing here); it has three parts.
 //!
 //! ## What a step costs: [`CostModel`]
@@ -188,7 +188,7 @@ impl Goal {
 
     /// The goal as the dynamic program takes it ([`dp::solve_goal`]): cost per product, cap
     /// and objective, without the least gain (which [`Goal::plan`] applies).
-    pub fn dp_goal(&self) -> DpGoal<'_> {
+    pub(crate) fn dp_goal(&self) -> DpGoal<'_> {
         DpGoal {
             cost: match &self.model {
                 CostModel::Flops => StepCost::Flops,
@@ -227,7 +227,7 @@ impl Goal {
     }
 
     /// The best plan for `chain` under this goal, by the exact dynamic program
-    /// ([`dp::solve_goal`]). Under the time model, the time-optimal plan is returned only if
+    /// (`dp::solve_goal`). Under the time model, the time-optimal plan is returned only if
     /// it is predicted to beat the flop-optimal plan (same cap and objective) by
     /// [`Goal::min_gain`]; otherwise the flop-optimal plan is.
     ///

@@ -68,7 +68,6 @@ mod multi_dot;
 pub use buffers::BufferPlan;
 pub use executor::Executor;
 pub use factor::{AsFactor, AsMatrix, Factor, Product};
-pub use kernel::blas_compatible;
 /// The pairwise product kernel (gemv/gemm by shape), for other modules of the library that
 /// multiply structured operands themselves (`jacobian::run`, `jacobian::operator`).
 pub(crate) use kernel::multiply_into;

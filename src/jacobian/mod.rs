@@ -88,6 +88,7 @@ pub mod dense;
 pub mod matrix_free;
 pub mod mlp;
 pub mod operator;
+#[cfg(feature = "report")]
 pub mod report;
 pub mod run;
 pub mod structured;
@@ -97,5 +98,6 @@ pub use dense::{Activations, JacobianAnalysis, JacobianChain, LayerKind, Mode, S
 pub use matrix_free::{MatrixFreeChain, MfNode, MfOp};
 pub use mlp::Mlp;
 pub use operator::{FnOperator, JacobianOperator, MatrixOperator};
+#[cfg(feature = "report")]
 pub use report::{JacobianReport, MatrixFreeReport};
 pub use run::StructuredFactor;

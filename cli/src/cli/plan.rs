@@ -7,7 +7,8 @@ use anyhow::{bail, Result};
 use chainplan::cost::{
     parse_memory_size, CostModel, ElementType, MachineInfo, Minimize, Profile, TimeModel,
 };
-use chainplan::report::{dot::plan_to_dot, HandoffPlan, PlanReport, STEPS_MAX_MATRICES};
+use chainplan::handoff::HandoffPlan;
+use chainplan::report::{dot::plan_to_dot, PlanReport, STEPS_MAX_MATRICES};
 use chainplan::table::Report;
 use chainplan::{Algorithm, Error, PlanRequest};
 use std::path::{Path, PathBuf};

@@ -108,7 +108,7 @@ pub fn optimal_cost(chain: &Chain) -> Result<u128> {
 
 /// Bytes per matrix of the planner's arrays and of the plan it returns, rounded up (weights,
 /// prefix products, arcs, heaps, stacks, the triangulation's edges, the plan's steps).
-pub const BYTES_PER_MATRIX: u128 = 192;
+pub(crate) const BYTES_PER_MATRIX: u128 = 192;
 
 /// Refuses, before allocating, a chain whose arrays would not fit in the memory this process
 /// can have ([`crate::system::usable_memory`]).

@@ -28,7 +28,7 @@
 //!
 //! ```
 //! use chainplan::{Algorithm, Chain};
-//! use chainplan::report::handoff::HandoffPlan;
+//! use chainplan::handoff::HandoffPlan;
 //!
 //! let chain = Chain::new(vec![4000u32, 2000, 6000, 2000, 4000])?;
 //! let plan = Algorithm::Dp.plan(&chain)?;
