@@ -1,8 +1,13 @@
-//! The library's one error type.
+//! The crate's error type, [`Error`]: what goes wrong with chains, planning, plan requests,
+//! execution, Jacobians, cost models and the hand-off format, plus the errors of the two
+//! self-contained engines, converted with `?`: expressions ([`crate::autodiff::Error`]) and
+//! generalized chains ([`crate::generalized::GenError`]).
 //!
 //! Every variant carries the offending data, so that a message can name the problem
 //! ("dimension 3 is 0; every dimension must be at least 1") without the caller having to
-//! reconstruct it. The command-line tool prints these messages as they are.
+//! reconstruct it. Messages speak of the library's parameters (`rounds`,
+//! `seconds_per_shape`); the command-line tool prints them as they are, except where it maps a
+//! parameter to the flag that set it.
 
 use std::fmt;
 use std::path::PathBuf;

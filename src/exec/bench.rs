@@ -297,9 +297,9 @@ pub fn run_bench<T: Element + SampleUniform>(
     options: &BenchOptions,
     progress: &mut dyn FnMut(BenchProgress<'_>),
 ) -> Result<BenchReport> {
-    Error::check_range("--reps", options.reps, 1..=MAX_REPS, "between 1 and 100000")?;
+    Error::check_range("reps", options.reps, 1..=MAX_REPS, "between 1 and 100000")?;
     Error::check_range(
-        "--warmup",
+        "warmup",
         options.warmup,
         0..=MAX_WARMUP,
         "between 0 and 100000",

@@ -152,12 +152,12 @@ impl CalibrateOptions {
             && (0.0..=MAX_SECONDS_PER_SHAPE).contains(&self.seconds_per_shape))
         {
             return Err(Error::InvalidParameter {
-                name: "--seconds-per-shape",
+                name: "seconds_per_shape",
                 value: crate::text::num(self.seconds_per_shape),
                 expected: "a number of seconds between 0 and 60",
             });
         }
-        Error::check_range("--rounds", self.rounds, 0..=MAX_ROUNDS, "between 1 and 100")?;
+        Error::check_range("rounds", self.rounds, 0..=MAX_ROUNDS, "between 1 and 100")?;
         Error::check_range(
             "the least repetitions",
             self.min_reps,
@@ -165,7 +165,7 @@ impl CalibrateOptions {
             "between 1 and 100",
         )?;
         Error::check_range(
-            "--validation",
+            "validation_points",
             self.validation_points,
             0..=MAX_VALIDATION,
             "between 0 and 10000",

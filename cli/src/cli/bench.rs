@@ -226,7 +226,8 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         _ => run_bench::<f64>(&chain, &options, &mut |p| progress.update(p)),
     };
     progress.finish();
-    let mut report = report?;
+    let mut report =
+        report.map_err(|e| super::in_flags(e, &[("reps", "--reps"), ("warmup", "--warmup")]))?;
     if let Some(m) = &model {
         report.predict(m)?;
     }

@@ -176,3 +176,24 @@ pub fn exit(code: ExitCode) -> ! {
         i32::from(EXIT_BAD_INPUT)
     })
 }
+
+/// A library error about a parameter (`rounds`, `seconds_per_shape`) in terms of the flag
+/// that set it: `flags` pairs each parameter with its flag; other errors pass through.
+pub(crate) fn in_flags(e: chainplan::Error, flags: &[(&str, &str)]) -> anyhow::Error {
+    match e {
+        chainplan::Error::InvalidParameter {
+            name,
+            value,
+            expected,
+        } => match flags.iter().find(|(param, _)| *param == name) {
+            Some((_, flag)) => anyhow::anyhow!("{flag} is {value}; it must be {expected}"),
+            None => chainplan::Error::InvalidParameter {
+                name,
+                value,
+                expected,
+            }
+            .into(),
+        },
+        e => e.into(),
+    }
+}
