@@ -360,6 +360,11 @@ mod text;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+/// ndarray, the array crate of every operand and result: chainplan uses ndarray 0.17, and a
+/// program that names its types through `chainplan::ndarray` uses the same version (a program
+/// with its own ndarray line must ask for 0.17 too, or the arrays are of different types).
+pub use ndarray;
+
 pub use chain::Chain;
 pub use cost::{PlanRequest, Planned};
 pub use error::{Error, Result};

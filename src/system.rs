@@ -169,7 +169,7 @@ pub struct SystemInfo {
     pub threads: usize,
     /// [`cpu_model`].
     pub cpu: Option<String>,
-    /// [`available_memory`], in bytes.
+    /// `MemAvailable` of `/proc/meminfo`, in bytes.
     pub available_memory: Option<u64>,
 }
 

@@ -117,10 +117,12 @@ pub trait Report {
 /// lines.
 ///
 /// ```
+/// # #[cfg(feature = "report")] {
 /// use chainplan::table::json_of;
 /// let text = json_of(&serde_json::json!({"dims": [30, 35, 15], "steps": [{"k": 1}]}))?;
 /// assert!(text.contains("\"dims\": [30, 35, 15]"));
 /// assert!(text.contains("\"steps\": [\n    {\n      \"k\": 1\n    }\n  ]"));
+/// # }
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 pub fn json_of<T: serde::Serialize>(value: &T) -> serde_json::Result<String> {

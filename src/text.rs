@@ -8,8 +8,10 @@
 /// An integer with thousands separators: `1234567` → `1,234,567`.
 ///
 /// ```
+/// # #[cfg(feature = "report")] {
 /// assert_eq!(chainplan::text::thousands(15125), "15,125");
 /// assert_eq!(chainplan::text::thousands(999), "999");
+/// # }
 /// ```
 pub fn thousands(x: u128) -> String {
     let digits = x.to_string();
@@ -78,11 +80,13 @@ pub(crate) fn ratio_of(x: f64, base: f64) -> f64 {
 /// `1.5e-7`).
 ///
 /// ```
+/// # #[cfg(feature = "report")] {
 /// use chainplan::text::num;
 /// assert_eq!(num(140.0), "140");
 /// assert_eq!(num(0.1 + 0.2), "0.3");
 /// assert_eq!(num(-2.5e-7), "-2.5e-7");
 /// assert_eq!(num(6.02e23), "6.02e23");
+/// # }
 /// ```
 pub fn num(x: f64) -> String {
     if x == 0.0 {
@@ -110,11 +114,13 @@ pub const QUOTE_MAX_CHARS: usize = 40;
 /// reaches the terminal whole. Every message that echoes input uses it.
 ///
 /// ```
+/// # #[cfg(feature = "report")] {
 /// use chainplan::text::quote;
 /// assert_eq!(quote("12x"), "'12x'");
 /// assert_eq!(quote("a\u{1b}[31m"), "'a\\u{1b}[31m'");
 /// let long = "9".repeat(1000);
 /// assert_eq!(quote(&long), format!("'{}…' (1000 characters)", "9".repeat(40)));
+/// # }
 /// ```
 pub fn quote(text: &str) -> String {
     let mut out = String::from("'");

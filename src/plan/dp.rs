@@ -456,9 +456,10 @@ fn scan<T: Cell, const MAX: bool>(row: &[T], col: &[T], pk: &[T], outer: T) -> (
 /// would), [`Error::ChainTooLong`] when the tables would exceed the memory limit.
 ///
 /// ```
-/// use chainplan::{Chain, plan::{dp, DpGoal}};
+/// // Through the public entry point, which plans with this function.
+/// use chainplan::{cost::Minimize, plan::dp, Chain, PlanRequest};
 /// let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25])?;
-/// let lean = dp::solve_goal(&chain, &DpGoal::flops().minimizing_memory(), &Default::default())?;
+/// let lean = PlanRequest::new().minimize(Minimize::Memory).plan(&chain)?.plan;
 /// assert_eq!(lean.largest_intermediate(), dp::min_peak(&chain, &Default::default())?);
 /// # Ok::<(), chainplan::Error>(())
 /// ```

@@ -81,11 +81,12 @@ impl std::fmt::Debug for StepCost<'_> {
 /// cap on intermediates, and whether memory comes first.
 ///
 /// ```
-/// use chainplan::{Chain, plan::{dp, DpGoal}};
+/// // Through the public entry point, which plans with such a goal.
+/// use chainplan::{Chain, PlanRequest};
 /// // (A1A2)A3 is cheapest (4,000 mults) but builds a 1 × 200 intermediate;
 /// // A1(A2A3) costs 20,100 and builds a 10 × 10 one.
 /// let chain = Chain::new([1, 10, 200, 10])?;
-/// let capped = dp::solve_goal(&chain, &DpGoal::flops().with_max_intermediate(150), &Default::default())?;
+/// let capped = PlanRequest::new().max_intermediate(150).plan(&chain)?.plan;
 /// assert_eq!((capped.cost(), capped.largest_intermediate()), (20_100, 100));
 /// # Ok::<(), chainplan::Error>(())
 /// ```
