@@ -134,9 +134,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     println!(
         "BLAS: {}; threads: {}; CPU: {}",
-        chainplan::exec::system::blas_name(),
-        chainplan::exec::system::blas_threads(),
-        chainplan::exec::system::cpu_model().unwrap_or_else(|| "unknown".into())
+        chainplan::system::blas_name(),
+        chainplan::system::blas_threads(),
+        chainplan::system::cpu_model().unwrap_or_else(|| "unknown".into())
     );
     println!(
         "{} chains, seed {}, generator ChainSpec::cgo18() (4–9 factors, sizes 50–2000)\n",

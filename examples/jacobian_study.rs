@@ -5,7 +5,7 @@
 //! per family, seeded, so the figures are reproducible).
 
 use chainplan::jacobian::{JacobianChain, MatrixFreeChain, Mode, Seed};
-use chainplan::report::format::ratio;
+use chainplan::text::ratio;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

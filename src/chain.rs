@@ -288,7 +288,7 @@ fn parse_token(position: usize, token: &str) -> Result<u32> {
 ///
 /// Works on bytes without allocating per token, so a file of a million dimensions parses in
 /// milliseconds. Validation is the same as [`Chain::new`] except for the length check.
-pub fn parse_dims(text: &str) -> Result<Vec<u32>> {
+pub(crate) fn parse_dims(text: &str) -> Result<Vec<u32>> {
     // A byte-order mark, as some editors write, is not part of the text.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let bytes = text.as_bytes();

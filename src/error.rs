@@ -1,10 +1,18 @@
-//! The library's one error type.
+//! The crate's error type, [`Error`]: what goes wrong with chains, planning, plan requests,
+//! execution, Jacobians, cost models and the hand-off format, plus the errors of the two
+//! self-contained engines, converted with `?`: expressions ([`crate::autodiff::Error`]) and
+//! generalized chains ([`crate::generalized::GenError`]).
 //!
 //! Every variant carries the offending data, so that a message can name the problem
 //! ("dimension 3 is 0; every dimension must be at least 1") without the caller having to
-//! reconstruct it. The command-line tool prints these messages as they are.
+//! reconstruct it. Messages speak of the library's parameters (`rounds`,
+//! `seconds_per_shape`); the command-line tool prints them as they are, except where it maps a
+//! parameter to the flag that set it.
 
+use std::fmt;
 use std::path::PathBuf;
+
+use crate::text::{number, quote};
 
 /// Everything that can go wrong in chainplan.
 #[derive(Debug, thiserror::Error)]
@@ -319,7 +327,7 @@ pub enum Error {
         /// Its name in the chain: `S`, `J3`, …, `J1`, `T`.
         name: String,
         /// What is wrong with it.
-        problem: crate::jacobian::FactorProblem,
+        problem: FactorProblem,
     },
 
     /// The factors of a Jacobian chain given in evaluation order (input to output) instead
@@ -353,7 +361,7 @@ pub enum Error {
         /// Its name in the chain (`F1` …, `S`, `T`).
         name: String,
         /// What is wrong.
-        problem: crate::jacobian::OperatorProblem,
+        problem: OperatorProblem,
     },
 
     /// A matrix-free plan that does not fit the chain it is run on.
@@ -470,10 +478,46 @@ pub enum Error {
         smallest: u128,
     },
 
+    /// No order keeps every intermediate within a cap given in bytes.
+    #[error(
+        "no order keeps every intermediate within {max_bytes} bytes of {element_type}; \
+         the least that some order needs is {least_bytes} bytes"
+    )]
+    NoPlanFitsMemory {
+        /// The cap given, in bytes.
+        max_bytes: u128,
+        /// The element type the cap counts (`f64`, `f32`).
+        element_type: &'static str,
+        /// The bytes of the smallest largest intermediate over all orders.
+        least_bytes: u128,
+    },
+
+    /// A goal beyond the fewest flops (a time model, a cap, least memory) asked of a planner
+    /// that cannot honour it.
+    #[error(
+        "{algorithm} cannot plan by time, within a cap on intermediates or for least memory; \
+         those need the exact planner dp (or auto)"
+    )]
+    NeedsExactPlanner {
+        /// The planner asked for.
+        algorithm: &'static str,
+    },
+
+    /// A least gain given for a request that does not plan by time.
+    #[error("the least gain applies to plans by predicted time; plan by time or drop it")]
+    MinGainWithoutTime,
+
+    /// A name for what to minimise that is neither `cost` nor `memory`.
+    #[error("minimize is {}; it must be 'cost' or 'memory'", quote(name))]
+    UnknownMinimize {
+        /// The name given.
+        name: String,
+    },
+
     /// The least predicted gain for preferring a time-optimal plan is not a number ≥ 1.
     #[error(
         "the least gain {} must be a number of at least 1 (1 trusts the time model fully)",
-        crate::autodiff::num(*value)
+        crate::text::num(*value)
     )]
     BadMinGain {
         /// The value given.
@@ -501,7 +545,7 @@ pub enum Error {
         reason: String,
     },
 
-    /// A file could not be written (its old contents, if any, are kept; see [`crate::fsio`]).
+    /// A file could not be written (its old contents, if any, are kept: files are written to a temporary file beside them and renamed).
     #[error("cannot write {}: {source}", path.display())]
     Write {
         /// The file that could not be written.
@@ -543,9 +587,147 @@ pub enum Error {
         expected: Vec<usize>,
     },
 
+    /// A scalar expression that does not parse, a bad point, or a domain error
+    /// ([`crate::autodiff`]).
+    #[error(transparent)]
+    Expression(#[from] crate::autodiff::Error),
+
+    /// A generalized chain that is malformed or cannot be planned or run
+    /// ([`crate::generalized`]).
+    #[error(transparent)]
+    Generalized(#[from] crate::generalized::GenError),
+
+    /// A report could not be serialised to JSON.
+    #[error("cannot serialise report: {0}")]
+    Json(#[from] serde_json::Error),
+
     /// Input that is invalid for a reason not covered by a more specific variant.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// What is wrong with one factor given to [`JacobianChain::execute`](crate::JacobianChain::execute).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FactorProblem {
+    /// The factor's shape is not the chain's.
+    Shape {
+        /// Rows given.
+        rows: usize,
+        /// Columns given.
+        cols: usize,
+        /// Rows the chain needs.
+        expected_rows: usize,
+        /// Columns the chain needs.
+        expected_cols: usize,
+    },
+    /// A dense matrix where the chain declares a diagonal (an elementwise layer).
+    DenseForDiagonal,
+    /// A diagonal where the chain declares a dense factor.
+    DiagonalForDense,
+}
+
+impl fmt::Display for FactorProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FactorProblem::Shape {
+                rows,
+                cols,
+                expected_rows,
+                expected_cols,
+            } => write!(
+                f,
+                "is {rows} x {cols} but the chain needs {expected_rows} x {expected_cols}"
+            ),
+            FactorProblem::DenseForDiagonal => f.write_str(
+                "is a dense matrix but the chain declares it diagonal (an elementwise layer); \
+                 give its diagonal",
+            ),
+            FactorProblem::DiagonalForDense => f.write_str(
+                "is a diagonal but the chain declares it dense; give it as a dense matrix, or \
+                 declare the layer elementwise",
+            ),
+        }
+    }
+}
+
+/// What is wrong with one operator given to [`MatrixFreeChain::execute`](crate::MatrixFreeChain::execute)
+/// or [`MatrixFreeChain::from_operators`](crate::MatrixFreeChain::from_operators).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OperatorProblem {
+    /// The operator's widths are not the chain's elemental's.
+    Widths {
+        /// The operator's input width.
+        inputs: usize,
+        /// The operator's output width.
+        outputs: usize,
+        /// The elemental's input width.
+        expected_inputs: usize,
+        /// The elemental's output width.
+        expected_outputs: usize,
+    },
+    /// The operator's input width differs from the previous operator's output width.
+    Joint {
+        /// The operator's input width.
+        inputs: usize,
+        /// The previous operator's output width.
+        previous_outputs: usize,
+    },
+    /// A tangent, adjoint or explicit Jacobian of the wrong shape.
+    Result {
+        /// `tangent`, `adjoint` or `jacobian`.
+        what: &'static str,
+        /// Rows returned.
+        rows: usize,
+        /// Columns returned.
+        cols: usize,
+        /// Rows expected.
+        expected_rows: usize,
+        /// Columns expected.
+        expected_cols: usize,
+    },
+    /// The chain's elemental is given (a known Jacobian) but the operator has no Jacobian.
+    NoJacobian,
+}
+
+impl fmt::Display for OperatorProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OperatorProblem::Widths {
+                inputs,
+                outputs,
+                expected_inputs,
+                expected_outputs,
+            } => write!(
+                f,
+                "maps width {inputs} to {outputs} but the chain's elemental maps \
+                 {expected_inputs} to {expected_outputs}"
+            ),
+            OperatorProblem::Joint {
+                inputs,
+                previous_outputs,
+            } => write!(
+                f,
+                "takes {inputs} inputs but the operator before it gives {previous_outputs} \
+                 outputs (operators go in evaluation order, input to output)"
+            ),
+            OperatorProblem::Result {
+                what,
+                rows,
+                cols,
+                expected_rows,
+                expected_cols,
+            } => write!(
+                f,
+                "returned a {what} of {rows} x {cols} where {expected_rows} x {expected_cols} \
+                 was expected"
+            ),
+            OperatorProblem::NoJacobian => f.write_str(
+                "has no explicit Jacobian but the chain declares its Jacobian given (a seed)",
+            ),
+        }
+    }
 }
 
 /// Shorthand for results whose error is [`Error`].
@@ -554,6 +736,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// `Ok` when `value` lies in `range`, else [`Error::InvalidParameter`] naming the
     /// parameter, the value given and `expected` (the range in words).
+    #[cfg(feature = "benchmark")]
     pub(crate) fn check_range<T: PartialOrd + std::fmt::Display>(
         name: &'static str,
         value: T,
@@ -570,59 +753,4 @@ impl Error {
             })
         }
     }
-}
-
-/// Echoed input longer than this many characters is cut (see [`quote`]).
-pub const QUOTE_MAX_CHARS: usize = 40;
-
-/// User input as error messages echo it: in single quotes, control characters (and quotes and
-/// backslashes) escaped, and, when longer than [`QUOTE_MAX_CHARS`] characters, cut to a prefix
-/// followed by `…` and the full length, so that a 10 MB token or an escape sequence never
-/// reaches the terminal whole. Every message that echoes input uses it.
-///
-/// ```
-/// use chainplan::error::quote;
-/// assert_eq!(quote("12x"), "'12x'");
-/// assert_eq!(quote("a\u{1b}[31m"), "'a\\u{1b}[31m'");
-/// let long = "9".repeat(1000);
-/// assert_eq!(quote(&long), format!("'{}…' (1000 characters)", "9".repeat(40)));
-/// ```
-pub fn quote(text: &str) -> String {
-    let mut out = String::from("'");
-    let mut count = 0usize;
-    for c in text.chars() {
-        count += 1;
-        if count > QUOTE_MAX_CHARS {
-            continue;
-        }
-        match c {
-            '\'' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() || c == '\u{feff}' || ('\u{2028}'..='\u{2029}').contains(&c) => {
-                out.extend(c.escape_unicode())
-            }
-            c => out.push(c),
-        }
-    }
-    if count > QUOTE_MAX_CHARS {
-        out.push_str(&format!("…' ({count} characters)"));
-    } else {
-        out.push('\'');
-    }
-    out
-}
-
-/// A whole number as written, for messages: unquoted when it is made of digits, at most
-/// [`QUOTE_MAX_CHARS`] of them shown (then `…` and the count); anything else as [`quote`] shows it.
-fn number(text: &str) -> String {
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return quote(text);
-    }
-    if text.len() <= QUOTE_MAX_CHARS {
-        return text.to_string();
-    }
-    format!("{}… ({} digits)", &text[..QUOTE_MAX_CHARS], text.len())
 }

@@ -37,7 +37,8 @@
 //! | `lapack` | `blas`, plus the LAPACK routines of the generalized-chain executor (the provider must export them, as OpenBLAS does) |
 //! | `openblas-system` | `blas` and `lapack` linked to the system OpenBLAS (Debian: `libopenblas-dev`) through `blas-src`; what the `chainplan` binary, the Python module and this repository's tests use |
 //! | `pure-rust` | ndarray's own kernels, threaded (`matrixmultiply-threading`) |
-//! | `benchmark` | the benchmark loop of `chainplan bench` (`exec::bench`) and its report; not part of the core API |
+//! | `report` | report tables, exporters, DOT, text formatting and atomic file writes, as the command-line tool and the Python module use them; not part of the core API |
+//! | `benchmark` | `report`, plus the benchmark loop of `chainplan bench` (`exec::bench`) and the calibration harness (`exec::calibrate`); not part of the core API |
 //!
 //! The `chainplan` command-line tool is the workspace member `cli/` (package
 //! `chainplan-cli`); it enables `openblas-system`, so `cargo build` in this repository builds
@@ -71,15 +72,50 @@
 //!   factors, matrix-free tangent and adjoint programs, and an MLP gradient as a chain.
 //! - [`cost`]: cost models beyond flop counts — caps on intermediates, least memory, and
 //!   predicted time from a measured GEMM profile ([`cost::Goal`], [`cost::TimeModel`]).
-//! - [`report`]: what commands report, as tables and JSON, with exporters and DOT output.
-//!   [`report::handoff`] is the versioned plan format that other engines (Dask, Spark) execute.
+//! - [`handoff`]: the versioned plan format that other engines (Dask, Spark) execute.
+//! - `report` (feature `report`): what commands report (plans, benchmarks, profiles),
+//!   exporters and DOT output.
 //! - [`autodiff`]: scalar expressions as computational graphs, differentiated in forward and
-//!   reverse mode with counted operations (the `grad` command).
+//!   reverse mode with counted operations (the `grad` command); its own error type.
 //! - [`generalized`]: generalized chains with transposes, inverses (as solves) and structured
-//!   operands, planned GMC-style and run on BLAS/LAPACK (the `expr` command).
-//! - [`error`]: the error type of planning, execution, cost models and reports, [`Error`];
-//!   expressions have their own, [`autodiff::Error`].
-//! - [`fsio`]: safe file writes (temporary file, sync, atomic rename) for every file written.
+//!   operands, planned GMC-style and run on BLAS/LAPACK (the `expr` command); its own error
+//!   type, `GenError`.
+//! - [`error`]: the error type of chains, planning, execution, Jacobians, cost models and
+//!   reports, [`Error`].
+//! - `fsio`: safe file writes (temporary file, sync, atomic rename) for every file written.
+//! - Small utilities: `text` (numbers and quoted input for people), [`system`] (BLAS,
+//!   threads, CPU, usable memory), `table` (report tables and the `Report` trait).
+//!
+//! With default features the public API is the core: chains, plans and planners, cost models,
+//! execution and [`multi_dot`], Jacobians, autodiff, generalized chains and the hand-off
+//! format. The feature `report` makes public what the command-line tool and the Python module
+//! share beyond it (`report`, `table`, `text`, `fsio`, the Jacobian and `grad` reports, BLAS
+//! thread control); `benchmark` adds the benchmark and calibration harness.
+//!
+//! ## Layers
+//!
+//! The modules form layers; each refers (through `crate::` paths) only to its own layer and
+//! those below, never back up, so each can be read and changed knowing only what is under it.
+//! `tests/layers.rs` checks both rules on the sources, so a new circle fails `cargo test`.
+//!
+//! ```text
+//!  report                    plan, benchmark and profile reports, exporters, DOT, hand-off
+//!  jacobian                  Jacobian chains, matrix-free operators, MLPs
+//!  exec                      executor, multi_dot; with `benchmark`: bench, calibrate
+//!  cost                      goals, caps, memory sizes, the GEMM time model, PlanRequest
+//!  handoff                   the versioned plan format
+//!  plan                      plans and planners, with the DP's goals (plan::goal)
+//!  chain                     validated dimensions
+//!  fsio                      atomic file writes
+//!  error                     Error: what goes wrong below and above
+//!  autodiff   generalized    self-contained engines with their own error types
+//!  table                     tables, cells, the Report trait
+//!  text   system             formatting and quoting; machine facts
+//! ```
+//!
+//! `error` sits above the two self-contained engines because [`Error`] converts their errors
+//! (so that `?` works on them in a function returning [`Result`]); they in turn use only the
+//! utilities, so the conversion closes no circle.
 //!
 //! The lecture's two SGD experiments are not part of the library: they live with the programs
 //! that plot them, in `examples/lecture/` (`cargo run --example sampling`, `--example sgd`).
@@ -299,18 +335,38 @@ pub mod chain;
 pub mod cost;
 pub mod error;
 pub mod exec;
+#[cfg(feature = "report")]
 pub mod fsio;
+#[cfg(not(feature = "report"))]
+mod fsio;
 pub mod generalized;
+pub mod handoff;
 pub mod jacobian;
 pub mod plan;
+#[cfg(feature = "report")]
 pub mod report;
+pub mod system;
+#[cfg(feature = "report")]
+pub mod table;
+#[cfg(not(feature = "report"))]
+mod table;
+#[cfg(feature = "report")]
+pub mod text;
+#[cfg(not(feature = "report"))]
+mod text;
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+/// ndarray, the array crate of every operand and result: chainplan uses ndarray 0.17, and a
+/// program that names its types through `chainplan::ndarray` uses the same version (a program
+/// with its own ndarray line must ask for 0.17 too, or the arrays are of different types).
+pub use ndarray;
+
 pub use chain::Chain;
+pub use cost::{PlanRequest, Planned};
 pub use error::{Error, Result};
 pub use exec::{multi_dot, multi_dot_into, AsFactor, Element, Executor, Factor, Product};
 pub use jacobian::{

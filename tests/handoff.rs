@@ -2,7 +2,7 @@
 //! library's types) and executed by an independent interpreter written here, then compared
 //! with the naive product.
 
-use chainplan::report::handoff::{HandoffPlan, FORMAT_VERSION};
+use chainplan::handoff::{HandoffPlan, FORMAT_VERSION};
 use chainplan::{Algorithm, Chain, Error, Plan};
 use ndarray::Array2;
 use proptest::prelude::*;

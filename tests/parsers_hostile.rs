@@ -1,12 +1,12 @@
 //! Every parser of user input, fed arbitrary bytes and strings: it returns a value or a typed
 //! [`chainplan::Error`], never panics, and its message is one bounded line without control
-//! characters (echoed input is cut and escaped by `chainplan::error::quote`).
+//! characters (echoed input is cut and escaped by `chainplan::text::quote`).
 
 use chainplan::autodiff::{parse::parse_point, GradReport, Tape};
 use chainplan::cost::{parse_memory_size, ElementType, Profile};
+use chainplan::handoff::HandoffPlan;
 use chainplan::jacobian::matrix_free::parse_list;
 use chainplan::jacobian::LayerKind;
-use chainplan::report::HandoffPlan;
 use chainplan::{Algorithm, Chain, Plan};
 use proptest::prelude::*;
 

@@ -13,7 +13,7 @@ use chainplan::generalized::execute::{execute, Mat};
 use chainplan::generalized::{
     plan, CostModel, ExprReport, Expression, GenError, GenPlan, Operand, Properties,
 };
-use chainplan::report::Report;
+use chainplan::table::Report;
 use numpy::ndarray::{Array2, ArrayView2, ShapeBuilder};
 use numpy::{PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
@@ -262,7 +262,7 @@ fn plan_expr(
     let cost_model = model_of(&model).ok_or_else(|| {
         PyValueError::new_err(format!(
             "model is {}; it must be 'planned', 'expert' or 'naive'",
-            chainplan::error::quote(&model)
+            chainplan::text::quote(&model)
         ))
     })?;
     py.detach(|| -> Result<NativeExpr, GenError> {

@@ -14,13 +14,12 @@
 //! The Python package `chainplan` (python/chainplan) is the public face; the names here are
 //! private to it.
 
-use chainplan::cost::Goal;
 use chainplan::exec::{BufferPlan, Executor};
+use chainplan::handoff::HandoffPlan;
 use chainplan::jacobian::{JacobianChain, JacobianReport, LayerKind, MatrixFreeChain, Seed};
 use chainplan::plan::Operand;
-use chainplan::report::handoff::HandoffPlan;
-use chainplan::report::Report;
-use chainplan::{Algorithm, Chain, Error, Plan};
+use chainplan::table::Report;
+use chainplan::{Algorithm, Chain, Error, Plan, PlanRequest};
 use numpy::{PyReadonlyArray2, PyReadwriteArray2};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
@@ -176,42 +175,16 @@ fn plan(
     py.detach(|| -> Result<NativePlan, Error> {
         let algorithm: Algorithm = algorithm.parse()?;
         let chain = chain_of(&dims)?;
-        let memory = match minimize.as_str() {
-            "cost" => false,
-            "memory" => true,
-            other => {
-                return Err(Error::Invalid(format!(
-                    "minimize is {}; it must be 'cost' or 'memory'",
-                    chainplan::error::quote(other)
-                )))
-            }
-        };
-        if max_intermediate.is_none() && !memory {
-            let resolved = algorithm.resolve(chain.matrices());
-            let plan = resolved.plan(&chain)?;
-            return Ok(NativePlan {
-                plan,
-                algorithm: resolved.name().to_string(),
-            });
-        }
-        if !matches!(algorithm, Algorithm::Auto | Algorithm::Dp) {
-            return Err(Error::Invalid(format!(
-                "max_intermediate and minimize='memory' need the exact planner dp (or auto), \
-                 not {}",
-                algorithm.name()
-            )));
-        }
-        let mut goal = Goal::flops();
+        let mut request = PlanRequest::new()
+            .algorithm(algorithm)
+            .minimize(minimize.parse()?);
         if let Some(cap) = max_intermediate {
-            goal = goal.with_max_intermediate(cap);
+            request = request.max_intermediate(cap);
         }
-        if memory {
-            goal = goal.minimizing_memory();
-        }
-        let plan = goal.plan(&chain)?;
+        let planned = request.plan(&chain)?;
         Ok(NativePlan {
-            plan,
-            algorithm: format!("dp, {}", goal.describe()),
+            plan: planned.plan,
+            algorithm: planned.planner,
         })
     })
     .map_err(to_py)
@@ -294,7 +267,7 @@ fn jacobian(
                 ))
             }
         };
-        JacobianReport::new(&chain, mf.as_ref())?.to_json()
+        Ok(JacobianReport::new(&chain, mf.as_ref())?.to_json()?)
     })
     .map_err(to_py)
 }
@@ -322,8 +295,8 @@ fn execute_f64(
 #[pyfunction]
 fn blas_info() -> (String, usize) {
     (
-        chainplan::exec::system::blas_name(),
-        chainplan::exec::system::blas_threads(),
+        chainplan::system::blas_name(),
+        chainplan::system::blas_threads(),
     )
 }
 

@@ -6,7 +6,8 @@
 //! ∂node/∂operand. Constants are plain text, joined by dashed edges (they need no derivative).
 
 use super::tape::shorten;
-use super::{num, Op, Reverse, Tape};
+use super::{Op, Reverse, Tape};
+use crate::text::num;
 use std::fmt::Write as _;
 
 fn escape(s: &str) -> String {

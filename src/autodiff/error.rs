@@ -1,7 +1,7 @@
 //! The errors of expression parsing and differentiation, apart from planning's
 //! [`crate::Error`]: a bad expression, a bad point, or a domain error where it is evaluated.
 
-use crate::error::quote;
+use crate::text::quote;
 
 /// Everything that can go wrong parsing, evaluating or differentiating an expression.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

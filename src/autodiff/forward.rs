@@ -34,7 +34,11 @@ pub fn forward(tape: &Tape, point: &[f64]) -> Result<Derivatives> {
 
 /// [`forward`], also returning every node's tangent in every sweep: `tangents[i][node]` is
 /// ∂node/∂xᵢ, `None` where it is structurally zero. Memory grows as inputs × nodes.
-pub fn forward_traced(tape: &Tape, point: &[f64]) -> Result<(Derivatives, Vec<Vec<Option<f64>>>)> {
+#[cfg(feature = "report")]
+pub(crate) fn forward_traced(
+    tape: &Tape,
+    point: &[f64],
+) -> Result<(Derivatives, Vec<Vec<Option<f64>>>)> {
     sweeps(tape, point, true)
 }
 

@@ -82,16 +82,21 @@
 //! # Ok::<(), chainplan::autodiff::Error>(())
 //! ```
 
+#[cfg(feature = "report")]
 pub mod dot;
 pub mod error;
 mod forward;
 pub mod parse;
+#[cfg(feature = "report")]
 mod report;
 mod reverse;
 pub mod rules;
 pub mod tape;
 
-pub use forward::{forward, forward_traced};
+pub use forward::forward;
+#[cfg(feature = "report")]
+pub(crate) use forward::forward_traced;
+#[cfg(feature = "report")]
 pub use report::{GradReport, ModeCost, TRACE_MAX_TANGENT_COLUMNS};
 pub use reverse::{reverse, Reverse};
 pub use tape::{Func, Node, Op, Tape};
@@ -160,32 +165,5 @@ pub(crate) fn check_gradient(tape: &Tape, gradient: &[f64]) -> Result<()> {
             value: gradient[i],
         }),
         None => Ok(()),
-    }
-}
-
-/// A number for people: up to 12 significant digits, no trailing zeros (`140`, `0.3`,
-/// `1.5e-7`).
-///
-/// ```
-/// use chainplan::autodiff::num;
-/// assert_eq!(num(140.0), "140");
-/// assert_eq!(num(0.1 + 0.2), "0.3");
-/// assert_eq!(num(-2.5e-7), "-2.5e-7");
-/// assert_eq!(num(6.02e23), "6.02e23");
-/// ```
-pub fn num(x: f64) -> String {
-    if x == 0.0 {
-        return "0".to_string();
-    }
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    // Round to 12 significant digits, then print the shortest form of the rounded value.
-    let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
-    let a = rounded.abs();
-    if (1e-4..1e15).contains(&a) {
-        rounded.to_string()
-    } else {
-        format!("{rounded:e}")
     }
 }

@@ -45,9 +45,9 @@ impl Token {
     fn describe(&self, src: &str) -> String {
         match &self.tok {
             Tok::End => "end of expression".to_string(),
-            Tok::Num(_) => format!("number {}", crate::error::quote(&src[self.span.clone()])),
-            Tok::Name(n) => crate::error::quote(n),
-            Tok::Sym(c) => crate::error::quote(&c.to_string()),
+            Tok::Num(_) => format!("number {}", crate::text::quote(&src[self.span.clone()])),
+            Tok::Name(n) => crate::text::quote(n),
+            Tok::Sym(c) => crate::text::quote(&c.to_string()),
         }
     }
 }
@@ -132,7 +132,7 @@ fn lex(src: &str) -> Result<Vec<Token>> {
             return Err(syntax(
                 format!(
                     "unexpected character {}",
-                    crate::error::quote(&c.to_string())
+                    crate::text::quote(&c.to_string())
                 ),
                 column,
                 "",
@@ -321,7 +321,7 @@ impl Parser<'_> {
                     return Err(syntax(
                         format!(
                             "function {} needs its argument in parentheses",
-                            crate::error::quote(name)
+                            crate::text::quote(name)
                         ),
                         t.column,
                         &format!(", as in {name}(x)"),
@@ -447,6 +447,7 @@ fn parse_tape(src: &str) -> Result<Tape> {
 /// assert!(parse_point("x=2,y=abc").is_err());
 /// # Ok::<(), chainplan::autodiff::Error>(())
 /// ```
+#[cfg(feature = "report")]
 pub fn parse_point(text: &str) -> Result<Vec<(String, f64)>> {
     let mut out = Vec::new();
     if text.trim().is_empty() {
@@ -461,7 +462,7 @@ pub fn parse_point(text: &str) -> Result<Vec<(String, f64)>> {
             return Err(syntax(
                 format!(
                     "expected NAME=VALUE, got {}",
-                    crate::error::quote(item.trim())
+                    crate::text::quote(item.trim())
                 ),
                 item_column + lead,
                 "",
@@ -475,7 +476,7 @@ pub fn parse_point(text: &str) -> Result<Vec<(String, f64)>> {
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return Err(syntax(
-                format!("{} is not a variable name", crate::error::quote(name)),
+                format!("{} is not a variable name", crate::text::quote(name)),
                 item_column + lead,
                 "",
             ));
@@ -489,7 +490,7 @@ pub fn parse_point(text: &str) -> Result<Vec<(String, f64)>> {
             return Err(syntax(
                 format!(
                     "variable {} has no value after '='",
-                    crate::error::quote(name)
+                    crate::text::quote(name)
                 ),
                 after_eq,
                 "",

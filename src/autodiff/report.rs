@@ -3,8 +3,9 @@
 
 use super::error::Result;
 use super::tape::shorten;
-use super::{evaluate, forward_traced, num, reverse, Reverse, Tape};
-use crate::report::{json_of, Cell, Report, Table};
+use super::{evaluate, forward_traced, reverse, Reverse, Tape};
+use crate::table::{json_of, Cell, Report, Table};
+use crate::text::num;
 use serde::{Serialize, Serializer};
 
 /// Above this many variables the trace leaves out forward mode's tangent columns.
@@ -196,7 +197,7 @@ fn forward_traced_if(
 }
 
 impl Report for GradReport {
-    fn to_json(&self) -> crate::error::Result<String> {
+    fn to_json(&self) -> serde_json::Result<String> {
         json_of(self)
     }
 

@@ -25,8 +25,8 @@
 //! a variable, so the exponent of `x^3` never needs `ln x`.
 
 use super::error::{Error, Result};
-use super::num;
 use super::tape::{Func, Op, Tape};
+use crate::text::num;
 
 /// Counts elementary operations as they are performed: every arithmetic operation and every
 /// elementary function call in the differentiation code goes through one of these methods.

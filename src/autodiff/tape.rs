@@ -227,7 +227,7 @@ impl Tape {
             .iter()
             .map(|n| match n.op {
                 Op::Var(i) => self.variables[i].clone(),
-                Op::Const(c) => super::num(c),
+                Op::Const(c) => crate::text::num(c),
                 _ => {
                     next += 1;
                     format!("v{next}")

@@ -3,7 +3,7 @@
 //! A GEMM profile is only valid for the machine and BLAS configuration that produced it, so
 //! every profile records these facts and every command that prints timings shows them.
 
-use crate::exec::system;
+use crate::system;
 use serde::{Deserialize, Serialize};
 
 /// The facts a reader needs to trust a timing.

@@ -60,7 +60,7 @@ impl FromStr for ElementType {
             "f64" | "float64" | "double" => Ok(ElementType::F64),
             _ => Err(Error::Invalid(format!(
                 "unknown element type {}; valid element types are: f64, f32",
-                crate::error::quote(s)
+                crate::text::quote(s)
             ))),
         }
     }
@@ -118,7 +118,7 @@ pub fn parse_memory_size(text: &str) -> Result<u128> {
         "m" | "mib" => 1 << 20,
         "g" | "gib" => 1 << 30,
         "t" | "tib" => 1 << 40,
-        _ => return Err(bad(&format!("unknown unit {}", crate::error::quote(unit)))),
+        _ => return Err(bad(&format!("unknown unit {}", crate::text::quote(unit)))),
     };
     let too_big = || bad("it is too large");
     // value = digits / 10^scale, exactly; bytes = floor(value × multiplier).

@@ -1,7 +1,7 @@
 //! Cost models: what "cheapest" means when planning, beyond counting multiplications.
 //!
 //! A [`Goal`] is a parameter of the one dynamic program in [`crate::plan::dp`]
-//! ([`dp::solve_goal`], through [`Goal::dp_goal`]: the types the program takes are defined in
+//! (`dp::solve_goal`, through `Goal::dp_goal`: the types the program takes are defined in
 //! [`crate::plan::goal`], so that planning depends on nothing here); it has three parts.
 //!
 //! ## What a step costs: [`CostModel`]
@@ -59,13 +59,14 @@
 //! gives the least achievable peak P\* ([`min_peak`](crate::plan::dp::min_peak)); then the
 //! capped program with C = P\* gives the cheapest plan among those reaching it.
 
-pub mod calibrate;
 pub mod machine;
 pub mod memory;
+mod request;
 pub mod time;
 
 pub use machine::MachineInfo;
 pub use memory::{parse_memory_size, ElementType};
+pub use request::{PlanRequest, Planned};
 pub use time::{Profile, TimeModel};
 
 use crate::chain::Chain;
@@ -187,7 +188,7 @@ impl Goal {
 
     /// The goal as the dynamic program takes it ([`dp::solve_goal`]): cost per product, cap
     /// and objective, without the least gain (which [`Goal::plan`] applies).
-    pub fn dp_goal(&self) -> DpGoal<'_> {
+    pub(crate) fn dp_goal(&self) -> DpGoal<'_> {
         DpGoal {
             cost: match &self.model {
                 CostModel::Flops => StepCost::Flops,
@@ -216,7 +217,7 @@ impl Goal {
         if let Some(c) = self.max_intermediate {
             s.push_str(&format!(
                 ", intermediates <= {} elements",
-                crate::report::format::thousands(c)
+                crate::text::thousands(c)
             ));
         }
         if self.minimize == Minimize::Memory {
@@ -226,7 +227,7 @@ impl Goal {
     }
 
     /// The best plan for `chain` under this goal, by the exact dynamic program
-    /// ([`dp::solve_goal`]). Under the time model, the time-optimal plan is returned only if
+    /// (`dp::solve_goal`). Under the time model, the time-optimal plan is returned only if
     /// it is predicted to beat the flop-optimal plan (same cap and objective) by
     /// [`Goal::min_gain`]; otherwise the flop-optimal plan is.
     ///

@@ -50,7 +50,7 @@ pub struct Timing {
     pub k: u64,
     /// Columns of the result.
     pub n: u64,
-    /// Seconds per product (the fastest sample; see [`crate::cost::calibrate`]).
+    /// Seconds per product (the fastest sample; see `exec::calibrate`, with the feature `benchmark`).
     pub seconds: f64,
 }
 
@@ -175,7 +175,7 @@ impl Profile {
     }
 
     /// Writes the profile as pretty JSON, creating the parent directory if needed. The write is
-    /// atomic ([`crate::fsio::write_atomic`]): on failure the old profile stays whole.
+    /// atomic (a temporary file beside it, synced and renamed): on failure the old profile stays whole.
     pub fn save(&self, path: &Path) -> Result<()> {
         Profile::prepare_save(path)?;
         let text = serde_json::to_string_pretty(self)
@@ -184,7 +184,7 @@ impl Profile {
     }
 
     /// Creates `path`'s directory if needed and checks that a profile can be saved there
-    /// ([`crate::fsio::check_writable`]), so that a calibration fails before it measures.
+    /// (as the final write would be), so that a calibration fails before it measures.
     pub fn prepare_save(path: &Path) -> Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| Error::Write {
@@ -389,7 +389,7 @@ impl TimeModel {
 
     /// The model prepared for one chain's dimensions, for planners that evaluate many
     /// products of the same dimensions ([`PreparedTimes::row`]).
-    pub fn prepare(&self, dims: &[u32]) -> PreparedTimes<'_> {
+    pub(crate) fn prepare(&self, dims: &[u32]) -> PreparedTimes<'_> {
         PreparedTimes {
             model: self,
             dims: dims.iter().map(|&d| f64::from(d)).collect(),
@@ -410,7 +410,7 @@ impl TimeModel {
 /// of a planner costs two lookups and an `exp` per product. Gives exactly the values of
 /// [`TimeModel::step_seconds`] (the same operations in the same order).
 #[derive(Debug, Clone)]
-pub struct PreparedTimes<'m> {
+pub(crate) struct PreparedTimes<'m> {
     model: &'m TimeModel,
     dims: Vec<f64>,
     cells: Vec<(usize, f64)>,

@@ -37,12 +37,12 @@
 //! before allocating anything when that exceeds the limit.
 
 use super::executor::zeroed_matrix;
-use super::system::SystemInfo;
 use super::{BufferPlan, Element, Executor};
 use crate::chain::Chain;
 use crate::error::{Error, Result};
-use crate::plan::ratio_of;
 use crate::plan::{brute, dp, Plan};
+use crate::system::SystemInfo;
+use crate::text::ratio_of;
 use ndarray::{Array2, Zip};
 use ndarray_rand::rand::{rngs::StdRng, SeedableRng};
 use ndarray_rand::rand_distr::uniform::SampleUniform;
@@ -297,9 +297,9 @@ pub fn run_bench<T: Element + SampleUniform>(
     options: &BenchOptions,
     progress: &mut dyn FnMut(BenchProgress<'_>),
 ) -> Result<BenchReport> {
-    Error::check_range("--reps", options.reps, 1..=MAX_REPS, "between 1 and 100000")?;
+    Error::check_range("reps", options.reps, 1..=MAX_REPS, "between 1 and 100000")?;
     Error::check_range(
-        "--warmup",
+        "warmup",
         options.warmup,
         0..=MAX_WARMUP,
         "between 0 and 100000",

@@ -242,7 +242,7 @@ impl<T: Element> Executor<T> {
     ///
     /// **Allocation.** With the `blas` feature, a call makes no heap allocation when every
     /// operand and `out` have a layout BLAS takes (standard or transposed, positive strides,
-    /// as [`blas_compatible`] says); an operand that does not is copied once per call, and
+    /// as `blas_compatible` says); an operand that does not is copied once per call, and
     /// such an `out` is written through a temporary. Without BLAS (default features or
     /// `pure-rust`), ndarray's `matrixmultiply` kernel allocates its packing buffers inside
     /// each matrix-matrix step (products with a vector operand allocate nothing); see the

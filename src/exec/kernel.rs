@@ -23,7 +23,7 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 
 /// Whether ndarray hands a 2-D view to BLAS: one axis contiguous (stride 1, or length 1),
 /// strides positive, and the other stride at least the contiguous axis's length.
-pub fn blas_compatible<T>(a: &ArrayView2<'_, T>) -> bool {
+pub(crate) fn blas_compatible<T>(a: &ArrayView2<'_, T>) -> bool {
     let (rows, cols) = a.dim();
     let (s0, s1) = (a.strides()[0], a.strides()[1]);
     if s0 < 1 || s1 < 1 || s0 > i32::MAX as isize || s1 > i32::MAX as isize {

@@ -27,8 +27,8 @@
 //!
 //! Elements are `f64` or `f32` ([`Element`]), the types BLAS serves. With the non-default
 //! feature `benchmark`, `bench` measures the orders of a chain against each other (the
-//! `chainplan bench` command); [`system`] describes the machine (BLAS, threads, CPU, memory)
-//! for benchmark headers.
+//! `chainplan bench` command); [`crate::system`] describes the machine (BLAS, threads, CPU,
+//! memory) for benchmark headers.
 //!
 //! ```
 //! use chainplan::{Chain, exec, plan::dp};
@@ -58,16 +58,16 @@
 #[cfg(feature = "benchmark")]
 pub mod bench;
 mod buffers;
+#[cfg(feature = "benchmark")]
+pub mod calibrate;
 mod executor;
 mod factor;
 mod kernel;
 mod multi_dot;
-pub mod system;
 
 pub use buffers::BufferPlan;
 pub use executor::Executor;
 pub use factor::{AsFactor, AsMatrix, Factor, Product};
-pub use kernel::blas_compatible;
 /// The pairwise product kernel (gemv/gemm by shape), for other modules of the library that
 /// multiply structured operands themselves (`jacobian::run`, `jacobian::operator`).
 pub(crate) use kernel::multiply_into;

@@ -222,7 +222,7 @@ impl CostModel {
 
 /// Formats a ⅓-flop count as flops: `41,666,666⅔`.
 pub fn flops_text(thirds: u128) -> String {
-    let whole = crate::report::format::thousands(thirds / 3);
+    let whole = crate::text::thousands(thirds / 3);
     match thirds % 3 {
         1 => format!("{whole}⅓"),
         2 => format!("{whole}⅔"),

@@ -30,14 +30,14 @@ pub const MAX_ELEMENTS: u128 = 1 << 31;
 
 impl Mat {
     /// A zero matrix; the size is checked first against [`MAX_ELEMENTS`] and against the
-    /// memory this process can have ([`crate::exec::system::usable_memory`]).
+    /// memory this process can have ([`crate::system::usable_memory`]).
     pub fn zeros(rows: usize, cols: usize) -> Result<Mat, GenError> {
         let n = rows as u128 * cols as u128;
         // Small matrices skip the look-up (two /proc reads) on the hot path.
         let limit = if n <= 1 << 20 {
             MAX_ELEMENTS
         } else {
-            crate::exec::system::usable_memory()
+            crate::system::usable_memory()
                 .map_or(MAX_ELEMENTS, |m| MAX_ELEMENTS.min(u128::from(m) / 8))
         };
         if n > limit {

@@ -449,7 +449,7 @@ impl Parser {
             Some(')') => Err(self.err("unbalanced ')': no '(' to close")),
             Some(c) => Err(self.err(format!(
                 "unexpected {}; factors are joined by '*'",
-                crate::error::quote(&c.to_string())
+                crate::text::quote(&c.to_string())
             ))),
         }
     }
@@ -546,7 +546,7 @@ impl Parser {
             Some(')') => Err(self.err("unbalanced ')' where a factor was expected")),
             Some(c) => Err(self.err(format!(
                 "unexpected {} where a factor was expected",
-                crate::error::quote(&c.to_string())
+                crate::text::quote(&c.to_string())
             ))),
         }
     }

@@ -115,7 +115,7 @@ pub enum GenError {
     },
 
     /// An operand declaration does not parse.
-    #[error("operand {}: {reason}", crate::error::quote(spec))]
+    #[error("operand {}: {reason}", crate::text::quote(spec))]
     BadOperand {
         /// The declaration as given (shortened).
         spec: String,
@@ -124,7 +124,7 @@ pub enum GenError {
     },
 
     /// A property name is not known.
-    #[error("operand {operand}: unknown property {}; the properties are: {known}", crate::error::quote(property), known = operand::PROPERTY_NAMES)]
+    #[error("operand {operand}: unknown property {}; the properties are: {known}", crate::text::quote(property), known = operand::PROPERTY_NAMES)]
     UnknownProperty {
         /// The operand.
         operand: String,

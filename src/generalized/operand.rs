@@ -175,14 +175,11 @@ impl Operand {
             t.parse::<usize>().map_err(|_| GenError::BadOperand {
                 spec: spec.to_string(),
                 reason: if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-                    format!(
-                        "dimension {} of {name} is too large",
-                        crate::error::quote(t)
-                    )
+                    format!("dimension {} of {name} is too large", crate::text::quote(t))
                 } else {
                     format!(
                         "dimension {} of {name} is not a whole number",
-                        crate::error::quote(t)
+                        crate::text::quote(t)
                     )
                 },
             })

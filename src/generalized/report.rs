@@ -7,7 +7,8 @@ use super::expr::Expression;
 use super::operand::Operand;
 use super::planner::{plan, GenPlan, Value};
 use super::GenError;
-use crate::report::{json_of, ratio_of, Cell, Report, Table};
+use crate::table::{json_of, Cell, Report, Table};
+use crate::text::ratio_of;
 use rand::SeedableRng;
 use serde::Serialize;
 
@@ -187,9 +188,9 @@ impl ExprReport {
         self.bench = Some(BenchInfo {
             reps,
             seed,
-            blas: crate::exec::system::blas_name(),
-            threads: crate::exec::system::blas_threads(),
-            cpu: crate::exec::system::cpu_model(),
+            blas: crate::system::blas_name(),
+            threads: crate::system::blas_threads(),
+            cpu: crate::system::cpu_model(),
             max_rel_diff,
         });
         Ok(self)
@@ -197,7 +198,7 @@ impl ExprReport {
 }
 
 impl Report for ExprReport {
-    fn to_json(&self) -> crate::Result<String> {
+    fn to_json(&self) -> serde_json::Result<String> {
         json_of(self)
     }
 

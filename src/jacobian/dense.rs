@@ -5,7 +5,7 @@ use super::structured;
 use crate::chain::Chain;
 use crate::error::{Error, Result};
 use crate::plan::{dp, Plan};
-use crate::report::ratio_of;
+use crate::text::ratio_of;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -46,7 +46,7 @@ impl Seed {
             "output" => Ok(Seed::Output(size()?)),
             other => Err(Error::Invalid(format!(
                 "unknown seed {}; valid seeds are: none, input, output",
-                crate::error::quote(other)
+                crate::text::quote(other)
             ))),
         }
     }

@@ -695,6 +695,7 @@ impl MatrixFreeChain {
 /// assert_eq!(e.to_string(), "entry 2 of the tangent costs is 'x', which is not a whole number");
 /// # Ok::<(), chainplan::Error>(())
 /// ```
+#[cfg(feature = "report")]
 pub fn parse_list(text: &str, list: &'static str) -> Result<Vec<u64>> {
     text.split(',')
         .enumerate()

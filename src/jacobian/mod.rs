@@ -88,13 +88,16 @@ pub mod dense;
 pub mod matrix_free;
 pub mod mlp;
 pub mod operator;
+#[cfg(feature = "report")]
 pub mod report;
 pub mod run;
 pub mod structured;
 
+pub use crate::error::{FactorProblem, OperatorProblem};
 pub use dense::{Activations, JacobianAnalysis, JacobianChain, LayerKind, Mode, Seed};
 pub use matrix_free::{MatrixFreeChain, MfNode, MfOp};
 pub use mlp::Mlp;
-pub use operator::{FnOperator, JacobianOperator, MatrixOperator, OperatorProblem};
+pub use operator::{FnOperator, JacobianOperator, MatrixOperator};
+#[cfg(feature = "report")]
 pub use report::{JacobianReport, MatrixFreeReport};
-pub use run::{FactorProblem, StructuredFactor};
+pub use run::StructuredFactor;

@@ -27,7 +27,7 @@
 
 use super::matrix_free::{Elemental, MatrixFreeChain, MfNode, MfOp};
 use super::run::dense_product as product;
-use crate::error::{Error, Result};
+use crate::error::{Error, OperatorProblem, Result};
 use crate::exec::Element;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use std::fmt;
@@ -271,85 +271,6 @@ impl<T: Element> JacobianOperator<T> for MatrixOperator<T> {
     }
     fn jacobian(&self) -> Option<ArrayView2<'_, T>> {
         Some(self.matrix.view())
-    }
-}
-
-/// What is wrong with one operator given to [`MatrixFreeChain::execute`] or
-/// [`MatrixFreeChain::from_operators`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OperatorProblem {
-    /// The operator's widths are not the chain's elemental's.
-    Widths {
-        /// The operator's input width.
-        inputs: usize,
-        /// The operator's output width.
-        outputs: usize,
-        /// The elemental's input width.
-        expected_inputs: usize,
-        /// The elemental's output width.
-        expected_outputs: usize,
-    },
-    /// The operator's input width differs from the previous operator's output width.
-    Joint {
-        /// The operator's input width.
-        inputs: usize,
-        /// The previous operator's output width.
-        previous_outputs: usize,
-    },
-    /// A tangent, adjoint or explicit Jacobian of the wrong shape.
-    Result {
-        /// `tangent`, `adjoint` or `jacobian`.
-        what: &'static str,
-        /// Rows returned.
-        rows: usize,
-        /// Columns returned.
-        cols: usize,
-        /// Rows expected.
-        expected_rows: usize,
-        /// Columns expected.
-        expected_cols: usize,
-    },
-    /// The chain's elemental is given (a known Jacobian) but the operator has no Jacobian.
-    NoJacobian,
-}
-
-impl fmt::Display for OperatorProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OperatorProblem::Widths {
-                inputs,
-                outputs,
-                expected_inputs,
-                expected_outputs,
-            } => write!(
-                f,
-                "maps width {inputs} to {outputs} but the chain's elemental maps \
-                 {expected_inputs} to {expected_outputs}"
-            ),
-            OperatorProblem::Joint {
-                inputs,
-                previous_outputs,
-            } => write!(
-                f,
-                "takes {inputs} inputs but the operator before it gives {previous_outputs} \
-                 outputs (operators go in evaluation order, input to output)"
-            ),
-            OperatorProblem::Result {
-                what,
-                rows,
-                cols,
-                expected_rows,
-                expected_cols,
-            } => write!(
-                f,
-                "returned a {what} of {rows} x {cols} where {expected_rows} x {expected_cols} \
-                 was expected"
-            ),
-            OperatorProblem::NoJacobian => f.write_str(
-                "has no explicit Jacobian but the chain declares its Jacobian given (a seed)",
-            ),
-        }
     }
 }
 

@@ -3,8 +3,8 @@
 use super::dense::{named_order, JacobianChain, LayerKind, Mode, Seed};
 use super::matrix_free::{MatrixFreeChain, MfNode, MfOp};
 use crate::error::Result;
-use crate::report::ratio_of;
-use crate::report::{json_of, Cell, Report, Table};
+use crate::table::{json_of, Cell, Report, Table};
+use crate::text::ratio_of;
 use serde::Serialize;
 
 /// Costs of a Jacobian chain under the matrix-free model.
@@ -176,7 +176,7 @@ fn vs(cost: u128, optimal: u128) -> Cell {
 }
 
 impl Report for JacobianReport {
-    fn to_json(&self) -> Result<String> {
+    fn to_json(&self) -> serde_json::Result<String> {
         json_of(self)
     }
 

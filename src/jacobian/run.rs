@@ -12,11 +12,10 @@
 //! error naming the factor, never a panic.
 
 use super::dense::JacobianChain;
-use crate::error::{Error, Result};
+use crate::error::{Error, FactorProblem, Result};
 use crate::exec::{multiply_into, Element};
 use crate::plan::{Operand, Plan};
 use ndarray::{Array2, ArrayView2, Axis, CowArray, Ix1, Ix2};
-use std::fmt;
 
 /// A factor of a chain: a stored matrix, or the diagonal of a diagonal matrix, owned or
 /// borrowed (so that weights are not copied to be multiplied). Elements are `f64` (the
@@ -137,51 +136,6 @@ pub(super) fn dense_product<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_
     let mut c = Array2::zeros((a.nrows(), b.ncols()));
     multiply_into(&a.view(), &b.view(), &mut c.view_mut());
     c
-}
-
-/// What is wrong with one factor given to [`JacobianChain::execute`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FactorProblem {
-    /// The factor's shape is not the chain's.
-    Shape {
-        /// Rows given.
-        rows: usize,
-        /// Columns given.
-        cols: usize,
-        /// Rows the chain needs.
-        expected_rows: usize,
-        /// Columns the chain needs.
-        expected_cols: usize,
-    },
-    /// A dense matrix where the chain declares a diagonal (an elementwise layer).
-    DenseForDiagonal,
-    /// A diagonal where the chain declares a dense factor.
-    DiagonalForDense,
-}
-
-impl fmt::Display for FactorProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FactorProblem::Shape {
-                rows,
-                cols,
-                expected_rows,
-                expected_cols,
-            } => write!(
-                f,
-                "is {rows} x {cols} but the chain needs {expected_rows} x {expected_cols}"
-            ),
-            FactorProblem::DenseForDiagonal => f.write_str(
-                "is a dense matrix but the chain declares it diagonal (an elementwise layer); \
-                 give its diagonal",
-            ),
-            FactorProblem::DiagonalForDense => f.write_str(
-                "is a diagonal but the chain declares it dense; give it as a dense matrix, or \
-                 declare the layer elementwise",
-            ),
-        }
-    }
 }
 
 impl JacobianChain {

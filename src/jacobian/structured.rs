@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::plan::structure::{check_flags, step_costs};
 use crate::plan::{dp, Plan};
 
-pub use crate::plan::structure::product_cost;
+pub(crate) use crate::plan::structure::product_cost;
 
 fn overflow() -> Error {
     Error::Overflow {
@@ -39,7 +39,7 @@ fn overflow() -> Error {
 }
 
 /// The most factors [`optimal`] accepts (its tables take O(n²) memory and O(n³) time).
-pub const MAX_FACTORS: usize = 1000;
+pub(crate) const MAX_FACTORS: usize = 1000;
 
 /// `plan` priced with the matrices flagged in `diagonal` as diagonal: every step carries its
 /// structured cost, and [`Plan::cost`] is their sum.

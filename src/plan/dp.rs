@@ -25,7 +25,7 @@
 //! - one allocation per table, sized and checked against [`DpOptions::memory_limit`] before it
 //!   is made, so a chain too long for the tables is refused with an error, not an abort.
 //!
-//! The same program takes a [`DpGoal`] ([`solve_goal`]): another cost per product (predicted
+//! The same program takes a `DpGoal` (`solve_goal`): another cost per product (predicted
 //! time), a cap on intermediates (cells whose result would exceed it are infeasible), or
 //! memory first (a min–max pass, [`min_peak`], then the capped program). The goal's types are
 //! in [`super::goal`]; the mathematics and the cost models are in [`crate::cost`]. The
@@ -42,7 +42,7 @@ use rayon::prelude::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DpOptions {
     /// Largest table memory, in bytes, the planner may allocate. Default:
-    /// [`default_memory_limit`] (2 GiB, or less when less memory can be had).
+    /// `default_memory_limit` (2 GiB, or less when less memory can be had).
     pub memory_limit: u128,
     /// Whether tables of long chains are filled on several threads. Default: true.
     pub parallel: bool,
@@ -58,11 +58,11 @@ impl Default for DpOptions {
 }
 
 /// The default table budget: 2 GiB, or three quarters of the memory that this process can
-/// really have ([`crate::exec::system::usable_memory`]: available memory and the address-space
+/// really have ([`crate::system::usable_memory`]: available memory and the address-space
 /// limit) when that is less, so that a table is refused with an error rather than aborting.
-pub fn default_memory_limit() -> u128 {
+pub(crate) fn default_memory_limit() -> u128 {
     let cap: u128 = 2 << 30;
-    crate::exec::system::usable_memory().map_or(cap, |m| cap.min(u128::from(m) / 4 * 3))
+    crate::system::usable_memory().map_or(cap, |m| cap.min(u128::from(m) / 4 * 3))
 }
 
 /// Which end of the range the program looks for.
@@ -95,7 +95,7 @@ pub fn worst(chain: &Chain) -> Result<Plan> {
 
 /// Bytes of tables the program needs for `matrices` matrices, with cost cells of
 /// `cost_bytes` bytes (8 or 16): two cost tables (one transposed) and a `u32` split table.
-pub fn table_bytes(matrices: usize, cost_bytes: usize) -> u128 {
+pub(crate) fn table_bytes(matrices: usize, cost_bytes: usize) -> u128 {
     let cells = (matrices as u128) * (matrices as u128);
     cells * (2 * cost_bytes as u128 + 4)
 }
@@ -456,13 +456,14 @@ fn scan<T: Cell, const MAX: bool>(row: &[T], col: &[T], pk: &[T], outer: T) -> (
 /// would), [`Error::ChainTooLong`] when the tables would exceed the memory limit.
 ///
 /// ```
-/// use chainplan::{Chain, plan::{dp, DpGoal}};
+/// // Through the public entry point, which plans with this function.
+/// use chainplan::{cost::Minimize, plan::dp, Chain, PlanRequest};
 /// let chain = Chain::new(vec![30u32, 35, 15, 5, 10, 20, 25])?;
-/// let lean = dp::solve_goal(&chain, &DpGoal::flops().minimizing_memory(), &Default::default())?;
+/// let lean = PlanRequest::new().minimize(Minimize::Memory).plan(&chain)?.plan;
 /// assert_eq!(lean.largest_intermediate(), dp::min_peak(&chain, &Default::default())?);
 /// # Ok::<(), chainplan::Error>(())
 /// ```
-pub fn solve_goal(chain: &Chain, goal: &DpGoal<'_>, options: &DpOptions) -> Result<Plan> {
+pub(crate) fn solve_goal(chain: &Chain, goal: &DpGoal<'_>, options: &DpOptions) -> Result<Plan> {
     if goal.is_plain_flops() {
         return solve(chain, Objective::Min, options);
     }

@@ -1,10 +1,10 @@
 //! What the dynamic program minimises: the cost of one product, a cap on intermediates, and
 //! whether memory comes first.
 //!
-//! These types live here, beside the planners, so that [`dp::solve_goal`](super::dp::solve_goal)
+//! These types live here, beside the planners, so that `dp::solve_goal`
 //! depends on nothing above `plan`. The cost models built on them — measured GEMM profiles,
 //! [`cost::Goal`](crate::cost::Goal) with its least gain — are in [`crate::cost`], which
-//! implements [`StepTimes`] for its time model and re-exports [`Minimize`].
+//! implements `StepTimes` for its time model and re-exports [`Minimize`].
 
 use std::ops::Range;
 
@@ -28,16 +28,31 @@ impl Minimize {
     }
 }
 
+impl std::str::FromStr for Minimize {
+    type Err = crate::error::Error;
+
+    /// `cost` or `memory`, as [`Minimize::name`] writes them.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cost" => Ok(Minimize::Cost),
+            "memory" => Ok(Minimize::Memory),
+            _ => Err(crate::error::Error::UnknownMinimize {
+                name: s.to_string(),
+            }),
+        }
+    }
+}
+
 /// A predictor of each product's time, as the dynamic program evaluates it: prepared once
 /// per chain, then asked for rows of split points. [`cost::TimeModel`](crate::cost::TimeModel)
 /// implements it.
-pub trait StepTimes: Sync {
+pub(crate) trait StepTimes: Sync {
     /// The predictor prepared for a chain with dimensions `dims` (p0 … pn).
     fn prepare_rows<'a>(&'a self, dims: &[u32]) -> Box<dyn TimeRows + 'a>;
 }
 
 /// A [`StepTimes`] prepared for one chain.
-pub trait TimeRows: Sync {
+pub(crate) trait TimeRows: Sync {
     /// Predicted seconds of the products p(i) × p(k) · p(k) × p(j) for every k in `ks`
     /// (dimension indices), written to `out` in order (after clearing it).
     fn row(&self, i: usize, ks: Range<usize>, j: usize, out: &mut Vec<f64>);
@@ -45,7 +60,7 @@ pub trait TimeRows: Sync {
 
 /// What one pairwise product costs, for the dynamic program.
 #[derive(Clone, Copy, Default)]
-pub enum StepCost<'a> {
+pub(crate) enum StepCost<'a> {
     /// Scalar multiplications m·k·n (exact).
     #[default]
     Flops,
@@ -66,16 +81,17 @@ impl std::fmt::Debug for StepCost<'_> {
 /// cap on intermediates, and whether memory comes first.
 ///
 /// ```
-/// use chainplan::{Chain, plan::{dp, DpGoal}};
+/// // Through the public entry point, which plans with such a goal.
+/// use chainplan::{Chain, PlanRequest};
 /// // (A1A2)A3 is cheapest (4,000 mults) but builds a 1 × 200 intermediate;
 /// // A1(A2A3) costs 20,100 and builds a 10 × 10 one.
 /// let chain = Chain::new([1, 10, 200, 10])?;
-/// let capped = dp::solve_goal(&chain, &DpGoal::flops().with_max_intermediate(150), &Default::default())?;
+/// let capped = PlanRequest::new().max_intermediate(150).plan(&chain)?.plan;
 /// assert_eq!((capped.cost(), capped.largest_intermediate()), (20_100, 100));
 /// # Ok::<(), chainplan::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DpGoal<'a> {
+pub(crate) struct DpGoal<'a> {
     /// What each product costs.
     pub cost: StepCost<'a>,
     /// The primary objective.
@@ -86,17 +102,20 @@ pub struct DpGoal<'a> {
 
 impl<'a> DpGoal<'a> {
     /// Fewest scalar multiplications, no cap: the textbook problem.
+    #[cfg(test)]
     pub fn flops() -> Self {
         DpGoal::default()
     }
 
     /// The same goal with every intermediate capped at `elements`.
+    #[cfg(test)]
     pub fn with_max_intermediate(mut self, elements: u128) -> Self {
         self.max_intermediate = Some(elements);
         self
     }
 
     /// The same goal with memory first: smallest peak intermediate, then lowest cost.
+    #[cfg(test)]
     pub fn minimizing_memory(mut self) -> Self {
         self.minimize = Minimize::Memory;
         self

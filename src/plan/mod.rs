@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub use algorithm::Algorithm;
-pub use goal::{DpGoal, Minimize, StepCost};
+pub use goal::Minimize;
 
 /// An operand of a step: an input matrix or the result of an earlier step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -84,7 +84,7 @@ impl Step {
 /// (`{"dims":[2,3,4,5],"order":"((A1A2)A3)","cost":64}`); deserializing rebuilds it from
 /// the order and refuses an order that does not fit the dimensions, or a cost that differs
 /// from the order's. For the versioned format other engines execute, see
-/// [`report::handoff`](crate::report::handoff).
+/// [`handoff`](crate::handoff).
 ///
 /// ```
 /// use chainplan::{Chain, Plan};
@@ -226,7 +226,7 @@ impl Plan {
 
     /// This plan priced with the matrices flagged in `diagonal` as diagonal (square, stored
     /// by their diagonal): each step's cost is what the product costs with that structure
-    /// ([`structure::product_cost`]), and [`Plan::cost`] their sum. A structured plan keeps
+    /// (`structure::product_cost`), and [`Plan::cost`] their sum. A structured plan keeps
     /// its flags ([`Plan::diagonal`]) and its serde form carries them, so it reads back with
     /// the same cost. The planner of this model is [`crate::jacobian::structured`].
     ///
@@ -406,7 +406,7 @@ impl Plan {
                 other => {
                     return Err(bad(
                         column,
-                        &format!("unexpected {}", crate::error::quote(&other.to_string())),
+                        &format!("unexpected {}", crate::text::quote(&other.to_string())),
                     ))
                 }
             }
@@ -479,20 +479,6 @@ impl TryFrom<PlanForm> for Plan {
             )));
         }
         Ok(plan)
-    }
-}
-
-/// `x / base`, for "how many times the baseline" figures (costs, times, differences): 1 when
-/// both are 0, infinite when only the baseline is.
-pub(crate) fn ratio_of(x: f64, base: f64) -> f64 {
-    if base == 0.0 {
-        if x == 0.0 {
-            1.0
-        } else {
-            f64::INFINITY
-        }
-    } else {
-        x / base
     }
 }
 

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 ///
 /// Errors: a cost above `u128::MAX` ([`Error::Overflow`]); shapes of a valid chain never
 /// reach it.
-pub fn product_cost(
+pub(crate) fn product_cost(
     m: usize,
     k: usize,
     n: usize,

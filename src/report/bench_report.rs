@@ -5,7 +5,7 @@ use crate::chain::Chain;
 use crate::error::Result;
 use crate::exec::bench::BenchReport;
 use crate::plan::Plan;
-use crate::report::{json_of, Cell, Report, Table};
+use crate::table::{json_of, Cell, Report, Table};
 
 impl BenchReport {
     /// Adds each order's predicted time from a GEMM profile's model, so that the prediction
@@ -20,7 +20,7 @@ impl BenchReport {
 }
 
 impl Report for BenchReport {
-    fn to_json(&self) -> Result<String> {
+    fn to_json(&self) -> serde_json::Result<String> {
         json_of(self)
     }
 

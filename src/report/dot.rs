@@ -1,7 +1,7 @@
 //! Graphviz DOT for plan trees: `dot -Tsvg plan.dot > plan.svg` draws the plan.
 
-use super::format::thousands;
 use crate::plan::{Operand, Plan};
+use crate::text::thousands;
 use std::fmt::Write as _;
 
 /// The plan tree in DOT: leaves are the input matrices labelled with their shapes, inner nodes

@@ -1,8 +1,8 @@
 //! Exporters in the manner of hyperfine: one [`Exporter`] per format, each working on any
 //! [`Report`].
 
-use super::{Report, Table};
 use crate::error::{Error, Result};
+use crate::table::{Report, Table};
 use std::fmt::Write as _;
 use std::str::FromStr;
 
@@ -126,7 +126,7 @@ impl FromStr for ExportFormat {
             "csv" => Ok(ExportFormat::Csv),
             _ => Err(Error::Invalid(format!(
                 "unknown export format {}; valid formats are: json, markdown, csv",
-                crate::error::quote(s)
+                crate::text::quote(s)
             ))),
         }
     }
@@ -135,11 +135,11 @@ impl FromStr for ExportFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Cell;
+    use crate::table::Cell;
 
     struct Demo;
     impl Report for Demo {
-        fn to_json(&self) -> Result<String> {
+        fn to_json(&self) -> serde_json::Result<String> {
             Ok("{\"x\": 1}".into())
         }
         fn tables(&self) -> Vec<Table> {

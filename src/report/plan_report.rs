@@ -1,10 +1,11 @@
 //! The report of the `plan` command.
 
-use super::{json_of, ratio_of, Cell, Report, Table};
 use crate::chain::Chain;
 use crate::cost::{CostModel, Goal, TimeModel};
 use crate::error::Result;
 use crate::plan::{dp, hu_shing, Algorithm, Operand, Plan};
+use crate::table::{json_of, Cell, Report, Table};
+use crate::text::ratio_of;
 use serde::Serialize;
 
 /// Above this many matrices the worst order is not computed: it needs the O(n³) program.
@@ -294,7 +295,7 @@ impl PlanReport {
 }
 
 impl Report for PlanReport {
-    fn to_json(&self) -> Result<String> {
+    fn to_json(&self) -> serde_json::Result<String> {
         json_of(self)
     }
 

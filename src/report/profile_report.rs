@@ -1,9 +1,8 @@
 //! The report of the `calibrate` command: what was measured, on what, and how well the
 //! interpolated time model predicts shapes it did not see.
 
-use super::{json_of, Cell, Report, Table};
 use crate::cost::time::{Profile, TimeModel};
-use crate::error::Result;
+use crate::table::{json_of, Cell, Report, Table};
 
 /// A GEMM profile as a report: its JSON is the profile itself.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,7 +12,7 @@ pub struct ProfileReport {
 }
 
 impl Report for ProfileReport {
-    fn to_json(&self) -> Result<String> {
+    fn to_json(&self) -> serde_json::Result<String> {
         json_of(&self.profile)
     }
 

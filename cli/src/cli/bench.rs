@@ -6,8 +6,8 @@ use super::output::{emit, render_tables, ExportArgs};
 use anyhow::{bail, Result};
 use chainplan::cost::{parse_memory_size, ElementType, Goal, Profile};
 use chainplan::exec::bench::{run_bench, BenchOptions, BenchProgress, BenchReport};
-use chainplan::exec::system;
-use chainplan::report::Report;
+use chainplan::system;
+use chainplan::table::Report;
 use chainplan::Chain;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -226,7 +226,8 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         _ => run_bench::<f64>(&chain, &options, &mut |p| progress.update(p)),
     };
     progress.finish();
-    let mut report = report?;
+    let mut report =
+        report.map_err(|e| super::in_flags(e, &[("reps", "--reps"), ("warmup", "--warmup")]))?;
     if let Some(m) = &model {
         report.predict(m)?;
     }

@@ -11,7 +11,7 @@
 //!   it is loaded), so that no helper thread exists;
 //! - the process ends through `_exit` once its output is flushed, without exit handlers.
 
-use chainplan::exec::system;
+use chainplan::system;
 use std::io::Write;
 
 /// Address space per BLAS thread (and one for the rest of the tool) below which the tool runs

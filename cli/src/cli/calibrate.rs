@@ -3,9 +3,10 @@
 
 use super::output::{emit, render_tables};
 use anyhow::{Context, Result};
-use chainplan::cost::calibrate::{calibrate, CalibrateOptions};
 use chainplan::cost::{ElementType, Profile};
-use chainplan::report::{ProfileReport, Report};
+use chainplan::exec::calibrate::{calibrate, CalibrateOptions};
+use chainplan::report::ProfileReport;
+use chainplan::table::Report;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,6 +83,13 @@ pub fn profile_path(given: Option<&PathBuf>) -> Result<PathBuf> {
     }
 }
 
+/// The calibration's parameters and the flags that set them, for the library's errors.
+const FLAGS: [(&str, &str); 3] = [
+    ("seconds_per_shape", "--seconds-per-shape"),
+    ("rounds", "--rounds"),
+    ("validation_points", "--validation"),
+];
+
 /// Runs `chainplan calibrate`.
 pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
     let dtypes = match args.dtype.as_str() {
@@ -102,7 +110,7 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
         options.validation_points = options.validation_points.min(8);
         options.rounds = options.rounds.min(2);
     }
-    options.validate()?;
+    options.validate().map_err(|e| super::in_flags(e, &FLAGS))?;
     let path = profile_path(args.profile.as_ref())?;
     // Refuse an unwritable profile path before a minute of measuring, not after.
     Profile::prepare_save(&path)?;
@@ -124,7 +132,8 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} timings, {elapsed} (eta {eta})")
             .expect("valid template"),
     );
-    let profile: Profile = calibrate(&options, &mut |done, _| bar.set_position(done as u64))?;
+    let profile: Profile = calibrate(&options, &mut |done, _| bar.set_position(done as u64))
+        .map_err(|e| super::in_flags(e, &FLAGS))?;
     bar.finish_and_clear();
     profile.save(&path)?;
     let report = ProfileReport { profile };

@@ -5,7 +5,7 @@ use super::output::{emit, render_tables, ExportArgs};
 use anyhow::{bail, Context, Result};
 use chainplan::generalized::operand::parse_operand_file;
 use chainplan::generalized::{ExprReport, Expression, Operand};
-use chainplan::report::Report;
+use chainplan::table::Report;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -3,7 +3,7 @@
 use super::output::{emit, render_table, render_tables};
 use anyhow::{Context, Result};
 use chainplan::autodiff::{dot::to_dot, parse::parse_point, GradReport, Tape};
-use chainplan::report::Report;
+use chainplan::table::Report;
 use std::process::ExitCode;
 
 /// Arguments of `chainplan grad`.
@@ -52,7 +52,7 @@ pub fn run(args: GradArgs) -> Result<ExitCode> {
     let mut bindings = Vec::new();
     for at in &args.at {
         bindings.extend(
-            parse_point(at).with_context(|| format!("in --at {}", chainplan::error::quote(at)))?,
+            parse_point(at).with_context(|| format!("in --at {}", chainplan::text::quote(at)))?,
         );
     }
     let point = tape.point(&bindings)?;

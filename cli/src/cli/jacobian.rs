@@ -4,7 +4,7 @@ use super::output::{emit, render_tables, ExportArgs};
 use anyhow::{Context, Result};
 use chainplan::jacobian::matrix_free::parse_list;
 use chainplan::jacobian::{JacobianChain, JacobianReport, LayerKind, MatrixFreeChain, Seed};
-use chainplan::report::Report;
+use chainplan::table::Report;
 use chainplan::Chain;
 use std::process::ExitCode;
 

@@ -12,7 +12,7 @@ mod jacobian;
 mod output;
 mod plan;
 
-use chainplan::error::quote;
+use chainplan::text::quote;
 use clap::error::{ContextKind, ErrorKind};
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
@@ -175,4 +175,25 @@ pub fn exit(code: ExitCode) -> ! {
     } else {
         i32::from(EXIT_BAD_INPUT)
     })
+}
+
+/// A library error about a parameter (`rounds`, `seconds_per_shape`) in terms of the flag
+/// that set it: `flags` pairs each parameter with its flag; other errors pass through.
+pub(crate) fn in_flags(e: chainplan::Error, flags: &[(&str, &str)]) -> anyhow::Error {
+    match e {
+        chainplan::Error::InvalidParameter {
+            name,
+            value,
+            expected,
+        } => match flags.iter().find(|(param, _)| *param == name) {
+            Some((_, flag)) => anyhow::anyhow!("{flag} is {value}; it must be {expected}"),
+            None => chainplan::Error::InvalidParameter {
+                name,
+                value,
+                expected,
+            }
+            .into(),
+        },
+        e => e.into(),
+    }
 }

@@ -1,7 +1,8 @@
 //! Printing: tables through prettytable, exports to files or stdout, one-line errors.
 
 use anyhow::{bail, Context, Result};
-use chainplan::report::{Cell, ExportFormat, Report, Table};
+use chainplan::report::ExportFormat;
+use chainplan::table::{Cell, Report, Table};
 use prettytable::{format, Attr, Cell as PCell, Row};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -170,7 +171,7 @@ pub fn check_outputs<'a>(
         if let Some((first, _)) = files.iter().find(|(_, k)| *k == key) {
             bail!(
                 "{first} and {flag} both name {}; give each output its own file",
-                chainplan::error::quote(&path.to_string_lossy())
+                chainplan::text::quote(&path.to_string_lossy())
             );
         }
         chainplan::fsio::check_writable(path)?;

@@ -4,9 +4,13 @@ use super::calibrate::profile_path;
 use super::input::ChainInput;
 use super::output::{emit, render_tables, write_to, ExportArgs};
 use anyhow::{bail, Result};
-use chainplan::cost::{parse_memory_size, ElementType, Goal, MachineInfo, Profile, TimeModel};
-use chainplan::report::{dot::plan_to_dot, HandoffPlan, PlanReport, Report, STEPS_MAX_MATRICES};
-use chainplan::Algorithm;
+use chainplan::cost::{
+    parse_memory_size, CostModel, ElementType, MachineInfo, Minimize, Profile, TimeModel,
+};
+use chainplan::handoff::HandoffPlan;
+use chainplan::report::{dot::plan_to_dot, PlanReport, STEPS_MAX_MATRICES};
+use chainplan::table::Report;
+use chainplan::{Algorithm, Error, PlanRequest};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -123,48 +127,57 @@ impl PlanArgs {
         Ok(Some(profile.model(dtype)?))
     }
 
-    /// A cap error in the unit the user gave: bytes for --max-memory, elements otherwise.
-    fn in_bytes(&self, e: chainplan::Error) -> anyhow::Error {
-        match (e, &self.max_memory, self.dtype.parse::<ElementType>()) {
-            (chainplan::Error::NoPlanFits { smallest, .. }, Some(size), Ok(dtype)) => {
-                let bytes = parse_memory_size(size).unwrap_or(0);
+    /// The library's errors, which speak of parameters, in this command's flags.
+    fn in_flags(&self, e: Error) -> anyhow::Error {
+        match (e, &self.max_memory) {
+            (
+                Error::NoPlanFitsMemory {
+                    max_bytes,
+                    element_type,
+                    least_bytes,
+                },
+                Some(size),
+            ) => {
                 anyhow::anyhow!(
-                    "no order keeps every intermediate within --max-memory {} ({bytes} bytes \
-                     of {dtype}); the least that some order needs is {} bytes",
-                    chainplan::error::quote(size),
-                    smallest.saturating_mul(dtype.bytes())
+                    "no order keeps every intermediate within --max-memory {} ({max_bytes} bytes \
+                     of {element_type}); the least that some order needs is {least_bytes} bytes",
+                    chainplan::text::quote(size),
                 )
             }
-            (e, _, _) => e.into(),
+            (Error::MinGainWithoutTime, _) => {
+                anyhow::anyhow!("--min-gain applies to plans by predicted time; add --cost time")
+            }
+            (Error::NeedsExactPlanner { algorithm }, _) => anyhow::anyhow!(
+                "--cost, --profile, --max-intermediate, --max-memory and --minimize need the exact \
+                 planner dp (or auto); drop --algorithm {algorithm} or use --algorithm dp"
+            ),
+            (e, _) => e.into(),
         }
     }
 
-    /// The planning goal the options describe, and the time model for predictions.
-    fn goal(&self) -> Result<(Goal, Option<TimeModel>)> {
+    /// The plan request the options describe (checked before the chain is read).
+    fn request(&self) -> Result<PlanRequest> {
+        let algorithm: Algorithm = self.algorithm.parse()?;
         let dtype: ElementType = self.dtype.parse()?;
-        let time = self.time_model(dtype)?;
-        let mut goal = match (&time, self.cost.as_str()) {
-            (Some(model), "time") => Goal::time(model.clone()),
-            _ => Goal::flops(),
-        };
+        let mut request = PlanRequest::new().algorithm(algorithm).element_type(dtype);
+        if let Some(model) = self.time_model(dtype)? {
+            request = match self.cost.as_str() {
+                "time" => request.cost(CostModel::Time(model)),
+                _ => request.predict_with(model),
+            };
+        }
         if let Some(x) = self.min_gain {
-            anyhow::ensure!(
-                self.cost == "time",
-                "--min-gain applies to plans by predicted time; add --cost time"
-            );
-            goal = goal.with_min_gain(x);
+            request = request.min_gain(x);
         }
         if let Some(cap) = self.max_intermediate {
-            goal = goal.with_max_intermediate(cap);
+            request = request.max_intermediate(cap);
         }
         if let Some(size) = &self.max_memory {
-            let bytes = parse_memory_size(size)?;
-            goal = goal.with_max_intermediate(dtype.elements_in(bytes));
+            request = request.max_memory(parse_memory_size(size)?);
         }
-        if self.minimize == "memory" {
-            goal = goal.minimizing_memory();
-        }
-        Ok((goal, time))
+        request = request.minimize(self.minimize.parse::<Minimize>()?);
+        request.validate().map_err(|e| self.in_flags(e))?;
+        Ok(request)
     }
 }
 
@@ -179,34 +192,15 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
         &[("--export-plan", args.export_plan.as_deref())],
         main_output,
     )?;
-    let algorithm: Algorithm = args.algorithm.parse()?;
-    let (goal, time) = args.goal()?;
+    let request = args.request()?;
     let chain = args.input.read()?;
     let steps = args.steps || chain.matrices() <= STEPS_MAX_MATRICES;
-    let (plan, report) = if goal.is_plain_flops() && time.is_none() {
-        // `auto` reports the planner it picked.
-        let algorithm = algorithm.resolve(chain.matrices());
-        let plan = algorithm.plan(&chain)?;
-        let report = PlanReport::from_plan_with_steps(&plan, algorithm.name(), steps)?;
-        (plan, report)
-    } else {
-        if !matches!(algorithm, Algorithm::Auto | Algorithm::Dp) {
-            bail!(
-                "--cost, --profile, --max-intermediate, --max-memory and --minimize need the exact \
-                 planner dp (or auto); drop --algorithm {algorithm} or use --algorithm dp"
-            );
-        }
-        let (plan, fastest) = goal
-            .plan_with_fastest(&chain)
-            .map_err(|e| args.in_bytes(e))?;
-        let name = format!("dp, {}", goal.describe());
-        let report = PlanReport::from_plan_with_steps(&plan, &name, steps)?.with_goal(
-            &goal,
-            time.as_ref(),
-            fastest.as_ref(),
-        )?;
-        (plan, report)
-    };
+    let planned = request.plan(&chain).map_err(|e| args.in_flags(e))?;
+    let mut report = PlanReport::from_plan_with_steps(&planned.plan, &planned.planner, steps)?;
+    if let Some(goal) = &planned.goal {
+        report = report.with_goal(goal, planned.time.as_ref(), planned.fastest.as_ref())?;
+    }
+    let plan = planned.plan;
     if export_to_stdout {
         // Standard output is the plan or the export alone, so that programs can read it.
     } else if args.json {

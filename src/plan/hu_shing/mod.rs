@@ -108,14 +108,14 @@ pub fn optimal_cost(chain: &Chain) -> Result<u128> {
 
 /// Bytes per matrix of the planner's arrays and of the plan it returns, rounded up (weights,
 /// prefix products, arcs, heaps, stacks, the triangulation's edges, the plan's steps).
-pub const BYTES_PER_MATRIX: u128 = 192;
+pub(crate) const BYTES_PER_MATRIX: u128 = 192;
 
 /// Refuses, before allocating, a chain whose arrays would not fit in the memory this process
-/// can have ([`crate::exec::system::usable_memory`]).
+/// can have ([`crate::system::usable_memory`]).
 fn check_memory(chain: &Chain) -> Result<()> {
     let n = chain.matrices();
     let needed = (n as u128 + 1) * BYTES_PER_MATRIX;
-    match crate::exec::system::usable_memory().map(u128::from) {
+    match crate::system::usable_memory().map(u128::from) {
         Some(usable) if needed > usable => Err(Error::ChainTooLong {
             matrices: n,
             algorithm: "hu-shing",

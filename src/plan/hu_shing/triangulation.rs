@@ -19,7 +19,7 @@ use crate::plan::{Operand, Plan, PlanBuilder};
 /// order, duplicates and polygon sides allowed) are `edges`.
 ///
 /// Errors if the edges are not exactly a triangulation's n − 2 diagonals plus the sides.
-pub fn plan_from_edges(chain: &Chain, edges: Vec<(u32, u32)>) -> Result<Plan> {
+pub(crate) fn plan_from_edges(chain: &Chain, edges: Vec<(u32, u32)>) -> Result<Plan> {
     let n = chain.matrices();
     let vertices = n + 1;
     let bad = |why: String| Error::Invalid(format!("internal error: not a triangulation: {why}"));

@@ -1,4 +1,6 @@
-//! Measuring this machine's GEMM times: the data behind [`TimeModel`].
+//! Measuring this machine's GEMM times: the data behind [`TimeModel`]. A harness for the
+//! `chainplan calibrate` command, with the non-default feature `benchmark`; it sits in
+//! execution because it runs the executor, above the cost models it feeds.
 //!
 //! Each product is timed the way chains are executed: a one-step plan run by the executor of
 //! [`crate::exec`] (BLAS `?gemm`, or `?gemv`/`?dot` when an operand is a vector, as there) on
@@ -20,10 +22,11 @@
 //! other processes — while small products fit between preemptions, so medians make large
 //! products look several times slower than small ones relative to a quiet machine.
 
-use super::machine::MachineInfo;
-use super::memory::ElementType;
-use super::time::{DtypeProfile, Profile, TimeModel, Timing, ValidationPoint, PROFILE_FORMAT};
 use crate::chain::Chain;
+use crate::cost::time::{
+    DtypeProfile, Profile, TimeModel, Timing, ValidationPoint, PROFILE_FORMAT,
+};
+use crate::cost::{ElementType, MachineInfo};
 use crate::error::{Error, Result};
 use crate::exec::{Element, Executor};
 use crate::plan::Plan;
@@ -101,7 +104,7 @@ impl CalibrateOptions {
     /// make every large product look slower than it is.
     ///
     /// ```
-    /// use chainplan::cost::calibrate::CalibrateOptions;
+    /// use chainplan::exec::calibrate::CalibrateOptions;
     /// let grid = CalibrateOptions::default().grid();
     /// assert_eq!(grid, vec![1, 2, 3, 4, 6, 8, 16, 31, 125, 500, 2000]);
     /// let o = CalibrateOptions { max_dim: 256, ..Default::default() };
@@ -149,12 +152,12 @@ impl CalibrateOptions {
             && (0.0..=MAX_SECONDS_PER_SHAPE).contains(&self.seconds_per_shape))
         {
             return Err(Error::InvalidParameter {
-                name: "--seconds-per-shape",
-                value: crate::autodiff::num(self.seconds_per_shape),
+                name: "seconds_per_shape",
+                value: crate::text::num(self.seconds_per_shape),
                 expected: "a number of seconds between 0 and 60",
             });
         }
-        Error::check_range("--rounds", self.rounds, 0..=MAX_ROUNDS, "between 1 and 100")?;
+        Error::check_range("rounds", self.rounds, 0..=MAX_ROUNDS, "between 1 and 100")?;
         Error::check_range(
             "the least repetitions",
             self.min_reps,
@@ -162,7 +165,7 @@ impl CalibrateOptions {
             "between 1 and 100",
         )?;
         Error::check_range(
-            "--validation",
+            "validation_points",
             self.validation_points,
             0..=MAX_VALIDATION,
             "between 0 and 10000",
@@ -253,7 +256,7 @@ pub fn calibrate(
     options.validate()?;
     // The largest operands: three max_dim² matrices of the widest element type.
     let needed = 3 * u128::from(options.max_dim).pow(2) * 8;
-    if let Some(usable) = crate::exec::system::usable_memory().map(u128::from) {
+    if let Some(usable) = crate::system::usable_memory().map(u128::from) {
         if needed > usable / 2 {
             return Err(Error::Invalid(format!(
                 "calibrating up to size {} needs about {needed} bytes of operands, over half \

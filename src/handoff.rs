@@ -28,7 +28,7 @@
 //!
 //! ```
 //! use chainplan::{Algorithm, Chain};
-//! use chainplan::report::handoff::HandoffPlan;
+//! use chainplan::handoff::HandoffPlan;
 //!
 //! let chain = Chain::new(vec![4000u32, 2000, 6000, 2000, 4000])?;
 //! let plan = Algorithm::Dp.plan(&chain)?;
@@ -198,7 +198,7 @@ impl HandoffPlan {
 
     /// The plan as pretty-printed JSON, ending without a newline.
     pub fn to_json(&self) -> Result<String> {
-        super::json_of(self)
+        Ok(crate::table::json_of(self)?)
     }
 
     /// Reads a plan from JSON and checks its format name and version.
@@ -221,7 +221,7 @@ impl HandoffPlan {
             Some(other) => {
                 return Err(bad(format!(
                     "format is {}, expected '{FORMAT_NAME}'",
-                    crate::error::quote(other)
+                    crate::text::quote(other)
                 )))
             }
             None => return Err(bad(format!("no 'format' field (expected '{FORMAT_NAME}')"))),
@@ -248,7 +248,7 @@ impl HandoffPlan {
         if self.format != FORMAT_NAME {
             return Err(bad(format!(
                 "format is {}, expected '{FORMAT_NAME}'",
-                crate::error::quote(&self.format)
+                crate::text::quote(&self.format)
             )));
         }
         if self.version != FORMAT_VERSION {
@@ -313,7 +313,7 @@ fn parse_operand(name: &str) -> Result<Operand> {
     parsed.ok_or_else(|| Error::BadHandoff {
         reason: format!(
             "operand {} is neither an input (A1, A2, …) nor a step (S1, S2, …)",
-            crate::error::quote(name)
+            crate::text::quote(name)
         ),
     })
 }
@@ -324,7 +324,7 @@ fn first_difference(expected: &HandoffPlan, found: &HandoffPlan) -> Option<Strin
         if e.name != f.name {
             return Some(format!(
                 "input {} should be named '{}'",
-                crate::error::quote(&f.name),
+                crate::text::quote(&f.name),
                 e.name
             ));
         }
@@ -338,7 +338,7 @@ fn first_difference(expected: &HandoffPlan, found: &HandoffPlan) -> Option<Strin
     // Numbers as they are; names and lists, which a file may make long, bounded.
     let show = |field: &str, value: &str| match field {
         "m" | "k" | "n" | "cost" => value.to_string(),
-        _ => crate::error::quote(value),
+        _ => crate::text::quote(value),
     };
     for (e, f) in expected.steps.iter().zip(&found.steps) {
         let s = e.step;
@@ -378,15 +378,15 @@ fn first_difference(expected: &HandoffPlan, found: &HandoffPlan) -> Option<Strin
     if expected.order != found.order {
         return Some(format!(
             "order is {}, but the steps give {}",
-            crate::error::quote(&found.order),
-            crate::error::quote(&expected.order)
+            crate::text::quote(&found.order),
+            crate::text::quote(&expected.order)
         ));
     }
     if expected.result != found.result {
         return Some(format!(
             "result is {}, but the steps give {}",
-            crate::error::quote(&found.result),
-            crate::error::quote(&expected.result)
+            crate::text::quote(&found.result),
+            crate::text::quote(&expected.result)
         ));
     }
     None

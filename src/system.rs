@@ -7,6 +7,7 @@
 //! reported is the one in force. CPU and memory come from `/proc/cpuinfo` and `/proc/meminfo`
 //! and are `None` elsewhere.
 
+#[cfg(feature = "benchmark")]
 use serde::Serialize;
 
 #[cfg(feature = "openblas-system")]
@@ -59,6 +60,7 @@ pub fn blas_threads() -> usize {
 
 /// Sets the BLAS thread count (OpenBLAS's `openblas_set_num_threads`); returns the count in
 /// force afterwards. Without OpenBLAS this does nothing.
+#[cfg(feature = "report")]
 pub fn set_blas_threads(threads: usize) -> usize {
     #[cfg(feature = "openblas-system")]
     {
@@ -73,11 +75,13 @@ pub fn set_blas_threads(threads: usize) -> usize {
 
 /// The most threads the BLAS can run: OpenBLAS's compiled `MAX_THREADS` (from its
 /// configuration string), else the number of logical CPUs.
+#[cfg(feature = "report")]
 pub fn max_blas_threads() -> usize {
     max_threads_from(&blas_name())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+#[cfg(feature = "report")]
 fn max_threads_from(config: &str) -> Option<usize> {
     config
         .split_whitespace()
@@ -100,7 +104,7 @@ fn cpu_model_from(cpuinfo: &str) -> Option<String> {
 }
 
 /// Memory available to new allocations, in bytes (`MemAvailable` of `/proc/meminfo`).
-pub fn available_memory() -> Option<u64> {
+pub(crate) fn available_memory() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     available_from(&text)
 }
@@ -143,7 +147,7 @@ fn address_space_used() -> Option<u64> {
 }
 
 /// Memory that new allocations can really have, in bytes: the smaller of the available memory
-/// ([`available_memory`]) and what the address-space limit leaves
+/// (`MemAvailable` in `/proc/meminfo`) and what the address-space limit leaves
 /// ([`address_space_limit`] less the address space already in use). `None` when neither is
 /// known. Planners and benchmarks check their estimates against it before allocating.
 pub fn usable_memory() -> Option<u64> {
@@ -157,6 +161,7 @@ pub fn usable_memory() -> Option<u64> {
 
 /// The facts a benchmark header shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg(feature = "benchmark")]
 pub struct SystemInfo {
     /// [`blas_name`].
     pub blas: String,
@@ -164,10 +169,11 @@ pub struct SystemInfo {
     pub threads: usize,
     /// [`cpu_model`].
     pub cpu: Option<String>,
-    /// [`available_memory`], in bytes.
+    /// `MemAvailable` of `/proc/meminfo`, in bytes.
     pub available_memory: Option<u64>,
 }
 
+#[cfg(feature = "benchmark")]
 impl SystemInfo {
     /// Gathers the facts now.
     pub fn current() -> Self {
@@ -204,6 +210,7 @@ mod tests {
         assert!(usable_memory().is_some_and(|m| m > 0));
     }
 
+    #[cfg(feature = "report")]
     #[test]
     fn reads_max_threads() {
         let config = "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH Cooperlake MAX_THREADS=64";
