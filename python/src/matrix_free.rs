@@ -112,7 +112,7 @@ pub(crate) fn matrix_free_plan(
             other => {
                 return Err(Error::Invalid(format!(
                     "plan is {}; it must be 'optimal', 'tangent' or 'adjoint'",
-                    chainplan::error::quote(other)
+                    chainplan::text::quote(other)
                 )))
             }
         };
