@@ -6,7 +6,7 @@
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-test python-bench figures dependent-crate package install
+.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-test python-bench figures dependent-crate package install python-sdist
 
 deps:
 	@bash scripts/install-deps.sh
@@ -82,6 +82,11 @@ python-build: $(VENV)/.deps-installed
 
 python-test: python-build
 	$(VENV_PY) -m pytest -q python/tests
+
+# The Python package's source distribution (the extension's crate and the library inside), in
+# target/wheels/. Building it needs no compiler; installing it builds the extension.
+python-sdist: $(VENV)/.deps-installed
+	$(VENV)/bin/maturin sdist -m python/Cargo.toml -o target/wheels
 
 # Python benchmarks (ratios against numpy, measured in one run; see python/README.md). The
 # extension is built in release mode for them.
