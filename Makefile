@@ -6,7 +6,7 @@
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-test python-bench figures dependent-crate package install python-sdist
+.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-test python-bench figures dependent-crate package install python-sdist docsrs
 
 deps:
 	@bash scripts/install-deps.sh
@@ -29,6 +29,14 @@ clippy:
 # The API docs build without warnings (broken or private intra-doc links fail).
 doc: deps
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
+
+# The API docs as docs.rs builds them: its features (Cargo.toml's [package.metadata.docs.rs])
+# and `--cfg docsrs`, so each item behind a feature says which. docs.rs runs nightly rustdoc;
+# RUSTC_BOOTSTRAP lets the stable toolchain stand in for it. Its own target dir: the flags
+# differ from the ordinary build's.
+docsrs:
+	RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="--cfg docsrs -D warnings" $(CARGO) doc --no-deps -p chainplan \
+		--features lapack,benchmark,pure-rust --target-dir target/docsrs
 
 test: deps fmt clippy doc cargo-test dependent-crate package python-test
 
