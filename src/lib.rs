@@ -326,6 +326,8 @@
 //! # Ok::<(), chainplan::Error>(())
 //! ```
 #![warn(missing_docs)]
+// docs.rs (`--cfg docsrs`, nightly) labels each item behind a feature with that feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "openblas-system")]
 extern crate blas_src;

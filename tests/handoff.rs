@@ -275,3 +275,75 @@ proptest! {
         prop_assert!(!freed.contains_key(h.result.as_str()));
     }
 }
+
+/// Every file in `tests/data/handoff/` is a plan as some version of the format was written
+/// (`v<N>-<what>.json`: the example of docs/plan-format.md, files written by the binary, a
+/// file with fields added within the version). Each must still read, rebuild its plan, and
+/// execute under the independent interpreter to the naive product. When the format's version
+/// is raised, the files of the earlier versions stay here, and a file of the new version joins
+/// them: the last assertion fails until every version from 1 to the current one has one.
+#[test]
+fn every_earlier_format_version_still_reads() {
+    // The docs example's matrices are thousands wide: every dimension in thousands becomes
+    // that many units, the same map for equal dimensions, so the chain and its steps still fit.
+    let shrink = |d: u64| if d >= 1000 { d / 1000 } else { d };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handoff");
+    let mut versions = std::collections::BTreeSet::new();
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let version: u32 = name
+            .strip_prefix('v')
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name}: not named v<N>-<what>.json"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["version"], version, "{name}");
+        let plan = HandoffPlan::from_json(&text)
+            .and_then(|h| h.to_plan())
+            .unwrap_or_else(|e| panic!("{name} no longer reads: {e}"));
+        assert_eq!(
+            value["cost"].as_u64().unwrap() as u128,
+            plan.cost(),
+            "{name}"
+        );
+        let inputs: Vec<Array2<f64>> = value["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let size = |key: &str| shrink(a[key].as_u64().unwrap()) as usize;
+                matrix(size("rows"), size("cols"), i)
+            })
+            .collect();
+        let mut shrunk = value.clone();
+        for item in shrunk["inputs"].as_array_mut().unwrap() {
+            for key in ["rows", "cols"] {
+                item[key] = shrink(item[key].as_u64().unwrap()).into();
+            }
+        }
+        for step in shrunk["steps"].as_array_mut().unwrap() {
+            for key in ["m", "k", "n"] {
+                step[key] = shrink(step[key].as_u64().unwrap()).into();
+            }
+            let (m, k, n) = (step["m"].as_u64(), step["k"].as_u64(), step["n"].as_u64());
+            step["cost"] = (m.unwrap() * k.unwrap() * n.unwrap()).into();
+        }
+        let (product, _) = interpret(&shrunk, &inputs);
+        let naive = inputs[1..]
+            .iter()
+            .fold(inputs[0].clone(), |acc, a| acc.dot(a));
+        assert_eq!(product, naive, "{name}");
+        versions.insert(version);
+        files += 1;
+    }
+    assert!(files >= 4, "only {files} files in {}", dir.display());
+    assert_eq!(
+        versions.into_iter().collect::<Vec<_>>(),
+        (1..=FORMAT_VERSION).collect::<Vec<_>>(),
+        "a file for each version of the format, up to the one written now"
+    );
+}

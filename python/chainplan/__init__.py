@@ -13,19 +13,24 @@ package converts Python arguments, calls the library and executes the steps with
 
 - :func:`plan` returns a :class:`Plan` (order, exact cost, steps, comparisons, hand-off format);
 - :func:`multi_dot` is a drop-in for ``numpy.linalg.multi_dot`` that also takes stacks of chains;
-- :func:`jacobian` plans Jacobian chains as ``chainplan jacobian --json`` reports them;
+- :func:`jacobian` plans Jacobian chains as ``chainplan jacobian --json`` reports them
+  (a :class:`JacobianReport`);
 - :func:`plan_expr` plans expressions with transposes, inverses (as solves) and structured
   operands, as ``chainplan expr`` does; :func:`eval_expr` evaluates them on numpy arrays;
 - :func:`load_plan` reads a hand-off plan strictly (:class:`PlanFormatError`);
 - ``chainplan.dask`` multiplies dask arrays; :data:`einsum_path` is an opt_einsum path optimizer;
+  both are imported on first use.
 - ``chainplan.jax`` and ``chainplan.torch`` (extras ``[jax]``, ``[torch]``; not imported here)
   bring exact chains, planned Jacobians and, for PyTorch, an FX pass to those frameworks.
+
+Plans, expression plans and Jacobian reports pickle, and each has ``to_json()`` (and
+``to_dict()``) for its JSON form.
 """
 
 from ._native import PlanFormatError
 from ._plan import ALGORITHMS, Comparison, Plan, Step, load_plan, plan
 from ._multi_dot import clear_workspace, multi_dot
-from ._jacobian import jacobian
+from ._jacobian import JacobianReport, jacobian
 from ._expr import MODELS, ExprPlan, ExprStep, Strategy, eval_expr, plan_expr
 
 #: The ``format`` field of every hand-off plan.
@@ -40,6 +45,7 @@ __all__ = [
     "ExprStep",
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "JacobianReport",
     "MODELS",
     "Plan",
     "PlanFormatError",
@@ -59,9 +65,13 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # opt_einsum is optional: import it only when the path optimizer is asked for.
+    # opt_einsum and dask are optional: import them only when asked for.
     if name == "einsum_path":
         from .einsum import einsum_path
 
         return einsum_path
+    if name == "dask":
+        import importlib
+
+        return importlib.import_module(".dask", __name__)
     raise AttributeError(f"module 'chainplan' has no attribute {name!r}")

@@ -363,6 +363,29 @@ class ExprPlan:
 
     # ---- Python protocol ---------------------------------------------------------------------
 
+    def _request(self):
+        """What :func:`plan_expr` was given, as the library reads it: the expression, each
+        operand's declaration text and the model."""
+        decls = []
+        for name, ((rows, cols), props) in self.operands.items():
+            text = f"{rows}x{cols}" + (f":{','.join(props)}" if props else "")
+            decls.append((name, text))
+        return self.expression, decls, self.model
+
+    def __reduce__(self):
+        # Pickled as its request (the planner is deterministic, so planning it again gives the
+        # same plan) and the arrays given with it; nothing of the library's internals.
+        expression, decls, model = self._request()
+        return (_unpickle_expr, (expression, decls, model, self._arrays))
+
+    def __eq__(self, other):
+        if not isinstance(other, ExprPlan):
+            return NotImplemented
+        return self._request() == other._request() and self.to_json() == other.to_json()
+
+    def __hash__(self):
+        return hash((self.expression, self.model, self.to_json()))
+
     def __repr__(self) -> str:
         rows, cols = self.shape
         native = self._native
@@ -395,6 +418,10 @@ class ExprPlan:
         lines.append(f"  flops over planned: {ratios}")
         lines[-1] += ">"
         return "\n".join(lines)
+
+
+def _unpickle_expr(expression: str, decls, model: str, arrays) -> ExprPlan:
+    return ExprPlan(_native.plan_expr(expression, decls, model), arrays)
 
 
 def plan_expr(expr: str, ops, *, model: str = "planned") -> ExprPlan:

@@ -34,6 +34,21 @@ _KEPT = threading.local()
 #: The planner names, for a quick membership test.
 _ALGORITHM_SET = frozenset(ALGORITHMS)
 
+_NDARRAY_ARRAY_FUNCTION = np.ndarray.__array_function__
+
+
+def _overridden(arrays, out) -> bool:
+    """Whether an operand (or ``out``) overrides numpy's functions (``__array_function__``
+    other than ndarray's: CuPy, pint, dask, …). numpy then hands ``multi_dot`` to that type
+    instead of converting it, and so does :func:`multi_dot`."""
+    for a in arrays:
+        method = getattr(type(a), "__array_function__", _NDARRAY_ARRAY_FUNCTION)
+        if method is not _NDARRAY_ARRAY_FUNCTION:
+            return True
+    if out is None:
+        return False
+    return getattr(type(out), "__array_function__", _NDARRAY_ARRAY_FUNCTION) is not _NDARRAY_ARRAY_FUNCTION
+
 
 def _schedule(dims: tuple, algorithm: str):
     key = (dims, algorithm)
@@ -167,6 +182,10 @@ def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
     result equals a loop of ``numpy.linalg.multi_dot`` over it. ``algorithm`` names the
     planner (``auto``: exact). Bad chains raise numpy's errors (``ValueError``,
     ``LinAlgError``); a bad ``algorithm`` raises the library's ``ValueError``.
+
+    Operands (or ``out``) that override numpy's functions with ``__array_function__`` (dask,
+    CuPy, pint, …) are not converted: the call goes to their implementation of
+    ``numpy.linalg.multi_dot``, through numpy's own dispatch, as numpy would.
     """
     if algorithm.__class__ is not str or algorithm not in _ALGORITHM_SET:
         _check_choice("algorithm", algorithm, ALGORITHMS)
@@ -181,6 +200,10 @@ def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
         found = _dot_chain(arrays, algorithm, out)
         if found is not None:
             return found
+    if _overridden(arrays, out):
+        # numpy's own dispatch (NEP 18), exactly as numpy.linalg.multi_dot does it: the
+        # overriding types' __array_function__ get numpy.linalg.multi_dot and the arguments.
+        return np.linalg.multi_dot(arrays, out=out)
     mats = [np.asanyarray(a) for a in arrays]
     if n > 2:
         # 2-D operands of one dtype with large intermediates (or array-likes): a short path

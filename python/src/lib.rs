@@ -27,6 +27,7 @@ use pyo3::prelude::*;
 
 mod expr;
 mod fast;
+mod handoff;
 mod matrix_free;
 
 create_exception!(
@@ -150,6 +151,11 @@ impl NativePlan {
         HandoffPlan::from_plan(&self.plan)
             .and_then(|h| h.to_json())
             .map_err(to_py)
+    }
+
+    /// The plan in the hand-off format as a dict, built without JSON text.
+    fn handoff_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        handoff::handoff_dict(py, &self.plan)
     }
 
     /// (cost, order) of multiplying from the left and from the right.

@@ -317,13 +317,16 @@ mod simd {
 }
 
 /// Fills the tables and returns the split table (`split[i * n + j]` = k).
-fn fill<T: Cell>(chain: &Chain, objective: Objective, parallel: bool) -> Vec<u32> {
+fn fill<T: Cell + Pooled>(chain: &Chain, objective: Objective, parallel: bool) -> Table<u32> {
     let n = chain.matrices();
     let p: Vec<T> = chain.dims().iter().map(|&d| T::from_u32(d)).collect();
     // Below 8 tiles a side, the waves are too short to be worth the threads.
-    let (_, split) = by_tiles(n, T::ZERO, parallel && n >= 8 * TILE, |row, col, i, j| {
-        best(row, col, &p[i + 1..j + 1], p[i] * p[j + 1], objective, i)
-    });
+    let (_, split) = by_tiles(
+        n,
+        T::ZERO,
+        parallel && n >= 8 * TILE,
+        |row, col, i, j, _| best(row, col, &p[i + 1..j + 1], p[i] * p[j + 1], objective, i),
+    );
     split
 }
 
@@ -364,15 +367,15 @@ unsafe impl<T: Sync> Sync for Tables<T> {}
 /// Measured (`cargo bench --bench planner`, 1,000 random dimensions in 1..=1000, 2-core AMD
 /// EPYC): 82 ms on two threads against 139 ms for the anti-diagonal order this replaced,
 /// whose threads streamed every column from memory; 120 ms on one.
-fn by_tiles<T: Copy + Send + Sync>(
+fn by_tiles<T: Pooled>(
     n: usize,
     zero: T,
     parallel: bool,
-    cell: impl Fn(&[T], &[T], usize, usize) -> (T, u32) + Sync,
-) -> (Vec<T>, Vec<u32>) {
-    let mut cost = vec![zero; n * n];
-    let mut cost_t = vec![zero; n * n];
-    let mut split = vec![0u32; n * n];
+    cell: impl Fn(&[T], &[T], usize, usize, &mut Vec<T>) -> (T, u32) + Sync,
+) -> (Table<T>, Table<u32>) {
+    let mut cost = Table::new(n, zero);
+    let mut cost_t = Table::new(n, zero);
+    let mut split = Table::new(n, 0u32);
     let tables = Tables {
         cost: cost.as_mut_ptr(),
         cost_t: cost_t.as_mut_ptr(),
@@ -383,6 +386,8 @@ fn by_tiles<T: Copy + Send + Sync>(
         let t = &tables;
         let rows = ti * TILE..((ti + 1) * TILE).min(n);
         let cols = tj * TILE..((tj + 1) * TILE).min(n);
+        // Scratch for the cells that need a row of step costs: one allocation per tile.
+        let mut scratch = Vec::new();
         for j in cols.start.max(rows.start + 1)..cols.end {
             for i in (rows.start..rows.end.min(j)).rev() {
                 // SAFETY: in bounds (i < j < n); the row and column segments are cells of
@@ -391,7 +396,7 @@ fn by_tiles<T: Copy + Send + Sync>(
                 unsafe {
                     let row = std::slice::from_raw_parts(t.cost.add(i * t.n + i), j - i);
                     let col = std::slice::from_raw_parts(t.cost_t.add(j * t.n + i + 1), j - i);
-                    let (c, k) = cell(row, col, i, j);
+                    let (c, k) = cell(row, col, i, j, &mut scratch);
                     *t.cost.add(i * t.n + j) = c;
                     *t.cost_t.add(j * t.n + i) = c;
                     *t.split.add(i * t.n + j) = k;
@@ -487,6 +492,12 @@ pub(crate) fn solve_goal(chain: &Chain, goal: &DpGoal<'_>, options: &DpOptions) 
         }
     };
     let split = match goal.cost {
+        // Flops with a cap where f64 is exact: the fast path's kernel, infeasible cells
+        // infinite (an infinity absorbs the additions and loses every minimum).
+        StepCost::Flops if fits_f64(chain) => {
+            check_tables(chain, 8, options)?;
+            fill_capped(chain, cap, options.parallel)
+        }
         // As in the fast path: u64 cells when no sub-chain can overflow them, else u128
         // (fits_u64 fails if costs might not fit u128).
         StepCost::Flops if fits_u64(chain)? => {
@@ -542,7 +553,7 @@ pub fn min_peak(chain: &Chain, options: &DpOptions) -> Result<u128> {
     let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
     // Each own size is a product of two u32s, so every cell fits u64.
     let parallel = options.parallel && n >= 8 * TILE && rayon::current_num_threads() > 1;
-    let (peak, _) = by_tiles(n, 0u64, parallel, |row, col, i, j| {
+    let (peak, _) = by_tiles(n, 0u64, parallel, |row, col, i, j, _| {
         let own = if j - i + 1 == n { 0 } else { p[i] * p[j + 1] };
         let inner = row
             .iter()
@@ -611,28 +622,27 @@ impl Score for f64 {
 /// model can do its per-cell work once). With a `cap`, sub-chains (other than the whole
 /// chain) whose result exceeds it are infeasible. Returns the split table, or `None` when no
 /// plan is feasible. Ties go to the first split, as in [`fill`].
-fn fill_general<T: Score>(
+fn fill_general<T: Score + Pooled>(
     chain: &Chain,
     cap: Option<u128>,
     parallel: bool,
     step_row: impl Fn(usize, std::ops::Range<usize>, usize, &mut Vec<T>) + Sync,
-) -> Option<Vec<u32>> {
+) -> Option<Table<u32>> {
     let n = chain.matrices();
     let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
     // Each cell costs more than in the textbook program (a row of predicted times, or wide
     // integers), so threads pay from fewer tiles.
     let parallel = parallel && n >= 2 * TILE && rayon::current_num_threads() > 1;
-    let (cost, split) = by_tiles(n, T::ZERO, parallel, |row, col, i, j| {
+    let (cost, split) = by_tiles(n, T::ZERO, parallel, |row, col, i, j, steps| {
         let own = u128::from(p[i]) * u128::from(p[j + 1]);
         if j - i + 1 < n && cap.is_some_and(|c| own > c) {
             return (T::INF, i as u32);
         }
-        let mut steps = Vec::with_capacity(j - i);
-        step_row(i, i + 1..j + 1, j + 1, &mut steps);
+        step_row(i, i + 1..j + 1, j + 1, steps);
         let mut best = T::INF;
         let mut best_k = i;
         // An infeasible operand is INF, and INF absorbs additions: no branch needed.
-        for (x, ((&a, &b), &s)) in row.iter().zip(col).zip(&steps).enumerate() {
+        for (x, ((&a, &b), &s)) in row.iter().zip(col).zip(steps.iter()).enumerate() {
             let c = a.plus(b).plus(s);
             if c < best {
                 best = c;
@@ -642,6 +652,133 @@ fn fill_general<T: Score>(
         (best, best_k as u32)
     });
     (cost[n - 1] != T::INF).then_some(split)
+}
+
+/// The textbook program under a cap, on [`fill`]'s fast path (exact `f64` cells, the AVX2
+/// kernel): the result of every sub-chain but the whole chain must hold at most `cap`
+/// elements, else the cell is infinite. Gives [`fill_general`]'s splits (ties to the first
+/// split) in a fraction of its time; `None` when no plan fits. Only for chains that pass
+/// [`fits_f64`].
+fn fill_capped(chain: &Chain, cap: Option<u128>, parallel: bool) -> Option<Table<u32>> {
+    let n = chain.matrices();
+    let dims = chain.dims();
+    let p: Vec<f64> = dims.iter().map(|&d| f64::from(d)).collect();
+    let parallel = parallel && n >= 8 * TILE && rayon::current_num_threads() > 1;
+    let (cost, split) = by_tiles(n, 0.0, parallel, |row, col, i, j, _| {
+        let own = u128::from(dims[i]) * u128::from(dims[j + 1]);
+        if j - i + 1 < n && cap.is_some_and(|c| own > c) {
+            return (f64::INFINITY, i as u32);
+        }
+        best(
+            row,
+            col,
+            &p[i + 1..j + 1],
+            p[i] * p[j + 1],
+            Objective::Min,
+            i,
+        )
+    });
+    (cost[n - 1] != f64::INFINITY).then_some(split)
+}
+
+/// Cell types whose tables [`Table`] keeps for reuse: each has a pool per thread.
+trait Pooled: Copy + Send + Sync + 'static {
+    /// This thread's tables of this type, kept for the next program.
+    fn pool() -> &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<Self>>>>;
+}
+
+macro_rules! pooled {
+    ($($t:ty),*) => {$(
+        impl Pooled for $t {
+            fn pool() -> &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<Self>>>> {
+                thread_local! {
+                    static POOL: std::cell::RefCell<Vec<Vec<$t>>> =
+                        const { std::cell::RefCell::new(Vec::new()) };
+                }
+                &POOL
+            }
+        }
+    )*};
+}
+pooled!(f64, u64, u128, u32);
+
+/// Largest table [`Table`] keeps for reuse, in bytes: an `f64` table of 1,000 matrices (8 MB)
+/// fits. Larger tables are freed when dropped, as before.
+const POOLED_TABLE_BYTES: usize = 8 << 20;
+
+/// Tables of each type kept per thread: the cost table and its transpose.
+const POOLED_TABLES: usize = 2;
+
+/// An n × n table of the dynamic program. Its memory comes from, and goes back to, a small
+/// per-thread pool, so that the programs one request runs one after another (the chosen plan,
+/// then the worst order for the comparison; the min–max pass, then the capped program) fill
+/// the same pages instead of each mapping and faulting in fresh ones. At most
+/// [`POOLED_TABLES`] tables of at most [`POOLED_TABLE_BYTES`] each are kept per cell type and
+/// thread (64 MiB in all at the very most, 24 MB after planning 1,000 matrices).
+///
+/// Every program writes each upper cell (i < j) before reading it and never writes the
+/// diagonal, which must be zero; a reused table of the same size therefore needs only its
+/// diagonal cleared, and one of another size is cleared whole.
+struct Table<T: Pooled> {
+    cells: Vec<T>,
+}
+
+impl<T: Pooled> Table<T> {
+    fn new(n: usize, zero: T) -> Self {
+        let len = n * n;
+        let reused = T::pool().with(|pool| {
+            let mut pool = pool.borrow_mut();
+            let at = pool
+                .iter()
+                .position(|v| v.len() == len)
+                .or_else(|| pool.len().checked_sub(1));
+            at.map(|at| pool.swap_remove(at))
+        });
+        let cells = match reused {
+            Some(mut cells) if cells.len() == len => {
+                for d in 0..n {
+                    cells[d * n + d] = zero;
+                }
+                cells
+            }
+            Some(mut cells) => {
+                cells.clear();
+                cells.resize(len, zero);
+                cells
+            }
+            // A fresh table: `vec!` of zeros maps pages lazily, which only the touched
+            // (upper or lower) half faults in.
+            None => vec![zero; len],
+        };
+        Table { cells }
+    }
+
+    fn as_mut_ptr(&mut self) -> *mut T {
+        self.cells.as_mut_ptr()
+    }
+}
+
+impl<T: Pooled> std::ops::Deref for Table<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.cells
+    }
+}
+
+impl<T: Pooled> Drop for Table<T> {
+    fn drop(&mut self) {
+        let cells = std::mem::take(&mut self.cells);
+        if cells.is_empty() || std::mem::size_of_val(cells.as_slice()) > POOLED_TABLE_BYTES {
+            return;
+        }
+        // `try_with`: a table dropped while the thread exits is simply freed.
+        let _ = T::pool().try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOLED_TABLES {
+                pool.push(cells);
+            }
+        });
+    }
 }
 
 #[cfg(test)]
@@ -682,9 +819,66 @@ mod tests {
                     let b = fill::<u64>(&chain, objective, parallel);
                     let c = fill::<u128>(&chain, objective, parallel);
                     assert!(
-                        a == b && b == c,
+                        a[..] == b[..] && b[..] == c[..],
                         "max {max}, {objective:?}, parallel {parallel}"
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tables_reused_across_sizes_give_what_fresh_tables_give() {
+        // This thread's pooled tables are reused, and reshaped, from program to program; a
+        // new thread starts with an empty pool, so its tables are fresh.
+        let sizes = [150, 40, 7, 150, 300, 40, 150];
+        let chains: Vec<Chain> = sizes
+            .iter()
+            .enumerate()
+            .map(|(s, &n)| lcg_chain(n, 500, 10 + s as u64))
+            .collect();
+        let run = |chains: &[Chain]| -> Vec<(Vec<u32>, Vec<u32>, u128)> {
+            chains
+                .iter()
+                .map(|c| {
+                    let min = fill::<f64>(c, Objective::Min, true).to_vec();
+                    let max = fill::<u64>(c, Objective::Max, false).to_vec();
+                    (min, max, min_peak(c, &DpOptions::default()).unwrap())
+                })
+                .collect()
+        };
+        let reused = run(&chains);
+        let fresh: Vec<_> = chains
+            .iter()
+            .map(|c| std::thread::scope(|s| s.spawn(|| run(std::slice::from_ref(c))).join()))
+            .map(|r| r.unwrap().remove(0))
+            .collect();
+        assert!(reused == fresh);
+    }
+
+    #[test]
+    fn the_capped_fast_path_gives_the_general_programs_splits() {
+        // Many ties (small dimensions) and caps from none to nothing feasible.
+        for (n, max, seed) in [(150, 6, 21), (300, 1000, 22), (70, 40, 23)] {
+            let chain = lcg_chain(n, max, seed);
+            let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
+            let peak = min_peak(&chain, &DpOptions::default()).unwrap();
+            for cap in [
+                None,
+                Some(u128::MAX),
+                Some(peak * 2),
+                Some(peak),
+                Some(peak.max(1) - 1),
+            ] {
+                for parallel in [false, true] {
+                    let fast = fill_capped(&chain, cap, parallel).map(|t| t.to_vec());
+                    let general = fill_general::<u64>(&chain, cap, parallel, |i, ks, j, out| {
+                        out.clear();
+                        out.extend(ks.map(|k| p[i] * p[k] * p[j]));
+                    })
+                    .map(|t| t.to_vec());
+                    assert!(fast == general, "n {n}, cap {cap:?}, parallel {parallel}");
+                    assert_eq!(fast.is_some(), cap.map_or(true, |c| c >= peak));
                 }
             }
         }

@@ -11,10 +11,11 @@ mod input;
 mod jacobian;
 mod output;
 mod plan;
+mod shell;
 
 use chainplan::text::quote;
 use clap::error::{ContextKind, ErrorKind};
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Plan, explain and run matrix chain products.
@@ -26,7 +27,7 @@ use std::process::ExitCode;
     long_about = "Find the cheapest order to multiply a chain of matrices A1 · A2 · … · An, \
                   where Ai is p(i-1) × pi, and compare it with left-to-right, right-to-left and \
                   the worst order. Costs are exact scalar-multiplication counts.",
-    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  echo 10 100 5 50 | chainplan plan -\n  chainplan jacobian 784 512 512 10 --seed output\n  chainplan grad 'x^3*(x+3*y)' --at x=2,y=3 --trace\n  chainplan bench 1000 10 1000 10 1000\n  chainplan expr \"inv(X' * X) * X' * y\" --op X=2500x500:fullrank --op y=2500\n\nEach command has its own --help with more examples."
+    after_help = "Examples:\n  chainplan plan 30 35 15 5 10 20 25\n  chainplan plan --file data/textbook.txt --json\n  echo 10 100 5 50 | chainplan plan -\n  chainplan jacobian 784 512 512 10 --seed output\n  chainplan grad 'x^3*(x+3*y)' --at x=2,y=3 --trace\n  chainplan bench 1000 10 1000 10 1000\n  chainplan expr \"inv(X' * X) * X' * y\" --op X=2500x500:fullrank --op y=2500\n  chainplan completions bash > ~/.local/share/bash-completion/completions/chainplan\n\nEach command has its own --help with more examples."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -49,6 +50,10 @@ enum Command {
     Calibrate(calibrate::CalibrateArgs),
     /// Plan a generalized chain: transposes, inverses as solves, structured operands.
     Expr(expr::ExprArgs),
+    /// Print the completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page chainplan(1) in roff.
+    Man(shell::ManArgs),
 }
 
 /// Exit status for bad input or usage (as clap uses for usage errors).
@@ -58,7 +63,12 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 pub fn main() -> ExitCode {
     output::install_panic_hook();
     blas::one_thread_under_a_small_memory_limit();
-    let cli = match Cli::try_parse() {
+    // `--version` also names the BLAS and LAPACK in use and its thread count (`-V` is short).
+    let parsed = Cli::command()
+        .long_version(shell::long_version())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             // Help and version go to standard output with status 0, as clap prints them.
@@ -77,6 +87,8 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Expr(args) => expr::run(args),
+        Command::Completions(args) => shell::completions(args, Cli::command()),
+        Command::Man(args) => shell::man(args, Cli::command()),
     };
     match result {
         Ok(code) => code,
