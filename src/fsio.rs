@@ -6,6 +6,11 @@
 //! mix: a full disk, a killed process or an error leaves the old file as it was (and the
 //! temporary file is removed), and two writers of the same file leave one of the two whole
 //! files. [`check_writable`] tells before long work starts whether a write can succeed.
+//!
+//! A target that exists and is not a regular file is never replaced: a character device
+//! (`/dev/null`, `/dev/full`, a terminal) or a FIFO is written in place, as a shell's `>`
+//! would, and a FIFO that no process reads is refused instead of waited on; a block device or
+//! a socket is refused.
 
 use crate::error::{Error, Result};
 use std::fs::{File, OpenOptions};
@@ -58,21 +63,110 @@ fn create_temporary(path: &Path) -> std::io::Result<(File, PathBuf)> {
     Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary file name")))
 }
 
-/// Refuses a target that is a directory, or `-`-like names that are not files.
-fn check_target(path: &Path) -> Result<()> {
+/// What a target is now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// Nothing by that name yet.
+    Absent,
+    /// A regular file (or a link to one): replaced atomically.
+    Regular,
+    /// A character device or a FIFO (or a link to one): written in place.
+    InPlace { fifo: bool },
+}
+
+/// What `path` names, refusing an empty name, a directory, a block device and a socket.
+fn classify(path: &Path) -> Result<Target> {
+    use std::os::unix::fs::FileTypeExt;
+    let refuse = |why: &str| {
+        Err(write_error(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, why.to_string()),
+        ))
+    };
     if path.as_os_str().is_empty() {
-        return Err(write_error(
-            path,
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "the file name is empty"),
-        ));
+        return refuse("the file name is empty");
     }
-    if path.is_dir() {
-        return Err(write_error(
-            path,
-            std::io::Error::other("it is a directory"),
-        ));
+    let kind = match std::fs::metadata(path) {
+        Ok(meta) => meta.file_type(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Target::Absent),
+        Err(e) => return Err(write_error(path, e)),
+    };
+    if kind.is_file() {
+        Ok(Target::Regular)
+    } else if kind.is_dir() {
+        refuse("it is a directory")
+    } else if kind.is_char_device() {
+        Ok(Target::InPlace { fifo: false })
+    } else if kind.is_fifo() {
+        Ok(Target::InPlace { fifo: true })
+    } else if kind.is_block_device() {
+        refuse("it is a block device, which chainplan does not write")
+    } else {
+        refuse("it is a socket or another special file, which chainplan does not write")
     }
-    Ok(())
+}
+
+/// Opens a device or FIFO for writing in place: without creating or truncating it, and
+/// without waiting for a FIFO's reader (none is an error).
+fn open_in_place(path: &Path, fifo: bool) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = OpenOptions::new()
+        .write(true)
+        .custom_flags(nonblocking::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| {
+            if fifo && e.raw_os_error() == Some(nonblocking::ENXIO) {
+                std::io::Error::other("it is a FIFO that no process reads")
+            } else {
+                e
+            }
+        })?;
+    nonblocking::clear(&file)?;
+    Ok(file)
+}
+
+/// Opening without waiting (`O_NONBLOCK`), then writing with waiting again.
+mod nonblocking {
+    use std::ffi::c_int;
+    use std::os::fd::AsRawFd;
+
+    /// `O_NONBLOCK` of Linux on x86-64 and AArch64 (elsewhere 0: opening may wait).
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    pub const O_NONBLOCK: c_int = 0o4000;
+    #[cfg(not(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )))]
+    pub const O_NONBLOCK: c_int = 0;
+    /// "No such device or address": a FIFO opened without waiting has no reader.
+    pub const ENXIO: i32 = 6;
+    const F_GETFL: c_int = 3;
+    const F_SETFL: c_int = 4;
+
+    extern "C" {
+        fn fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
+    }
+
+    /// Clears `O_NONBLOCK` on `file`, so that writes wait for a slow reader.
+    pub fn clear(file: &std::fs::File) -> std::io::Result<()> {
+        if O_NONBLOCK == 0 {
+            return Ok(());
+        }
+        let fd = file.as_raw_fd();
+        // SAFETY: `fd` is open for as long as `file` lives; F_GETFL takes no argument.
+        let flags = unsafe { fcntl(fd, F_GETFL) };
+        if flags < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: as above; F_SETFL takes an int of flags.
+        if unsafe { fcntl(fd, F_SETFL, flags & !O_NONBLOCK) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
 }
 
 /// Writes `data` to `path` atomically: through a temporary file in the same directory, flushed
@@ -88,7 +182,11 @@ fn check_target(path: &Path) -> Result<()> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    check_target(path)?;
+    if let Target::InPlace { fifo } = classify(path)? {
+        return open_in_place(path, fifo)
+            .and_then(|mut file| file.write_all(data).and_then(|()| file.flush()))
+            .map_err(|e| write_error(path, e));
+    }
     let (mut file, temp) = create_temporary(path).map_err(|e| write_error(path, e))?;
     let written = (|| {
         file.write_all(data)?;
@@ -111,22 +209,68 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Checks, without touching `path`, that [`write_atomic`] could write it now: the target is
-/// not a directory and a temporary file can be created (and is removed again) in its
-/// directory. Call it before long work whose result will be written.
+/// Checks, without changing what `path` holds, that [`write_atomic`] could write it now: the
+/// target is not a directory (or a block device or socket); when it does not exist, a file
+/// of that very name can be created (it is created and removed again, so that a name too long
+/// or in a missing or read-only directory is caught); a temporary file can be created (and is
+/// removed) in its directory; a device or FIFO target can be opened for writing (a FIFO only
+/// by its permissions: opening it would end its reader's input). Call it before long work
+/// whose result will be written.
 ///
 /// ```
 /// let dir = tempfile::tempdir()?;
 /// assert!(chainplan::fsio::check_writable(&dir.path().join("out.csv")).is_ok());
 /// assert!(chainplan::fsio::check_writable(&dir.path().join("no/such/dir/out.csv")).is_err());
 /// assert!(chainplan::fsio::check_writable(dir.path()).is_err()); // a directory
+/// assert!(chainplan::fsio::check_writable(&dir.path().join("x".repeat(300))).is_err());
+/// assert!(chainplan::fsio::check_writable(std::path::Path::new("/dev/null")).is_ok());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn check_writable(path: &Path) -> Result<()> {
-    check_target(path)?;
+    match classify(path)? {
+        Target::InPlace { fifo: false } => {
+            return open_in_place(path, false)
+                .map(drop)
+                .map_err(|e| write_error(path, e))
+        }
+        Target::InPlace { fifo: true } => return fifo_writable(path),
+        Target::Absent => {
+            // The real name: the final rename needs it, not only the temporary one.
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .map_err(|e| write_error(path, e))?;
+            std::fs::remove_file(path).map_err(|e| write_error(path, e))?;
+        }
+        Target::Regular => {}
+    }
     let (file, temp) = create_temporary(path).map_err(|e| write_error(path, e))?;
     drop(file);
     std::fs::remove_file(&temp).map_err(|e| write_error(path, e))
+}
+
+/// Whether this process may write the FIFO `path` (`access(2)` with `W_OK`).
+fn fifo_writable(path: &Path) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    extern "C" {
+        fn access(path: *const std::ffi::c_char, mode: std::ffi::c_int) -> std::ffi::c_int;
+    }
+    const W_OK: std::ffi::c_int = 2;
+    let name = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| {
+        write_error(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the name holds a NUL byte",
+            ),
+        )
+    })?;
+    // SAFETY: `name` is a NUL-terminated string that outlives the call; access only reads it.
+    if unsafe { access(name.as_ptr(), W_OK) } != 0 {
+        return Err(write_error(path, std::io::Error::last_os_error()));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

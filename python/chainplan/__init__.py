@@ -56,8 +56,21 @@ __all__ = [
 __version__ = "0.1.0"
 
 
+def _register_with_opt_einsum():
+    """Registers ``optimize="chainplan"`` with opt_einsum when opt_einsum is installed, so that
+    the documented name works in a fresh interpreter without touching ``einsum_path`` first.
+    opt_einsum stays optional: without it nothing is imported."""
+    import importlib.util
+
+    if importlib.util.find_spec("opt_einsum") is not None:
+        from . import einsum  # noqa: F401  (importing it registers the name)
+
+
+_register_with_opt_einsum()
+
+
 def __getattr__(name):
-    # opt_einsum is optional: import it only when the path optimizer is asked for.
+    # opt_einsum is optional: the path optimizer is there only when it is installed.
     if name == "einsum_path":
         from .einsum import einsum_path
 

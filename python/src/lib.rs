@@ -37,13 +37,15 @@ create_exception!(
      in a version this package cannot read."
 );
 
-/// The library's error as a Python exception with its one-line message.
+/// The library's error as a Python exception with its one-line, bounded message
+/// ([`chainplan::error::one_line`]).
 fn to_py(e: Error) -> PyErr {
+    let message = chainplan::error::one_line(&e.to_string());
     match e {
         Error::BadHandoff { .. } | Error::HandoffVersion { .. } => {
-            PlanFormatError::new_err(e.to_string())
+            PlanFormatError::new_err(message)
         }
-        other => PyValueError::new_err(other.to_string()),
+        _ => PyValueError::new_err(message),
     }
 }
 
@@ -238,7 +240,7 @@ fn from_handoff(py: Python<'_>, text: String) -> PyResult<NativePlan> {
             plan,
             algorithm: "hand-off".to_string(),
         })
-        .map_err(|e| PlanFormatError::new_err(e.to_string()))
+        .map_err(|e| PlanFormatError::new_err(chainplan::error::one_line(&e.to_string())))
 }
 
 /// The Jacobian report of `chainplan jacobian --json`, as JSON text.
@@ -326,6 +328,13 @@ fn blas_info() -> (String, usize) {
     )
 }
 
+/// A file name as the library's messages echo it ([`chainplan::error::quote_path`]): quoted,
+/// escaped, and beyond 40 characters cut to its last ones and its length.
+#[pyfunction]
+fn quote_path(path: &str) -> String {
+    chainplan::error::quote_path(std::path::Path::new(path))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativePlan>()?;
@@ -333,6 +342,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(schedule, m)?)?;
     m.add_function(wrap_pyfunction!(from_handoff, m)?)?;
+    m.add_function(wrap_pyfunction!(quote_path, m)?)?;
     m.add_function(wrap_pyfunction!(jacobian, m)?)?;
     m.add_function(wrap_pyfunction!(execute_f64, m)?)?;
     m.add_function(wrap_pyfunction!(blas_info, m)?)?;

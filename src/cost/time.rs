@@ -160,8 +160,12 @@ impl Profile {
             }
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let profile: Profile =
-            serde_json::from_str(text).map_err(|e| bad(format!("not a chainplan profile: {e}")))?;
+        let profile: Profile = serde_json::from_str(text).map_err(|e| {
+            bad(format!(
+                "not a chainplan profile: {}",
+                crate::error::bounded(&e.to_string())
+            ))
+        })?;
         if profile.format != PROFILE_FORMAT {
             return Err(bad(format!(
                 "format {} is not the supported format {PROFILE_FORMAT}; run `chainplan calibrate` again",

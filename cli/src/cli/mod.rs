@@ -56,8 +56,8 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// Runs the tool and maps errors to one line on standard error and exit status 2.
 pub fn main() -> ExitCode {
+    blas::restore_environment();
     output::install_panic_hook();
-    blas::one_thread_under_a_small_memory_limit();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
@@ -79,8 +79,12 @@ pub fn main() -> ExitCode {
         Command::Expr(args) => expr::run(args),
     };
     match result {
-        Ok(code) => code,
+        Ok(code) => {
+            output::release_warnings();
+            code
+        }
         Err(e) => {
+            // The error is the one line: warnings held back until now are dropped.
             eprintln!("error: {}", output::one_line(&e));
             ExitCode::from(EXIT_BAD_INPUT)
         }
