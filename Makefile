@@ -75,7 +75,7 @@ bench: deps
 # lists for every subcommand of the binary and calls against the Python module, each run
 # classified against the README's contract (exit 0 or 2, one `error:` line, echoes cut to 40
 # characters, no panic, hang or replaced file). `make fuzz` (part of `make test`) runs a
-# fixed-seed budget of 3,000 CLI cases and 1,000 Python calls; `make fuzz-long` a random-seed
+# fixed-seed budget of 5,000 CLI cases and 2,000 Python calls; `make fuzz-long` a random-seed
 # campaign of FUZZ_MINUTES minutes (30 by default) with a JSON report in fuzz-report.json.
 # Either fails when any violation is found, printing a command line that reproduces it.
 FUZZ_SEED ?= 25
@@ -84,8 +84,8 @@ FUZZ_BIN = $(or $(CARGO_TARGET_DIR),target)/debug/chainplan
 
 fuzz: deps python-build
 	$(CARGO) build -p chainplan-cli
-	$(PYTHON) scripts/fuzz/fuzz.py --bin $(FUZZ_BIN) --seed $(FUZZ_SEED) --cases 3000 \
-		--python $(VENV_PY) --py-cases 1000
+	$(PYTHON) scripts/fuzz/fuzz.py --bin $(FUZZ_BIN) --seed $(FUZZ_SEED) --cases 5000 \
+		--python $(VENV_PY) --py-cases 2000
 
 fuzz-long: deps python-build
 	$(CARGO) build -p chainplan-cli

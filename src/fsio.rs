@@ -273,6 +273,43 @@ fn fifo_writable(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Most bytes of text the readers of chain files and standard input accept (256 MiB: over
+/// 20 million dimensions), so that `/dev/zero` or an endless pipe is refused instead of
+/// filling the memory.
+pub const MAX_INPUT_BYTES: u64 = 256 << 20;
+
+/// Reads `reader` to its end as UTF-8 text, refusing (with `InvalidData`) more than `max`
+/// bytes instead of reading on.
+///
+/// ```
+/// let text = chainplan::fsio::read_bounded(&b"30 35 15"[..], 100)?;
+/// assert_eq!(text, "30 35 15");
+/// assert!(chainplan::fsio::read_bounded(std::io::repeat(b'7'), 1000).is_err());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn read_bounded(reader: impl std::io::Read, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it holds more than {max} bytes, more than any input chainplan reads"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
+/// [`read_bounded`] of the file `path`.
+pub fn read_file_bounded(path: &Path, max: u64) -> std::io::Result<String> {
+    read_bounded(File::open(path)?, max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -422,3 +422,24 @@ fn special_files_are_never_replaced() {
     assert!(text.starts_with("order,"), "{text}");
     assert!(kind(&fifo).is_fifo(), "the FIFO was replaced");
 }
+
+/// Endless input (`/dev/zero`, an endless pipe) is refused after a bounded read instead of
+/// filling the memory; the address-space limit makes a regression fail fast.
+#[test]
+fn endless_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["plan", "--file", "/dev/zero"][..],
+        &["expr", "A", "-f", "/dev/zero"],
+        &["plan", "3", "4", "--cost", "time", "--profile", "/dev/zero"],
+    ] {
+        let out = through_shell("ulimit -v 2000000", args, dir.path());
+        one_error_line(&out, &[]);
+    }
+    let out = through_shell(
+        "ulimit -v 2000000; exec < /dev/zero",
+        &["plan", "-"],
+        dir.path(),
+    );
+    assert!(one_error_line(&out, &[]).contains("standard input"));
+}

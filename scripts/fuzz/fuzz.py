@@ -141,7 +141,7 @@ def make_fixtures(root, binary):
         return '{"format": 1}'
 
 
-SPECIAL_LINKS = {"devnull": "/dev/null", "devfull": "/dev/full"}
+SPECIAL_LINKS = {"devnull": "/dev/null", "devfull": "/dev/full", "devzero": "/dev/zero"}
 
 
 def reset_targets(work):
@@ -216,7 +216,7 @@ def target(rng):
     if rng.random() >= 2 * HOSTILITY[0]:
         return rng.choice(["out.csv", "out.json", "out.md", "existing.out", "devnull"])
     return rng.choice([
-        "out.csv", "out.json", "existing.out", "devnull", "devfull", "fifo", "subdir",
+        "out.csv", "out.json", "existing.out", "devnull", "devfull", "devzero", "fifo", "subdir",
         "missing/dir/x.csv", "t" * 300, "t" * 255, "t" * 256, "", "-", "é" * 100,
         "x\x1bname", "./out.json",
     ])
@@ -228,7 +228,7 @@ def source(rng):
         return rng.choice(["chain.txt", "profile.json", "ops.txt"])
     return rng.choice([
         "chain.txt", "garbage.bin", "latin1.txt", "unreadable.txt", "longline.txt",
-        "empty.txt", "subdir", "missing.txt", "n" * 300, "", "devnull", "profile.json",
+        "empty.txt", "subdir", "missing.txt", "n" * 300, "", "devnull", "devzero", "profile.json",
         "mutated.json", "ops.txt", "x\x1b[1m", "-",
     ])
 

@@ -152,7 +152,8 @@ impl Profile {
             path: path.to_path_buf(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        // A profile is some kilobytes; 64 MiB bounds what `/dev/zero` would make it read.
+        let text = crate::fsio::read_file_bounded(path, 64 << 20).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 bad("not found; run `chainplan calibrate` first, or pass --profile PATH".into())
             } else {

@@ -66,7 +66,7 @@ const MAX_REPS: usize = 1000;
 fn operands(args: &ExprArgs) -> Result<Vec<Operand>> {
     let mut ops = Vec::new();
     if let Some(path) = &args.file {
-        let text = std::fs::read_to_string(path)
+        let text = chainplan::fsio::read_file_bounded(path, chainplan::fsio::MAX_INPUT_BYTES)
             .with_context(|| format!("cannot read {}", chainplan::error::quote_path(path)))?;
         ops.extend(parse_operand_file(&text)?);
     }
