@@ -43,7 +43,14 @@ fn create_temporary(path: &Path) -> std::io::Result<(File, PathBuf)> {
         .file_name()
         .map_or_else(|| "chainplan".into(), |n| n.to_string_lossy().into_owned());
     // Short enough for any file system: the target's name is cut, the suffix is unique.
-    let stem: String = name.chars().take(64).collect();
+    // At most 64 bytes (not characters: 64 four-byte characters would pass NAME_MAX).
+    let mut stem = String::new();
+    for c in name.chars() {
+        if stem.len() + c.len_utf8() > 64 {
+            break;
+        }
+        stem.push(c);
+    }
     let mut last = None;
     for _ in 0..16 {
         let nanos = std::time::SystemTime::now()
@@ -211,8 +218,8 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
 
 /// Checks, without changing what `path` holds, that [`write_atomic`] could write it now: the
 /// target is not a directory (or a block device or socket); when it does not exist, a file
-/// of that very name can be created (it is created and removed again, so that a name too long
-/// or in a missing or read-only directory is caught); a temporary file can be created (and is
+/// with a name of the same length can be created beside it (and is removed again), so that a
+/// name too long for the file system is caught; a temporary file can be created (and is
 /// removed) in its directory; a device or FIFO target can be opened for writing (a FIFO only
 /// by its permissions: opening it would end its reader's input). Call it before long work
 /// whose result will be written.
@@ -234,20 +241,43 @@ pub fn check_writable(path: &Path) -> Result<()> {
                 .map_err(|e| write_error(path, e))
         }
         Target::InPlace { fifo: true } => return fifo_writable(path),
-        Target::Absent => {
-            // The real name: the final rename needs it, not only the temporary one.
-            OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .map_err(|e| write_error(path, e))?;
-            std::fs::remove_file(path).map_err(|e| write_error(path, e))?;
-        }
+        Target::Absent => probe_name_length(path).map_err(|e| write_error(path, e))?,
         Target::Regular => {}
     }
     let (file, temp) = create_temporary(path).map_err(|e| write_error(path, e))?;
     drop(file);
     std::fs::remove_file(&temp).map_err(|e| write_error(path, e))
+}
+
+/// Checks that a file with a name as long as `path`'s (in bytes) can be created in its
+/// directory, so that a name too long for the file system is refused before the work and not
+/// at the final rename. The probe has a name of its own, created exclusively and removed: the
+/// real name is never touched, since another writer may be renaming its file into place.
+/// Names no longer than the temporary file's are covered by that file alone.
+fn probe_name_length(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let len = path.file_name().map_or(0, |n| n.as_bytes().len());
+    let mut last = None;
+    for _ in 0..16 {
+        let mut probe = format!(
+            ".{}.{}.probe",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        if len <= probe.len() + 64 {
+            return Ok(());
+        }
+        while probe.len() < len {
+            probe.push('x');
+        }
+        let probe = directory_of(path).join(probe);
+        match OpenOptions::new().write(true).create_new(true).open(&probe) {
+            Ok(_) => return std::fs::remove_file(&probe),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free probe file name")))
 }
 
 /// Whether this process may write the FIFO `path` (`access(2)` with `W_OK`).
@@ -323,6 +353,23 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"new contents");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "only the target remains");
+    }
+
+    #[test]
+    fn names_up_to_the_file_systems_limit_are_checked_and_written() {
+        let dir = tempfile::tempdir().unwrap();
+        // 255 bytes is the usual NAME_MAX; 60 four-byte characters are 240 bytes.
+        for name in ["n".repeat(255), "😀".repeat(60), "é".repeat(127)] {
+            let path = dir.path().join(&name);
+            check_writable(&path).unwrap();
+            assert!(
+                !path.exists(),
+                "the check leaves nothing under the real name"
+            );
+            write_atomic(&path, b"x").unwrap();
+        }
+        assert!(check_writable(&dir.path().join("n".repeat(256))).is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     }
 
     #[test]

@@ -311,6 +311,17 @@ fn profile(path: &Path, dtype: &str, cpu: Option<&str>) {
     }
 }
 
+/// Runs `cmd` and asserts that it succeeds with one `warning:` line on standard error.
+fn one_warning(cmd: &mut assert_cmd::Command) {
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.starts_with("warning: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches('\n').count(), 1, "{stderr}");
+}
+
 /// Item 5: a warning is held back while the command may still fail: a failing command prints
 /// its one error line alone; a succeeding one still shows the warning.
 #[test]
@@ -325,15 +336,10 @@ fn warnings_are_dropped_when_the_command_fails() {
         .output()
         .unwrap();
     assert!(one_error_line(&out, &[]).contains("--min-gain"));
-    let out = chainplan()
-        .env("XDG_CONFIG_HOME", config.path())
-        .args(["bench", "2", "3", "4", "--dtype", "f32", "--reps", "1"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stderr.starts_with("warning: "),
-        "{stderr}"
+    one_warning(
+        chainplan()
+            .env("XDG_CONFIG_HOME", config.path())
+            .args(["bench", "2", "3", "4", "--dtype", "f32", "--reps", "1"]),
     );
 
     let other = config.path().join("other-machine.json");
@@ -344,16 +350,7 @@ fn warnings_are_dropped_when_the_command_fails() {
         .output()
         .unwrap();
     assert!(one_error_line(&out, &[]).contains("argument 2 of 3 is empty"));
-    let out = chainplan()
-        .args(["plan", "3", "5", "4", "--cost", "time", "--profile", other])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stderr.starts_with("warning: "),
-        "{stderr}"
-    );
-    assert_eq!(stderr.matches('\n').count(), 1, "{stderr}");
+    one_warning(chainplan().args(["plan", "3", "5", "4", "--cost", "time", "--profile", other]));
 }
 
 /// Item 6: a target that is not a regular file is written in place or refused with one

@@ -640,9 +640,10 @@ def python_campaign(python, seed, cases, deadline, timeout):
                "--cases", str(cases - start)]
         if budget:
             cmd += ["--seconds", str(int(budget))]
+        # The worker's own budget, and the time limit for each of its calls.
+        limit = (budget or 0) + timeout * min(max(1, cases - start), 10_000)
         try:
-            p = subprocess.run(cmd, capture_output=True, text=True,
-                               timeout=(budget or 0) + timeout * max(1, cases - start),
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=limit,
                                env={**base_env(), "OPENBLAS_NUM_THREADS": "1"})
         except subprocess.TimeoutExpired:
             found.append({"case": f"py:{start}", "violations": ["python worker hang"]})

@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 
 import chainplan
+from fuzz import mutate_json
 
 CUT = 40
 # A cut excerpt shows CUT characters of the input; the message's own characters around it (a
@@ -92,31 +93,14 @@ def case_plan(rng):
 
 
 def handoff(rng):
-    base = chainplan.plan([30, 35, 15, 5, 10]).to_handoff()
-    text = json.dumps(base)
-    r = rng.random()
-    if r < 0.2:
-        return text[: rng.randint(0, len(text))]
-    if r < 0.3:
-        return "[" * rng.choice([10, 3000, 100000])
-    doc = json.loads(text)
-
-    def walk(v):
-        if isinstance(v, dict):
-            out = {}
-            for k, x in v.items():
-                p = rng.random()
-                if p < 0.05:
-                    continue
-                out[k] = rng.choice([None, -1, 2**70, "x" * 1000, [], {}, 1.5, True,
-                                     float("inf")]) if p < 0.12 else walk(x)
-            return out
-        if isinstance(v, list):
-            return [walk(x) for x in v if rng.random() > 0.03]
-        return v
-
-    doc = walk(doc)
-    return doc if rng.random() < 0.4 else json.dumps(doc, allow_nan=True)
+    """A hand-off plan mutated as fuzz.py mutates profiles: as JSON text, or parsed."""
+    mutated = mutate_json(rng, chainplan.plan([30, 35, 15, 5, 10]).to_handoff_json())
+    if rng.random() < 0.4:
+        try:
+            return json.loads(mutated)
+        except (ValueError, RecursionError):
+            pass
+    return mutated
 
 
 def case_load_plan(rng, tmp):
