@@ -6,7 +6,7 @@
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-ml-deps python-test python-bench python-ml-bench figures dependent-crate package install python-sdist docsrs
+.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-ml-deps python-test python-bench python-ml-bench figures dependent-crate package install python-sdist docsrs fuzz fuzz-long
 
 deps:
 	@bash scripts/install-deps.sh
@@ -38,7 +38,7 @@ docsrs:
 	RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="--cfg docsrs -D warnings" $(CARGO) doc --no-deps -p chainplan \
 		--features lapack,benchmark,pure-rust --target-dir target/docsrs
 
-test: deps fmt clippy doc cargo-test dependent-crate package python-test
+test: deps fmt clippy doc cargo-test dependent-crate package python-test fuzz
 
 # A crate that depends on the library with default features builds and runs without BLAS, and
 # no CLI crate or BLAS provider is in the library's normal dependency tree (scripts/check-lean.sh).
@@ -119,6 +119,27 @@ python-ml-bench: python-ml-deps
 
 bench: deps
 	$(CARGO) bench
+
+# The edge-contract fuzzer (scripts/fuzz/fuzz.py, standard library only): generated argument
+# lists for every subcommand of the binary and calls against the Python module, each run
+# classified against the README's contract (exit 0 or 2, one `error:` line, echoes cut to 40
+# characters, no panic, hang or replaced file). `make fuzz` (part of `make test`) runs a
+# fixed-seed budget of 5,000 CLI cases and 2,000 Python calls; `make fuzz-long` a random-seed
+# campaign of FUZZ_MINUTES minutes (30 by default) with a JSON report in fuzz-report.json.
+# Either fails when any violation is found, printing a command line that reproduces it.
+FUZZ_SEED ?= 25
+FUZZ_MINUTES ?= 30
+FUZZ_BIN = $(or $(CARGO_TARGET_DIR),target)/debug/chainplan
+
+fuzz: deps python-build
+	$(CARGO) build -p chainplan-cli
+	$(PYTHON) scripts/fuzz/fuzz.py --bin $(FUZZ_BIN) --seed $(FUZZ_SEED) --cases 5000 \
+		--python $(VENV_PY) --py-cases 2000
+
+fuzz-long: deps python-build
+	$(CARGO) build -p chainplan-cli
+	$(PYTHON) scripts/fuzz/fuzz.py --bin $(FUZZ_BIN) --minutes $(FUZZ_MINUTES) \
+		--python $(VENV_PY) --report fuzz-report.json
 
 # The lecture's two SGD experiments: regenerate docs/sampling.svg and docs/sgd.svg (seeded).
 figures: deps

@@ -122,10 +122,12 @@ impl Chain {
 
     /// Reads and parses a file in the format of [`Chain::parse`].
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::fsio::read_file_bounded(path, crate::fsio::MAX_INPUT_BYTES).map_err(
+            |source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+        )?;
         Self::parse(&text)
     }
 

@@ -12,7 +12,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::text::{number, quote};
+use crate::text::{number, quote, quote_path};
 
 /// Everything that can go wrong in chainplan.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +61,7 @@ pub enum Error {
     },
 
     /// An input file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {source}", quote_path(path))]
     Io {
         /// The file that failed.
         path: PathBuf,
@@ -537,7 +537,7 @@ pub enum Error {
     },
 
     /// A timing profile could not be used.
-    #[error("timing profile {}: {reason}", path.display())]
+    #[error("timing profile {}: {reason}", quote_path(path))]
     BadProfile {
         /// The profile file.
         path: PathBuf,
@@ -545,8 +545,8 @@ pub enum Error {
         reason: String,
     },
 
-    /// A file could not be written (its old contents, if any, are kept: files are written to a temporary file beside them and renamed).
-    #[error("cannot write {}: {source}", path.display())]
+    /// A file could not be written (its old contents, if any, are kept; files are written to a temporary file beside them and renamed).
+    #[error("cannot write {}: {source}", quote_path(path))]
     Write {
         /// The file that could not be written.
         path: PathBuf,

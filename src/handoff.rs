@@ -214,8 +214,12 @@ impl HandoffPlan {
         }
         let bad = |reason: String| Error::BadHandoff { reason };
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let envelope: Envelope =
-            serde_json::from_str(text).map_err(|e| bad(format!("not a JSON plan: {e}")))?;
+        let envelope: Envelope = serde_json::from_str(text).map_err(|e| {
+            bad(format!(
+                "not a JSON plan: {}",
+                crate::text::bounded(&e.to_string())
+            ))
+        })?;
         match envelope.format.as_deref() {
             Some(FORMAT_NAME) => {}
             Some(other) => {
@@ -236,7 +240,7 @@ impl HandoffPlan {
             }
             None => return Err(bad("no 'version' field".to_string())),
         }
-        serde_json::from_str(text).map_err(|e| bad(e.to_string()))
+        serde_json::from_str(text).map_err(|e| bad(crate::text::bounded(&e.to_string())))
     }
 
     /// Rebuilds the [`Plan`], checking that the description is consistent: input shapes

@@ -177,3 +177,122 @@ mod tests {
         assert_eq!(float(2.5), "2.500");
     }
 }
+
+/// A file name as messages echo it: escaped as [`quote`] escapes text and, when longer than
+/// [`QUOTE_MAX_CHARS`] characters, cut to `…` and its last ones (the file's own name, which
+/// tells more than its first directories), followed by the full length.
+///
+/// ```
+/// # #[cfg(feature = "report")] {
+/// use chainplan::text::quote_path;
+/// use std::path::Path;
+/// assert_eq!(quote_path(Path::new("a b.txt")), "'a b.txt'");
+/// let long = format!("{}plan.json", "d/".repeat(200));
+/// assert_eq!(
+///     quote_path(Path::new(&long)),
+///     format!("'…/{}plan.json' (409 characters)", "d/".repeat(15))
+/// );
+/// # }
+/// ```
+pub fn quote_path(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    let count = text.chars().count();
+    if count <= QUOTE_MAX_CHARS {
+        return quote(&text);
+    }
+    let tail: String = text.chars().skip(count - QUOTE_MAX_CHARS).collect();
+    let quoted = quote(&tail);
+    format!("'…{}' ({count} characters)", &quoted[1..quoted.len() - 1])
+}
+
+/// A message from another library, such as a JSON parser's, that may echo its input: every
+/// excerpt it quotes (between `"` or between backticks) is shown as [`quote`] shows text (cut
+/// to [`QUOTE_MAX_CHARS`] characters, escaped), and control characters elsewhere are escaped.
+///
+/// ```
+/// # #[cfg(feature = "report")] {
+/// use chainplan::text::bounded;
+/// let msg = format!("invalid type: string \"{}\", expected u32", "x".repeat(1000));
+/// let b = bounded(&msg);
+/// assert!(b.starts_with("invalid type: string 'xxx") && b.ends_with(", expected u32"), "{b}");
+/// assert!(b.chars().count() < 100);
+/// assert_eq!(bounded("bad \u{1b}[31m"), "bad \\u{1b}[31m");
+/// # }
+/// ```
+pub fn bounded(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(start) = rest.find(['"', '`']) {
+        let delimiter = &rest[start..start + 1];
+        let Some(len) = rest[start + 1..].find(delimiter) else {
+            break;
+        };
+        out.push_str(&escape_controls(&rest[..start]));
+        out.push_str(&quote(&rest[start + 1..start + 1 + len]));
+        rest = &rest[start + 1 + len + 1..];
+    }
+    out.push_str(&escape_controls(rest));
+    out
+}
+
+/// `text` with its control characters written as `\u{…}` escapes.
+fn escape_controls(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped =
+                c.is_control() || c == '\u{feff}' || ('\u{2028}'..='\u{2029}').contains(&c);
+            let mut v: Vec<char> = Vec::new();
+            if escaped {
+                v.extend(c.escape_unicode());
+            } else {
+                v.push(c);
+            }
+            v
+        })
+        .collect()
+}
+
+/// Longest word (run of characters without a space) that [`one_line`] leaves whole: a cut
+/// echo (`'` + 40 characters + `…'`) and its escapes fit.
+pub const LONGEST_WORD: usize = 60;
+
+/// A message as one bounded line, whatever made it: the net under every message that
+/// leaves the library's users (the CLI's `error:` and `warning:` lines, the Python
+/// exceptions). Line breaks become spaces, other control characters `\u{…}` escapes, and a
+/// word longer than [`LONGEST_WORD`] characters (a name echoed without [`quote`]) is cut to
+/// [`QUOTE_MAX_CHARS`] characters and its length. Echoes are cut where they are made, by
+/// [`quote`]; this catches any that is not.
+///
+/// ```
+/// # #[cfg(feature = "report")] {
+/// use chainplan::text::one_line;
+/// assert_eq!(one_line("a\nb\u{1b}"), "a b\\u{1b}");
+/// let name = "x".repeat(1000);
+/// assert_eq!(
+///     one_line(&format!("operand {name} is not declared")),
+///     format!("operand {}… (1000 characters) is not declared", "x".repeat(40))
+/// );
+/// # }
+/// ```
+pub fn one_line(message: &str) -> String {
+    let mut flat = String::with_capacity(message.len().min(1 << 16));
+    for c in message.chars() {
+        match c {
+            '\n' | '\r' => flat.push(' '),
+            c if c.is_control() => flat.extend(c.escape_unicode()),
+            c => flat.push(c),
+        }
+    }
+    flat.split(' ')
+        .map(|word| {
+            let count = word.chars().count();
+            if count <= LONGEST_WORD {
+                word.to_string()
+            } else {
+                let start: String = word.chars().take(QUOTE_MAX_CHARS).collect();
+                format!("{start}… ({count} characters)")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

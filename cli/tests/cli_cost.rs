@@ -132,7 +132,7 @@ fn bad_cost_options_are_one_line_errors() {
         ),
         (
             &["--cost", "time"],
-            "chainplan/gemm-profile.json: not found",
+            "chainplan/gemm-profile.json' (57 characters): not found",
         ),
         (
             &["--min-gain", "1.5"],

@@ -193,7 +193,7 @@ fn every_bad_input_gets_one_line() {
         ),
         (
             &["A", "--file", "/nonexistent/ops.txt"],
-            "cannot read /nonexistent/ops.txt",
+            "cannot read '/nonexistent/ops.txt'",
         ),
     ];
     for (args, needle) in cases {

@@ -214,7 +214,7 @@ fn bad_input_exits_2_with_one_clear_line() {
         ),
         ("7", "at least 2 dimensions"),
         ("", "no dimensions given"),
-        ("--file no/such/file.txt", "cannot read no/such/file.txt"),
+        ("--file no/such/file.txt", "cannot read 'no/such/file.txt'"),
         (
             "3 4 --algorithm magic",
             "unknown algorithm 'magic'; valid algorithms are: auto, dp, hu-shing, approx",

@@ -64,6 +64,19 @@ __all__ = [
 __version__ = "0.1.0"
 
 
+def _register_with_opt_einsum():
+    """Registers ``optimize="chainplan"`` with opt_einsum when opt_einsum is installed, so that
+    the documented name works in a fresh interpreter without touching ``einsum_path`` first.
+    opt_einsum stays optional: without it nothing is imported."""
+    import importlib.util
+
+    if importlib.util.find_spec("opt_einsum") is not None:
+        from . import einsum  # noqa: F401  (importing it registers the name)
+
+
+_register_with_opt_einsum()
+
+
 def __getattr__(name):
     # opt_einsum and dask are optional: import them only when asked for.
     if name == "einsum_path":

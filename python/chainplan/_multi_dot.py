@@ -61,6 +61,18 @@ def _schedule(dims: tuple, algorithm: str):
     return found
 
 
+def _common_dtype(mats):
+    """The dtype numpy promotes the operands to; a ``TypeError`` of one short line (numpy's
+    own promotion error lists every dtype class, hundreds of characters) when there is none,
+    as numpy's ``multi_dot`` raises a ``TypeError`` for operands it cannot multiply."""
+    try:
+        return np.result_type(*mats)
+    except TypeError:  # numpy.exceptions.DTypePromotionError
+        names = sorted({str(a.dtype)[:20] for a in mats})
+        shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
+        raise TypeError(f"unsupported operand dtypes for multi_dot: {shown}") from None
+
+
 def _assert_2d(arrays):
     for a in arrays:
         if a.ndim != 2:
@@ -205,7 +217,7 @@ def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
         # overriding types' __array_function__ get numpy.linalg.multi_dot and the arguments.
         return np.linalg.multi_dot(arrays, out=out)
     mats = [np.asanyarray(a) for a in arrays]
-    if n > 2:
+    if n > 2 and mats[0].ndim == 2:
         # 2-D operands of one dtype with large intermediates (or array-likes): a short path
         # in Python, whose intermediates go into the planned workspace.
         dtype = mats[0].dtype
@@ -260,7 +272,7 @@ def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
         result = functools.reduce(operator.matmul, mats[:-1])
         result = np.matmul(result, mats[-1], out=out) if batch else np.dot(result, mats[-1], out=out)
     else:
-        dtype = same if same is not None else np.result_type(*mats)
+        dtype = same if same is not None else _common_dtype(mats)
         result = _run(mats, dims, algorithm, batch, dtype, out, not batch and same is not None)
     if first == 1 and last == 1:
         return result[..., 0, 0] if batch else result[0, 0]

@@ -253,6 +253,11 @@ def plan(dims, *, algorithm: str = "auto", max_intermediate: Optional[int] = Non
     return Plan(_native.plan(text, algorithm, max_intermediate, minimize))
 
 
+def _quoted(path: str) -> str:
+    """``path`` as the library's messages echo file names (cut to 40 characters, escaped)."""
+    return _native.quote_path(path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+
+
 def load_plan(plan) -> Plan:
     """A :class:`Plan` from a hand-off plan: a dict already parsed, JSON text, or a path to a
     file written by ``chainplan plan ... --export-plan FILE`` or :meth:`Plan.to_handoff`.
@@ -270,11 +275,20 @@ def load_plan(plan) -> Plan:
             raise PlanFormatError(f"the plan is not JSON data: {e}") from None
     elif isinstance(plan, os.PathLike) or (isinstance(plan, str) and not plan.lstrip().startswith("{")):
         path = os.fspath(plan)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if not path:
+            raise PlanFormatError("the plan's path is empty")
         try:
             with open(path, encoding="utf-8-sig") as f:
                 text = f.read()
         except UnicodeDecodeError as e:
-            raise PlanFormatError(f"{path} is not UTF-8 text: {e.reason}") from None
+            raise PlanFormatError(f"{_quoted(path)} is not UTF-8 text: {e.reason}") from None
+        except OSError as e:  # missing, a directory, unreadable, a name too long
+            reason = e.strerror or type(e).__name__
+            raise PlanFormatError(f"cannot read {_quoted(path)}: {reason}") from None
+        except ValueError as e:  # a NUL in the name
+            raise PlanFormatError(f"cannot read {_quoted(path)}: {e}") from None
     elif isinstance(plan, str):
         text = plan
     elif isinstance(plan, Plan):

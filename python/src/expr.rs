@@ -19,9 +19,10 @@ use numpy::{PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-/// The library's error as a `ValueError` with its one-line message.
+/// The library's error as a `ValueError` with its one-line, bounded message
+/// ([`chainplan::text::one_line`]).
 fn to_py(e: GenError) -> PyErr {
-    PyValueError::new_err(e.to_string())
+    PyValueError::new_err(chainplan::text::one_line(&e.to_string()))
 }
 
 /// One declared operand: `name` and the CLI's text after `NAME=` (`2500x500:fullrank`), or,
@@ -227,7 +228,7 @@ impl NativeExpr {
     fn report_json(&self) -> PyResult<String> {
         self.report
             .to_json()
-            .map_err(|e| PyValueError::new_err(e.to_string()))
+            .map_err(|e| PyValueError::new_err(chainplan::text::one_line(&e.to_string())))
     }
 
     /// Runs the plan on float64 operands given in declaration order, with BLAS and LAPACK,

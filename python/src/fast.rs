@@ -60,9 +60,9 @@ fn cached(py: Python<'_>, dims: Vec<usize>, algorithm: Algorithm) -> PyResult<St
     {
         return Ok(found);
     }
-    let steps = py
-        .detach(|| steps_of(&key.0, key.1))
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    let steps = py.detach(|| steps_of(&key.0, key.1)).map_err(|e| {
+        pyo3::exceptions::PyValueError::new_err(chainplan::text::one_line(&e.to_string()))
+    })?;
     if let Ok(mut cache) = CACHE.lock() {
         let cache = cache.get_or_insert_with(HashMap::new);
         if cache.len() >= CACHE_MAX {

@@ -38,13 +38,15 @@ create_exception!(
      in a version this package cannot read."
 );
 
-/// The library's error as a Python exception with its one-line message.
+/// The library's error as a Python exception with its one-line, bounded message
+/// ([`chainplan::text::one_line`]).
 fn to_py(e: Error) -> PyErr {
+    let message = chainplan::text::one_line(&e.to_string());
     match e {
         Error::BadHandoff { .. } | Error::HandoffVersion { .. } => {
-            PlanFormatError::new_err(e.to_string())
+            PlanFormatError::new_err(message)
         }
-        other => PyValueError::new_err(other.to_string()),
+        _ => PyValueError::new_err(message),
     }
 }
 
@@ -218,7 +220,7 @@ fn from_handoff(py: Python<'_>, text: String) -> PyResult<NativePlan> {
             plan,
             algorithm: "hand-off".to_string(),
         })
-        .map_err(|e| PlanFormatError::new_err(e.to_string()))
+        .map_err(|e| PlanFormatError::new_err(chainplan::text::one_line(&e.to_string())))
 }
 
 /// The Jacobian report of `chainplan jacobian --json`, as JSON text.
@@ -306,6 +308,13 @@ fn blas_info() -> (String, usize) {
     )
 }
 
+/// A file name as the library's messages echo it ([`chainplan::text::quote_path`]): quoted,
+/// escaped, and beyond 40 characters cut to its last ones and its length.
+#[pyfunction]
+fn quote_path(path: &str) -> String {
+    chainplan::text::quote_path(std::path::Path::new(path))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativePlan>()?;
@@ -313,6 +322,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(schedule, m)?)?;
     m.add_function(wrap_pyfunction!(from_handoff, m)?)?;
+    m.add_function(wrap_pyfunction!(quote_path, m)?)?;
     m.add_function(wrap_pyfunction!(jacobian, m)?)?;
     m.add_function(wrap_pyfunction!(execute_f64, m)?)?;
     m.add_function(wrap_pyfunction!(blas_info, m)?)?;

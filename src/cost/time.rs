@@ -152,7 +152,8 @@ impl Profile {
             path: path.to_path_buf(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        // A profile is some kilobytes; 64 MiB bounds what `/dev/zero` would make it read.
+        let text = crate::fsio::read_file_bounded(path, 64 << 20).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 bad("not found; run `chainplan calibrate` first, or pass --profile PATH".into())
             } else {
@@ -160,8 +161,12 @@ impl Profile {
             }
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let profile: Profile =
-            serde_json::from_str(text).map_err(|e| bad(format!("not a chainplan profile: {e}")))?;
+        let profile: Profile = serde_json::from_str(text).map_err(|e| {
+            bad(format!(
+                "not a chainplan profile: {}",
+                crate::text::bounded(&e.to_string())
+            ))
+        })?;
         if profile.format != PROFILE_FORMAT {
             return Err(bad(format!(
                 "format {} is not the supported format {PROFILE_FORMAT}; run `chainplan calibrate` again",

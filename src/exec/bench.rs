@@ -43,7 +43,7 @@ use crate::error::{Error, Result};
 use crate::plan::{brute, dp, Plan};
 use crate::system::SystemInfo;
 use crate::text::ratio_of;
-use ndarray::{Array2, Zip};
+use ndarray::Array2;
 use ndarray_rand::rand::{rngs::StdRng, SeedableRng};
 use ndarray_rand::rand_distr::uniform::SampleUniform;
 use ndarray_rand::rand_distr::Uniform;
@@ -228,22 +228,36 @@ pub fn memory_needed<T>(chain: &Chain, plans: &[&Plan]) -> Result<u128> {
 }
 
 fn frobenius<T: Element>(a: &Array2<T>) -> f64 {
-    a.iter()
-        .map(|&x| {
-            let x = x.to_f64().unwrap_or(f64::NAN);
-            x * x
-        })
-        .sum::<f64>()
-        .sqrt()
+    scaled_norm(a.iter().map(|&x| x.to_f64().unwrap_or(f64::NAN)))
 }
 
 fn frobenius_diff<T: Element>(a: &Array2<T>, b: &Array2<T>) -> f64 {
-    let mut sum = 0.0f64;
-    Zip::from(a).and(b).for_each(|&x, &y| {
-        let d = (x - y).to_f64().unwrap_or(f64::NAN);
-        sum += d * d;
+    scaled_norm(
+        a.iter()
+            .zip(b.iter())
+            .map(|(&x, &y)| x.to_f64().unwrap_or(f64::NAN) - y.to_f64().unwrap_or(f64::NAN)),
+    )
+}
+
+/// The Euclidean norm of `values`, scaled by the largest magnitude first so that squares of
+/// large finite entries (the product of a long chain reaches 1e200) do not overflow. NaN if
+/// any value is NaN or infinite.
+fn scaled_norm(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    let scale = values.clone().fold(0.0f64, |m, x| {
+        if x.is_finite() && m.is_finite() {
+            m.max(x.abs())
+        } else {
+            f64::NAN
+        }
     });
-    sum.sqrt()
+    if scale == 0.0 || scale.is_nan() {
+        return scale;
+    }
+    values
+        .map(|x| (x / scale) * (x / scale))
+        .sum::<f64>()
+        .sqrt()
+        * scale
 }
 
 fn median(sorted: &[f64]) -> f64 {

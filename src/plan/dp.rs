@@ -143,7 +143,7 @@ pub fn solve(chain: &Chain, objective: Objective, options: &DpOptions) -> Result
             suggestion: "Hu–Shing's planner (hu-shing) is exact in O(n) memory",
         });
     }
-    let parallel = options.parallel && rayon::current_num_threads() > 1;
+    let parallel = options.parallel && n >= 8 * TILE && pool_threads() > 1;
     let split = if fits_f64(chain) {
         // Exact here, and faster: AVX2 has a native f64 minimum and multiply, not u64 ones.
         fill::<f64>(chain, objective, parallel)
@@ -406,10 +406,16 @@ fn by_tiles<T: Pooled>(
     };
     let tiles = n.div_ceil(TILE);
     if parallel {
-        for wave in 0..tiles {
-            (0..tiles - wave)
-                .into_par_iter()
-                .for_each(|ti| tile(ti, ti + wave));
+        let waves = || {
+            for wave in 0..tiles {
+                (0..tiles - wave)
+                    .into_par_iter()
+                    .for_each(|ti| tile(ti, ti + wave));
+            }
+        };
+        match own_pool() {
+            Some(pool) if rayon::current_thread_index().is_none() => pool.install(waves),
+            _ => waves(),
         }
     } else {
         for ti in (0..tiles).rev() {
@@ -417,6 +423,26 @@ fn by_tiles<T: Pooled>(
         }
     }
     (cost, split)
+}
+
+/// The planners' own thread pool, started at the first parallel fill (never for a table too
+/// small to share out, so that planning a short chain starts no thread); `None` when its
+/// threads cannot be started, and the fills then run on the calling thread. (The global pool
+/// would panic instead.)
+fn own_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().build().ok())
+        .as_ref()
+}
+
+/// Threads a parallel fill can use: those of the rayon pool the caller runs in, if any, else
+/// those of [`own_pool`] (1 when it cannot start).
+fn pool_threads() -> usize {
+    if rayon::current_thread_index().is_some() {
+        rayon::current_num_threads()
+    } else {
+        own_pool().map_or(1, |pool| pool.current_num_threads())
+    }
 }
 
 /// The best split of one cell: the first k reaching the minimum (or maximum) of
@@ -552,7 +578,7 @@ pub fn min_peak(chain: &Chain, options: &DpOptions) -> Result<u128> {
     check_tables(chain, 8, options)?;
     let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
     // Each own size is a product of two u32s, so every cell fits u64.
-    let parallel = options.parallel && n >= 8 * TILE && rayon::current_num_threads() > 1;
+    let parallel = options.parallel && n >= 8 * TILE && pool_threads() > 1;
     let (peak, _) = by_tiles(n, 0u64, parallel, |row, col, i, j, _| {
         let own = if j - i + 1 == n { 0 } else { p[i] * p[j + 1] };
         let inner = row
@@ -632,7 +658,7 @@ fn fill_general<T: Score + Pooled>(
     let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
     // Each cell costs more than in the textbook program (a row of predicted times, or wide
     // integers), so threads pay from fewer tiles.
-    let parallel = parallel && n >= 2 * TILE && rayon::current_num_threads() > 1;
+    let parallel = parallel && n >= 2 * TILE && pool_threads() > 1;
     let (cost, split) = by_tiles(n, T::ZERO, parallel, |row, col, i, j, steps| {
         let own = u128::from(p[i]) * u128::from(p[j + 1]);
         if j - i + 1 < n && cap.is_some_and(|c| own > c) {
@@ -663,7 +689,7 @@ fn fill_capped(chain: &Chain, cap: Option<u128>, parallel: bool) -> Option<Table
     let n = chain.matrices();
     let dims = chain.dims();
     let p: Vec<f64> = dims.iter().map(|&d| f64::from(d)).collect();
-    let parallel = parallel && n >= 8 * TILE && rayon::current_num_threads() > 1;
+    let parallel = parallel && n >= 8 * TILE && pool_threads() > 1;
     let (cost, split) = by_tiles(n, 0.0, parallel, |row, col, i, j, _| {
         let own = u128::from(dims[i]) * u128::from(dims[j + 1]);
         if j - i + 1 < n && cap.is_some_and(|c| own > c) {

@@ -8,6 +8,7 @@ use chainplan::exec::calibrate::{calibrate, CalibrateOptions};
 use chainplan::report::ProfileReport;
 use chainplan::table::Report;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -114,18 +115,22 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
     let path = profile_path(args.profile.as_ref())?;
     // Refuse an unwritable profile path before a minute of measuring, not after.
     Profile::prepare_save(&path)?;
+    super::blas::start_threads(None, "")?;
     let machine = chainplan::cost::MachineInfo::detect();
-    eprintln!(
-        "calibrating {} shapes of {} on {}",
-        options.shapes(),
-        options
-            .dtypes
-            .iter()
-            .map(|d| d.name())
-            .collect::<Vec<_>>()
-            .join(" and "),
-        machine.summary()
-    );
+    // A note for a person watching only: a failure after it would make two lines.
+    if std::io::stderr().is_terminal() {
+        eprintln!(
+            "calibrating {} shapes of {} on {}",
+            options.shapes(),
+            options
+                .dtypes
+                .iter()
+                .map(|d| d.name())
+                .collect::<Vec<_>>()
+                .join(" and "),
+            machine.summary()
+        );
+    }
     // indicatif draws nothing when standard error is not a terminal.
     let bar = ProgressBar::new((options.shapes() * options.rounds) as u64);
     bar.set_style(

@@ -66,8 +66,8 @@ const MAX_REPS: usize = 1000;
 fn operands(args: &ExprArgs) -> Result<Vec<Operand>> {
     let mut ops = Vec::new();
     if let Some(path) = &args.file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text = chainplan::fsio::read_file_bounded(path, chainplan::fsio::MAX_INPUT_BYTES)
+            .with_context(|| format!("cannot read {}", chainplan::text::quote_path(path)))?;
         ops.extend(parse_operand_file(&text)?);
     }
     for spec in &args.ops {
@@ -93,6 +93,7 @@ pub fn run(args: ExprArgs) -> Result<ExitCode> {
     let expr = Expression::parse(&args.expr, &ops)?;
     let mut report = ExprReport::new(&expr)?;
     if args.bench {
+        super::blas::start_threads(None, "")?;
         report = report.with_bench(&expr, args.reps, args.seed)?;
     }
     if export_to_stdout {

@@ -1,8 +1,8 @@
 //! Reading chains from arguments, files and standard input.
 
 use anyhow::{bail, Context, Result};
+use chainplan::fsio::MAX_INPUT_BYTES;
 use chainplan::Chain;
-use std::io::Read;
 use std::path::PathBuf;
 
 /// Where the dimensions come from: positional arguments, `--file PATH`, or `-` (stdin).
@@ -41,10 +41,7 @@ impl ChainInput {
 }
 
 fn read_stdin() -> Result<Chain> {
-    let mut text = String::new();
-    std::io::stdin()
-        .lock()
-        .read_to_string(&mut text)
+    let text = chainplan::fsio::read_bounded(std::io::stdin().lock(), MAX_INPUT_BYTES)
         .context("cannot read standard input")?;
     Ok(Chain::parse(&text)?)
 }

@@ -61,8 +61,8 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// Runs the tool and maps errors to one line on standard error and exit status 2.
 pub fn main() -> ExitCode {
+    blas::restore_environment();
     output::install_panic_hook();
-    blas::one_thread_under_a_small_memory_limit();
     // `--version` also names the BLAS and LAPACK in use and its thread count (`-V` is short).
     let parsed = Cli::command()
         .long_version(shell::long_version())
@@ -91,8 +91,12 @@ pub fn main() -> ExitCode {
         Command::Man(args) => shell::man(args, Cli::command()),
     };
     match result {
-        Ok(code) => code,
+        Ok(code) => {
+            output::release_warnings();
+            code
+        }
         Err(e) => {
+            // The error is the one line: warnings held back until now are dropped.
             eprintln!("error: {}", output::one_line(&e));
             ExitCode::from(EXIT_BAD_INPUT)
         }

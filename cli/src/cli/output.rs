@@ -218,7 +218,13 @@ pub fn one_line(e: &anyhow::Error) -> String {
             parts.push(s);
         }
     }
-    parts.join(": ").replace('\n', " ")
+    bounded_line(&parts.join(": "))
+}
+
+/// A message as one bounded line: every error and warning line goes through here (see
+/// [`chainplan::text::one_line`], the net under every echo).
+pub fn bounded_line(message: &str) -> String {
+    chainplan::text::one_line(message)
 }
 
 /// A panic is a bug; show one line instead of a backtrace, whatever RUST_BACKTRACE says.
@@ -230,6 +236,31 @@ pub fn install_panic_hook() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
-        eprintln!("error: internal error (please report it): {msg}");
+        eprintln!(
+            "error: internal error (please report it): {}",
+            bounded_line(&msg)
+        );
+        // Unwinding would run exit handlers, and OpenBLAS's waits for its threads: end here.
+        super::blas::exit_now(i32::from(super::EXIT_BAD_INPUT))
     }));
+}
+
+/// Warnings held back until the command has succeeded: a command that fails prints its one
+/// `error:` line alone.
+static WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Holds back a warning (without its `warning: `) until [`release_warnings`].
+pub fn warn(message: String) {
+    if let Ok(mut w) = WARNINGS.lock() {
+        w.push(bounded_line(&message));
+    }
+}
+
+/// Prints the warnings held back, each as one `warning:` line on standard error.
+pub fn release_warnings() {
+    if let Ok(mut w) = WARNINGS.lock() {
+        for message in w.drain(..) {
+            eprintln!("warning: {message}");
+        }
+    }
 }

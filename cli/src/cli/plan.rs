@@ -113,16 +113,19 @@ impl PlanArgs {
         let path = profile_path(self.profile.as_ref())?;
         let profile = Profile::load(&path)?;
         let here = MachineInfo::detect();
-        if profile.machine.cpu != here.cpu || profile.machine.threads != here.threads {
-            eprintln!(
-                "warning: the profile {} was measured on {} with {} BLAS threads; this machine is {} with {}. \
+        // `plan` multiplies nothing and runs no BLAS thread: compare with the threads that
+        // `bench` and `calibrate` would run.
+        let threads = super::blas::default_threads();
+        if profile.machine.cpu != here.cpu || profile.machine.threads != threads {
+            super::output::warn(format!(
+                "the profile {} was measured on {} with {} BLAS threads; this machine is {} with {}. \
                  Run `chainplan calibrate` here for trustworthy predictions.",
-                path.display(),
-                profile.machine.cpu,
+                chainplan::text::quote_path(&path),
+                chainplan::text::quote(&profile.machine.cpu),
                 profile.machine.threads,
                 here.cpu,
-                here.threads
-            );
+                threads
+            ));
         }
         Ok(Some(profile.model(dtype)?))
     }
