@@ -6,7 +6,7 @@
 //! shared by every place that names it (its input or step entry, the steps that read it, the
 //! `free_after` lists), so the dict holds a few objects per step.
 
-use chainplan::report::handoff::HandoffPlan;
+use chainplan::handoff::HandoffPlan;
 use chainplan::Plan;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};

@@ -3,7 +3,7 @@
 //! `--version` text that names the BLAS and LAPACK the binary runs on.
 
 use anyhow::{Context, Result};
-use chainplan::exec::system;
+use chainplan::system;
 use clap_complete::Shell;
 use std::io::Write;
 use std::path::PathBuf;
