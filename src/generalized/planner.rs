@@ -27,8 +27,8 @@ use super::expr::{
     chain_text, factor_props, factor_shape, infer, mirrors, Base, Expression, FactorChain,
 };
 use super::operand::{Operand, Properties};
+use super::steps::{Arg, GenPlan, Side2, Step, Value};
 use super::GenError;
-use serde::Serialize;
 use std::collections::HashMap;
 
 /// At most this many distinct factorable inverted operands are enumerated exactly (2^10
@@ -585,117 +585,6 @@ impl Dp<'_> {
     }
 }
 
-/// A value a step reads: an operand or an earlier step's result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Value {
-    /// Operand index in the expression's operand list.
-    Operand(usize),
-    /// 0-based index of a step (`S{index+1}` in reports).
-    Step(usize),
-}
-
-/// An argument of a step: a value, read transposed or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Arg {
-    /// What is read.
-    pub value: Value,
-    /// Read transposed.
-    pub transposed: bool,
-}
-
-/// Where the structured (or inverted) argument of a two-argument step stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side2 {
-    /// The first argument (M·B, M⁻¹·B).
-    Left,
-    /// The second argument (B·M, B·M⁻¹).
-    Right,
-}
-
-/// One step of a plan: a kernel call producing a new value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Step {
-    /// The routine.
-    pub kernel: Kernel,
-    /// Its arguments, in product order. Products: `(left, right)` (syrk: `(A)`, computing
-    /// op(A)·op(A)ᵀ); solves: `(M, B)` (left) or `(B, M)` (right), M being the matrix, or
-    /// its potrf or getrf step, read transposed when its inverse is; factorizations: `(W)`;
-    /// explicit inverses: `(W)` or its factorization, giving W⁻¹; transpose: `(A)`.
-    pub args: Vec<Arg>,
-    /// Which argument is structured or inverted (two-argument steps).
-    pub side: Side2,
-    /// The stored triangle of the triangular argument (trmm, trsm, trsv, trtri) is lower.
-    pub lower: bool,
-    /// Rows of the result.
-    pub rows: usize,
-    /// Columns of the result.
-    pub cols: usize,
-    /// Exact cost in units of ⅓ flop.
-    pub thirds: u128,
-    /// The step forms an explicit inverse.
-    pub explicit_inverse: bool,
-    /// What the result holds, e.g. `inv(Xᵀ·X)` or `chol(M)`.
-    pub value: String,
-}
-
-/// A plan for a generalized chain: steps in execution order and the result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GenPlan {
-    /// The cost model it was planned under (`planned`, `expert`, `naive`).
-    pub model: &'static str,
-    /// The steps, in execution order.
-    pub steps: Vec<Step>,
-    /// The result (an operand when the expression is one, possibly transposed).
-    pub result: Arg,
-    /// Rows of the result.
-    pub rows: usize,
-    /// Columns of the result.
-    pub cols: usize,
-    /// Exact total cost, ⅓-flop units (the sum of the steps').
-    pub thirds: u128,
-    /// The evaluation order, parenthesized.
-    pub order: String,
-    /// False when more than [`MAX_SHARED`] factorable operands made the planner assume
-    /// every one of them is factored (the plan is then the best under that assumption), or
-    /// when SPD middles of Bᵀ·M·B were left out of the enumeration for that reason (the plan
-    /// is then the best without their symmetric-product split).
-    pub exact: bool,
-}
-
-impl GenPlan {
-    /// Names of the step results: `S1`, `S2`, …, and operand names.
-    pub fn value_name(&self, v: Value, expr: &Expression) -> String {
-        match v {
-            Value::Operand(i) => expr.operands[i].name.clone(),
-            Value::Step(s) => format!("S{}", s + 1),
-        }
-    }
-
-    /// `Xᵀ`, `S2`.
-    pub fn arg_name(&self, a: &Arg, expr: &Expression) -> String {
-        let n = self.value_name(a.value, expr);
-        if a.transposed {
-            format!("{n}ᵀ")
-        } else {
-            n
-        }
-    }
-
-    /// The step as a line: `S2 = potrs(S1, X)`.
-    pub fn step_text(&self, s: usize, expr: &Expression) -> String {
-        let st = &self.steps[s];
-        let args: Vec<String> = st.args.iter().map(|a| self.arg_name(a, expr)).collect();
-        format!("S{} = {}({})", s + 1, st.kernel, args.join(", "))
-    }
-
-    /// Whether any step forms an explicit inverse.
-    pub fn has_explicit_inverse(&self) -> bool {
-        self.steps.iter().any(|s| s.explicit_inverse)
-    }
-}
-
 /// Operands that appear inverted and need a factorization (not triangular, diagonal or
 /// orthogonal), each once, in order of appearance; with `middles`, also the SPD operands that
 /// appear not inverted between two mirrored factors (the M of Bᵀ·M·B, which the
@@ -830,7 +719,7 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
     );
     let (rows, cols) = expr.shape();
     Ok(GenPlan {
-        model: model.name,
+        model: model.name.to_string(),
         steps,
         result,
         rows,
@@ -838,6 +727,7 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
         thirds,
         order,
         exact,
+        expr: expr.clone(),
     })
 }
 

@@ -2,10 +2,11 @@
 //! naive and expert costs beside it, and optionally measured times.
 
 use super::cost::{flops_f64, flops_text, CostModel};
-use super::execute::{random_operands, time_interleaved, Mat};
+use super::execute::{random_operands, time_interleaved, Backend};
 use super::expr::Expression;
 use super::operand::Operand;
-use super::planner::{plan, GenPlan, Value};
+use super::planner::plan;
+use super::steps::{GenPlan, Value};
 use super::GenError;
 use crate::report::{json_of, ratio_of, Cell, Report, Table};
 use rand::SeedableRng;
@@ -96,11 +97,17 @@ pub struct ExprReport {
     /// The plan is exactly optimal (false only above 10 factorable inverted operands, or
     /// when the SPD middles of Bᵀ·M·B would take the count above that).
     pub exact: bool,
-    /// The planned plan as data.
+    /// The planned plan as data (serialized without its expression and operands, which the
+    /// report holds above).
+    #[serde(serialize_with = "plan_body")]
     pub plan: GenPlan,
     /// Measurement settings (with `--bench`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bench: Option<BenchInfo>,
+}
+
+fn plan_body<S: serde::Serializer>(p: &GenPlan, s: S) -> Result<S::Ok, S::Error> {
+    p.body().serialize(s)
 }
 
 /// The three plans of an expression: planned, expert and naive.
@@ -112,12 +119,12 @@ pub fn three_plans(expr: &Expression) -> Result<[GenPlan; 3], GenError> {
     ])
 }
 
-fn step_rows(p: &GenPlan, expr: &Expression) -> Vec<StepRow> {
+fn step_rows(p: &GenPlan) -> Vec<StepRow> {
     p.steps
         .iter()
         .enumerate()
         .map(|(i, s)| StepRow {
-            call: p.step_text(i, expr),
+            call: p.step_text(i),
             kernel: s.kernel.name().to_string(),
             computes: s.value.clone(),
             rows: s.rows,
@@ -154,7 +161,7 @@ impl ExprReport {
             operands: expr.operands.clone(),
             rows: planned.rows,
             cols: planned.cols,
-            steps: step_rows(&planned, expr),
+            steps: step_rows(&planned),
             naive_ratio: strategies[2].ratio,
             strategies,
             explicit_inverse: planned.has_explicit_inverse(),
@@ -175,11 +182,19 @@ impl ExprReport {
     ) -> Result<Self, GenError> {
         let plans = three_plans(expr)?;
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let ops: Vec<Mat> = random_operands(expr, &mut rng)?;
+        let ops = random_operands(expr, &mut rng)?;
         let refs: Vec<&GenPlan> = plans.iter().collect();
-        let (medians, results) = time_interleaved(&refs, expr, &ops, reps)?;
-        let scale = results[2].max_abs().max(f64::MIN_POSITIVE);
-        let max_rel_diff = results[0].max_abs_diff(&results[2]) / scale;
+        let backend = Backend::preferred().ok_or(GenError::NoBackend)?;
+        let (medians, results) = time_interleaved(backend, &refs, &ops, reps)?;
+        let scale = results[2]
+            .iter()
+            .fold(0.0f64, |m, x| m.max(x.abs()))
+            .max(f64::MIN_POSITIVE);
+        let max_rel_diff = results[0]
+            .iter()
+            .zip(&results[2])
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
+            / scale;
         for (s, t) in self.strategies.iter_mut().zip(&medians) {
             s.seconds = Some(*t);
             s.time_ratio = Some(ratio_of(*t, medians[0]));
@@ -187,7 +202,10 @@ impl ExprReport {
         self.bench = Some(BenchInfo {
             reps,
             seed,
-            blas: crate::exec::system::blas_name(),
+            blas: match backend {
+                Backend::Lapack => crate::exec::system::blas_name(),
+                _ => format!("{} (pure Rust)", backend.name()),
+            },
             threads: crate::exec::system::blas_threads(),
             cpu: crate::exec::system::cpu_model(),
             max_rel_diff,
