@@ -247,6 +247,18 @@ pub enum GenError {
         reason: String,
     },
 
+    /// An operand's array violates its declared property (symmetric, SPD's symmetry, lower,
+    /// upper, diagonal).
+    #[error("operand {operand} is declared {property} but is not: {detail}")]
+    PropertyViolated {
+        /// The operand.
+        operand: String,
+        /// The declared property.
+        property: &'static str,
+        /// Where it fails.
+        detail: String,
+    },
+
     /// An array bound to a name that is not an operand, bound twice, or an operand left
     /// unbound.
     #[error("operand {}: {reason}", crate::error::quote(name))]

@@ -87,7 +87,11 @@ pub(crate) struct Choice {
     pub(crate) kernel: Kernel,
     /// The structured (or inverted) factor is the left one.
     pub(crate) left: bool,
+    /// What the option charges: the kernel, plus a temporary's factorization.
     pub(crate) cost: u128,
+    /// The kernel's own step cost (`cost` without a temporary's factorization, which is
+    /// emitted as a step of its own).
+    pub(crate) kernel_cost: u128,
     pub(crate) leaf_factor: Option<(usize, u128)>,
 }
 
@@ -106,10 +110,12 @@ impl Kernels<'_> {
         let (m, k, n) = (a.rows, a.cols, b.cols);
         let mut out = Vec::new();
         let mut push = |kernel, left, cost: Option<u128>| -> Result<(), GenError> {
+            let cost = ov(cost, "a product's flop count")?;
             out.push(Choice {
                 kernel,
                 left,
-                cost: ov(cost, "a product's flop count")?,
+                cost,
+                kernel_cost: cost,
                 leaf_factor: None,
             });
             Ok(())
@@ -137,7 +143,14 @@ impl Kernels<'_> {
                 push(Kernel::Symm, false, cost::gemm(m, k, n))?;
             }
         }
-        push(Kernel::Gemm, true, cost::gemm(m, k, n))?;
+        // A product with a vector is gemv (same count), chosen here so that lowering emits
+        // exactly the menu's kernel.
+        let general = if m == 1 || n == 1 {
+            Kernel::Gemv
+        } else {
+            Kernel::Gemm
+        };
+        push(general, true, cost::gemm(m, k, n))?;
         Ok(out)
     }
 
@@ -158,9 +171,20 @@ impl Kernels<'_> {
         let (kernel, cost, factor) = if p.diagonal {
             (Kernel::DiagSolve, ov(cost::diagonal(n, other), what)?, None)
         } else if p.triangular() {
-            (Kernel::Trsm, ov(cost::triangular(n, other), what)?, None)
+            let k = if other == 1 {
+                Kernel::Trsv
+            } else {
+                Kernel::Trsm
+            };
+            (k, ov(cost::triangular(n, other), what)?, None)
         } else if p.orthogonal {
-            (Kernel::Gemm, ov(cost::gemm(n, n, other), what)?, None)
+            // M⁻¹ = Mᵀ: a product (gemv with a vector).
+            let k = if other == 1 {
+                Kernel::Gemv
+            } else {
+                Kernel::Gemm
+            };
+            (k, ov(cost::gemm(n, n, other), what)?, None)
         } else if p.spd {
             let f = ov(cost::potrf(n), what)?;
             (Kernel::Potrs, ov(cost::solve(n, other), what)?, Some(f))
@@ -193,6 +217,7 @@ impl Kernels<'_> {
                 kernel: Kernel::Syrk,
                 left: true,
                 cost: syrk,
+                kernel_cost: syrk,
                 leaf_factor: None,
             }));
         };
@@ -254,6 +279,7 @@ impl Kernels<'_> {
         factor: Option<u128>,
         w: &Side,
     ) -> Result<Choice, GenError> {
+        let kernel_cost = cost;
         let (cost, leaf_factor) = match (factor, w.leaf) {
             (None, _) => (cost, None),
             (Some(f), Some(a)) => (cost, Some((a, f))),
@@ -263,6 +289,7 @@ impl Kernels<'_> {
             kernel,
             left,
             cost,
+            kernel_cost,
             leaf_factor,
         })
     }
@@ -336,7 +363,7 @@ trait Costlier {
 
 impl Costlier for Option<Entry> {
     fn is_none_or_costlier(&self, cost: u128) -> bool {
-        self.as_ref().map_or(true, |e| e.cost > cost)
+        self.as_ref().is_none_or(|e| e.cost > cost)
     }
 }
 
@@ -703,7 +730,7 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
             })
         })?;
         let key = if enumerated { total } else { thirds };
-        if best.as_ref().map_or(true, |b| key < b.0) {
+        if best.as_ref().is_none_or(|b| key < b.0) {
             best = Some((key, total, thirds, lower.steps, result, order));
         }
     }
@@ -853,19 +880,12 @@ impl Lower<'_> {
                     Kernel::Getri | Kernel::Potri => {
                         let spd = choice.kernel == Kernel::Potri;
                         let fv = self.factor(w.value, n, spd)?;
-                        let mut thirds = choice.cost;
-                        if let (None, Value::Step(s)) = (side.leaf, fv) {
-                            // A temporary's factorization was counted in the choice.
-                            thirds = thirds
-                                .checked_sub(self.steps[s].thirds)
-                                .expect("the choice includes the factorization");
-                        }
                         (
                             Arg {
                                 value: fv,
                                 transposed: false,
                             },
-                            thirds,
+                            choice.kernel_cost,
                         )
                     }
                     Kernel::Transpose => (
@@ -875,7 +895,7 @@ impl Lower<'_> {
                         },
                         0,
                     ),
-                    _ => (plain, choice.cost),
+                    _ => (plain, choice.kernel_cost),
                 };
                 let v = self.push(Step {
                     kernel: choice.kernel,
@@ -1010,7 +1030,7 @@ impl Lower<'_> {
                     lower: false,
                     rows,
                     cols,
-                    thirds: choice.cost,
+                    thirds: choice.kernel_cost,
                     explicit_inverse: false,
                     value,
                 };
@@ -1033,51 +1053,27 @@ impl Lower<'_> {
                                     stored(&sy).lower
                                 }
                             }
-                            Kernel::Gemm if sx.rows == 1 || sy.cols == 1 => {
-                                step.kernel = Kernel::Gemv
-                            }
                             _ => {}
                         }
                     }
                     _ => {
                         let (w, sw) = if choice.left { (a, sa) } else { (b, sb) };
-                        let other = if choice.left { sb.cols } else { sa.rows };
                         step.lower = stored(&sw).lower;
                         let m = match choice.kernel {
                             Kernel::Potrs | Kernel::Getrs => {
                                 let spd = choice.kernel == Kernel::Potrs;
                                 let fv = self.factor(w.value, sw.rows, spd)?;
-                                if sw.leaf.is_none() {
-                                    // A temporary's factorization was counted in the choice.
-                                    let fstep = match fv {
-                                        Value::Step(s) => s,
-                                        Value::Operand(_) => unreachable!("factor returns a step"),
-                                    };
-                                    step.thirds = step
-                                        .thirds
-                                        .checked_sub(self.steps[fstep].thirds)
-                                        .expect("the choice includes the factorization");
-                                }
                                 Arg {
                                     value: fv,
                                     transposed: w.transposed,
                                 }
                             }
-                            Kernel::Gemm => {
+                            Kernel::Gemm | Kernel::Gemv => {
                                 // M orthogonal: M⁻¹ = Mᵀ.
-                                step.kernel = if other == 1 {
-                                    Kernel::Gemv
-                                } else {
-                                    Kernel::Gemm
-                                };
                                 Arg {
                                     value: w.value,
                                     transposed: !w.transposed,
                                 }
-                            }
-                            Kernel::Trsm if other == 1 => {
-                                step.kernel = Kernel::Trsv;
-                                w
                             }
                             _ => w,
                         };

@@ -229,7 +229,7 @@ impl<'a> MatRef<'a> {
     }
 
     /// op(A) copied into a new matrix.
-    pub(crate) fn to_colmat(&self) -> Result<ColMat, GenError> {
+    pub(crate) fn to_colmat(self) -> Result<ColMat, GenError> {
         let (m, n) = (self.nrows(), self.ncols());
         let mut out = ColMat::zeros(m, n)?;
         if self.trans {

@@ -109,7 +109,9 @@ impl GenPlan {
     /// dimension of 1, a [`Product::Vector`] (a [`Product::Scalar`] when both are 1), as
     /// [`crate::multi_dot`] returns them.
     ///
-    /// Declared properties are trusted except SPD, which the Cholesky factorization checks.
+    /// Declared symmetry, triangularity and diagonality are checked first, in O(n²)
+    /// ([`GenError::PropertyViolated`]; [`GenPlan::execute_trusted`] skips the check); SPD
+    /// is checked by the Cholesky factorization that runs anyway; orthogonality is trusted.
     pub fn execute(&self, operands: &[(&str, Input<'_>)]) -> Result<Product<f64>, GenError> {
         let backend = Backend::preferred().ok_or(GenError::NoBackend)?;
         self.execute_with(backend, operands)
@@ -122,9 +124,29 @@ impl GenPlan {
         backend: Backend,
         operands: &[(&str, Input<'_>)],
     ) -> Result<Product<f64>, GenError> {
+        self.execute_checked(backend, operands, true)
+    }
+
+    /// [`GenPlan::execute_with`] without the O(n²) checks of declared symmetry,
+    /// triangularity and diagonality, for callers who vouch for their data (a violated
+    /// declaration then gives a wrong answer, never a read outside the arrays).
+    pub fn execute_trusted(
+        &self,
+        backend: Backend,
+        operands: &[(&str, Input<'_>)],
+    ) -> Result<Product<f64>, GenError> {
+        self.execute_checked(backend, operands, false)
+    }
+
+    fn execute_checked(
+        &self,
+        backend: Backend,
+        operands: &[(&str, Input<'_>)],
+        check: bool,
+    ) -> Result<Product<f64>, GenError> {
         let ordered = bind(&self.expr.operands, operands)?;
         let vector = operands.iter().any(|(_, i)| matches!(i, Input::Vector(_)));
-        let m = run_on(backend, self, &ordered)?.into_array();
+        let m = run_on(backend, self, &ordered, check)?.into_array();
         Ok(match (vector, m.dim()) {
             (true, (1, 1)) => Product::Scalar(m[[0, 0]]),
             (true, (_, 1)) => Product::Vector(m.column(0).to_owned()),
@@ -134,11 +156,21 @@ impl GenPlan {
     }
 
     /// Runs the plan on matrices given in the order of [`GenPlan::operands`] (for the
-    /// benchmarks and tests, whose operands come from [`random_operands`]).
+    /// benchmarks and tests, whose operands come from [`random_operands`]); declared
+    /// properties are checked as in [`GenPlan::execute_with`].
     pub fn execute_in_order(
         &self,
         backend: Backend,
         operands: &[ArrayView2<'_, f64>],
+    ) -> Result<Array2<f64>, GenError> {
+        self.in_order(backend, operands, true)
+    }
+
+    fn in_order(
+        &self,
+        backend: Backend,
+        operands: &[ArrayView2<'_, f64>],
+        check: bool,
     ) -> Result<Array2<f64>, GenError> {
         let ops = &self.expr.operands;
         if operands.len() != ops.len() {
@@ -150,7 +182,7 @@ impl GenPlan {
         }
         let inputs: Vec<Input<'_>> = operands.iter().map(|v| Input::Matrix(*v)).collect();
         let ordered: Vec<(&Operand, Input<'_>)> = ops.iter().zip(inputs).collect();
-        Ok(run_on(backend, self, &ordered)?.into_array())
+        Ok(run_on(backend, self, &ordered, check)?.into_array())
     }
 }
 
@@ -196,6 +228,7 @@ fn run_on(
     backend: Backend,
     plan: &GenPlan,
     ops: &[(&Operand, Input<'_>)],
+    check: bool,
 ) -> Result<ColMat, GenError> {
     // The operands as checked views; a layout no kernel can read (non-unit strides in both
     // directions, negative strides) is copied once into column-major order.
@@ -209,12 +242,17 @@ fn run_on(
     let mut views = Vec::with_capacity(ops.len());
     for ((o, input), copy) in ops.iter().zip(&copies) {
         views.push(match copy {
-            Some(c) => Operandview {
+            Some(c) => OperandView {
                 view: c.view(false),
                 flipped: false,
             },
             None => as_view(o, input)?.expect("checked above"),
         });
+    }
+    if check {
+        for ((o, _), v) in ops.iter().zip(&views) {
+            check_properties(o, &v.view)?;
+        }
     }
     match backend {
         #[cfg(feature = "faer")]
@@ -229,7 +267,7 @@ fn run_on(
 /// An operand's view, and whether its storage is the transpose of the operand (a row-major
 /// array is read as the column-major storage of its transpose).
 #[derive(Clone, Copy)]
-struct Operandview<'a> {
+struct OperandView<'a> {
     view: MatRef<'a>,
     flipped: bool,
 }
@@ -244,7 +282,7 @@ fn shape_error(o: &Operand, got: String) -> GenError {
 
 /// The array as a view without copying, `None` when its layout needs a copy; an error when
 /// its shape is not the declared one.
-fn as_view<'a>(o: &Operand, input: &Input<'a>) -> Result<Option<Operandview<'a>>, GenError> {
+fn as_view<'a>(o: &Operand, input: &Input<'a>) -> Result<Option<OperandView<'a>>, GenError> {
     let (r, c) = (o.rows, o.cols);
     match *input {
         Input::Matrix(v) => {
@@ -255,12 +293,12 @@ fn as_view<'a>(o: &Operand, input: &Input<'a>) -> Result<Option<Operandview<'a>>
                 return Ok(None);
             };
             Ok(if v.t().is_standard_layout() {
-                MatRef::new(data, r, c, r.max(1), false).map(|view| Operandview {
+                MatRef::new(data, r, c, r.max(1), false).map(|view| OperandView {
                     view,
                     flipped: false,
                 })
             } else if v.is_standard_layout() {
-                MatRef::new(data, c, r, c.max(1), true).map(|view| Operandview {
+                MatRef::new(data, c, r, c.max(1), true).map(|view| OperandView {
                     view,
                     flipped: true,
                 })
@@ -276,13 +314,73 @@ fn as_view<'a>(o: &Operand, input: &Input<'a>) -> Result<Option<Operandview<'a>>
                 return Ok(None);
             };
             Ok(
-                MatRef::new(data, r, c, r.max(1), false).map(|view| Operandview {
+                MatRef::new(data, r, c, r.max(1), false).map(|view| OperandView {
                     view,
                     flipped: false,
                 }),
             )
         }
     }
+}
+
+/// Relative tolerance of the symmetry check: |aᵢⱼ − aⱼᵢ| ≤ this × max |A| (a product such
+/// as X·Xᵀ computed by a BLAS may differ from its transpose by rounding).
+pub const SYMMETRY_TOLERANCE: f64 = 1e-10;
+
+/// Checks the declared diagonality, triangularity (exact zeros) and symmetry of an operand
+/// in O(n²), before any O(n³) work. SPD is left to the Cholesky factorization, orthogonality
+/// (an O(n³) check) is trusted.
+fn check_properties(o: &Operand, a: &MatRef<'_>) -> Result<(), GenError> {
+    let p = o.props;
+    if !(p.symmetric || p.triangular()) {
+        return Ok(());
+    }
+    let n = a.nrows();
+    let bad = |property: &'static str, i: usize, j: usize| GenError::PropertyViolated {
+        operand: o.name.clone(),
+        property,
+        detail: format!("entry ({}, {}) is {:e}", i + 1, j + 1, a.at(i, j)),
+    };
+    let mut max = 0.0f64;
+    for j in 0..n {
+        for i in 0..n {
+            let x = a.at(i, j);
+            max = max.max(x.abs());
+            if p.diagonal && i != j && x != 0.0 {
+                return Err(bad("diagonal", i, j));
+            }
+            if p.lower && !p.diagonal && j > i && x != 0.0 {
+                return Err(bad("lower", i, j));
+            }
+            if p.upper && !p.diagonal && i > j && x != 0.0 {
+                return Err(bad("upper", i, j));
+            }
+        }
+    }
+    if p.symmetric && !p.diagonal {
+        let tol = SYMMETRY_TOLERANCE * max;
+        for j in 0..n {
+            for i in j + 1..n {
+                let d = (a.at(i, j) - a.at(j, i)).abs();
+                if d > tol || d.is_nan() {
+                    return Err(GenError::PropertyViolated {
+                        operand: o.name.clone(),
+                        property: if p.spd { "spd" } else { "symmetric" },
+                        detail: format!(
+                            "entry ({}, {}) is {:e} but ({}, {}) is {:e}",
+                            i + 1,
+                            j + 1,
+                            a.at(i, j),
+                            j + 1,
+                            i + 1,
+                            a.at(j, i)
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A column-major copy of an array whose layout no kernel reads.
@@ -313,13 +411,13 @@ enum Stored<L> {
 struct Run<'p, 'a, B: LinAlg> {
     b: &'p B,
     plan: &'p GenPlan,
-    ops: &'p [Operandview<'a>],
+    ops: &'p [OperandView<'a>],
     vals: Vec<Stored<B::Lu>>,
     /// How many arguments read each step's result (the plan's result counts as one).
     uses: Vec<usize>,
 }
 
-fn run<B: LinAlg>(b: &B, plan: &GenPlan, ops: &[Operandview<'_>]) -> Result<ColMat, GenError> {
+fn run<B: LinAlg>(b: &B, plan: &GenPlan, ops: &[OperandView<'_>]) -> Result<ColMat, GenError> {
     let mut uses = vec![0; plan.steps.len()];
     for a in plan
         .steps
@@ -798,7 +896,8 @@ fn gauss_jordan_inverse(a: &ColMat, what: &str) -> Result<ColMat, GenError> {
 
 /// Median seconds of each plan over `reps` interleaved rounds (round r runs every plan once,
 /// in turn), after one warm-up round, on `backend`. The operands are in the order of the
-/// plans' (common) expression. Returns the medians and the last results.
+/// plans' (common) expression; their declared properties are checked once, before the
+/// rounds, so that the times are the kernels'. Returns the medians and the last results.
 pub fn time_interleaved(
     backend: Backend,
     plans: &[&GenPlan],
@@ -814,7 +913,7 @@ pub fn time_interleaved(
     for _ in 0..reps.max(1) {
         for (i, p) in plans.iter().enumerate() {
             let t = std::time::Instant::now();
-            let r = p.execute_in_order(backend, &views)?;
+            let r = p.in_order(backend, &views, false)?;
             times[i].push(t.elapsed().as_secs_f64());
             results[i] = r;
         }
