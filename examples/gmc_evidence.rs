@@ -20,7 +20,7 @@
 //!
 //! `OPENBLAS_NUM_THREADS` sets the BLAS threads; the header prints what was in force.
 
-use chainplan::generalized::execute::{random_operands, time_interleaved};
+use chainplan::generalized::execute::{random_operands, relative_difference, time_interleaved};
 use chainplan::generalized::random::{random_expression, ChainSpec};
 use chainplan::generalized::{plan, Backend, CostModel, Expression, GenError, GenPlan, Operand};
 use clap::Parser;
@@ -107,15 +107,7 @@ fn time_row(
     let refs: Vec<&GenPlan> = ps.iter().collect();
     let backend = Backend::preferred().ok_or(GenError::NoBackend)?;
     let (t, results) = time_interleaved(backend, &refs, &ops, reps)?;
-    let scale = results[2]
-        .iter()
-        .fold(0.0f64, |m, x| m.max(x.abs()))
-        .max(f64::MIN_POSITIVE);
-    let diff = results[0]
-        .iter()
-        .zip(&results[2])
-        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
-        / scale;
+    let diff = relative_difference(&results[0], &results[2]);
     let f = |p: &GenPlan| p.cost().as_f64();
     println!(
         "| {label} | {:.3} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.0e} |",

@@ -44,7 +44,14 @@ fn main() -> Result<(), GenError> {
         Operand::new("y", m, 1, Properties::default())?,
     ];
     // A design matrix, an SPD covariance (diagonally dominant), and y = X·β₀.
-    let x = Array2::from_shape_fn((m, n), |(i, j)| ((i * 7 + j * 13) % 17) as f64 / 17.0 - 0.5);
+    // Entries uniform in [-0.5, 0.5) from a xorshift generator: of full rank.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let x = Array2::from_shape_simple_fn((m, n), || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    });
     let cov = Array2::from_shape_fn((m, m), |(i, j)| {
         if i == j {
             4.0

@@ -988,3 +988,21 @@ fn declared_properties_are_checked() {
         }
     }
 }
+
+/// A plan prints every step as the report names it, its total, and its result.
+#[test]
+fn a_plan_displays_its_steps_and_total() {
+    let e = Expression::parse("inv(X' * X) * X' * y", &ops(&["X=50x5:fullrank", "y=50"])).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    let text = p.to_string();
+    for s in 0..p.steps().len() {
+        assert!(text.contains(&p.step_text(s)), "{text}");
+    }
+    assert!(text.contains(&format!("{} flops", p.cost())), "{text}");
+    assert!(
+        text.ends_with(&format!("result: S{}", p.steps().len())),
+        "{text}"
+    );
+    // The cost in flops: thirds / 3, exactly.
+    assert_eq!(p.cost().whole(), p.cost().thirds() / 3);
+}

@@ -2,7 +2,7 @@
 //! naive and expert costs beside it, and optionally measured times.
 
 use super::cost::{flops_f64, flops_text, CostModel};
-use super::execute::{random_operands, time_interleaved, Backend};
+use super::execute::{random_operands, relative_difference, time_interleaved, Backend};
 use super::expr::Expression;
 use super::operand::Operand;
 use super::planner::plan;
@@ -186,15 +186,7 @@ impl ExprReport {
         let refs: Vec<&GenPlan> = plans.iter().collect();
         let backend = Backend::preferred().ok_or(GenError::NoBackend)?;
         let (medians, results) = time_interleaved(backend, &refs, &ops, reps)?;
-        let scale = results[2]
-            .iter()
-            .fold(0.0f64, |m, x| m.max(x.abs()))
-            .max(f64::MIN_POSITIVE);
-        let max_rel_diff = results[0]
-            .iter()
-            .zip(&results[2])
-            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
-            / scale;
+        let max_rel_diff = relative_difference(&results[0], &results[2]);
         for (s, t) in self.strategies.iter_mut().zip(&medians) {
             s.seconds = Some(*t);
             s.time_ratio = Some(ratio_of(*t, medians[0]));

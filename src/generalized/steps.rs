@@ -419,15 +419,15 @@ fn validate(p: &GenPlan) -> Result<(), GenError> {
 }
 
 impl fmt::Display for GenPlan {
-    /// The steps, one a line (`S1 = syrk(Xᵀ)   Xᵀ·X   [...]`), then the result and the
-    /// total: the plain-text form of `chainplan expr`'s table.
+    /// The expression, model, order and total, then the steps one a line
+    /// (`S1 = syrk(Xᵀ)   Xᵀ·X   500x500   626,250,000 flops`) and the result.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} = {} ({} plan, {} flops)",
-            self.order,
+            "{}: {} plan {}, {} flops",
             self.expr.text,
             self.model,
+            self.order,
             self.cost()
         )?;
         for (s, st) in self.steps.iter().enumerate() {
