@@ -73,6 +73,7 @@ impl ColMat {
         self.rows.max(1)
     }
 
+    #[cfg(feature = "lapack")]
     pub(crate) fn data(&self) -> &[f64] {
         &self.data
     }
