@@ -9,8 +9,10 @@
 //! its dimensions against the buffers it touches before it runs: a plan cannot make a kernel
 //! read or write outside its arrays, whatever its origin.
 
-// Without a backend (no `faer`, no `lapack`) the kernel interface has no implementation.
-#[cfg_attr(not(any(feature = "faer", feature = "lapack")), allow(dead_code))]
+// Without a backend (no `faer`, no `lapack`) the interpreter and the kernel interface have no
+// caller: execution returns `GenError::NoBackend`.
+#![cfg_attr(not(any(feature = "faer", feature = "lapack")), allow(dead_code))]
+
 mod backend;
 #[cfg(feature = "faer")]
 mod faer;
