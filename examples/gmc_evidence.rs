@@ -20,10 +20,9 @@
 //!
 //! `OPENBLAS_NUM_THREADS` sets the BLAS threads; the header prints what was in force.
 
-use chainplan::generalized::cost::flops_f64;
-use chainplan::generalized::execute::{random_operands, time_interleaved};
+use chainplan::generalized::execute::{random_operands, relative_difference, time_interleaved};
 use chainplan::generalized::random::{random_expression, ChainSpec};
-use chainplan::generalized::{plan, CostModel, Expression, GenError, GenPlan, Operand};
+use chainplan::generalized::{plan, Backend, CostModel, Expression, GenError, GenPlan, Operand};
 use clap::Parser;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -106,10 +105,10 @@ fn time_row(
     let mut rng = StdRng::seed_from_u64(seed);
     let ops = random_operands(e, &mut rng)?;
     let refs: Vec<&GenPlan> = ps.iter().collect();
-    let (t, results) = time_interleaved(&refs, e, &ops, reps)?;
-    let scale = results[2].max_abs().max(f64::MIN_POSITIVE);
-    let diff = results[0].max_abs_diff(&results[2]) / scale;
-    let f = |p: &GenPlan| flops_f64(p.thirds);
+    let backend = Backend::preferred().ok_or(GenError::NoBackend)?;
+    let (t, results) = time_interleaved(backend, &refs, &ops, reps)?;
+    let diff = relative_difference(&results[0], &results[2]);
+    let f = |p: &GenPlan| p.cost().as_f64();
     println!(
         "| {label} | {:.3} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.0e} |",
         f(&ps[0]) / 1e9,
@@ -149,7 +148,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let ps = plans(&e)?;
         chains.push((e, ps));
     }
-    let ratio = |ps: &[GenPlan; 3], i: usize| flops_f64(ps[i].thirds) / flops_f64(ps[0].thirds);
+    let ratio = |ps: &[GenPlan; 3], i: usize| ps[i].cost().as_f64() / ps[0].cost().as_f64();
     let naive: Vec<f64> = chains.iter().map(|(_, p)| ratio(p, 2)).collect();
     let expert: Vec<f64> = chains.iter().map(|(_, p)| ratio(p, 1)).collect();
     println!("## Flop ratios over {} random chains\n", args.chains);
@@ -191,7 +190,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if measured >= args.measure {
                 break;
             }
-            if flops_f64(ps[2].thirds) > args.max_gflops * 1e9 {
+            if ps[2].cost().as_f64() > args.max_gflops * 1e9 {
                 continue;
             }
             time_row(&format!("#{i}"), e, ps, args.reps, args.seed + i as u64)?;

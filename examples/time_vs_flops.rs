@@ -232,7 +232,7 @@ fn main() {
         let peak = dp::min_peak(&chain, &Default::default()).unwrap();
         let blowup = flop.largest_intermediate() as f64 / peak.max(1) as f64;
         if flop.largest_intermediate() >= 1 << 16
-            && memory_case.as_ref().map_or(true, |(b, _)| blowup > *b)
+            && memory_case.as_ref().is_none_or(|(b, _)| blowup > *b)
         {
             memory_case = Some((blowup, chain.clone()));
         }

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO=${CARGO:-cargo}
-forbidden='^(clap|clap_derive|prettytable-rs|indicatif|anyhow|dirs|blas-src|openblas-src|openblas-build|cblas-sys) v'
+forbidden='^(clap|clap_derive|prettytable-rs|indicatif|anyhow|dirs|blas-src|openblas-src|openblas-build|cblas-sys|lapack-sys) v'
 
 check_tree() {
     local what=$1

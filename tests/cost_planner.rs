@@ -104,7 +104,7 @@ proptest! {
         goal.max_intermediate = cap;
         let fitting: Vec<f64> = plans
             .iter()
-            .filter(|p| cap.map_or(true, |c| p.largest_intermediate() <= c))
+            .filter(|p| cap.is_none_or(|c| p.largest_intermediate() <= c))
             .map(|p| model.plan_seconds(p))
             .collect();
         match goal.plan(&chain) {
@@ -112,7 +112,7 @@ proptest! {
                 let best = fitting.iter().copied().fold(f64::INFINITY, f64::min);
                 let got = model.plan_seconds(&plan);
                 prop_assert!((got - best).abs() <= 1e-12 * best, "{} vs {}", got, best);
-                prop_assert!(cap.map_or(true, |c| plan.largest_intermediate() <= c));
+                prop_assert!(cap.is_none_or(|c| plan.largest_intermediate() <= c));
             }
             Err(Error::NoPlanFits { .. }) => prop_assert!(fitting.is_empty()),
             Err(e) => prop_assert!(false, "unexpected error {}", e),
@@ -159,7 +159,7 @@ proptest! {
         let cap = if pick.index(2) == 0 { None } else { Some(candidates[pick.index(candidates.len())]) };
         let fitting: Vec<&Plan> = plans
             .iter()
-            .filter(|p| cap.map_or(true, |c| p.largest_intermediate() <= c))
+            .filter(|p| cap.is_none_or(|c| p.largest_intermediate() <= c))
             .collect();
         let mut goal = Goal::time(model.clone()).with_min_gain(g);
         goal.max_intermediate = cap;
@@ -171,7 +171,7 @@ proptest! {
             }
             Err(e) => return Err(TestCaseError::fail(e.to_string())),
         };
-        prop_assert!(cap.map_or(true, |c| plan.largest_intermediate() <= c));
+        prop_assert!(cap.is_none_or(|c| plan.largest_intermediate() <= c));
         let fastest = fitting.iter().map(|p| model.plan_seconds(p)).fold(f64::INFINITY, f64::min);
         let fewest = fitting.iter().map(|p| p.cost()).min().unwrap();
         let got = model.plan_seconds(&plan);

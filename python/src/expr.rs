@@ -8,13 +8,11 @@
 //! LAPACK. The GIL is released while it works. Every library error becomes a `ValueError`
 //! carrying its one-line message.
 
-use chainplan::generalized::cost::flops_text;
-use chainplan::generalized::execute::{execute, Mat};
 use chainplan::generalized::{
-    plan, CostModel, ExprReport, Expression, GenError, GenPlan, Operand, Properties,
+    plan, Backend, CostModel, ExprReport, Expression, GenError, GenPlan, Operand, Properties,
 };
 use chainplan::table::Report;
-use numpy::ndarray::{Array2, ArrayView2, ShapeBuilder};
+use numpy::ndarray::Array2;
 use numpy::{PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -48,40 +46,6 @@ fn model_of(name: &str) -> Option<CostModel> {
     }
 }
 
-/// Tile edge of the transposing copy in [`mat_of`]: two 32 × 32 tiles of f64 (16 KiB) stay
-/// in L1 while one is read by rows and the other written by columns.
-const TILE: usize = 32;
-
-/// An operand in the column-major layout of [`Mat`]: a Fortran-ordered array is copied as it
-/// is, a C-ordered one (numpy's default) by tiles, anything else (strided views) element by
-/// element.
-fn mat_of(v: &ArrayView2<'_, f64>) -> Mat {
-    let (rows, cols) = v.dim();
-    if let Some(data) = v.t().as_slice() {
-        return Mat {
-            rows,
-            cols,
-            data: data.to_vec(),
-        };
-    }
-    let Some(src) = v.as_slice() else {
-        return Mat::from_array(v);
-    };
-    let mut data = vec![0.0; rows * cols];
-    for i0 in (0..rows).step_by(TILE) {
-        let i1 = (i0 + TILE).min(rows);
-        for j0 in (0..cols).step_by(TILE) {
-            for j in j0..(j0 + TILE).min(cols) {
-                let column = &mut data[j * rows..][i0..i1];
-                for (i, out) in (i0..i1).zip(column) {
-                    *out = src[i * cols + j];
-                }
-            }
-        }
-    }
-    Mat { rows, cols, data }
-}
-
 /// A planned generalized chain: the expression, the report of `chainplan expr`, and the plan
 /// of the chosen cost model (the report's own plan for `planned`).
 #[pyclass(module = "chainplan._native", frozen)]
@@ -113,8 +77,8 @@ type StrategyTuple = (String, String, u128, String, f64, usize);
 impl NativeExpr {
     /// The cost model of `plan`: `planned`, `expert` or `naive`.
     #[getter]
-    fn model(&self) -> &'static str {
-        self.plan.model
+    fn model(&self) -> String {
+        self.plan.model().to_string()
     }
 
     /// The expression as given.
@@ -132,25 +96,25 @@ impl NativeExpr {
     /// (rows, cols) of the value.
     #[getter]
     fn shape(&self) -> (usize, usize) {
-        (self.plan.rows, self.plan.cols)
+        (self.plan.rows(), self.plan.cols())
     }
 
     /// The plan's evaluation order, parenthesized (`inv!` marks an explicit inverse).
     #[getter]
     fn order(&self) -> String {
-        self.plan.order.clone()
+        self.plan.order().to_string()
     }
 
     /// The plan's exact cost in units of ⅓ flop.
     #[getter]
     fn thirds(&self) -> u128 {
-        self.plan.thirds
+        self.plan.cost().thirds()
     }
 
     /// The plan's cost in flops as the library writes it (`1,091⅔`).
     #[getter]
     fn flops_text(&self) -> String {
-        flops_text(self.plan.thirds)
+        self.plan.cost().to_string()
     }
 
     /// Whether the plan forms an explicit inverse.
@@ -163,35 +127,35 @@ impl NativeExpr {
     /// planner from enumerating every factor-once choice.
     #[getter]
     fn exact(&self) -> bool {
-        self.plan.exact
+        self.plan.exact()
     }
 
     /// What holds the value: (the last step `S7`, or an operand when the plan has no step,
     /// read transposed or not).
     fn result(&self) -> (String, bool) {
         (
-            self.plan.value_name(self.plan.result.value, &self.expr),
-            self.plan.result.transposed,
+            self.plan.value_name(self.plan.result().value()),
+            self.plan.result().transposed(),
         )
     }
 
     /// The steps in execution order, named as the report names them.
     fn steps(&self) -> Vec<StepTuple> {
         let p = &self.plan;
-        p.steps
+        p.steps()
             .iter()
             .enumerate()
             .map(|(i, s)| {
                 (
-                    p.step_text(i, &self.expr),
-                    s.kernel.name().to_string(),
-                    s.args.iter().map(|a| p.arg_name(a, &self.expr)).collect(),
-                    s.value.clone(),
-                    s.rows,
-                    s.cols,
-                    s.thirds,
-                    flops_text(s.thirds),
-                    s.explicit_inverse,
+                    p.step_text(i),
+                    s.kernel().name().to_string(),
+                    s.args().iter().map(|a| p.arg_name(a)).collect(),
+                    s.computes().to_string(),
+                    s.rows(),
+                    s.cols(),
+                    s.cost().thirds(),
+                    s.cost().to_string(),
+                    s.explicit_inverse(),
                 )
             })
             .collect()
@@ -231,8 +195,10 @@ impl NativeExpr {
             .map_err(|e| PyValueError::new_err(chainplan::text::one_line(&e.to_string())))
     }
 
-    /// Runs the plan on float64 operands given in declaration order, with BLAS and LAPACK,
-    /// the GIL released; returns the value as a Fortran-ordered array.
+    /// Runs the plan on float64 operands given in declaration order, on the library's
+    /// preferred backend (BLAS and LAPACK in this build), the GIL released; returns the value
+    /// as a Fortran-ordered array. The library reads C- and Fortran-ordered arrays in place
+    /// (a C-ordered one as the transpose of its storage) and copies only strided views.
     fn evaluate<'py>(
         &self,
         py: Python<'py>,
@@ -241,10 +207,8 @@ impl NativeExpr {
         let views: Vec<_> = arrays.iter().map(|a| a.as_array()).collect();
         let value = py
             .detach(|| -> Result<Array2<f64>, GenError> {
-                let mats: Vec<Mat> = views.iter().map(mat_of).collect();
-                let m = execute(&self.plan, &self.expr, &mats)?;
-                Ok(Array2::from_shape_vec((m.rows, m.cols).f(), m.data)
-                    .expect("a Mat's data has rows × cols entries"))
+                let backend = Backend::preferred().ok_or(GenError::NoBackend)?;
+                self.plan.execute_in_order(backend, &views)
             })
             .map_err(to_py)?;
         Ok(PyArray2::from_owned_array(py, value))
@@ -273,7 +237,7 @@ fn plan_expr(
             .collect::<Result<Vec<_>, _>>()?;
         let expr = Expression::parse(&text, &operands)?;
         let report = ExprReport::new(&expr)?;
-        let plan = if cost_model.name == report.plan.model {
+        let plan = if cost_model.name == report.plan.model() {
             report.plan.clone()
         } else {
             plan(&expr, &cost_model)?

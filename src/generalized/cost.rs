@@ -5,10 +5,10 @@
 //! `u128` with checked arithmetic; a count that does not fit is an error, never a wrapped
 //! number.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A BLAS or LAPACK routine (or an element-wise loop) that one step of a plan runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kernel {
     /// General product C = op(A)·op(B): 2mkn.

@@ -240,10 +240,10 @@ pub fn infer(fs: &[Factor], ops: &[Operand]) -> Properties {
     let palindrome = (0..n / 2).all(|i| mirrors(&fs[i], &fs[n - 1 - i], ops));
     if palindrome {
         let middle = (n % 2 == 1).then(|| ps[n / 2]);
-        if middle.map_or(true, |m| m.symmetric) {
+        if middle.is_none_or(|m| m.symmetric) {
             p.symmetric = true;
             let right_full = fs[n.div_ceil(2)..].iter().all(|f| full_column_rank(f, ops));
-            if middle.map_or(true, |m| m.spd) && right_full {
+            if middle.is_none_or(|m| m.spd) && right_full {
                 p.spd = true;
             }
         }

@@ -9,16 +9,27 @@
 //!
 //! ```
 //! use chainplan::generalized::{plan, CostModel, Expression, Kernel, Operand};
+//! use chainplan::Product;
+//! use ndarray::{Array1, Array2};
 //!
 //! let ops = [Operand::parse("X=2500x500:fullrank")?, Operand::parse("y=2500x1")?];
 //! let expr = Expression::parse("inv(X' * X) * X' * y", &ops)?;
 //! let best = plan(&expr, &CostModel::planned())?;
-//! let kernels: Vec<Kernel> = best.steps.iter().map(|s| s.kernel).collect();
+//! let kernels: Vec<Kernel> = best.steps().iter().map(|s| s.kernel()).collect();
 //! assert_eq!(kernels, [Kernel::Syrk, Kernel::Gemv, Kernel::Potrf, Kernel::Potrs]);
 //! assert!(!best.has_explicit_inverse());
 //!
 //! let naive = plan(&expr, &CostModel::naive())?;
-//! assert!(naive.thirds > 4 * best.thirds);
+//! assert!(naive.cost().thirds() > 4 * best.cost().thirds());
+//!
+//! // Execute it: arrays bound by name, a 1-D y gives a 1-D β. Here y = X·β₀ exactly.
+//! let x = Array2::from_shape_fn((2500, 500), |(i, j)| if i % 500 == j { 1.0 } else { 0.01 * ((i * j) % 7) as f64 });
+//! let beta0 = Array1::from_shape_fn(500, |j| j as f64 / 500.0);
+//! let y = x.dot(&beta0);
+//! let Product::Vector(beta) = best.execute(&[("X", (&x).into()), ("y", (&y).into())])? else {
+//!     unreachable!("a 1-D y gives a 1-D result")
+//! };
+//! assert!(beta.iter().zip(&beta0).all(|(a, b)| (a - b).abs() < 1e-10));
 //! # Ok::<(), chainplan::generalized::GenError>(())
 //! ```
 //!
@@ -32,10 +43,13 @@
 //! - [`cost`]: the kernels and their exact flop counts in units of ⅓ flop, and the
 //!   [`CostModel`] that parameterises the DP (planned, expert, naive).
 //! - [`planner`]: the DP over sub-chains × lazy forms × kernels; [`plan`] returns a
-//!   [`GenPlan`], a list of kernel steps.
+//!   [`GenPlan`].
+//! - [`steps`]: [`GenPlan`], a list of kernel [`Step`]s with the expression it was planned
+//!   for; read-only, `Display`, and `Serialize`/`Deserialize` (a plan read back is validated).
 //! - [`brute`]: brute force over every parenthesization × kernel × form, the tests' oracle.
-//! - [`execute`]: running plans on OpenBLAS (BLAS + LAPACK, feature `lapack`), random
-//!   operands with the declared properties, and the naive oracle.
+//! - [`execute`]: running plans ([`GenPlan::execute`]) on faer (pure Rust, the default) or
+//!   the system BLAS/LAPACK (feature `lapack`), random operands with the declared properties,
+//!   and the naive oracle.
 //! - [`random`]: a seeded generator of random chains in the CGO'18 style.
 //! - [`report`]: [`ExprReport`], the `expr` command's report.
 //!
@@ -81,10 +95,11 @@
 //! | inv(Q), Q orthogonal | orthogonal: applied as Qᵀ |
 //! | Aᵀ | lower and upper swap |
 //!
-//! Execution needs LAPACK: with the `lapack` feature (on by `openblas-system`, which the CLI
-//! uses) the system OpenBLAS provides it. Without it, planning works and
-//! [`execute::execute`] returns [`GenError::NoLapack`]. A pure-Rust factorization (faer) was
-//! left out: it needs a newer Rust than this crate's minimum (1.80).
+//! Execution runs in every build with the default features: on faer (feature `faer`, pure
+//! Rust), or, with the feature `lapack` (on by `openblas-system`, which the CLI uses), on the
+//! system BLAS and LAPACK, which [`GenPlan::execute`] then prefers; [`Backend`] picks one.
+//! A plan carries its expression, so it runs only on arrays of the declared shapes, and each
+//! kernel call checks its dimensions against its buffers first.
 
 pub mod brute;
 pub mod cost;
@@ -94,12 +109,15 @@ pub mod operand;
 pub mod planner;
 pub mod random;
 pub mod report;
+pub mod steps;
 
 pub use cost::{CostModel, Kernel};
+pub use execute::{Backend, Input};
 pub use expr::Expression;
 pub use operand::{Operand, Properties};
-pub use planner::{plan, Arg, GenPlan, Step, Value};
+pub use planner::plan;
 pub use report::ExprReport;
+pub use steps::{Arg, Flops, GenPlan, Side2, Step, Value};
 
 /// Everything that can go wrong with a generalized chain. Messages name the operand.
 #[derive(Debug, thiserror::Error)]
@@ -206,9 +224,50 @@ pub enum GenError {
         model: &'static str,
     },
 
-    /// Execution needs LAPACK.
-    #[error("this build has no LAPACK; build chainplan with the feature lapack (or openblas-system) to execute generalized chains")]
-    NoLapack,
+    /// The build has no kernel backend for execution (or not the one asked for).
+    #[error("this build has no such kernel backend; build chainplan with the feature faer (the default) or lapack (or openblas-system) to execute generalized chains")]
+    NoBackend,
+
+    /// A kernel was given arguments whose dimensions do not fit together or its buffers: a
+    /// plan that does not match its operands (checked before the call; nothing ran).
+    #[error("{routine}: arguments do not fit: {reason}")]
+    KernelArgs {
+        /// The routine.
+        routine: &'static str,
+        /// What does not fit.
+        reason: String,
+    },
+
+    /// A plan (read from JSON, say) that is not well formed for its expression.
+    #[error("invalid plan{}: {reason}", step.map_or(String::new(), |s| format!(" at step S{s}")))]
+    InvalidPlan {
+        /// The 1-based step, when one is at fault.
+        step: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// An operand's array violates its declared property (symmetric, SPD's symmetry, lower,
+    /// upper, diagonal).
+    #[error("operand {operand} is declared {property} but is not: {detail}")]
+    PropertyViolated {
+        /// The operand.
+        operand: String,
+        /// The declared property.
+        property: &'static str,
+        /// Where it fails.
+        detail: String,
+    },
+
+    /// An array bound to a name that is not an operand, bound twice, or an operand left
+    /// unbound.
+    #[error("operand {}: {reason}", crate::text::quote(name))]
+    Binding {
+        /// The name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
 
     /// Execution was given operands that do not match the expression.
     #[error("operand {operand} is {got}; the expression declares it {expected}")]

@@ -1,12 +1,12 @@
 //! Operands: a name, a shape and declared properties; and property inference over products.
 
 use super::GenError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What is known about a matrix. The flags are closed under their implications by
 /// [`Properties::closed`]: diagonal implies lower, upper and symmetric; SPD implies symmetric
 /// and full rank; orthogonal implies full rank; lower and upper together mean diagonal.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Properties {
     /// A = Aᵀ.
     pub symmetric: bool,
@@ -101,7 +101,7 @@ impl Properties {
 }
 
 /// A named matrix (or vector: one dimension 1) of a generalized chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Operand {
     /// Its name in expressions.
     pub name: String,

@@ -27,8 +27,8 @@ use super::expr::{
     chain_text, factor_props, factor_shape, infer, mirrors, Base, Expression, FactorChain,
 };
 use super::operand::{Operand, Properties};
+use super::steps::{Arg, GenPlan, Side2, Step, Value};
 use super::GenError;
-use serde::Serialize;
 use std::collections::HashMap;
 
 /// At most this many distinct factorable inverted operands are enumerated exactly (2^10
@@ -87,7 +87,11 @@ pub(crate) struct Choice {
     pub(crate) kernel: Kernel,
     /// The structured (or inverted) factor is the left one.
     pub(crate) left: bool,
+    /// What the option charges: the kernel, plus a temporary's factorization.
     pub(crate) cost: u128,
+    /// The kernel's own step cost (`cost` without a temporary's factorization, which is
+    /// emitted as a step of its own).
+    pub(crate) kernel_cost: u128,
     pub(crate) leaf_factor: Option<(usize, u128)>,
 }
 
@@ -106,10 +110,12 @@ impl Kernels<'_> {
         let (m, k, n) = (a.rows, a.cols, b.cols);
         let mut out = Vec::new();
         let mut push = |kernel, left, cost: Option<u128>| -> Result<(), GenError> {
+            let cost = ov(cost, "a product's flop count")?;
             out.push(Choice {
                 kernel,
                 left,
-                cost: ov(cost, "a product's flop count")?,
+                cost,
+                kernel_cost: cost,
                 leaf_factor: None,
             });
             Ok(())
@@ -137,7 +143,14 @@ impl Kernels<'_> {
                 push(Kernel::Symm, false, cost::gemm(m, k, n))?;
             }
         }
-        push(Kernel::Gemm, true, cost::gemm(m, k, n))?;
+        // A product with a vector is gemv (same count), chosen here so that lowering emits
+        // exactly the menu's kernel.
+        let general = if m == 1 || n == 1 {
+            Kernel::Gemv
+        } else {
+            Kernel::Gemm
+        };
+        push(general, true, cost::gemm(m, k, n))?;
         Ok(out)
     }
 
@@ -158,9 +171,20 @@ impl Kernels<'_> {
         let (kernel, cost, factor) = if p.diagonal {
             (Kernel::DiagSolve, ov(cost::diagonal(n, other), what)?, None)
         } else if p.triangular() {
-            (Kernel::Trsm, ov(cost::triangular(n, other), what)?, None)
+            let k = if other == 1 {
+                Kernel::Trsv
+            } else {
+                Kernel::Trsm
+            };
+            (k, ov(cost::triangular(n, other), what)?, None)
         } else if p.orthogonal {
-            (Kernel::Gemm, ov(cost::gemm(n, n, other), what)?, None)
+            // M⁻¹ = Mᵀ: a product (gemv with a vector).
+            let k = if other == 1 {
+                Kernel::Gemv
+            } else {
+                Kernel::Gemm
+            };
+            (k, ov(cost::gemm(n, n, other), what)?, None)
         } else if p.spd {
             let f = ov(cost::potrf(n), what)?;
             (Kernel::Potrs, ov(cost::solve(n, other), what)?, Some(f))
@@ -193,6 +217,7 @@ impl Kernels<'_> {
                 kernel: Kernel::Syrk,
                 left: true,
                 cost: syrk,
+                kernel_cost: syrk,
                 leaf_factor: None,
             }));
         };
@@ -254,6 +279,7 @@ impl Kernels<'_> {
         factor: Option<u128>,
         w: &Side,
     ) -> Result<Choice, GenError> {
+        let kernel_cost = cost;
         let (cost, leaf_factor) = match (factor, w.leaf) {
             (None, _) => (cost, None),
             (Some(f), Some(a)) => (cost, Some((a, f))),
@@ -263,6 +289,7 @@ impl Kernels<'_> {
             kernel,
             left,
             cost,
+            kernel_cost,
             leaf_factor,
         })
     }
@@ -336,7 +363,7 @@ trait Costlier {
 
 impl Costlier for Option<Entry> {
     fn is_none_or_costlier(&self, cost: u128) -> bool {
-        self.as_ref().map_or(true, |e| e.cost > cost)
+        self.as_ref().is_none_or(|e| e.cost > cost)
     }
 }
 
@@ -585,117 +612,6 @@ impl Dp<'_> {
     }
 }
 
-/// A value a step reads: an operand or an earlier step's result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Value {
-    /// Operand index in the expression's operand list.
-    Operand(usize),
-    /// 0-based index of a step (`S{index+1}` in reports).
-    Step(usize),
-}
-
-/// An argument of a step: a value, read transposed or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Arg {
-    /// What is read.
-    pub value: Value,
-    /// Read transposed.
-    pub transposed: bool,
-}
-
-/// Where the structured (or inverted) argument of a two-argument step stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side2 {
-    /// The first argument (M·B, M⁻¹·B).
-    Left,
-    /// The second argument (B·M, B·M⁻¹).
-    Right,
-}
-
-/// One step of a plan: a kernel call producing a new value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Step {
-    /// The routine.
-    pub kernel: Kernel,
-    /// Its arguments, in product order. Products: `(left, right)` (syrk: `(A)`, computing
-    /// op(A)·op(A)ᵀ); solves: `(M, B)` (left) or `(B, M)` (right), M being the matrix, or
-    /// its potrf or getrf step, read transposed when its inverse is; factorizations: `(W)`;
-    /// explicit inverses: `(W)` or its factorization, giving W⁻¹; transpose: `(A)`.
-    pub args: Vec<Arg>,
-    /// Which argument is structured or inverted (two-argument steps).
-    pub side: Side2,
-    /// The stored triangle of the triangular argument (trmm, trsm, trsv, trtri) is lower.
-    pub lower: bool,
-    /// Rows of the result.
-    pub rows: usize,
-    /// Columns of the result.
-    pub cols: usize,
-    /// Exact cost in units of ⅓ flop.
-    pub thirds: u128,
-    /// The step forms an explicit inverse.
-    pub explicit_inverse: bool,
-    /// What the result holds, e.g. `inv(Xᵀ·X)` or `chol(M)`.
-    pub value: String,
-}
-
-/// A plan for a generalized chain: steps in execution order and the result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GenPlan {
-    /// The cost model it was planned under (`planned`, `expert`, `naive`).
-    pub model: &'static str,
-    /// The steps, in execution order.
-    pub steps: Vec<Step>,
-    /// The result (an operand when the expression is one, possibly transposed).
-    pub result: Arg,
-    /// Rows of the result.
-    pub rows: usize,
-    /// Columns of the result.
-    pub cols: usize,
-    /// Exact total cost, ⅓-flop units (the sum of the steps').
-    pub thirds: u128,
-    /// The evaluation order, parenthesized.
-    pub order: String,
-    /// False when more than [`MAX_SHARED`] factorable operands made the planner assume
-    /// every one of them is factored (the plan is then the best under that assumption), or
-    /// when SPD middles of Bᵀ·M·B were left out of the enumeration for that reason (the plan
-    /// is then the best without their symmetric-product split).
-    pub exact: bool,
-}
-
-impl GenPlan {
-    /// Names of the step results: `S1`, `S2`, …, and operand names.
-    pub fn value_name(&self, v: Value, expr: &Expression) -> String {
-        match v {
-            Value::Operand(i) => expr.operands[i].name.clone(),
-            Value::Step(s) => format!("S{}", s + 1),
-        }
-    }
-
-    /// `Xᵀ`, `S2`.
-    pub fn arg_name(&self, a: &Arg, expr: &Expression) -> String {
-        let n = self.value_name(a.value, expr);
-        if a.transposed {
-            format!("{n}ᵀ")
-        } else {
-            n
-        }
-    }
-
-    /// The step as a line: `S2 = potrs(S1, X)`.
-    pub fn step_text(&self, s: usize, expr: &Expression) -> String {
-        let st = &self.steps[s];
-        let args: Vec<String> = st.args.iter().map(|a| self.arg_name(a, expr)).collect();
-        format!("S{} = {}({})", s + 1, st.kernel, args.join(", "))
-    }
-
-    /// Whether any step forms an explicit inverse.
-    pub fn has_explicit_inverse(&self) -> bool {
-        self.steps.iter().any(|s| s.explicit_inverse)
-    }
-}
-
 /// Operands that appear inverted and need a factorization (not triangular, diagonal or
 /// orthogonal), each once, in order of appearance; with `middles`, also the SPD operands that
 /// appear not inverted between two mirrored factors (the M of Bᵀ·M·B, which the
@@ -814,7 +730,7 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
             })
         })?;
         let key = if enumerated { total } else { thirds };
-        if best.as_ref().map_or(true, |b| key < b.0) {
+        if best.as_ref().is_none_or(|b| key < b.0) {
             best = Some((key, total, thirds, lower.steps, result, order));
         }
     }
@@ -830,7 +746,7 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
     );
     let (rows, cols) = expr.shape();
     Ok(GenPlan {
-        model: model.name,
+        model: model.name.to_string(),
         steps,
         result,
         rows,
@@ -838,6 +754,7 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
         thirds,
         order,
         exact,
+        expr: expr.clone(),
     })
 }
 
@@ -963,19 +880,12 @@ impl Lower<'_> {
                     Kernel::Getri | Kernel::Potri => {
                         let spd = choice.kernel == Kernel::Potri;
                         let fv = self.factor(w.value, n, spd)?;
-                        let mut thirds = choice.cost;
-                        if let (None, Value::Step(s)) = (side.leaf, fv) {
-                            // A temporary's factorization was counted in the choice.
-                            thirds = thirds
-                                .checked_sub(self.steps[s].thirds)
-                                .expect("the choice includes the factorization");
-                        }
                         (
                             Arg {
                                 value: fv,
                                 transposed: false,
                             },
-                            thirds,
+                            choice.kernel_cost,
                         )
                     }
                     Kernel::Transpose => (
@@ -985,7 +895,7 @@ impl Lower<'_> {
                         },
                         0,
                     ),
-                    _ => (plain, choice.cost),
+                    _ => (plain, choice.kernel_cost),
                 };
                 let v = self.push(Step {
                     kernel: choice.kernel,
@@ -1120,7 +1030,7 @@ impl Lower<'_> {
                     lower: false,
                     rows,
                     cols,
-                    thirds: choice.cost,
+                    thirds: choice.kernel_cost,
                     explicit_inverse: false,
                     value,
                 };
@@ -1143,51 +1053,27 @@ impl Lower<'_> {
                                     stored(&sy).lower
                                 }
                             }
-                            Kernel::Gemm if sx.rows == 1 || sy.cols == 1 => {
-                                step.kernel = Kernel::Gemv
-                            }
                             _ => {}
                         }
                     }
                     _ => {
                         let (w, sw) = if choice.left { (a, sa) } else { (b, sb) };
-                        let other = if choice.left { sb.cols } else { sa.rows };
                         step.lower = stored(&sw).lower;
                         let m = match choice.kernel {
                             Kernel::Potrs | Kernel::Getrs => {
                                 let spd = choice.kernel == Kernel::Potrs;
                                 let fv = self.factor(w.value, sw.rows, spd)?;
-                                if sw.leaf.is_none() {
-                                    // A temporary's factorization was counted in the choice.
-                                    let fstep = match fv {
-                                        Value::Step(s) => s,
-                                        Value::Operand(_) => unreachable!("factor returns a step"),
-                                    };
-                                    step.thirds = step
-                                        .thirds
-                                        .checked_sub(self.steps[fstep].thirds)
-                                        .expect("the choice includes the factorization");
-                                }
                                 Arg {
                                     value: fv,
                                     transposed: w.transposed,
                                 }
                             }
-                            Kernel::Gemm => {
+                            Kernel::Gemm | Kernel::Gemv => {
                                 // M orthogonal: M⁻¹ = Mᵀ.
-                                step.kernel = if other == 1 {
-                                    Kernel::Gemv
-                                } else {
-                                    Kernel::Gemm
-                                };
                                 Arg {
                                     value: w.value,
                                     transposed: !w.transposed,
                                 }
-                            }
-                            Kernel::Trsm if other == 1 => {
-                                step.kernel = Kernel::Trsv;
-                                w
                             }
                             _ => w,
                         };

@@ -2,10 +2,11 @@
 //! naive and expert costs beside it, and optionally measured times.
 
 use super::cost::{flops_f64, flops_text, CostModel};
-use super::execute::{random_operands, time_interleaved, Mat};
+use super::execute::{random_operands, relative_difference, time_interleaved, Backend};
 use super::expr::Expression;
 use super::operand::Operand;
-use super::planner::{plan, GenPlan, Value};
+use super::planner::plan;
+use super::steps::{GenPlan, Value};
 use super::GenError;
 use crate::table::{json_of, Cell, Report, Table};
 use crate::text::ratio_of;
@@ -97,11 +98,17 @@ pub struct ExprReport {
     /// The plan is exactly optimal (false only above 10 factorable inverted operands, or
     /// when the SPD middles of Bᵀ·M·B would take the count above that).
     pub exact: bool,
-    /// The planned plan as data.
+    /// The planned plan as data (serialized without its expression and operands, which the
+    /// report holds above).
+    #[serde(serialize_with = "plan_body")]
     pub plan: GenPlan,
     /// Measurement settings (with `--bench`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bench: Option<BenchInfo>,
+}
+
+fn plan_body<S: serde::Serializer>(p: &GenPlan, s: S) -> Result<S::Ok, S::Error> {
+    p.body().serialize(s)
 }
 
 /// The three plans of an expression: planned, expert and naive.
@@ -113,12 +120,12 @@ pub fn three_plans(expr: &Expression) -> Result<[GenPlan; 3], GenError> {
     ])
 }
 
-fn step_rows(p: &GenPlan, expr: &Expression) -> Vec<StepRow> {
+fn step_rows(p: &GenPlan) -> Vec<StepRow> {
     p.steps
         .iter()
         .enumerate()
         .map(|(i, s)| StepRow {
-            call: p.step_text(i, expr),
+            call: p.step_text(i),
             kernel: s.kernel.name().to_string(),
             computes: s.value.clone(),
             rows: s.rows,
@@ -155,7 +162,7 @@ impl ExprReport {
             operands: expr.operands.clone(),
             rows: planned.rows,
             cols: planned.cols,
-            steps: step_rows(&planned, expr),
+            steps: step_rows(&planned),
             naive_ratio: strategies[2].ratio,
             strategies,
             explicit_inverse: planned.has_explicit_inverse(),
@@ -176,11 +183,11 @@ impl ExprReport {
     ) -> Result<Self, GenError> {
         let plans = three_plans(expr)?;
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let ops: Vec<Mat> = random_operands(expr, &mut rng)?;
+        let ops = random_operands(expr, &mut rng)?;
         let refs: Vec<&GenPlan> = plans.iter().collect();
-        let (medians, results) = time_interleaved(&refs, expr, &ops, reps)?;
-        let scale = results[2].max_abs().max(f64::MIN_POSITIVE);
-        let max_rel_diff = results[0].max_abs_diff(&results[2]) / scale;
+        let backend = Backend::preferred().ok_or(GenError::NoBackend)?;
+        let (medians, results) = time_interleaved(backend, &refs, &ops, reps)?;
+        let max_rel_diff = relative_difference(&results[0], &results[2]);
         for (s, t) in self.strategies.iter_mut().zip(&medians) {
             s.seconds = Some(*t);
             s.time_ratio = Some(ratio_of(*t, medians[0]));
@@ -188,7 +195,10 @@ impl ExprReport {
         self.bench = Some(BenchInfo {
             reps,
             seed,
-            blas: crate::system::blas_name(),
+            blas: match backend {
+                Backend::Lapack => crate::system::blas_name(),
+                _ => format!("{} (pure Rust)", backend.name()),
+            },
             threads: crate::system::blas_threads(),
             cpu: crate::system::cpu_model(),
             max_rel_diff,

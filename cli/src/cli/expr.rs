@@ -122,23 +122,27 @@ fn steps_to_dot(report: &ExprReport, expr: &Expression) -> String {
         ));
     }
     let plan = &report.plan;
-    for (s, st) in plan.steps.iter().enumerate() {
-        let color = if st.explicit_inverse {
+    for (s, st) in plan.steps().iter().enumerate() {
+        let color = if st.explicit_inverse() {
             ", color=red"
         } else {
             ""
         };
         out.push_str(&format!(
             "  s{s} [label=\"{}\\n{} flops\"{color}];\n",
-            esc(&plan.step_text(s, expr)),
-            esc(&chainplan::generalized::cost::flops_text(st.thirds))
+            esc(&plan.step_text(s)),
+            esc(&st.cost().to_string())
         ));
-        for a in &st.args {
-            let from = match a.value {
+        for a in st.args() {
+            let from = match a.value() {
                 Value::Operand(i) => format!("o{i}"),
                 Value::Step(k) => format!("s{k}"),
             };
-            let label = if a.transposed { " [label=\"ᵀ\"]" } else { "" };
+            let label = if a.transposed() {
+                " [label=\"ᵀ\"]"
+            } else {
+                ""
+            };
             out.push_str(&format!("  {from} -> s{s}{label};\n"));
         }
     }

@@ -1,0 +1,1083 @@
+//! Running generalized plans: operands bound by name as ndarray views (either memory order,
+//! matrices or 1-D vectors), one interpreter over two kernel backends — faer (pure Rust,
+//! feature `faer`, on by default) and the system BLAS/LAPACK (feature `lapack`, through
+//! `cblas-sys` and `lapack-sys`) — plus random operands with declared properties and the
+//! naive oracle the tests compare against.
+//!
+//! A plan carries the expression it was planned for, so it runs only on arrays of the shapes
+//! that expression declares ([`GenPlan::execute`] checks them), and every kernel call checks
+//! its dimensions against the buffers it touches before it runs: a plan cannot make a kernel
+//! read or write outside its arrays, whatever its origin.
+
+// Without a backend (no `faer`, no `lapack`) the interpreter and the kernel interface have no
+// caller: execution returns `GenError::NoBackend`.
+#![cfg_attr(not(any(feature = "faer", feature = "lapack")), allow(dead_code))]
+
+mod backend;
+#[cfg(feature = "faer")]
+mod faer;
+#[cfg(feature = "lapack")]
+mod lapack;
+mod mat;
+
+use self::backend::{mismatch, Info, LinAlg};
+pub use self::mat::MAX_ELEMENTS;
+use self::mat::{ColMat, MatRef};
+use super::cost::Kernel;
+use super::expr::{Base, Expression, Factor, FactorChain};
+use super::operand::Operand;
+use super::steps::{Arg, GenPlan, Side2, Step, Value};
+use super::GenError;
+use crate::exec::Product;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use rand::Rng;
+
+/// The kernels a plan runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// faer, in pure Rust (feature `faer`, on by default).
+    Faer,
+    /// The system BLAS and LAPACK, e.g. OpenBLAS (feature `lapack`, on with
+    /// `openblas-system`).
+    Lapack,
+}
+
+impl Backend {
+    /// The backend [`GenPlan::execute`] uses: LAPACK when the build has it (it is the faster),
+    /// else faer; `None` in a build with neither.
+    pub fn preferred() -> Option<Backend> {
+        Backend::available().first().copied()
+    }
+
+    /// The backends this build has, fastest first.
+    pub fn available() -> Vec<Backend> {
+        let mut out = Vec::new();
+        if cfg!(feature = "lapack") {
+            out.push(Backend::Lapack);
+        }
+        if cfg!(feature = "faer") {
+            out.push(Backend::Faer);
+        }
+        out
+    }
+
+    /// `faer` or `lapack`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Faer => "faer",
+            Backend::Lapack => "lapack",
+        }
+    }
+}
+
+/// An operand's array: a matrix in either memory order (any strides), or a 1-D vector for an
+/// operand declared n×1 or 1×n.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// A matrix of the declared shape.
+    Matrix(ArrayView2<'a, f64>),
+    /// A vector: the operand is declared n×1 (a column) or 1×n (a row).
+    Vector(ArrayView1<'a, f64>),
+}
+
+impl<'a> From<ArrayView2<'a, f64>> for Input<'a> {
+    fn from(v: ArrayView2<'a, f64>) -> Self {
+        Input::Matrix(v)
+    }
+}
+
+impl<'a> From<&'a Array2<f64>> for Input<'a> {
+    fn from(v: &'a Array2<f64>) -> Self {
+        Input::Matrix(v.view())
+    }
+}
+
+impl<'a> From<ArrayView1<'a, f64>> for Input<'a> {
+    fn from(v: ArrayView1<'a, f64>) -> Self {
+        Input::Vector(v)
+    }
+}
+
+impl<'a> From<&'a Array1<f64>> for Input<'a> {
+    fn from(v: &'a Array1<f64>) -> Self {
+        Input::Vector(v.view())
+    }
+}
+
+impl GenPlan {
+    /// Runs the plan on arrays bound to the expression's operand names, on
+    /// [`Backend::preferred`]. Every operand must be bound exactly once, with its declared
+    /// shape (a 1-D array for an n×1 or 1×n operand is accepted too). The result is a
+    /// [`Product::Matrix`], or, when an operand was bound as a 1-D array and the result has a
+    /// dimension of 1, a [`Product::Vector`] (a [`Product::Scalar`] when both are 1), as
+    /// [`crate::multi_dot`] returns them.
+    ///
+    /// Declared symmetry, triangularity and diagonality are checked first, in O(n²)
+    /// ([`GenError::PropertyViolated`]; [`GenPlan::execute_trusted`] skips the check); SPD
+    /// is checked by the Cholesky factorization that runs anyway; orthogonality is trusted.
+    pub fn execute(&self, operands: &[(&str, Input<'_>)]) -> Result<Product<f64>, GenError> {
+        let backend = Backend::preferred().ok_or(GenError::NoBackend)?;
+        self.execute_with(backend, operands)
+    }
+
+    /// [`GenPlan::execute`] on a chosen backend; [`GenError::NoBackend`] when this build does
+    /// not have it.
+    pub fn execute_with(
+        &self,
+        backend: Backend,
+        operands: &[(&str, Input<'_>)],
+    ) -> Result<Product<f64>, GenError> {
+        self.execute_checked(backend, operands, true)
+    }
+
+    /// [`GenPlan::execute_with`] without the O(n²) checks of declared symmetry,
+    /// triangularity and diagonality, for callers who vouch for their data (a violated
+    /// declaration then gives a wrong answer, never a read outside the arrays).
+    pub fn execute_trusted(
+        &self,
+        backend: Backend,
+        operands: &[(&str, Input<'_>)],
+    ) -> Result<Product<f64>, GenError> {
+        self.execute_checked(backend, operands, false)
+    }
+
+    fn execute_checked(
+        &self,
+        backend: Backend,
+        operands: &[(&str, Input<'_>)],
+        check: bool,
+    ) -> Result<Product<f64>, GenError> {
+        let ordered = bind(&self.expr.operands, operands)?;
+        let vector = operands.iter().any(|(_, i)| matches!(i, Input::Vector(_)));
+        let m = run_on(backend, self, &ordered, check)?.into_array();
+        Ok(match (vector, m.dim()) {
+            (true, (1, 1)) => Product::Scalar(m[[0, 0]]),
+            (true, (_, 1)) => Product::Vector(m.column(0).to_owned()),
+            (true, (1, _)) => Product::Vector(m.row(0).to_owned()),
+            _ => Product::Matrix(m),
+        })
+    }
+
+    /// Runs the plan on matrices given in the order of [`GenPlan::operands`] (for the
+    /// benchmarks and tests, whose operands come from [`random_operands`]); declared
+    /// properties are checked as in [`GenPlan::execute_with`].
+    pub fn execute_in_order(
+        &self,
+        backend: Backend,
+        operands: &[ArrayView2<'_, f64>],
+    ) -> Result<Array2<f64>, GenError> {
+        self.in_order(backend, operands, true)
+    }
+
+    fn in_order(
+        &self,
+        backend: Backend,
+        operands: &[ArrayView2<'_, f64>],
+        check: bool,
+    ) -> Result<Array2<f64>, GenError> {
+        let ops = &self.expr.operands;
+        if operands.len() != ops.len() {
+            return Err(GenError::OperandMismatch {
+                operand: "list".into(),
+                expected: format!("{} operands", ops.len()),
+                got: format!("{} operands", operands.len()),
+            });
+        }
+        let inputs: Vec<Input<'_>> = operands.iter().map(|v| Input::Matrix(*v)).collect();
+        let ordered: Vec<(&Operand, Input<'_>)> = ops.iter().zip(inputs).collect();
+        Ok(run_on(backend, self, &ordered, check)?.into_array())
+    }
+}
+
+/// Each declared operand with its array, in declaration order.
+fn bind<'o, 'a>(
+    ops: &'o [Operand],
+    given: &[(&str, Input<'a>)],
+) -> Result<Vec<(&'o Operand, Input<'a>)>, GenError> {
+    let mut slots: Vec<Option<Input<'a>>> = vec![None; ops.len()];
+    for (name, input) in given {
+        let i = ops
+            .iter()
+            .position(|o| o.name == *name)
+            .ok_or_else(|| GenError::Binding {
+                name: name.to_string(),
+                reason: format!(
+                    "is not an operand of the expression; its operands: {}",
+                    ops.iter()
+                        .map(|o| o.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?;
+        if slots[i].replace(*input).is_some() {
+            return Err(GenError::Binding {
+                name: name.to_string(),
+                reason: "is bound more than once".into(),
+            });
+        }
+    }
+    ops.iter()
+        .zip(slots)
+        .map(|(o, s)| {
+            s.map(|i| (o, i)).ok_or_else(|| GenError::Binding {
+                name: o.name.clone(),
+                reason: "is not bound to an array".into(),
+            })
+        })
+        .collect()
+}
+
+fn run_on(
+    backend: Backend,
+    plan: &GenPlan,
+    ops: &[(&Operand, Input<'_>)],
+    check: bool,
+) -> Result<ColMat, GenError> {
+    // The operands as checked views; a layout no kernel can read (non-unit strides in both
+    // directions, negative strides) is copied once into column-major order.
+    let mut copies: Vec<Option<ColMat>> = Vec::with_capacity(ops.len());
+    for (o, input) in ops {
+        copies.push(match as_view(o, input)? {
+            Some(_) => None,
+            None => Some(copy_of(input)?),
+        });
+    }
+    let mut views = Vec::with_capacity(ops.len());
+    for ((o, input), copy) in ops.iter().zip(&copies) {
+        views.push(match copy {
+            Some(c) => OperandView {
+                view: c.view(false),
+                flipped: false,
+            },
+            None => as_view(o, input)?.expect("checked above"),
+        });
+    }
+    if check {
+        // Only the operands the plan reads: a declared but unused operand costs nothing.
+        let mut used = vec![false; ops.len()];
+        for a in plan
+            .steps
+            .iter()
+            .flat_map(|s| &s.args)
+            .chain([&plan.result])
+        {
+            if let Value::Operand(i) = a.value {
+                if let Some(u) = used.get_mut(i) {
+                    *u = true;
+                }
+            }
+        }
+        for (((o, _), v), u) in ops.iter().zip(&views).zip(used) {
+            if u {
+                check_properties(o, &v.view)?;
+            }
+        }
+    }
+    match backend {
+        #[cfg(feature = "faer")]
+        Backend::Faer => run(&faer::Faer, plan, &views),
+        #[cfg(feature = "lapack")]
+        Backend::Lapack => run(&lapack::Lapack, plan, &views),
+        #[allow(unreachable_patterns)]
+        _ => Err(GenError::NoBackend),
+    }
+}
+
+/// An operand's view, and whether its storage is the transpose of the operand (a row-major
+/// array is read as the column-major storage of its transpose).
+#[derive(Clone, Copy)]
+struct OperandView<'a> {
+    view: MatRef<'a>,
+    flipped: bool,
+}
+
+fn shape_error(o: &Operand, got: String) -> GenError {
+    GenError::OperandMismatch {
+        operand: o.name.clone(),
+        expected: format!("{}x{}", o.rows, o.cols),
+        got,
+    }
+}
+
+/// The array as a view without copying, `None` when its layout needs a copy; an error when
+/// its shape is not the declared one.
+fn as_view<'a>(o: &Operand, input: &Input<'a>) -> Result<Option<OperandView<'a>>, GenError> {
+    let (r, c) = (o.rows, o.cols);
+    match *input {
+        Input::Matrix(v) => {
+            if v.dim() != (r, c) {
+                return Err(shape_error(o, format!("{}x{}", v.nrows(), v.ncols())));
+            }
+            let Some(data) = v.to_slice_memory_order() else {
+                return Ok(None);
+            };
+            Ok(if v.t().is_standard_layout() {
+                MatRef::new(data, r, c, r.max(1), false).map(|view| OperandView {
+                    view,
+                    flipped: false,
+                })
+            } else if v.is_standard_layout() {
+                MatRef::new(data, c, r, c.max(1), true).map(|view| OperandView {
+                    view,
+                    flipped: true,
+                })
+            } else {
+                None
+            })
+        }
+        Input::Vector(v) => {
+            if r != 1 && c != 1 || v.len() != r * c {
+                return Err(shape_error(o, format!("a vector of {}", v.len())));
+            }
+            let Some(data) = v.to_slice() else {
+                return Ok(None);
+            };
+            Ok(
+                MatRef::new(data, r, c, r.max(1), false).map(|view| OperandView {
+                    view,
+                    flipped: false,
+                }),
+            )
+        }
+    }
+}
+
+/// Relative tolerance of the symmetry check: |aᵢⱼ − aⱼᵢ| ≤ this × max |A| (a product such
+/// as X·Xᵀ computed by a BLAS may differ from its transpose by rounding).
+pub const SYMMETRY_TOLERANCE: f64 = 1e-10;
+
+/// Checks the declared diagonality, triangularity (exact zeros) and symmetry of an operand
+/// in O(n²), before any O(n³) work. SPD is left to the Cholesky factorization, orthogonality
+/// (an O(n³) check) is trusted.
+fn check_properties(o: &Operand, a: &MatRef<'_>) -> Result<(), GenError> {
+    let p = o.props;
+    if !(p.symmetric || p.triangular()) {
+        return Ok(());
+    }
+    // The stored matrix is read in memory order; element (r, c) of the storage is the
+    // operand's (c, r) when the view is transposed.
+    let (d, ld, n) = (a.data(), a.ld(), a.stored_rows());
+    if a.stored_cols() != n {
+        return Err(mismatch(
+            "property check",
+            format!("{} is not square", o.name),
+        ));
+    }
+    let logical = |r: usize, c: usize| if a.trans() { (c, r) } else { (r, c) };
+    let bad = |property: &'static str, r: usize, c: usize| {
+        let (i, j) = logical(r, c);
+        GenError::PropertyViolated {
+            operand: o.name.clone(),
+            property,
+            detail: format!("entry ({}, {}) is {:e}", i + 1, j + 1, d[r + c * ld]),
+        }
+    };
+    let mut max = 0.0f64;
+    for c in 0..n {
+        // In bounds: a checked view of an n×n matrix holds (n − 1)·ld + n entries.
+        for (r, x) in d[c * ld..c * ld + n].iter().enumerate() {
+            max = max.max(x.abs());
+            if *x != 0.0 && r != c {
+                let (i, j) = logical(r, c);
+                if p.diagonal {
+                    return Err(bad("diagonal", r, c));
+                }
+                if p.lower && !p.upper && j > i {
+                    return Err(bad("lower", r, c));
+                }
+                if p.upper && !p.lower && i > j {
+                    return Err(bad("upper", r, c));
+                }
+            }
+        }
+    }
+    if p.symmetric && !p.diagonal {
+        // Blocks of 32 columns keep the transposed reads in cache.
+        const B: usize = 32;
+        let tol = SYMMETRY_TOLERANCE * max;
+        for cb in (0..n).step_by(B) {
+            for rb in (cb..n).step_by(B) {
+                for c in cb..(cb + B).min(n) {
+                    for r in rb.max(c + 1)..(rb + B).min(n) {
+                        let (x, y) = (d[r + c * ld], d[c + r * ld]);
+                        let diff = (x - y).abs();
+                        if diff > tol || diff.is_nan() {
+                            let (i, j) = logical(r, c);
+                            return Err(GenError::PropertyViolated {
+                                operand: o.name.clone(),
+                                property: if p.spd { "spd" } else { "symmetric" },
+                                detail: format!(
+                                    "entry ({}, {}) is {x:e} but ({}, {}) is {y:e}",
+                                    i + 1,
+                                    j + 1,
+                                    j + 1,
+                                    i + 1
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A column-major copy of an array whose layout no kernel reads.
+fn copy_of(input: &Input<'_>) -> Result<ColMat, GenError> {
+    match input {
+        Input::Matrix(v) => {
+            let mut m = ColMat::zeros(v.nrows(), v.ncols())?;
+            for ((i, j), x) in v.indexed_iter() {
+                m.set(i, j, *x);
+            }
+            Ok(m)
+        }
+        Input::Vector(v) => {
+            let d: Vec<f64> = v.iter().copied().collect();
+            Ok(ColMat::from_vec(d.len(), 1, d).expect("n entries"))
+        }
+    }
+}
+
+/// A step's result: a matrix, or a factorization.
+enum Stored<L> {
+    Mat(ColMat),
+    /// Upper Cholesky factor U (W = UᵀU); the strict lower triangle is not meaningful.
+    Chol(ColMat),
+    Lu(L),
+}
+
+struct Run<'p, 'a, B: LinAlg> {
+    b: &'p B,
+    plan: &'p GenPlan,
+    ops: &'p [OperandView<'a>],
+    vals: Vec<Stored<B::Lu>>,
+    /// How many arguments read each step's result (the plan's result counts as one).
+    uses: Vec<usize>,
+}
+
+fn run<B: LinAlg>(b: &B, plan: &GenPlan, ops: &[OperandView<'_>]) -> Result<ColMat, GenError> {
+    let mut uses = vec![0; plan.steps.len()];
+    for a in plan
+        .steps
+        .iter()
+        .flat_map(|s| &s.args)
+        .chain([&plan.result])
+    {
+        if let Value::Step(s) = a.value {
+            if let Some(u) = uses.get_mut(s) {
+                *u += 1;
+            }
+        }
+    }
+    let mut r = Run {
+        b,
+        plan,
+        ops,
+        vals: Vec::with_capacity(plan.steps.len()),
+        uses,
+    };
+    for st in &plan.steps {
+        let v = r.step(st)?;
+        r.vals.push(v);
+    }
+    let out = r.take(&plan.result)?;
+    if (out.rows(), out.cols()) != (plan.rows, plan.cols) {
+        return Err(mismatch(
+            "result",
+            "the plan's result has another shape".into(),
+        ));
+    }
+    Ok(out)
+}
+
+impl<'a, B: LinAlg> Run<'_, 'a, B> {
+    /// op(arg) as a view, and whether the stored matrix is the transpose of the value.
+    fn view(&self, a: &Arg) -> Result<(MatRef<'_>, bool), GenError> {
+        let missing = || mismatch("plan", format!("{} is not available", self.name(a.value)));
+        let (v, flipped) = match a.value {
+            Value::Operand(i) => {
+                let o = self.ops.get(i).ok_or_else(missing)?;
+                (o.view, o.flipped)
+            }
+            Value::Step(s) => match self.vals.get(s).ok_or_else(missing)? {
+                Stored::Mat(m) | Stored::Chol(m) => (m.view(false), false),
+                Stored::Lu(_) => {
+                    return Err(mismatch(
+                        "plan",
+                        "an LU factorization read as a matrix".into(),
+                    ))
+                }
+            },
+        };
+        Ok((if a.transposed { v.t() } else { v }, flipped))
+    }
+
+    /// op(arg) as a matrix the caller may overwrite: a step's result that nothing else
+    /// reads is moved out, anything else copied.
+    fn take(&mut self, a: &Arg) -> Result<ColMat, GenError> {
+        if let (Value::Step(s), false) = (a.value, a.transposed) {
+            if self.uses.get(s) == Some(&1) {
+                if let Some(Stored::Mat(m)) = self.vals.get_mut(s) {
+                    return Ok(std::mem::replace(m, ColMat::empty()));
+                }
+            }
+        }
+        self.view(a)?.0.to_colmat()
+    }
+
+    fn name(&self, v: Value) -> String {
+        self.plan.value_name(v)
+    }
+
+    /// LAPACK's info > 0 as an error naming the value.
+    fn failed<T>(
+        &self,
+        r: Result<T, Info>,
+        routine: &'static str,
+        v: Value,
+        meaning: &'static str,
+    ) -> Result<T, GenError> {
+        r.map_err(|info| GenError::Lapack {
+            routine,
+            operand: self.name(v),
+            info,
+            meaning,
+        })
+    }
+
+    /// The (structured, other) arguments of a two-argument step.
+    fn sides<'s>(&self, st: &'s Step) -> Result<(&'s Arg, &'s Arg), GenError> {
+        match (&st.args[..], st.side) {
+            ([m, o], Side2::Left) => Ok((m, o)),
+            ([o, m], Side2::Right) => Ok((m, o)),
+            _ => Err(mismatch(
+                st.kernel.name(),
+                "wrong number of arguments".into(),
+            )),
+        }
+    }
+
+    fn one<'s>(&self, st: &'s Step) -> Result<&'s Arg, GenError> {
+        match &st.args[..] {
+            [a] => Ok(a),
+            _ => Err(mismatch(
+                st.kernel.name(),
+                "wrong number of arguments".into(),
+            )),
+        }
+    }
+
+    fn step(&mut self, st: &Step) -> Result<Stored<B::Lu>, GenError> {
+        let left = st.side == Side2::Left;
+        Ok(Stored::Mat(match st.kernel {
+            Kernel::Gemm | Kernel::Gemv => self.gemm(st)?,
+            Kernel::Symm => self.symm(st, left)?,
+            Kernel::Trmm | Kernel::Trsm | Kernel::Trsv => self.triangular(st, left)?,
+            Kernel::Syrk => {
+                let a = self.one(st)?;
+                self.b.syrk(self.view(a)?.0)?
+            }
+            Kernel::DiagScale | Kernel::DiagSolve => self.diagonal(st, left)?,
+            Kernel::DiagInv => self.diag_inverse(st)?,
+            Kernel::Transpose => {
+                let a = *self.one(st)?;
+                self.take(&a)?
+            }
+            Kernel::Potrf => {
+                let a0 = *self.one(st)?;
+                let mut a = self.take(&a0)?;
+                let r = self.b.potrf(&mut a)?;
+                self.failed(r, "potrf", a0.value, "the matrix is not positive definite")?;
+                return Ok(Stored::Chol(a));
+            }
+            Kernel::Getrf => {
+                let a0 = *self.one(st)?;
+                let a = self.take(&a0)?;
+                let r = self.b.getrf(a)?;
+                return Ok(Stored::Lu(self.failed(
+                    r,
+                    "getrf",
+                    a0.value,
+                    "the matrix is singular",
+                )?));
+            }
+            Kernel::Potrs | Kernel::Getrs => self.solve(st, left)?,
+            Kernel::Potri | Kernel::Getri => self.inverse(st)?,
+            Kernel::Trtri => {
+                let a0 = *self.one(st)?;
+                let mut a = self.take(&a0)?;
+                let r = self.b.trtri(&mut a, st.lower)?;
+                self.failed(r, "trtri", a0.value, "the matrix is singular")?;
+                a
+            }
+        }))
+    }
+
+    fn gemm(&self, st: &Step) -> Result<ColMat, GenError> {
+        match &st.args[..] {
+            [a, b] => self.b.gemm(self.view(a)?.0, self.view(b)?.0),
+            _ => Err(mismatch("gemm", "wrong number of arguments".into())),
+        }
+    }
+
+    fn symm(&self, st: &Step, left: bool) -> Result<ColMat, GenError> {
+        let (s, other) = self.sides(st)?;
+        self.b.symm(self.view(s)?.0, self.view(other)?.0, left)
+    }
+
+    fn triangular(&mut self, st: &Step, left: bool) -> Result<ColMat, GenError> {
+        let (t, other) = self.sides(st)?;
+        let (t, other) = (*t, *other);
+        let mut b = self.take(&other)?;
+        let (tv, flipped) = self.view(&t)?;
+        // `lower` names the triangle of the value; a flipped storage holds the other one.
+        let lower = st.lower != flipped;
+        if st.kernel == Kernel::Trmm {
+            self.b.trmm(tv, lower, &mut b, left)?;
+        } else {
+            self.b.trsm(tv, lower, &mut b, left)?;
+        }
+        Ok(b)
+    }
+
+    fn diagonal(&mut self, st: &Step, left: bool) -> Result<ColMat, GenError> {
+        let (d, other) = self.sides(st)?;
+        let (d, other) = (*d, *other);
+        let mut b = self.take(&other)?;
+        let (dv, _) = self.view(&d)?;
+        let n = backend::check_square(st.kernel.name(), dv.nrows(), dv.ncols())?;
+        if n != if left { b.rows() } else { b.cols() } {
+            return Err(mismatch(
+                st.kernel.name(),
+                "the diagonal does not fit".into(),
+            ));
+        }
+        let solve = st.kernel == Kernel::DiagSolve;
+        for j in 0..b.cols() {
+            for i in 0..b.rows() {
+                let k = if left { i } else { j };
+                let x = dv.at(k, k);
+                let v = b.get(i, j);
+                b.set(i, j, if solve { v / x } else { v * x });
+            }
+        }
+        Ok(b)
+    }
+
+    fn diag_inverse(&self, st: &Step) -> Result<ColMat, GenError> {
+        let (dv, _) = self.view(self.one(st)?)?;
+        let n = backend::check_square("diag-inv", dv.nrows(), dv.ncols())?;
+        let mut c = ColMat::zeros(n, n)?;
+        for i in 0..n {
+            c.set(i, i, 1.0 / dv.at(i, i));
+        }
+        Ok(c)
+    }
+
+    /// potrs / getrs: B·M⁻¹ is solved as (M⁻ᵀ·Bᵀ)ᵀ.
+    fn solve(&mut self, st: &Step, left: bool) -> Result<ColMat, GenError> {
+        let (f, other) = self.sides(st)?;
+        let (f, other) = (*f, *other);
+        let mut b = if left {
+            self.take(&other)?
+        } else {
+            self.view(&other)?.0.t().to_colmat()?
+        };
+        let trans = f.transposed == left;
+        let Value::Step(s) = f.value else {
+            return Err(mismatch(
+                st.kernel.name(),
+                "solves read a factorization".into(),
+            ));
+        };
+        match (st.kernel, self.vals.get(s)) {
+            (Kernel::Potrs, Some(Stored::Chol(u))) => self.b.potrs(u, &mut b)?,
+            (Kernel::Getrs, Some(Stored::Lu(lu))) => self.b.getrs(lu, trans, &mut b)?,
+            _ => {
+                return Err(mismatch(
+                    st.kernel.name(),
+                    format!("S{} is not its factorization", s + 1),
+                ))
+            }
+        }
+        if left {
+            Ok(b)
+        } else {
+            b.view(true).to_colmat()
+        }
+    }
+
+    /// potri / getri from the factorization step.
+    fn inverse(&self, st: &Step) -> Result<ColMat, GenError> {
+        let a0 = self.one(st)?;
+        let Value::Step(s) = a0.value else {
+            return Err(mismatch(
+                st.kernel.name(),
+                "inverses read a factorization".into(),
+            ));
+        };
+        let r = match (st.kernel, self.vals.get(s)) {
+            (Kernel::Potri, Some(Stored::Chol(u))) => self.b.potri(u)?,
+            (Kernel::Getri, Some(Stored::Lu(lu))) => self.b.getri(lu)?,
+            _ => {
+                return Err(mismatch(
+                    st.kernel.name(),
+                    format!("S{} is not its factorization", s + 1),
+                ))
+            }
+        };
+        self.failed(r, st.kernel.name(), a0.value, "the matrix is singular")
+    }
+}
+
+/// A random operand with its declared properties, well conditioned: singular values (or
+/// eigenvalues' magnitudes) within about [0.8, 3.2]. Full-rank, square and structured
+/// matrices add 2 to a diagonal of entries uniform in ±1/√n; SPD ones are symmetric with
+/// that diagonal; orthogonal ones are products of three Householder reflections.
+pub fn random_operand(op: &Operand, rng: &mut impl Rng) -> Result<Array2<f64>, GenError> {
+    Ok(random_colmat(op, rng)?.into_array())
+}
+
+fn random_colmat(op: &Operand, rng: &mut impl Rng) -> Result<ColMat, GenError> {
+    let (m, n) = (op.rows, op.cols);
+    let p = op.props;
+    let mut a = ColMat::zeros(m, n)?;
+    let scale = 1.0 / (m.max(n) as f64).sqrt();
+    if p.orthogonal {
+        for i in 0..n {
+            a.set(i, i, 1.0);
+        }
+        let mut qv = vec![0.0; n];
+        for _ in 0..3 {
+            let mut v: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let norm = v
+                .iter()
+                .map(|x| x * x)
+                .sum::<f64>()
+                .sqrt()
+                .max(f64::MIN_POSITIVE);
+            v.iter_mut().for_each(|x| *x /= norm);
+            // Q ← Q·(I − 2vvᵀ) = Q − 2(Qv)vᵀ
+            for (i, q) in qv.iter_mut().enumerate() {
+                *q = (0..n).map(|j| a.get(i, j) * v[j]).sum();
+            }
+            for (j, vj) in v.iter().enumerate() {
+                for (i, qi) in qv.iter().enumerate() {
+                    let x = a.get(i, j) - 2.0 * qi * vj;
+                    a.set(i, j, x);
+                }
+            }
+        }
+        return Ok(a);
+    }
+    if p.diagonal {
+        for i in 0..n {
+            let x: f64 = rng.random_range(1.0..3.0);
+            a.set(i, i, if rng.random_bool(0.5) { x } else { -x });
+        }
+        return Ok(a);
+    }
+    for j in 0..n {
+        for i in 0..m {
+            let keep = !(p.lower && j > i || p.upper && i > j);
+            if keep {
+                a.set(i, j, rng.random_range(-1.0..1.0) * scale);
+            }
+        }
+    }
+    if p.symmetric {
+        for j in 0..n {
+            for i in 0..j {
+                let x = 0.5 * (a.get(i, j) + a.get(j, i));
+                a.set(i, j, x);
+                a.set(j, i, x);
+            }
+        }
+    }
+    if p.full_rank || p.symmetric || p.triangular() {
+        for i in 0..m.min(n) {
+            // Indefinite symmetric matrices get signed diagonals; the rest +2.
+            let sign = if p.symmetric && !p.spd && i % 2 == 1 {
+                -1.0
+            } else {
+                1.0
+            };
+            a.set(i, i, a.get(i, i) + 2.0 * sign);
+        }
+    }
+    Ok(a)
+}
+
+/// Random operands for every operand of `expr`, in its declaration order, from one seeded
+/// generator.
+pub fn random_operands(
+    expr: &Expression,
+    rng: &mut impl Rng,
+) -> Result<Vec<Array2<f64>>, GenError> {
+    expr.operands
+        .iter()
+        .map(|o| random_operand(o, rng))
+        .collect()
+}
+
+/// The naive oracle, in plain Rust without BLAS: left to right, every inverse explicit (Gauss–
+/// Jordan with partial pivoting), every product a triple loop. For tests on small operands,
+/// given in the order of `expr.operands`.
+pub fn oracle(
+    expr: &Expression,
+    operands: &[ArrayView2<'_, f64>],
+) -> Result<Array2<f64>, GenError> {
+    if operands.len() != expr.operands.len() {
+        return Err(GenError::OperandMismatch {
+            operand: "list".into(),
+            expected: format!("{} operands", expr.operands.len()),
+            got: format!("{} operands", operands.len()),
+        });
+    }
+    let mut ops = Vec::with_capacity(operands.len());
+    for (o, v) in expr.operands.iter().zip(operands) {
+        if v.dim() != (o.rows, o.cols) {
+            return Err(shape_error(o, format!("{}x{}", v.nrows(), v.ncols())));
+        }
+        ops.push(copy_of(&Input::Matrix(*v))?);
+    }
+    Ok(oracle_chain(&expr.chain, expr, &ops)?.into_array())
+}
+
+fn oracle_chain(
+    chain: &FactorChain,
+    expr: &Expression,
+    ops: &[ColMat],
+) -> Result<ColMat, GenError> {
+    let mut acc: Option<ColMat> = None;
+    for f in &chain.factors {
+        let v = oracle_factor(f, expr, ops)?;
+        acc = Some(match acc {
+            None => v,
+            Some(a) => naive_mul(&a, &v)?,
+        });
+    }
+    acc.ok_or_else(|| mismatch("oracle", "an empty chain".into()))
+}
+
+fn oracle_factor(f: &Factor, expr: &Expression, ops: &[ColMat]) -> Result<ColMat, GenError> {
+    let mut v = match &f.base {
+        Base::Operand(i) => ops[*i].clone(),
+        Base::Group(g) => oracle_chain(g, expr, ops)?,
+    };
+    if f.inverted {
+        v = gauss_jordan_inverse(&v, &super::expr::factor_text(f, &expr.operands))?;
+    }
+    if f.transposed {
+        v = v.view(true).to_colmat()?;
+    }
+    Ok(v)
+}
+
+fn naive_mul(a: &ColMat, b: &ColMat) -> Result<ColMat, GenError> {
+    let mut c = ColMat::zeros(a.rows(), b.cols())?;
+    for j in 0..b.cols() {
+        for l in 0..a.cols() {
+            let x = b.get(l, j);
+            for i in 0..a.rows() {
+                let v = c.get(i, j) + a.get(i, l) * x;
+                c.set(i, j, v);
+            }
+        }
+    }
+    Ok(c)
+}
+
+fn gauss_jordan_inverse(a: &ColMat, what: &str) -> Result<ColMat, GenError> {
+    let n = a.rows();
+    let mut m = a.clone();
+    let mut inv = ColMat::identity(n)?;
+    for c in 0..n {
+        let p = (c..n)
+            .max_by(|&x, &y| m.get(x, c).abs().total_cmp(&m.get(y, c).abs()))
+            .unwrap_or(c);
+        if m.get(p, c) == 0.0 {
+            return Err(GenError::Lapack {
+                routine: "gauss-jordan",
+                operand: what.to_string(),
+                info: i32::try_from(c + 1).unwrap_or(i32::MAX),
+                meaning: "the matrix is singular",
+            });
+        }
+        for j in 0..n {
+            let (x, y) = (m.get(c, j), m.get(p, j));
+            m.set(c, j, y);
+            m.set(p, j, x);
+            let (x, y) = (inv.get(c, j), inv.get(p, j));
+            inv.set(c, j, y);
+            inv.set(p, j, x);
+        }
+        let d = m.get(c, c);
+        for j in 0..n {
+            m.set(c, j, m.get(c, j) / d);
+            inv.set(c, j, inv.get(c, j) / d);
+        }
+        for r in 0..n {
+            if r != c {
+                let f = m.get(r, c);
+                if f != 0.0 {
+                    for j in 0..n {
+                        m.set(r, j, m.get(r, j) - f * m.get(c, j));
+                        inv.set(r, j, inv.get(r, j) - f * inv.get(c, j));
+                    }
+                }
+            }
+        }
+    }
+    Ok(inv)
+}
+
+/// max |a − b| / max |b| (b's largest entry taken as at least the smallest positive float):
+/// how far a result is from a reference, relative to the reference's scale. Shapes must match.
+pub fn relative_difference(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+    let scale = b
+        .iter()
+        .fold(0.0f64, |m, x| m.max(x.abs()))
+        .max(f64::MIN_POSITIVE);
+    a.iter()
+        .zip(b)
+        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
+        / scale
+}
+
+/// Median seconds of each plan over `reps` interleaved rounds (round r runs every plan once,
+/// in turn), after one warm-up round, on `backend`. The operands are in the order of the
+/// plans' (common) expression; their declared properties are checked once, before the
+/// rounds, so that the times are the kernels'. Returns the medians and the last results.
+pub fn time_interleaved(
+    backend: Backend,
+    plans: &[&GenPlan],
+    operands: &[Array2<f64>],
+    reps: usize,
+) -> Result<(Vec<f64>, Vec<Array2<f64>>), GenError> {
+    let views: Vec<ArrayView2<'_, f64>> = operands.iter().map(|a| a.view()).collect();
+    let mut times = vec![Vec::with_capacity(reps); plans.len()];
+    let mut results = Vec::new();
+    for p in plans {
+        results.push(p.execute_in_order(backend, &views)?);
+    }
+    for _ in 0..reps.max(1) {
+        for (i, p) in plans.iter().enumerate() {
+            let t = std::time::Instant::now();
+            let r = p.in_order(backend, &views, false)?;
+            times[i].push(t.elapsed().as_secs_f64());
+            results[i] = r;
+        }
+    }
+    let medians = times
+        .into_iter()
+        .map(|mut v| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        })
+        .collect();
+    Ok((medians, results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generalized::{plan, CostModel};
+
+    fn expr(text: &str, specs: &[&str]) -> Expression {
+        let ops: Vec<Operand> = specs.iter().map(|s| Operand::parse(s).unwrap()).collect();
+        Expression::parse(text, &ops).unwrap()
+    }
+
+    /// The issue's heap corruption, with the plan's own check bypassed: a plan for
+    /// `inv(M) * X` (M 3000×3000 SPD) whose expression is swapped, inside the crate, for
+    /// `u * v` (u 3000×1, v 1×3000), so that the operands pass the binding checks. Validation
+    /// refuses it, and run without validation the kernels' own checks refuse potrf on the
+    /// 3000×1 buffer before any call.
+    #[test]
+    fn a_hand_built_plan_cannot_reach_memory_outside_its_buffers() {
+        let mut p = plan(
+            &expr("inv(M) * X", &["M=3000x3000:spd", "X=3000x3000"]),
+            &CostModel::planned(),
+        )
+        .unwrap();
+        p.expr = expr("u * v", &["u=3000x1", "v=1x3000"]);
+        assert!(matches!(p.validate(), Err(GenError::InvalidPlan { .. })));
+        let u = Array2::<f64>::ones((3000, 1));
+        let v = Array2::<f64>::ones((1, 3000));
+        for backend in Backend::available() {
+            let err = p
+                .execute_in_order(backend, &[u.view(), v.view()])
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    GenError::KernelArgs {
+                        routine: "potrf",
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
+        // The 50×10 case of the issue, which used to report a failed potrf.
+        p.expr = expr("u * v", &["u=50x10", "v=10x3000"]);
+        let (u, v) = (
+            Array2::<f64>::ones((50, 10)),
+            Array2::<f64>::ones((10, 3000)),
+        );
+        for backend in Backend::available() {
+            let err = p
+                .execute_in_order(backend, &[u.view(), v.view()])
+                .unwrap_err();
+            assert!(matches!(err, GenError::KernelArgs { .. }), "{err}");
+        }
+    }
+
+    /// Every step of every planned kernel, with its arguments' shapes scrambled inside the
+    /// crate (steps' rows and columns, transposes, argument order), ends in a value or a typed
+    /// error; the kernels' checks stand even where validation is skipped.
+    #[test]
+    fn scrambled_steps_end_in_typed_errors() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for _ in 0..300 {
+            let e = crate::generalized::random::random_expression(
+                &crate::generalized::random::ChainSpec::small(5, 7),
+                &mut rng,
+            )
+            .unwrap();
+            let mut p = plan(&e, &CostModel::planned()).unwrap();
+            let x = random_operands(&e, &mut rng).unwrap();
+            let views: Vec<_> = x.iter().map(|a| a.view()).collect();
+            for st in &mut p.steps {
+                match rng.random_range(0..4) {
+                    0 => st.args.reverse(),
+                    1 => st
+                        .args
+                        .iter_mut()
+                        .for_each(|a| a.transposed = !a.transposed),
+                    2 => st.lower = !st.lower,
+                    _ => {
+                        st.side = if st.side == Side2::Left {
+                            Side2::Right
+                        } else {
+                            Side2::Left
+                        }
+                    }
+                }
+            }
+            for backend in Backend::available() {
+                if let Err(err) = p.execute_in_order(backend, &views) {
+                    assert!(
+                        matches!(err, GenError::KernelArgs { .. } | GenError::Lapack { .. }),
+                        "{err}"
+                    );
+                }
+            }
+        }
+    }
+}
