@@ -162,22 +162,6 @@ pub(crate) fn number(text: &str) -> String {
     format!("{}… ({} digits)", &text[..QUOTE_MAX_CHARS], text.len())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(123456789), "123,456,789");
-        assert_eq!(ratio(1.0), "1.00x");
-        assert_eq!(seconds(0.5), "500.000 ms");
-        assert_eq!(seconds(2e-6), "2.000 µs");
-        assert_eq!(float(2.5), "2.500");
-    }
-}
-
 /// A file name as messages echo it: escaped as [`quote`] escapes text and, when longer than
 /// [`QUOTE_MAX_CHARS`] characters, cut to `…` and its last ones (the file's own name, which
 /// tells more than its first directories), followed by the full length.
@@ -295,4 +279,20 @@ pub fn one_line(message: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(123456789), "123,456,789");
+        assert_eq!(ratio(1.0), "1.00x");
+        assert_eq!(seconds(0.5), "500.000 ms");
+        assert_eq!(seconds(2e-6), "2.000 µs");
+        assert_eq!(float(2.5), "2.500");
+    }
 }

@@ -904,7 +904,7 @@ mod tests {
                     })
                     .map(|t| t.to_vec());
                     assert!(fast == general, "n {n}, cap {cap:?}, parallel {parallel}");
-                    assert_eq!(fast.is_some(), cap.map_or(true, |c| c >= peak));
+                    assert_eq!(fast.is_some(), cap.is_none_or(|c| c >= peak));
                 }
             }
         }
