@@ -84,7 +84,8 @@
 //!   reports, [`Error`].
 //! - `fsio`: safe file writes (temporary file, sync, atomic rename) for every file written.
 //! - Small utilities: `text` (numbers and quoted input for people), [`system`] (BLAS,
-//!   threads, CPU, usable memory), `table` (report tables and the `Report` trait).
+//!   threads, CPU, usable memory), `table` (report tables and the `Report` trait), and the
+//!   result type [`Product`] (a private module re-exported here and in [`exec`]).
 //!
 //! With default features the public API is the core: chains, plans and planners, cost models,
 //! execution and [`multi_dot`], Jacobians, autodiff, generalized chains and the hand-off
@@ -110,7 +111,7 @@
 //!  error                     Error: what goes wrong below and above
 //!  autodiff   generalized    self-contained engines with their own error types
 //!  table                     tables, cells, the Report trait
-//!  text   system             formatting and quoting; machine facts
+//!  text   system   product   formatting and quoting; machine facts; the Product result type
 //! ```
 //!
 //! `error` sits above the two self-contained engines because [`Error`] converts their errors
@@ -345,6 +346,7 @@ pub mod generalized;
 pub mod handoff;
 pub mod jacobian;
 pub mod plan;
+mod product;
 #[cfg(feature = "report")]
 pub mod report;
 pub mod system;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// layers only, and the graph must have no cycle even within a layer.
 const LAYERS: &[&[&str]] = &[
     // Small utilities that refer to nothing in the crate.
-    &["text", "system"],
+    &["text", "system", "product"],
     // Report tables: cells, tables and the report trait.
     &["table"],
     // Self-contained engines whose errors `Error` converts from: scalar expressions

@@ -28,7 +28,7 @@ use super::expr::{Base, Expression, Factor, FactorChain};
 use super::operand::Operand;
 use super::steps::{Arg, GenPlan, Side2, Step, Value};
 use super::GenError;
-use crate::exec::Product;
+use crate::product::Product;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::Rng;
 
