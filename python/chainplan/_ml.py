@@ -175,7 +175,7 @@ class JacobianPlan:
         return self._layers(("adjoints", "pull"))
 
     def _layers(self, ops) -> Tuple[int, ...]:
-        out = set()
+        out: set[int] = set()
         for s in self.steps:
             if s.op == ops[0] and s.layers is not None:
                 out.update(s.layers)
@@ -308,7 +308,7 @@ def run_jacobian(plan: JacobianPlan, ops: Ops, seed_right=None, seed_left=None):
             values.append(ops.matmul(values[left], values[right]))
         elif step.op == "push":
             cols = ops.transpose(values[step.inputs[0]])
-            lo, hi = step.through_span
+            lo, hi = step.through_span  # type: ignore[misc]  # set on every push step
             for e in range(lo, hi):
                 if e == last and plan.left is not None:
                     cols = ops.matmul(cols, ops.transpose(seed_left))
@@ -317,7 +317,7 @@ def run_jacobian(plan: JacobianPlan, ops: Ops, seed_right=None, seed_left=None):
             values.append(ops.transpose(cols))
         elif step.op == "pull":
             rows = values[step.inputs[0]]
-            lo, hi = step.through_span
+            lo, hi = step.through_span  # type: ignore[misc]  # set on every pull step
             if off and lo == 0:
                 # The input seed is the first elemental: pull through the layers, then V.
                 if hi > 1:

@@ -297,8 +297,9 @@ def reassociate(gm: torch.fx.GraphModule, *example_inputs) -> torch.fx.GraphModu
         leaves, tree, interior = _flatten(root)
         if len(leaves) < 3:
             continue
-        shapes = [_shape(n) for n in leaves]
-        if any(s is None for s in shapes):
+        maybe = [_shape(n) for n in leaves]
+        shapes = [s for s in maybe if s is not None]
+        if len(shapes) != len(maybe):
             continue
         if len(shapes[0]) < 2 or any(len(s) != 2 for s in shapes[1:]):
             continue
