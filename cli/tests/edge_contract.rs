@@ -461,3 +461,104 @@ fn endless_input_is_refused() {
     );
     assert!(one_error_line(&out, &[]).contains("standard input"));
 }
+
+/// Asserts that `stderr` shows no more than [`CUT`] characters in a row of `input`.
+fn echoes_no_more_than_the_cut(stderr: &str, input: &str) {
+    let chars: Vec<char> = input.chars().collect();
+    for window in chars.windows(CUT + 1) {
+        let piece: String = window.iter().collect();
+        assert!(!stderr.contains(&piece), "echoes {piece:?} whole: {stderr}");
+    }
+}
+
+/// Session 2, item 4: a success line echoes its input cut as an error line does
+/// (`calibrate` printed `saved the profile to <the whole path>`).
+#[test]
+fn success_lines_cut_their_echoes() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("d".repeat(100));
+    std::fs::create_dir(&deep).unwrap();
+    let path = deep.join(format!("{}.json", "p".repeat(100)));
+    let out = chainplan()
+        .args(["calibrate", "--max-dim", "2", "--rounds", "1"])
+        .args(["--seconds-per-shape", "0", "--validation", "0", "--profile"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(path.exists());
+    assert!(stderr.starts_with("saved the profile to '…"), "{stderr}");
+    echoes_no_more_than_the_cut(&stderr, path.to_str().unwrap());
+}
+
+/// Whether the tests run as root (`Uid:` in `/proc/self/status`).
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().next())
+            == Some("0")
+    })
+}
+
+/// Runs the binary with `args` as nobody under `ulimit -u nproc` (RLIMIT_NPROC, which counts
+/// threads; the kernel does not apply it to root), with `env` set.
+fn under_process_limit(nproc: u32, args: &[&str], env: &[(&str, &str)]) -> Output {
+    use std::os::unix::process::CommandExt;
+    // bash: dash's `ulimit` has no -u.
+    let mut cmd = StdCommand::new("bash");
+    cmd.arg("-c")
+        .arg(format!("ulimit -u {nproc} && exec timeout 60 \"$@\""))
+        .arg("bash")
+        .arg(assert_cmd::cargo::cargo_bin("chainplan"))
+        .args(args)
+        .current_dir("/")
+        .env("XDG_CONFIG_HOME", "/nonexistent-chainplan-config")
+        .env_remove("OPENBLAS_NUM_THREADS")
+        .env_remove("OMP_NUM_THREADS")
+        .env_remove("GOTO_NUM_THREADS")
+        .uid(65534)
+        .gid(65534);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// Session 2, item 6: under `ulimit -u`, a thread count that cannot start is refused with one
+/// line before OpenBLAS tries it (OpenBLAS prints its own lines and raises SIGINT), and the
+/// count a command chooses by itself is lowered to what starts.
+#[test]
+fn thread_counts_the_process_limit_cannot_hold_are_refused() {
+    if !running_as_root() {
+        eprintln!("skipped: RLIMIT_NPROC binds every process of a user but root's; run as root");
+        return;
+    }
+    // `timeout` runs the program as its child: two processes of nobody before any thread.
+    for args in [
+        vec!["bench", "2", "3", "4", "-t", "4"],
+        vec!["bench", "2", "3", "4", "--threads", "16"],
+    ] {
+        let out = under_process_limit(3, &args, &[]);
+        let line = one_error_line(&out, &[]);
+        assert!(line.contains("ulimit -u"), "{line}");
+    }
+    for (args, env) in [
+        (
+            vec!["bench", "2", "3", "4"],
+            vec![("OPENBLAS_NUM_THREADS", "8")],
+        ),
+        (vec!["bench", "2", "3", "4"], vec![]),
+        (vec!["plan", "3", "4", "5"], vec![]),
+        (
+            vec!["expr", "A * B", "--op", "A=3x3", "--op", "B=3x3", "--bench"],
+            vec![("OPENBLAS_NUM_THREADS", "4")],
+        ),
+    ] {
+        let out = under_process_limit(2, &args, &env);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?} {env:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?} {env:?}: {stderr}");
+    }
+}

@@ -16,7 +16,9 @@
 //! - the commands that multiply (`bench`, `calibrate`, `expr --bench`) start the threads they
 //!   need at run time through `openblas_set_num_threads` ([`start_threads`]): the user's
 //!   count (or `--threads`), else one per CPU, after checking that the address-space limit
-//!   holds them; a count it cannot hold is refused with one line;
+//!   holds them and that the threads can be created at all (the process limit `ulimit -u`
+//!   counts threads); a count either cannot hold is refused with one line, or lowered when
+//!   the user gave none;
 //! - the process ends through `_exit` once its output is flushed, without exit handlers.
 
 use anyhow::{bail, Result};
@@ -239,7 +241,74 @@ pub fn start_threads(threads: Option<usize>, flag: &str) -> Result<usize> {
     if n == system::blas_threads() {
         return Ok(n);
     }
+    // OpenBLAS reports a thread it cannot create on standard error and goes on with fewer, or
+    // raises SIGINT: try the threads first, so that a count the process limit (`ulimit -u`,
+    // which counts threads) or the system's cannot hold is refused with one line, or lowered
+    // when the user chose no count.
+    let room = threads_that_start(n);
+    let n = if room >= n {
+        n
+    } else if threads.is_some() {
+        bail!(
+            "{flag} is {n}; only {room} threads can start here (the process limit, ulimit -u, \
+             or the system's)"
+        );
+    } else {
+        room
+    };
+    if n == system::blas_threads() {
+        return Ok(n);
+    }
     Ok(system::set_blas_threads(n))
+}
+
+/// How many of `n` threads (this one and `n - 1` more) can start now, at most `n`: the
+/// helper threads are started and kept waiting until all have been tried, then ended, and
+/// this returns once the kernel has counted them out, so their slots are free again for
+/// OpenBLAS's.
+fn threads_that_start(n: usize) -> usize {
+    let before = threads_now();
+    let mut waiting = Vec::new();
+    for _ in 1..n {
+        let (keep, wait) = std::sync::mpsc::channel::<()>();
+        match std::thread::Builder::new()
+            .stack_size(64 << 10)
+            .spawn(move || {
+                // Returns when `keep` is dropped.
+                let _ = wait.recv();
+            }) {
+            Ok(handle) => waiting.push((keep, handle)),
+            Err(_) => break,
+        }
+    }
+    let count = waiting.len() + 1;
+    for (keep, handle) in waiting {
+        drop(keep);
+        let _ = handle.join();
+    }
+    // A joined thread still counts against the limit for a moment: the kernel wakes the
+    // joiner before it releases the thread. Wait (at most a second) until it has.
+    if let Some(before) = before {
+        for _ in 0..10_000 {
+            if threads_now().is_none_or(|now| now <= before) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(100));
+        }
+    }
+    count
+}
+
+/// The threads of this process, as the kernel counts them (`Threads:` in
+/// `/proc/self/status`); `None` where that cannot be read.
+fn threads_now() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Flushes standard output and error, then ends the process with `code` through `_exit`.

@@ -162,6 +162,9 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
             );
         }
     }
-    eprintln!("saved the profile to {}", path.display());
+    eprintln!(
+        "saved the profile to {}",
+        chainplan::text::quote_path(&path)
+    );
     Ok(ExitCode::SUCCESS)
 }
