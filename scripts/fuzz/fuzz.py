@@ -4,8 +4,10 @@
 It generates argument lists for every subcommand of the `chainplan` binary, valid-looking and
 hostile (numbers around every integer limit, NaN and infinities, empty and huge tokens,
 unicode and control characters, deep nesting, conflicting flags, special files as targets,
-unreadable and garbage inputs, mutated profile files, narrow `ulimit -v` and thread counts),
-runs each, and classifies the run against the README's contract:
+unreadable and garbage inputs, mutated profile files, narrow `ulimit -v` and thread counts,
+`ulimit -u` (RLIMIT_NPROC, run as nobody: the kernel does not apply it to root, and the cases
+are skipped when the fuzzer is not root), the program syntax of issue 22 in one marked
+section), runs each, and classifies the run against the README's contract:
 
 - exit status 0 or 2, nothing else (no signal, abort, panic status, 1, 130);
 - with 2: exactly one line on standard error, starting `error: `;
@@ -13,14 +15,20 @@ runs each, and classifies the run against the README's contract:
 - never a panic message or backtrace;
 - no run of more than 40 characters of any input token (argument or file content) echoed on
   standard error;
-- done within the time limit (else: a hang, and the process group is killed);
+- done within the time limit (else: a hang, and the process group is killed). The limit is
+  --timeout seconds times the load average per CPU when above 1, plus twice the measuring
+  time a `calibrate` case asks for (--seconds-per-shape times its shapes; the generator keeps
+  that under CALIBRATE_MAX_SECONDS). A case that runs past it runs again with ten times the
+  limit, and only a second timeout is a hang: a real hang is endless, a loaded machine slow;
 - special targets (links to /dev/null and /dev/full, a FIFO) still what they were; a regular
   target either as it was or a whole new document, never torn.
 
 With --python PY it also runs Python calls against the `chainplan` module (scripts/fuzz/
 pycases.py, in a worker process of that interpreter) and classifies them: only the documented
 exception types, messages of bounded length echoing no more than 40 characters of an input,
-no crash of the interpreter.
+no crash of the interpreter. `multi_dot` is numpy's drop-in, so its contract is numpy's
+behaviour: where it raises a type outside the documented ones, numpy's multi_dot runs on the
+same input, and the same type (with a bounded message) is no violation.
 
 It uses the standard library only. `make fuzz` runs a fixed-seed budget (CI); `make
 fuzz-long` a random-seed campaign. Each violation is printed with a command line that
@@ -140,6 +148,14 @@ def make_fixtures(root, binary):
     except OSError:
         return '{"format": 1}'
 
+
+# The user and group that RLIMIT_NPROC cases run as (the limit does not bind root).
+try:
+    import pwd
+
+    NOBODY = pwd.getpwnam("nobody")[2:4]
+except (ImportError, KeyError):
+    NOBODY = (65534, 65534)
 
 SPECIAL_LINKS = {"devnull": "/dev/null", "devfull": "/dev/full", "devzero": "/dev/zero"}
 
@@ -361,6 +377,44 @@ def gen_grad(rng):
     return a
 
 
+def calibrate_grid(max_dim):
+    """The library's calibration grid for `max_dim` (CalibrateOptions::grid)."""
+    g, x = [max_dim], max_dim
+    while (x + 2) // 4 > 16:
+        x = (x + 2) // 4
+        g.append(x)
+    return g + [s for s in (16, 8, 6, 4, 3, 2, 1) if s < max_dim]
+
+
+def calibrate_seconds(args):
+    """The time a `calibrate` argument list legitimately asks to spend measuring, in seconds
+    (--seconds-per-shape times the shapes: the grid's cube and the validation shapes, per
+    element type), when its options are valid; else 0 (it is refused before measuring)."""
+    if not args or args[0] != "calibrate":
+        return 0.0
+    opts = dict(zip(args[1::2], args[2::2]))  # flags and values pair up here
+    try:
+        max_dim = int(opts.get("--max-dim", "2000"))
+        rounds = int(opts.get("--rounds", "3"))
+        seconds = float(opts.get("--seconds-per-shape", "0.01"))
+        validation = int(opts.get("--validation", "64"))
+    except ValueError:
+        return 0.0
+    if not (2 <= max_dim <= 4096 and 1 <= rounds <= 100 and 0 <= seconds <= 60
+            and 0 <= validation <= 10_000):
+        return 0.0
+    if "--quick" in args:
+        seconds, validation = min(seconds, 0.002), min(validation, 8)
+    dtypes = 1 if opts.get("--dtype") in ("f64", "f32") else 2
+    return seconds * dtypes * (len(calibrate_grid(max_dim)) ** 3 + validation)
+
+
+# The most measuring time a generated `calibrate` case may ask for: a larger valid
+# --seconds-per-shape is replaced by one that asks for less (the value's parsing is what the
+# case tests; the run's length is not), and the case's time limit adds what it asks for.
+CALIBRATE_MAX_SECONDS = 10.0
+
+
 def gen_calibrate(rng):
     a = ["calibrate", "--max-dim", rng.choice(["2", "4", "8", "1", "4097", token(rng)]),
          "--rounds", rng.choice(["1", "0", "101", token(rng)]),
@@ -374,6 +428,8 @@ def gen_calibrate(rng):
         a.append("--json")
     if rng.random() < 0.2:
         a.append("--quick")
+    if calibrate_seconds(a) > CALIBRATE_MAX_SECONDS:
+        a[6] = "0.0001"
     return a
 
 
@@ -425,6 +481,93 @@ def gen_expr(rng):
     return a
 
 
+# ---- Programs of `chainplan expr` (issue 22) ----------------------------------------------
+# ONE place for the program syntax that issue 22 adds: assignments `K = …; xa = …` separated by
+# `;` or newlines, `+`, `-` (binary and unary), scalar numbers and named scalars (values from
+# `--scalar NAME=VALUE`, signs declared as `NAME:positive`), `I` (size inferred). Before issue
+# 22 lands, every such case must still be one clean `error:` line with exit 2; after it, extend
+# these productions (program files, the Python `plan_expr`/`eval_expr` programs) here.
+
+PROGRAM_NAMES = ["K", "xa", "Pa", "S", "out", "x"]
+SCALARS = ["alpha", "lambda", "sigma2", "k", "beta"]
+
+
+def program_scalar(rng):
+    """A scalar factor: a number (sometimes hostile) or a named scalar."""
+    if rng.random() < 0.5:
+        return rng.choice(["2", "0.5", "-1", "1e-3", "0", "3.", ".5", "1e308", "1e309", "nan",
+                           "inf", "-0", "1/2", "k/(k-1)", "2^2", token(rng)])
+    return rng.choice(SCALARS + [token(rng)]) if rng.random() < 0.9 else huge(rng)
+
+
+def program_term(rng, names, depth):
+    """A product term: operands, results of earlier assignments, I, scalars, sub-sums."""
+    factors = []
+    for _ in range(rng.choice([1, 1, 2, 3])):
+        r = rng.random()
+        if r < 0.15:
+            factors.append(program_scalar(rng))
+        elif r < 0.25:
+            factors.append("I")
+        elif r < 0.4 and depth < 4:
+            factors.append("(" + program_sum(rng, names, depth + 1) + ")")
+        elif r < 0.5 and depth < 4:
+            factors.append("inv(" + program_sum(rng, names, depth + 1) + ")")
+        elif rng.random() < 2 * HOSTILITY[0]:
+            factors.append(expression(rng, names, depth + 3))
+        else:
+            factors.append(rng.choice(names) + rng.choice(["", "", "'", "^T", "^-1"]))
+    return rng.choice([" * ", "*"]).join(factors)
+
+
+def program_sum(rng, names, depth=0):
+    """A sum or difference of terms, with a unary minus now and then."""
+    out = ("-" if rng.random() < 0.1 else "") + program_term(rng, names, depth)
+    for _ in range(rng.choice([0, 1, 1, 2, 3])):
+        out += rng.choice([" + ", " - ", "+", "-", " + -"]) + program_term(rng, names, depth)
+    return out
+
+
+def program(rng, names):
+    """A program: assignments separated by `;` or newlines, later ones using earlier results,
+    now and then broken (unbalanced, an assignment without a value, a name used before it is
+    assigned, a separator alone, an `I` whose size nothing gives)."""
+    r = rng.random()
+    if r < 0.05:
+        return rng.choice(["K =", "= A", ";", "\n\n", "K = A;;", "K = (A + B", "K = A +",
+                           "K = I", "x = x + A", "K = A; K = B", "I = A", "A = A",
+                           "K = A\nxa = K +", "K = 2", "K = alpha", "K = A ; ; xa = K"])
+    if r < 0.1:
+        return "; ".join(f"T{i} = A" for i in range(rng.choice([100, 3000])))
+    known = list(names)
+    lines = []
+    for _ in range(rng.choice([1, 2, 3, 4])):
+        target = rng.choice(PROGRAM_NAMES) if rng.random() < 0.95 else token(rng)
+        lines.append(f"{target} = {program_sum(rng, known)}")
+        known.append(target)
+    sep = rng.choice(["; ", ";", "\n", " ;\n", "\r\n"])
+    text = sep.join(lines)
+    if rng.random() < 0.1:
+        text += rng.choice([";", "\n", "; "])
+    return text
+
+
+def gen_program(rng):
+    """`chainplan expr` with a program and `--scalar` values (issue 22's syntax)."""
+    a = gen_expr(rng)
+    a[1] = program(rng, ["A", "B", "X", "y", "M"]) if rng.random() < 0.9 else program_sum(
+        rng, ["A", "B", "X", "y", "M"])
+    for _ in range(rng.choice([0, 1, 1, 2, 3])):
+        name = rng.choice(SCALARS + [token(rng)])
+        if rng.random() < 0.2:
+            name += rng.choice([":positive", ":negative", ":nonzero", ":bogus", ":"])
+        a += ["--scalar", name + "=" + program_scalar(rng) if rng.random() < 0.9
+              else rng.choice(["alpha", "=", "alpha=", "=2", token(rng)])]
+    return a
+
+# ---- end of the programs of issue 22 ------------------------------------------------------
+
+
 def gen_misc(rng):
     return rng.choice([
         [], ["--help"], ["--version"], ["help"], [token(rng)], ["plan", "--bogus"],
@@ -435,7 +578,7 @@ def gen_misc(rng):
 
 
 GENERATORS = [(gen_plan, 30), (gen_bench, 14), (gen_jacobian, 10), (gen_grad, 12),
-              (gen_calibrate, 4), (gen_expr, 22), (gen_misc, 8)]
+              (gen_calibrate, 4), (gen_expr, 18), (gen_program, 8), (gen_misc, 8)]
 
 
 def gen_case(rng, profile_text):
@@ -451,6 +594,10 @@ def gen_case(rng, profile_text):
     if r < 0.1:
         case["limit_kib"] = rng.choice([40_000, 44_000, 46_000, 48_000, 50_000, 52_000,
                                         56_000, 80_000, 150_000, 600_000, 4_194_304])
+    elif r < 0.16:
+        # RLIMIT_NPROC (`ulimit -u`): threads count as processes, so pthread_create fails once
+        # the process has this many (see run_case: root is exempt, so the case runs as nobody).
+        case["nproc"] = rng.choice([1, 2, 3, 4, 8, 16])
     if rng.random() < 0.1:
         case["env"]["OPENBLAS_NUM_THREADS"] = rng.choice(["1", "2"])
     return case
@@ -551,11 +698,24 @@ def run_case(binary, work, case, timeout):
     env = base_env()
     env.update(case["env"])
     limit = case["limit_kib"]
+    nproc = case.get("nproc")
+    if nproc and os.geteuid() != 0:
+        # Not root: the limit would count every process of this user (this fuzzer's own
+        # included), so the case says nothing about the program. Skipped.
+        return {"skipped": "RLIMIT_NPROC needs root to run the case as nobody"}
 
     def pre():
         os.setsid()
         if limit:
             resource.setrlimit(resource.RLIMIT_AS, (limit * 1024, limit * 1024))
+        if nproc:
+            # The kernel does not apply RLIMIT_NPROC to root: run as nobody, under the limit
+            # (set after the switch, which would otherwise mark the process over its limit
+            # when another case runs as nobody, and fail its exec).
+            os.setgroups([])
+            os.setgid(NOBODY[1])
+            os.setuid(NOBODY[0])
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
     try:
         args = [a.encode("utf-8", "surrogateescape") for a in case["args"]]
@@ -576,8 +736,19 @@ def run_case(binary, work, case, timeout):
         out, err = p.communicate()
     code = p.returncode if p.returncode >= 0 else 128 - p.returncode
     stderr = err.decode("utf-8", "replace")
-    return {"code": code, "stderr": stderr, "violations":
+    return {"code": code, "stderr": stderr, "timed_out": timed_out, "violations":
             classify(case, work, code, out, stderr, timed_out)}
+
+
+def case_time_limit(base, case):
+    """The time limit for one case: `base` seconds scaled by the machine's load (the
+    one-minute load average per CPU, when above 1), plus twice the measuring time that a
+    `calibrate` case legitimately asks for (calibrate_seconds)."""
+    try:
+        load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:
+        load = 1.0
+    return base * max(1.0, load) + 2 * calibrate_seconds(case["args"])
 
 
 def shell_line(binary, case):
@@ -587,6 +758,9 @@ def shell_line(binary, case):
         parts.append(f"ulimit -v {case['limit_kib']};")
     for k, v in case["env"].items():
         parts.append(f"{k}={shlex.quote(v)}")
+    if case.get("nproc"):
+        parts.append(f"prlimit --nproc={case['nproc']} setpriv --reuid={NOBODY[0]} "
+                     f"--regid={NOBODY[1]} --clear-groups")
     parts.append(shlex.quote(binary))
     parts += [shlex.quote(a) if len(a) < 200 else f"\"$(printf '{a[0]}%.0s' $(seq {len(a)}))\""
               for a in case["args"]]
@@ -600,14 +774,22 @@ def cli_worker(binary, seed, cases, deadline, timeout, index):
     """Runs `cases` cases (or until `deadline`) in a work directory of its own."""
     rng = random.Random(f"{seed}-{index}")
     work = tempfile.mkdtemp(prefix=f"chainplan-fuzz-{index}-")
+    # Open to the RLIMIT_NPROC cases, which run as nobody (sticky, as /tmp is).
+    os.chmod(work, 0o1777)
     profile_text = make_fixtures(work, binary)
-    found, ran, skipped, statuses = [], 0, 0, {}
+    found, ran, skipped, statuses, slow = [], 0, 0, {}, 0
     try:
         for i in range(cases):
             if deadline and time.time() > deadline:
                 break
             case = gen_case(rng, profile_text)
-            result = run_case(binary, work, case, timeout)
+            limit = case_time_limit(timeout, case)
+            result = run_case(binary, work, case, limit)
+            if result and result.get("timed_out"):
+                # A real hang is endless; a slow run on a loaded machine is not. The case runs
+                # again with ten times the limit, and only a second timeout is a hang.
+                slow += 1
+                result = run_case(binary, work, case, min(10 * limit, 900))
             if result is None or "skipped" in result:
                 skipped += 1
                 continue
@@ -626,7 +808,8 @@ def cli_worker(binary, seed, cases, deadline, timeout, index):
     finally:
         os.chmod(os.path.join(work, "unreadable.txt"), 0o600)
         shutil.rmtree(work, ignore_errors=True)
-    return {"ran": ran, "skipped": skipped, "found": found, "statuses": statuses}
+    return {"ran": ran, "skipped": skipped, "found": found, "statuses": statuses,
+            "slow": slow}
 
 
 def python_campaign(python, seed, cases, deadline, timeout):
@@ -702,9 +885,10 @@ def main():
     for r in results:
         for k, n in r["statuses"].items():
             statuses[k] = statuses.get(k, 0) + n
+    slow = sum(r["slow"] for r in results)
     print(f"fuzz: CLI: {ran} cases, {sum(r['skipped'] for r in results)} skipped (arguments "
           f"the OS refuses), exit statuses {dict(sorted(statuses.items()))}, "
-          f"{len(found)} violations")
+          f"{slow} run again after a timeout, {len(found)} violations")
     if py:
         found += py["found"]
         print(f"fuzz: Python: {py['ran']} calls, {len(py['found'])} violations")
@@ -717,7 +901,7 @@ def main():
     print(f"fuzz: {time.time() - t0:.0f} s, seed {seed}")
     if a.report:
         with open(a.report, "w") as f:
-            json.dump({"seed": seed, "cli_cases": ran, "found": found,
+            json.dump({"seed": seed, "cli_cases": ran, "found": found, "rerun_slow": slow,
                        "python_calls": py["ran"] if py else 0}, f, indent=1)
     sys.exit(1 if found else 0)
 
