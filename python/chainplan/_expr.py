@@ -16,6 +16,7 @@ from typing import Mapping, NamedTuple, Union
 import numpy as np
 
 from . import _native
+from ._text import bounded
 
 #: Cost models :func:`plan_expr` accepts: the generalized planner, the expert's hand form
 #: (solves in place of inverses, left to right) and the naive form (explicit inverses, left
@@ -203,6 +204,7 @@ class ExprPlan:
 
     __slots__ = ("_native", "_arrays", "_steps", "_strategies")
 
+    @bounded
     def __init__(self, native, arrays=None):
         if not isinstance(native, _native.NativeExpr):
             raise TypeError("ExprPlan objects come from chainplan.plan_expr()")
@@ -325,17 +327,20 @@ class ExprPlan:
 
     # ---- exports -----------------------------------------------------------------------------
 
+    @bounded
     def to_json(self) -> str:
         """The report as JSON text, exactly as ``chainplan expr --json`` prints it (without
         the final newline)."""
         return self._native.report_json()
 
+    @bounded
     def to_dict(self) -> dict:
         """The report of ``chainplan expr --json`` as a dict (costs are exact ints)."""
         return json.loads(self._native.report_json())
 
     # ---- execution ---------------------------------------------------------------------------
 
+    @bounded
     def evaluate(self, /, **arrays) -> np.ndarray:
         """Runs the plan on float64 operands with BLAS and LAPACK (the GIL released) and
         returns the value as a 2-D array of :attr:`shape` (a vector value is a column).
@@ -424,6 +429,7 @@ def _unpickle_expr(expression: str, decls, model: str, arrays) -> ExprPlan:
     return ExprPlan(_native.plan_expr(expression, decls, model), arrays)
 
 
+@bounded
 def plan_expr(expr: str, ops, *, model: str = "planned") -> ExprPlan:
     """Plans a generalized chain: products of named operands, transposed (``'`` or ``^T``),
     inverted (``inv(…)`` of an operand or a sub-product, nested; ``^-1``, ``^-T``).
@@ -459,6 +465,7 @@ def plan_expr(expr: str, ops, *, model: str = "planned") -> ExprPlan:
     return ExprPlan(_native.plan_expr(expr, decls, model), arrays)
 
 
+@bounded
 def eval_expr(expr: str, ops, *, model: str = "planned") -> np.ndarray:
     """Plans ``expr`` and evaluates it on the arrays in ``ops`` (see :func:`plan_expr`):
     ``eval_expr("inv(X' * X) * X' * y", {"X": (X, "fullrank"), "y": y})``. Returns the value

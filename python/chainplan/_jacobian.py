@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from . import _native
 from ._plan import _dims_text
+from ._text import bounded
 
 _SEEDS = (None, "input", "output")
 
@@ -44,6 +45,7 @@ class JacobianReport:
 
     __slots__ = ("_json", "_data")
 
+    @bounded
     def __init__(self, report_json: str):
         if not isinstance(report_json, str):
             raise TypeError("JacobianReport objects come from chainplan.jacobian()")
@@ -132,10 +134,12 @@ class JacobianReport:
         mf = self._data.get("matrix_free")
         return None if mf is None else json.loads(json.dumps(mf))
 
+    @bounded
     def to_json(self) -> str:
         """The report as JSON text, exactly as ``chainplan jacobian --json`` prints it."""
         return self._json
 
+    @bounded
     def to_dict(self) -> Dict[str, Any]:
         """The report as a dict (a new one each call; costs are exact ints)."""
         return json.loads(self._json)
@@ -159,6 +163,7 @@ class JacobianReport:
         )
 
 
+@bounded
 def jacobian(widths: Sequence[int], *, layers: Optional[str] = None, seed: Optional[str] = None,
              seed_size: int = 1, tangent_costs: Optional[Sequence[int]] = None,
              adjoint_costs: Optional[Sequence[int]] = None, tapes: Optional[Sequence[int]] = None,

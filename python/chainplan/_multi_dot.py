@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _native
 from ._plan import ALGORITHMS, _check_choice
+from ._text import bounded
 
 _dot_chain = _native.dot_chain
 
@@ -128,6 +129,7 @@ class _Workspace:
             _KEPT.busy = False
 
 
+@bounded
 def clear_workspace():
     """Frees the intermediate buffers that :func:`multi_dot` keeps for this thread between
     calls (at most 64 MiB; see python/README.md, "Execution")."""
@@ -179,6 +181,7 @@ def _run_2d(mats, steps, slots, dtype, out):
         return dot(mats[lhs], mats[rhs], out=out)
 
 
+@bounded
 def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
     """The product of a chain of arrays, multiplied in the cheapest order that chainplan's
     library finds: a drop-in for ``numpy.linalg.multi_dot``.

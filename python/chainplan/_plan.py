@@ -10,6 +10,7 @@ from typing import NamedTuple, Optional
 
 from . import _native
 from ._native import PlanFormatError
+from ._text import bounded
 
 #: Planner names :func:`plan` and :func:`multi_dot` accept (``chainplan plan --algorithm``).
 ALGORITHMS = ("auto", "dp", "hu-shing", "approx", "left-to-right", "right-to-left")
@@ -70,6 +71,7 @@ class Plan:
 
     __slots__ = ("_native", "_steps", "_comparisons", "_algorithm")
 
+    @bounded
     def __init__(self, native, algorithm=None):
         if not isinstance(native, _native.NativePlan):
             raise TypeError("Plan objects come from chainplan.plan() or Plan.from_handoff()")
@@ -150,12 +152,14 @@ class Plan:
 
     # ---- the hand-off format ---------------------------------------------------------------
 
+    @bounded
     def to_json(self) -> str:
         """The plan in the versioned hand-off format (``docs/plan-format.md``) as JSON text,
         exactly what ``chainplan plan --export-plan FILE`` writes. Every plan and report type
         of chainplan has this method (:meth:`ExprPlan.to_json`, :meth:`JacobianReport.to_json`)."""
         return self._native.handoff_json()
 
+    @bounded
     def to_dict(self) -> dict:
         """The hand-off format as a dict: what :meth:`to_json` holds, built without the text
         (10⁶ matrices: 4.0 s against 24 s for ``json.loads(to_json())``; planning them took
@@ -171,15 +175,18 @@ class Plan:
             if enabled:
                 gc.enable()
 
+    @bounded
     def to_handoff(self) -> dict:
         """The plan in the hand-off format as a dict: the same as :meth:`to_dict`."""
         return self.to_dict()
 
+    @bounded
     def to_handoff_json(self) -> str:
         """The hand-off format as JSON text: the same as :meth:`to_json`."""
         return self.to_json()
 
     @classmethod
+    @bounded
     def from_handoff(cls, plan) -> "Plan":
         """Reads a hand-off plan (a dict, JSON text, or a path to a file) and checks it with
         the library's strict reader; raises :class:`PlanFormatError` for any inconsistency."""
@@ -224,6 +231,7 @@ def _unpickle_plan(handoff_json: str, algorithm: str) -> Plan:
     return Plan(_native.from_handoff(handoff_json), algorithm)
 
 
+@bounded
 def plan(dims, *, algorithm: str = "auto", max_intermediate: Optional[int] = None,
          minimize: str = "cost") -> Plan:
     """Plans the chain with dimensions ``p0 … pn`` (matrix i is p(i-1) × pi).
@@ -258,6 +266,7 @@ def _quoted(path: str) -> str:
     return _native.quote_path(path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
 
 
+@bounded
 def load_plan(plan) -> Plan:
     """A :class:`Plan` from a hand-off plan: a dict already parsed, JSON text, or a path to a
     file written by ``chainplan plan ... --export-plan FILE`` or :meth:`Plan.to_handoff`.

@@ -22,6 +22,7 @@ import numpy as np
 
 from ._native import PlanFormatError
 from ._plan import ALGORITHMS, Plan, _check_choice, load_plan, plan as _plan
+from ._text import bounded
 
 __all__ = ["PlanFormatError", "execute_plan", "load_plan", "multi_dot"]
 
@@ -91,6 +92,7 @@ def _run(plan: Plan, mats: list):
     return live[-1]
 
 
+@bounded
 def multi_dot(arrays: Sequence, *, algorithm: str = "auto"):
     """The product of a chain of dask arrays (numpy arrays and array-likes may be mixed in;
     they are wrapped with ``dask.array.from_array``), multiplied in the order the library
@@ -107,6 +109,7 @@ def multi_dot(arrays: Sequence, *, algorithm: str = "auto"):
     return _unshape(_run(_plan(dims, algorithm=algorithm), mats), row_vector, col_vector)
 
 
+@bounded
 def execute_plan(plan, arrays: Sequence):
     """The product of ``arrays`` in the order of ``plan``: a path to a file written by
     ``chainplan plan ... --export-plan FILE``, that plan parsed into a dict, JSON text, or a

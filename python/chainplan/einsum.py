@@ -16,10 +16,12 @@ from __future__ import annotations
 from opt_einsum.paths import PathOptimizer, get_path_fn, register_path_fn
 
 from ._plan import plan
+from ._text import bounded
 
 __all__ = ["ChainPathOptimizer", "chain_order", "einsum_path"]
 
 
+@bounded
 def chain_order(inputs, output, size_dict):
     """If the network is a matrix chain, its inputs in chain order and the chain's dimensions
     p0 … pn; otherwise None.
@@ -81,10 +83,12 @@ class ChainPathOptimizer(PathOptimizer):
     """Exact contraction paths for matrix chains, from chainplan's library; other networks
     go to opt_einsum's ``fallback`` optimizer (a name such as ``"auto"`` or ``"greedy"``)."""
 
+    @bounded
     def __init__(self, fallback: str = "auto", algorithm: str = "auto"):
         self.fallback = fallback
         self.algorithm = algorithm
 
+    @bounded
     def __call__(self, inputs, output, size_dict, memory_limit=None):
         found = None if memory_limit not in (None, -1) else chain_order(inputs, output, size_dict)
         if found is None:

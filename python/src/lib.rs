@@ -315,6 +315,13 @@ fn quote_path(path: &str) -> String {
     chainplan::text::quote_path(std::path::Path::new(path))
 }
 
+/// A message as one bounded line ([`chainplan::text::one_line`]): the net under every message
+/// the Python layer raises (`chainplan._text.one_line`), as under the library's.
+#[pyfunction]
+fn one_line(message: &str) -> String {
+    chainplan::text::one_line(message)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativePlan>()?;
@@ -323,6 +330,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(schedule, m)?)?;
     m.add_function(wrap_pyfunction!(from_handoff, m)?)?;
     m.add_function(wrap_pyfunction!(quote_path, m)?)?;
+    m.add_function(wrap_pyfunction!(one_line, m)?)?;
     m.add_function(wrap_pyfunction!(jacobian, m)?)?;
     m.add_function(wrap_pyfunction!(execute_f64, m)?)?;
     m.add_function(wrap_pyfunction!(blas_info, m)?)?;
