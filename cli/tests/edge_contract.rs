@@ -527,8 +527,9 @@ fn under_process_limit(nproc: u32, args: &[&str], env: &[(&str, &str)]) -> Outpu
 }
 
 /// Session 2, item 6: under `ulimit -u`, a thread count that cannot start is refused with one
-/// line before OpenBLAS tries it (OpenBLAS prints its own lines and raises SIGINT), and the
-/// count a command chooses by itself is lowered to what starts.
+/// line before OpenBLAS tries it (OpenBLAS started fewer workers without a word and then
+/// waited for ever in its first product), and the count a command chooses by itself is
+/// lowered to what starts.
 #[test]
 fn thread_counts_the_process_limit_cannot_hold_are_refused() {
     if !running_as_root() {

@@ -241,10 +241,11 @@ pub fn start_threads(threads: Option<usize>, flag: &str) -> Result<usize> {
     if n == system::blas_threads() {
         return Ok(n);
     }
-    // OpenBLAS reports a thread it cannot create on standard error and goes on with fewer, or
-    // raises SIGINT: try the threads first, so that a count the process limit (`ulimit -u`,
-    // which counts threads) or the system's cannot hold is refused with one line, or lowered
-    // when the user chose no count.
+    // When `openblas_set_num_threads` cannot create a thread, OpenBLAS says nothing and then
+    // waits for ever in its first product for the worker it never started (seen under
+    // `ulimit -u`, which counts threads). Try the threads first, so that a count the process
+    // limit or the system's cannot hold is refused with one line, or lowered when the user
+    // chose no count.
     let room = threads_that_start(n);
     let n = if room >= n {
         n
