@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _native
 from ._plan import ALGORITHMS, _check_choice
-from ._text import bounded
+from ._text import bounded, rebound
 
 _dot_chain = _native.dot_chain
 
@@ -181,7 +181,6 @@ def _run_2d(mats, steps, slots, dtype, out):
         return dot(mats[lhs], mats[rhs], out=out)
 
 
-@bounded
 def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
     """The product of a chain of arrays, multiplied in the cheapest order that chainplan's
     library finds: a drop-in for ``numpy.linalg.multi_dot``.
@@ -202,85 +201,97 @@ def multi_dot(arrays, *, out=None, algorithm: str = "auto"):
     CuPy, pint, …) are not converted: the call goes to their implementation of
     ``numpy.linalg.multi_dot``, through numpy's own dispatch, as numpy would.
     """
-    if algorithm.__class__ is not str or algorithm not in _ALGORITHM_SET:
-        _check_choice("algorithm", algorithm, ALGORITHMS)
-        _native.schedule([1, 1], algorithm)  # raises the library's message
-    n = len(arrays)
-    if n < 2:
-        raise ValueError("Expecting at least two arrays.")
-    if n > 2:
-        # The common case, ndarrays of one dtype with small intermediates, runs inside the
-        # extension (python/src/fast.rs): numpy's multi_dot is a few microseconds on small
-        # chains, so every Python step here would show in the timing. None: not that case.
-        found = _dot_chain(arrays, algorithm, out)
-        if found is not None:
-            return found
-    if _overridden(arrays, out):
-        # numpy's own dispatch (NEP 18), exactly as numpy.linalg.multi_dot does it: the
-        # overriding types' __array_function__ get numpy.linalg.multi_dot and the arguments.
-        return np.linalg.multi_dot(arrays, out=out)
-    mats = [np.asanyarray(a) for a in arrays]
-    if n > 2 and mats[0].ndim == 2:
-        # 2-D operands of one dtype with large intermediates (or array-likes): a short path
-        # in Python, whose intermediates go into the planned workspace.
-        dtype = mats[0].dtype
-        dims = [mats[0].shape[0]]
+    # The messages are bounded here, not by the `bounded` wrapper: the short path costs
+    # about two `dot`s, and a wrapper's call would add a tenth of that. `try` costs nothing
+    # until something is raised.
+    try:
+        if algorithm.__class__ is not str or algorithm not in _ALGORITHM_SET:
+            _check_choice("algorithm", algorithm, ALGORITHMS)
+            _native.schedule([1, 1], algorithm)  # raises the library's message
+        n = len(arrays)
+        if n < 2:
+            raise ValueError("Expecting at least two arrays.")
+        if n > 2:
+            # The common case, ndarrays of one dtype with small intermediates, runs inside the
+            # extension (python/src/fast.rs): numpy's multi_dot is a few microseconds on small
+            # chains, so every Python step here would show in the timing. None: not that case.
+            found = _dot_chain(arrays, algorithm, out)
+            if found is not None:
+                return found
+        if _overridden(arrays, out):
+            # numpy's own dispatch (NEP 18), exactly as numpy.linalg.multi_dot does it: the
+            # overriding types' __array_function__ get numpy.linalg.multi_dot and the arguments.
+            return np.linalg.multi_dot(arrays, out=out)
+        mats = [np.asanyarray(a) for a in arrays]
+        if n > 2 and mats[0].ndim == 2:
+            # 2-D operands of one dtype with large intermediates (or array-likes): a short path
+            # in Python, whose intermediates go into the planned workspace.
+            dtype = mats[0].dtype
+            dims = [mats[0].shape[0]]
+            for a in mats:
+                if a.ndim != 2 or a.dtype != dtype:
+                    break
+                dims.append(a.shape[1])
+            else:
+                if 0 not in dims:
+                    dims = tuple(dims)
+                    found = _SCHEDULES.get((dims, algorithm)) or _schedule(dims, algorithm)
+                    return _run_2d(mats, found[0], found[1], dtype, out)
+        stacked = False
+        same = mats[0].dtype
         for a in mats:
-            if a.ndim != 2 or a.dtype != dtype:
-                break
-            dims.append(a.shape[1])
+            if a.ndim > 2:
+                stacked = True
+            if a.dtype != same:
+                same = None
+        if n == 2 and not stacked:
+            return np.dot(mats[0], mats[1], out=out)
+        first, last = mats[0].ndim, mats[-1].ndim
+        if first == 1:
+            mats[0] = mats[0][np.newaxis, :]
+        if last == 1:
+            mats[-1] = mats[-1][:, np.newaxis]
+        if stacked:
+            for i, a in enumerate(mats):
+                if a.ndim < 2:
+                    raise ValueError(
+                        f"arrays[{i}] has {a.ndim} dimensions; in a stacked chain every operand is "
+                        "(..., m, k), except that the first and last may be 1-D"
+                    )
+            batch = np.broadcast_shapes(*(a.shape[:-2] for a in mats))
+            for i in range(n - 1):
+                k1, k2 = mats[i].shape[-1], mats[i + 1].shape[-2]
+                if k1 != k2:
+                    raise ValueError(
+                        f"shapes {mats[i].shape} and {mats[i + 1].shape} not aligned: "
+                        f"{k1} (dim {mats[i].ndim - 1}) != {k2} (dim {mats[i + 1].ndim - 2}) "
+                        f"(arrays[{i}] and arrays[{i + 1}])"
+                    )
         else:
-            if 0 not in dims:
-                dims = tuple(dims)
-                found = _SCHEDULES.get((dims, algorithm)) or _schedule(dims, algorithm)
-                return _run_2d(mats, found[0], found[1], dtype, out)
-    stacked = False
-    same = mats[0].dtype
-    for a in mats:
-        if a.ndim > 2:
-            stacked = True
-        if a.dtype != same:
-            same = None
-    if n == 2 and not stacked:
-        return np.dot(mats[0], mats[1], out=out)
-    first, last = mats[0].ndim, mats[-1].ndim
-    if first == 1:
-        mats[0] = mats[0][np.newaxis, :]
-    if last == 1:
-        mats[-1] = mats[-1][:, np.newaxis]
-    if stacked:
-        for i, a in enumerate(mats):
-            if a.ndim < 2:
-                raise ValueError(
-                    f"arrays[{i}] has {a.ndim} dimensions; in a stacked chain every operand is "
-                    "(..., m, k), except that the first and last may be 1-D"
-                )
-        batch = np.broadcast_shapes(*(a.shape[:-2] for a in mats))
-        for i in range(n - 1):
-            k1, k2 = mats[i].shape[-1], mats[i + 1].shape[-2]
-            if k1 != k2:
-                raise ValueError(
-                    f"shapes {mats[i].shape} and {mats[i + 1].shape} not aligned: "
-                    f"{k1} (dim {mats[i].ndim - 1}) != {k2} (dim {mats[i + 1].ndim - 2}) "
-                    f"(arrays[{i}] and arrays[{i + 1}])"
-                )
-    else:
-        _assert_2d(mats)
-        batch = ()
-        # Inner dimensions that differ are left to dot, which raises numpy's own error (the
-        # plan made for the wrong dimensions is never completed).
-    dims = (mats[0].shape[-2],) + tuple(a.shape[-1] for a in mats)
-    if 0 in dims:
-        # Every order costs nothing; the library's dimensions start at 1.
-        result = functools.reduce(operator.matmul, mats[:-1])
-        result = np.matmul(result, mats[-1], out=out) if batch else np.dot(result, mats[-1], out=out)
-    else:
-        dtype = same if same is not None else _common_dtype(mats)
-        result = _run(mats, dims, algorithm, batch, dtype, out, not batch and same is not None)
-    if first == 1 and last == 1:
-        return result[..., 0, 0] if batch else result[0, 0]
-    if first == 1:
-        return result[..., 0, :] if batch else result.ravel()
-    if last == 1:
-        return result[..., :, 0] if batch else result.ravel()
-    return result
+            _assert_2d(mats)
+            batch = ()
+            # Inner dimensions that differ are left to dot, which raises numpy's own error (the
+            # plan made for the wrong dimensions is never completed).
+        dims = (mats[0].shape[-2],) + tuple(a.shape[-1] for a in mats)
+        if 0 in dims:
+            # Every order costs nothing; the library's dimensions start at 1.
+            result = functools.reduce(operator.matmul, mats[:-1])
+            product = np.matmul if batch else np.dot
+            result = product(result, mats[-1], out=out)
+        else:
+            dtype = same if same is not None else _common_dtype(mats)
+            result = _run(mats, dims, algorithm, batch, dtype, out,
+                          not batch and same is not None)
+        if first == 1 and last == 1:
+            return result[..., 0, 0] if batch else result[0, 0]
+        if first == 1:
+            return result[..., 0, :] if batch else result.ravel()
+        if last == 1:
+            return result[..., :, 0] if batch else result.ravel()
+        return result
+    except Exception as e:
+        rebound(e)
+        raise
+
+
+multi_dot.__chainplan_bounded__ = True  # type: ignore[attr-defined]
