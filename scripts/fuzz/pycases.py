@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -252,6 +253,14 @@ def main():
     a = ap.parse_args()
     end = time.time() + a.seconds if a.seconds else None
     tmp = tempfile.mkdtemp(prefix="chainplan-pyfuzz-")
+    try:
+        run_cases(a, tmp, end)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_cases(a, tmp, end):
+    """Runs the cases a.start … of the seed, writing one verdict line each."""
     with open(os.path.join(tmp, "garbage.bin"), "wb") as f:
         f.write(bytes(range(256)))
     with open(os.path.join(tmp, "latin1.json"), "wb") as f:
