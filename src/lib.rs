@@ -223,7 +223,10 @@
 //! structured plan reports its structured cost ([`Plan::cost`] is what its planner
 //! minimised), and [`JacobianChain::execute`] runs any plan of the chain after checking every
 //! factor (count, order output to input, shape, diagonal or dense), in `f64` or `f32`.
-//! `examples/mlp_jacobian.rs`.
+//! Each layer of an [`Mlp`] has its own activation (tanh hidden layers and a linear output by
+//! default; identity, ReLU, sigmoid or the user's own: [`jacobian::Activation`]), and
+//! [`Mlp::gradients`] gives the loss's gradients with respect to every weight and bias from the
+//! prefixes of the gradient chain's reverse sweep. `examples/mlp_jacobian.rs`.
 //!
 //! ```
 //! use chainplan::jacobian::Mode;

@@ -331,10 +331,48 @@ def run_jacobian(plan: JacobianPlan, ops: Ops, seed_right=None, seed_left=None):
     return values[-1]
 
 
+class Tree:
+    """The structure of a value that layers pass on: its leaves' shapes (in the framework's
+    flattening order) and ``unflatten(leaves)``, which rebuilds the value from leaves. A bare
+    array is a tree of one leaf."""
+
+    def __init__(self, shapes, unflatten):
+        self.shapes = [tuple(int(d) for d in s) for s in shapes]
+        self.unflatten = unflatten
+        self.sizes = [size(s) for s in self.shapes]
+        self.offsets = [sum(self.sizes[:i]) for i in range(len(self.sizes) + 1)]
+
+    @property
+    def size(self) -> int:
+        """Elements of all leaves together: the layer width the planner sees."""
+        return self.offsets[-1]
+
+    def spans(self):
+        """(start, end, shape) of each leaf within the flattened vector."""
+        return [(self.offsets[i], self.offsets[i + 1], s) for i, s in enumerate(self.shapes)]
+
+    def stack(self, leaves, what, concat):
+        """``leaves`` (each shaped ``leaf shape + (k,)``, in this tree's order) as one
+        (size × k) matrix, the leaves' rows one after another."""
+        if len(leaves) != len(self.shapes):
+            raise ValueError(f"{what} has {len(leaves)} arrays; the value it goes with has "
+                             f"{len(self.shapes)}")
+        rows = []
+        for i, (leaf, shape) in enumerate(zip(leaves, self.shapes)):
+            got = tuple(leaf.shape)
+            if got[:len(shape)] != shape or len(got) != len(shape) + 1:
+                where = "" if len(self.shapes) == 1 else f" (array {i})"
+                raise ValueError(f"{what}{where} is shaped {got}; it must be {shape} + (k,)")
+            rows.append(leaf.reshape(self.sizes[i], -1))
+        return rows[0] if len(rows) == 1 else concat(rows, 0)
+
+
 class JacobianBase:
     """What :class:`chainplan.jax.Jacobian` and :class:`chainplan.torch.Jacobian` share: the
-    arguments' checks, the plan request and the shapes of the results. A subclass gives
-    ``_run(x, v, w)`` -> (input shape, output shape, result matrix) and ``_measure(i)``."""
+    arguments' checks, the plan request and the shapes of the results, for layers that map
+    arrays or pytrees (nested tuples, lists, dicts) of arrays. A subclass gives
+    ``_run(x, v, w)`` -> (input tree, output tree, result matrix), ``_flatten(value)`` ->
+    (leaves, unflatten) and ``_concat(arrays, axis)``."""
 
     def __init__(self, layers, tangent_costs=None, adjoint_costs=None, tapes=None, memory=None,
                  plan="optimal"):
@@ -369,21 +407,48 @@ class JacobianBase:
     def _run(self, x, v=None, w=None):  # pragma: no cover - interface
         raise NotImplementedError
 
+    def _flatten(self, value):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _concat(self, arrays, axis):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _seed(self, seed, what):
+        leaves, _ = self._flatten(seed)
+        return lambda tree: tree.stack(leaves, what, self._concat)
+
     def __call__(self, x):
-        """The full Jacobian at ``x``, shaped ``f(x).shape + x.shape`` as ``jacfwd`` shapes
-        it."""
-        xshape, yshape, out = self._run(x)
-        return out.reshape(tuple(yshape) + tuple(xshape))
+        """The full Jacobian at ``x``, structured as ``jacfwd`` structures it: for an array
+        input and output shaped ``f(x).shape + x.shape``; for pytrees, the output's tree
+        whose every leaf is the input's tree of blocks shaped ``out leaf shape + in leaf
+        shape``."""
+        xt, yt, out = self._run(x)
+        return yt.unflatten([
+            xt.unflatten([out[r0:r1, c0:c1].reshape(ys + xs) for c0, c1, xs in xt.spans()])
+            for r0, r1, ys in yt.spans()
+        ])
 
     def jvp_matrix(self, x, v):
-        """J·V at ``x`` for ``v`` shaped ``x.shape + (k,)``: shaped ``f(x).shape + (k,)``."""
-        _, yshape, out = self._run(x, v=v)
-        return out.reshape(tuple(yshape) + tuple(out.shape[-1:]))
+        """J·V at ``x`` for ``v`` structured as ``x`` with each array shaped ``shape + (k,)``
+        (k tangents): structured as ``f(x)``, each array shaped ``shape + (k,)``."""
+        xt, yt, out = self._run(x, v=self._seed(v, "v"))
+        k = out.shape[-1]
+        return yt.unflatten([out[r0:r1].reshape(ys + (k,)) for r0, r1, ys in yt.spans()])
 
     def vjp_matrix(self, x, w):
-        """Wᵀ·J at ``x`` for ``w`` shaped ``f(x).shape + (k,)``: shaped ``(k,) + x.shape``."""
-        xshape, _, out = self._run(x, w=w)
-        return out.reshape(tuple(out.shape[:1]) + tuple(xshape))
+        """Wᵀ·J at ``x`` for ``w`` structured as ``f(x)`` with each array shaped
+        ``shape + (k,)`` (k cotangents): structured as ``x``, each array shaped
+        ``(k,) + shape``."""
+        xt, yt, out = self._run(x, w=self._seed(w, "w"))
+        k = out.shape[0]
+        return xt.unflatten([out[:, c0:c1].reshape((k,) + xs) for c0, c1, xs in xt.spans()])
+
+    def project(self, x, w, v):
+        """Wᵀ·J·V at ``x``, a (k_w × k_v) matrix, for ``w`` structured as ``f(x)`` and ``v``
+        as ``x``, each array with a trailing axis of k_w cotangents or k_v tangents: planned
+        with both seeds, so the planner may pull W back, push V forward, or meet in the
+        middle, whichever costs least."""
+        return self._run(x, v=self._seed(v, "v"), w=self._seed(w, "w"))[2]
 
 
 def size(shape) -> int:

@@ -23,6 +23,7 @@ from typing import Callable, Optional, Sequence
 try:
     import jax
     import jax.numpy as jnp
+    from jax.flatten_util import ravel_pytree
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError(
         "chainplan.jax needs JAX; install it with: pip install 'chainplan[jax]'"
@@ -82,11 +83,11 @@ def _count(jaxpr) -> int:
 
 
 @functools.lru_cache(maxsize=256)
-def _measured(f: Callable, shape, dtype):
+def _measured(f: Callable, treedef, leaves):
     """(tangent, adjoint) multiplications of one jvp and one vjp of ``f`` at an input of
-    ``shape`` and ``dtype``: :func:`_count` of each traced program less that of ``f``
-    itself (at least 1)."""
-    x = jax.ShapeDtypeStruct(shape, dtype)
+    structure ``treedef`` with leaves of ``(shape, dtype)``: :func:`_count` of each traced
+    program less that of ``f`` itself (at least 1)."""
+    x = treedef.unflatten([jax.ShapeDtypeStruct(s, d) for s, d in leaves])
     y = jax.eval_shape(f, x)
     base = _count(jax.make_jaxpr(f)(x).jaxpr)
     tan = _count(jax.make_jaxpr(lambda x, t: jax.jvp(f, (x,), (t,)))(x, x).jaxpr)
@@ -105,53 +106,82 @@ def _ops(layers, xs):
     )
 
 
+def _tree(value) -> _ml.Tree:
+    leaves, treedef = jax.tree_util.tree_flatten(value)
+    return _ml.Tree([jnp.shape(a) for a in leaves], treedef.unflatten)
+
+
+def _flat_layer(f: Callable, unravel: Callable) -> Callable:
+    """``f`` on flat vectors: the input unravelled to ``f``'s pytree, the output raveled."""
+    return lambda v: ravel_pytree(f(unravel(v)))[0]
+
+
 class Jacobian(_ml.JacobianBase):
     """The Jacobian of ``f_L ∘ … ∘ f_1`` by the library's matrix-free plan; see
-    :func:`jacobian`. ``(x)``, ``.jvp_matrix(x, V)`` and ``.vjp_matrix(x, W)`` give the full
-    Jacobian, J·V and Wᵀ·J."""
+    :func:`jacobian`. ``(x)``, ``.jvp_matrix(x, V)``, ``.vjp_matrix(x, W)`` and
+    ``.project(x, W, V)`` give the full Jacobian, J·V, Wᵀ·J and Wᵀ·J·V."""
+
+    def _flatten(self, value):
+        leaves, treedef = jax.tree_util.tree_flatten(value)
+        return [jnp.asarray(a) for a in leaves], treedef.unflatten
+
+    def _concat(self, arrays, axis):
+        return jnp.concatenate(arrays, axis)
 
     def _shapes(self, x):
-        shapes = [jax.ShapeDtypeStruct(x.shape, x.dtype)]
+        """The layers' values as pytrees of ``jax.ShapeDtypeStruct``, input first."""
+        shapes = [jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(jnp.shape(a),
+                                                                        jnp.result_type(a)), x)]
         for i, f in enumerate(self.layers):
             shapes.append(jax.eval_shape(f, shapes[-1]))
-            if not hasattr(shapes[-1], "shape"):
-                raise TypeError(f"layer {i} returns {type(shapes[-1]).__name__}; layers map "
-                                "one array to one array")
+            if not jax.tree_util.tree_leaves(shapes[-1]):
+                raise TypeError(f"layer {i} returns no arrays; layers map a pytree of arrays "
+                                "to a pytree of arrays")
         return shapes
 
     def plan(self, x, *, right: Optional[int] = None, left: Optional[int] = None
              ) -> JacobianPlan:
-        """The plan for an input shaped like ``x`` (an array or ``jax.ShapeDtypeStruct``),
-        with ``right`` columns of V or ``left`` rows of Wᵀ where given."""
+        """The plan for an input structured like ``x`` (an array or pytree of arrays or
+        ``jax.ShapeDtypeStruct``), with ``right`` columns of V or ``left`` rows of Wᵀ where
+        given."""
         shapes = self._shapes(x)
 
         def measure(i):
+            leaves, treedef = jax.tree_util.tree_flatten(shapes[i])
+            key = tuple((tuple(a.shape), a.dtype) for a in leaves)
             try:
-                return _measured(self.layers[i], tuple(shapes[i].shape), shapes[i].dtype)
+                return _measured(self.layers[i], treedef, key)
             except Exception:  # noqa: BLE001 - a layer JAX cannot trace alone (a closure
                 return None  # over values traced by an enclosing jit): dense
 
-        widths = [_ml.size(s.shape) for s in shapes]
+        widths = [sum(_ml.size(a.shape) for a in jax.tree_util.tree_leaves(s)) for s in shapes]
         return self._plan_for(widths, measure, right, left)
 
     def _run(self, x, v=None, w=None):
-        x = jnp.asarray(x)
-        xs = [x]
+        x = jax.tree_util.tree_map(jnp.asarray, x)
+        values = [x]
         for f in self.layers:
-            xs.append(f(xs[-1]))
-        vm = None if v is None else jnp.asarray(v).reshape(x.size, -1)
-        wm = None if w is None else jnp.asarray(w).reshape(xs[-1].size, -1).T
+            values.append(f(values[-1]))
+        xt, yt = _tree(values[0]), _tree(values[-1])
+        vm = None if v is None else v(xt)
+        wm = None if w is None else w(yt).T
         plan = self.plan(x, right=None if vm is None else vm.shape[1],
                          left=None if wm is None else wm.shape[0])
-        out = _ml.run_jacobian(plan, _ops(self.layers, xs), vm, wm)
-        return x.shape, xs[-1].shape, out
+        flat, layers = [], []
+        for f, value in zip(self.layers + (None,), values):
+            vec, unravel = ravel_pytree(value)
+            flat.append(vec)
+            if f is not None:
+                layers.append(_flat_layer(f, unravel))
+        out = _ml.run_jacobian(plan, _ops(layers, flat), vm, wm)
+        return xt, yt, out
 
 
 def jacobian(layers: Sequence[Callable], *, tangent_costs: Optional[Sequence[int]] = None,
              adjoint_costs: Optional[Sequence[int]] = None, tapes: Optional[Sequence[int]] = None,
              memory: Optional[int] = None, plan: str = "optimal") -> Jacobian:
-    """The Jacobian of ``f_L ∘ … ∘ f_1`` (``layers`` in evaluation order, each mapping one
-    array to one array) by the plan of chainplan's matrix-free planner: each layer's Jacobian
+    """The Jacobian of ``f_L ∘ … ∘ f_1`` (``layers`` in evaluation order, each mapping an
+    array or a pytree of arrays to an array or a pytree of arrays) by the plan of chainplan's matrix-free planner: each layer's Jacobian
     is preaccumulated by jvps or vjps of unit vectors, pushed forward through later layers'
     jvps, pulled back through earlier layers' vjps, or multiplied as matrices, whichever
     order costs least.
@@ -164,9 +194,12 @@ def jacobian(layers: Sequence[Callable], *, tangent_costs: Optional[Sequence[int
     layer's tape is ``tapes[i]``, by default its input's size. ``plan`` is ``"optimal"``, or
     ``"tangent"`` / ``"adjoint"`` for pure forward / reverse mode.
 
-    ``jacobian(layers)(x)`` is the full Jacobian; ``.jvp_matrix(x, V)`` is J·V and
-    ``.vjp_matrix(x, W)`` is Wᵀ·J, each planned with V or W as a seed; ``.plan(x)`` is the
-    plan (:class:`JacobianPlan`). Works under ``jax.jit`` and ``jax.vmap`` (plans are made at
+    ``jacobian(layers)(x)`` is the full Jacobian (structured as ``jax.jacfwd`` structures it);
+    ``.jvp_matrix(x, V)`` is J·V, ``.vjp_matrix(x, W)`` is Wᵀ·J and ``.project(x, W, V)`` is
+    Wᵀ·J·V, each planned with V and W as seeds; ``.plan(x)`` is the plan
+    (:class:`JacobianPlan`). Pytree values are raveled into one vector per layer boundary
+    (``jax.flatten_util.ravel_pytree``, which promotes the leaves to one dtype) for the
+    planner, whose widths are the total sizes. Works under ``jax.jit`` and ``jax.vmap`` (plans are made at
     trace time from shapes and cached).
     """
     return Jacobian(layers, tangent_costs, adjoint_costs, tapes, memory, plan)

@@ -20,6 +20,7 @@ from typing import Callable, Optional, Sequence
 try:
     import torch
     import torch.fx
+    import torch.utils._pytree as _pytree
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError(
         "chainplan.torch needs PyTorch; install it with: pip install 'chainplan[torch]'"
@@ -87,12 +88,12 @@ def _flops_of(fn) -> int:
 
 
 def _measured(f, x):
-    """(tangent, adjoint) multiplications of one jvp and one vjp of ``f`` at ``x``: the
-    flops PyTorch's flop counter sees in each (matrix products and convolutions), less those
-    of ``f`` itself, halved. They are counted over a ``vmap`` of two copies, because the
-    counter does not see matrix-vector products, which ``vmap`` turns into matrix products.
-    Where it sees none (a layer of elementwise operations, which it does not count), the
-    larger of the input and output sizes."""
+    """(tangent, adjoint) multiplications of one jvp and one vjp of ``f`` (on flat vectors)
+    at ``x``: the flops PyTorch's flop counter sees in each (matrix products and
+    convolutions), less those of ``f`` itself, halved. They are counted over a ``vmap`` of two
+    copies, because the counter does not see matrix-vector products, which ``vmap`` turns
+    into matrix products. Where it sees none (a layer of elementwise operations, which it
+    does not count), the larger of the input and output sizes."""
     vmap, jvp, vjp = torch.func.vmap, torch.func.jvp, torch.func.vjp
     with torch.no_grad():
         xx = torch.stack([x, x])
@@ -116,45 +117,90 @@ def _ops(layers, xs):
     )
 
 
+def _leaves(value, what):
+    """The tensors of ``value`` (a tensor, or nested tuples, lists and dicts of tensors) in
+    ``torch.utils._pytree``'s order, which ``torch.func`` uses, and the function that
+    rebuilds ``value`` from them."""
+    leaves, spec = _pytree.tree_flatten(value)
+    for leaf in leaves:
+        if not isinstance(leaf, torch.Tensor):
+            raise TypeError(f"{what} holds a {type(leaf).__name__}; layers map tensors (or "
+                            "tuples, lists and dicts of tensors) to tensors")
+    if not leaves:
+        raise TypeError(f"{what} holds no tensor")
+    return leaves, lambda ls: _pytree.tree_unflatten(list(ls), spec)
+
+
+def _tree(value, what) -> _ml.Tree:
+    leaves, unflatten = _leaves(value, what)
+    return _ml.Tree([tuple(t.shape) for t in leaves], unflatten)
+
+
+def _flat(value):
+    leaves, _ = _pytree.tree_flatten(value)
+    return leaves[0].reshape(-1) if len(leaves) == 1 else torch.cat([t.reshape(-1) for t in leaves])
+
+
+def _flat_layer(f, tree: _ml.Tree):
+    """``f`` on flat vectors: the input split into ``tree``'s tensors, the output's tensors
+    concatenated."""
+    def flat(v):
+        leaves = [v[a:b].reshape(shape) for a, b, shape in tree.spans()]
+        return _flat(f(tree.unflatten(leaves)))
+    return flat
+
+
 class Jacobian(_ml.JacobianBase):
     """The Jacobian of ``f_L ∘ … ∘ f_1`` by the library's matrix-free plan; see
-    :func:`jacobian`. ``(x)``, ``.jvp_matrix(x, V)`` and ``.vjp_matrix(x, W)`` give the full
-    Jacobian, J·V and Wᵀ·J."""
+    :func:`jacobian`. ``(x)``, ``.jvp_matrix(x, V)``, ``.vjp_matrix(x, W)`` and
+    ``.project(x, W, V)`` give the full Jacobian, J·V, Wᵀ·J and Wᵀ·J·V."""
+
+    def _flatten(self, value):
+        return _leaves(value, "the seed")
+
+    def _concat(self, arrays, axis):
+        return torch.cat(arrays, axis)
 
     def _primals(self, x):
         xs = [x]
+        _leaves(x, "the input")
         with torch.no_grad():
             for i, f in enumerate(self.layers):
                 y = f(xs[-1])
-                if not isinstance(y, torch.Tensor):
-                    raise TypeError(f"layer {i} returns {type(y).__name__}; layers map one "
-                                    "tensor to one tensor")
+                _leaves(y, f"layer {i}'s output")
                 xs.append(y)
         return xs
 
     def plan(self, x, *, right: Optional[int] = None, left: Optional[int] = None
              ) -> JacobianPlan:
-        """The plan at ``x``, with ``right`` columns of V or ``left`` rows of Wᵀ where
-        given."""
-        return self._plan(self._primals(x), right, left)
+        """The plan at ``x`` (a tensor or a pytree of tensors), with ``right`` columns of V
+        or ``left`` rows of Wᵀ where given."""
+        xs = self._primals(x)
+        return self._plan(xs, self._flat_layers(xs), right, left)
 
-    def _plan(self, xs, right, left):
-        widths = [t.numel() for t in xs]
-        return self._plan_for(widths, lambda i: _measured(self.layers[i], xs[i]), right, left)
+    def _flat_layers(self, xs):
+        return [_flat_layer(f, _tree(v, "a layer's input")) for f, v in zip(self.layers, xs)]
+
+    def _plan(self, xs, layers, right, left):
+        flat = [_flat(v) for v in xs]
+        widths = [t.numel() for t in flat]
+        return self._plan_for(widths, lambda i: _measured(layers[i], flat[i]), right, left)
 
     def _run(self, x, v=None, w=None):
         xs = self._primals(x)
-        vm = None if v is None else v.reshape(xs[0].numel(), -1)
-        wm = None if w is None else w.reshape(xs[-1].numel(), -1).T
-        plan = self._plan(xs, None if vm is None else vm.shape[1],
+        layers = self._flat_layers(xs)
+        xt, yt = _tree(xs[0], "the input"), _tree(xs[-1], "the output")
+        vm = None if v is None else v(xt)
+        wm = None if w is None else w(yt).T
+        plan = self._plan(xs, layers, None if vm is None else vm.shape[1],
                           None if wm is None else wm.shape[0])
         # Primals again, now recorded by autograd where x requires grad.
-        if x.requires_grad:
+        if any(t.requires_grad for t in _leaves(x, "the input")[0]):
             xs = [x]
             for f in self.layers:
                 xs.append(f(xs[-1]))
-        out = _ml.run_jacobian(plan, _ops(self.layers, xs), vm, wm)
-        return x.shape, xs[-1].shape, out
+        out = _ml.run_jacobian(plan, _ops(layers, [_flat(v) for v in xs]), vm, wm)
+        return xt, yt, out
 
 
 def jacobian(layers: Sequence[Callable], x: Optional[torch.Tensor] = None, *,
@@ -162,12 +208,15 @@ def jacobian(layers: Sequence[Callable], x: Optional[torch.Tensor] = None, *,
              adjoint_costs: Optional[Sequence[int]] = None,
              tapes: Optional[Sequence[int]] = None, memory: Optional[int] = None,
              plan: str = "optimal"):
-    """The Jacobian of ``f_L ∘ … ∘ f_1`` (``layers`` in evaluation order, each mapping one
-    tensor to one tensor) by the plan of chainplan's matrix-free planner, run with
-    ``torch.func.jvp``/``vjp``/``vmap``. With ``x``, the full Jacobian at ``x`` (shaped
-    ``f(x).shape + x.shape``); without, a :class:`Jacobian` whose ``(x)``,
-    ``.jvp_matrix(x, V)``, ``.vjp_matrix(x, W)`` and ``.plan(x)`` give the full Jacobian,
-    J·V, Wᵀ·J and the plan.
+    """The Jacobian of ``f_L ∘ … ∘ f_1`` (``layers`` in evaluation order, each mapping a
+    tensor, or a tuple, list or dict of tensors, to the same) by the plan of chainplan's
+    matrix-free planner, run with ``torch.func.jvp``/``vjp``/``vmap``. With ``x``, the full
+    Jacobian at ``x``, structured as ``torch.func.jacfwd`` structures it (for tensors,
+    shaped ``f(x).shape + x.shape``); without, a :class:`Jacobian` whose ``(x)``,
+    ``.jvp_matrix(x, V)``, ``.vjp_matrix(x, W)``, ``.project(x, W, V)`` and ``.plan(x)`` give
+    the full Jacobian, J·V, Wᵀ·J, Wᵀ·J·V and the plan. Structured values are flattened into
+    one vector per layer boundary for the planner (their tensors concatenated), so its
+    widths are total sizes.
 
     ``tangent_costs`` and ``adjoint_costs`` are measured with PyTorch's flop counter when not
     given (the larger of in and out size where it counts nothing: elementwise layers);

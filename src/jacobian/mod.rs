@@ -84,6 +84,7 @@
 //! from the user's own weights, whose loss gradient and full Jacobian are computed by executing
 //! its Jacobian chain in any order.
 
+mod activation;
 pub mod dense;
 pub mod matrix_free;
 pub mod mlp;
@@ -94,9 +95,10 @@ pub mod run;
 pub mod structured;
 
 pub use crate::error::{FactorProblem, OperatorProblem};
+pub use activation::Activation;
 pub use dense::{Activations, JacobianAnalysis, JacobianChain, LayerKind, Mode, Seed};
 pub use matrix_free::{MatrixFreeChain, MfNode, MfOp};
-pub use mlp::Mlp;
+pub use mlp::{Gradients, Mlp, ParameterPlan};
 pub use operator::{FnOperator, JacobianOperator, MatrixOperator};
 #[cfg(feature = "report")]
 pub use report::{JacobianReport, MatrixFreeReport};

@@ -14,7 +14,7 @@
 use super::dense::JacobianChain;
 use crate::error::{Error, FactorProblem, Result};
 use crate::exec::{multiply_into, Element};
-use crate::plan::{Operand, Plan};
+use crate::plan::{Operand, Plan, Step};
 use ndarray::{Array2, ArrayView2, Axis, CowArray, Ix1, Ix2};
 
 /// A factor of a chain: a stored matrix, or the diagonal of a diagonal matrix, owned or
@@ -244,16 +244,30 @@ impl JacobianChain {
         plan: &Plan,
         factors: Vec<StructuredFactor<'a, T>>,
     ) -> Result<StructuredFactor<'a, T>> {
+        self.execute_observed(plan, factors, |_, _| {})
+    }
+
+    /// [`JacobianChain::execute`], calling `seen(step, product)` after each step of `plan`
+    /// with its result (for callers that need intermediate products, such as the prefixes
+    /// of a reverse sweep).
+    pub(crate) fn execute_observed<'a, T: Element>(
+        &self,
+        plan: &Plan,
+        factors: Vec<StructuredFactor<'a, T>>,
+        seen: impl FnMut(&Step, &StructuredFactor<'a, T>),
+    ) -> Result<StructuredFactor<'a, T>> {
         self.check_plan(plan)?;
         self.check_factors(&factors)?;
-        run(plan, factors)
+        run(plan, factors, seen)
     }
 }
 
-/// Executes `plan` over `factors` (already checked against the plan's chain).
+/// Executes `plan` over `factors` (already checked against the plan's chain), showing each
+/// step's product to `seen`.
 fn run<'a, T: Element>(
     plan: &Plan,
     factors: Vec<StructuredFactor<'a, T>>,
+    mut seen: impl FnMut(&Step, &StructuredFactor<'a, T>),
 ) -> Result<StructuredFactor<'a, T>> {
     let mut inputs: Vec<Option<StructuredFactor<'a, T>>> = factors.into_iter().map(Some).collect();
     let mut results: Vec<Option<StructuredFactor<'a, T>>> = Vec::with_capacity(plan.steps().len());
@@ -274,6 +288,7 @@ fn run<'a, T: Element>(
         let lhs = take(step.lhs, &mut results)?;
         let rhs = take(step.rhs, &mut results)?;
         let product = lhs.multiply(rhs, (&step.lhs.name(), &step.rhs.name()))?;
+        seen(step, &product);
         results.push(Some(product));
     }
     take(plan.root(), &mut results)
