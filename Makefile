@@ -101,8 +101,12 @@ python-test: python-build python-ml-deps
 
 # The Python package's source distribution (the extension's crate and the library inside), in
 # target/wheels/. Building it needs no compiler; installing it builds the extension.
+# scripts/sdist-complete.py adds the sources of the targets the root Cargo.toml names, which
+# maturin leaves out and without which cargo refuses the manifest.
 python-sdist: $(VENV)/.deps-installed
+	rm -f target/wheels/chainplan-*.tar.gz
 	$(VENV)/bin/maturin sdist -m python/Cargo.toml -o target/wheels
+	$(VENV_PY) scripts/sdist-complete.py target/wheels/chainplan-*.tar.gz
 
 # The Python package as users install it: an abi3 manylinux wheel (release build) in
 # target/wheels/, linked to the OpenBLAS of the scipy-openblas32 package, which it depends on
