@@ -398,7 +398,7 @@ mod tests {
         assert_eq!(err_at("  "), (1, 1));
         assert_eq!(
             err_at(&format!("x = {}A{}", "(".repeat(100), ")".repeat(100))),
-            (1, 69)
+            (1, 70)
         );
     }
 }
