@@ -263,3 +263,24 @@ impl ProgramPlan {
         Ok(out)
     }
 }
+
+/// Seeded random arrays with the operands' declared properties (as
+/// [`crate::generalized::execute::random_operand`] makes them, with a diagonal SPD operand's
+/// entries made positive), for benchmarks and tests of programs.
+pub fn random_arrays(
+    operands: &[crate::generalized::Operand],
+    seed: u64,
+) -> Result<Vec<Array2<f64>>, GenError> {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    operands
+        .iter()
+        .map(|o| {
+            let mut a = crate::generalized::execute::random_operand(o, &mut rng)?;
+            if o.props.diagonal && o.props.spd {
+                a.mapv_inplace(f64::abs);
+            }
+            Ok(a)
+        })
+        .collect()
+}

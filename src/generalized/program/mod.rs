@@ -79,6 +79,7 @@ mod parse;
 pub mod properties;
 mod report;
 
+pub use self::execute::random_arrays;
 use self::lower::Lower;
 use super::cost::{CostModel, Kernel};
 use super::operand::Operand;
