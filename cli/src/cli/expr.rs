@@ -114,7 +114,7 @@ pub fn run(args: ExprArgs) -> Result<ExitCode> {
         (Some(t), None) => t.clone(),
         (None, None) => bail!("give an expression or a program, inline or with --program"),
     };
-    if args.program.is_some() || program::is_program(&text) {
+    if program::is_program(&text) {
         return program::run(&args, &text, &ops);
     }
     if !args.scalars.is_empty() {

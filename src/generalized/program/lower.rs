@@ -138,6 +138,13 @@ pub(crate) struct Lower<'a> {
     plans: HashMap<String, GenPlan>,
     reserved: Vec<String>,
     temps: usize,
+    /// Sub-products computed once as their own values wherever they (or their transposes)
+    /// occur, in canonical form.
+    hoist: Vec<Vec<Cf>>,
+    /// Every product planned, in canonical form (the candidates for hoisting come from them).
+    pub(crate) seen: Vec<Vec<Cf>>,
+    /// Names made here (temporaries), which programs cannot name.
+    internal: Vec<String>,
 }
 
 /// `name` with its transpose, as the canonical text of a product.
@@ -198,6 +205,61 @@ fn canonical(c: &[Cf], env: &[Operand]) -> Vec<Cf> {
 }
 
 /// The transpose of a product: reversed, each factor transposed.
+/// Sub-products (two factors or more) that occur, themselves or transposed, at least twice
+/// among `chains` (inside inverses too), most repeated and longest first, at most `limit`.
+pub(crate) fn hoist_candidates(
+    chains: &[Vec<Cf>],
+    env_symmetric: &dyn Fn(&str) -> bool,
+    limit: usize,
+) -> Vec<Vec<Cf>> {
+    fn all(c: &[Cf], out: &mut Vec<Vec<Cf>>) {
+        for f in c {
+            if let Atom::Inv(inner) = &f.atom {
+                out.push(inner.clone());
+                all(inner, out);
+            }
+        }
+        for k in 2..c.len() {
+            for i in 0..=c.len() - k {
+                out.push(c[i..i + k].to_vec());
+            }
+        }
+    }
+    let canon = |c: &[Cf]| -> Vec<Cf> {
+        c.iter()
+            .map(|f| Cf {
+                atom: f.atom.clone(),
+                t: f.t && !matches!(&f.atom, Atom::Name(n) if env_symmetric(n)),
+            })
+            .collect()
+    };
+    let mut counts: Vec<(String, Vec<Cf>, usize)> = Vec::new();
+    let mut whole: Vec<Vec<Cf>> = Vec::new();
+    for c in chains {
+        whole.push(c.clone());
+        all(c, &mut whole);
+    }
+    for sub in &whole {
+        if sub.len() < 2 {
+            continue;
+        }
+        let a = chain_text(&canon(sub));
+        let b = chain_text(&canon(&transpose_chain(sub)));
+        let key = a.clone().min(b);
+        match counts.iter_mut().find(|(k, _, _)| *k == key) {
+            Some(e) => e.2 += 1,
+            None => counts.push((key, canon(sub), 1)),
+        }
+    }
+    counts.retain(|(_, _, n)| *n >= 2);
+    counts.sort_by(|x, y| {
+        (y.2 * y.1.len())
+            .cmp(&(x.2 * x.1.len()))
+            .then(x.0.cmp(&y.0))
+    });
+    counts.into_iter().take(limit).map(|(_, c, _)| c).collect()
+}
+
 pub(crate) fn transpose_chain(c: &[Cf]) -> Vec<Cf> {
     c.iter()
         .rev()
@@ -235,6 +297,7 @@ impl<'a> Lower<'a> {
         operands: &[Operand],
         scalars: &'a [ScalarDecl],
         outputs: &[String],
+        hoist: &[Vec<Cf>],
     ) -> Self {
         let mut reserved: Vec<String> = operands.iter().map(|o| o.name.clone()).collect();
         reserved.extend(scalars.iter().map(|s| s.name.clone()));
@@ -249,6 +312,9 @@ impl<'a> Lower<'a> {
             plans: HashMap::new(),
             reserved,
             temps: 0,
+            hoist: hoist.to_vec(),
+            seen: Vec::new(),
+            internal: Vec::new(),
         }
     }
 
@@ -257,6 +323,7 @@ impl<'a> Lower<'a> {
             self.temps += 1;
             let n = format!("_t{}", self.temps);
             if !self.reserved.contains(&n) {
+                self.internal.push(n.clone());
                 return n;
             }
         }
@@ -446,6 +513,7 @@ impl<'a> Lower<'a> {
                 return Ok((n.clone(), *t && !is_symmetric(n, &self.env)));
             }
         }
+        let c = &self.substitute(c, at)?;
         let key = format!("chain {}", chain_key(c, &self.env));
         let tkey = format!("chain {}", chain_key(&transpose_chain(c), &self.env));
         if self.search {
@@ -457,6 +525,7 @@ impl<'a> Lower<'a> {
                 return self.alias(v.clone(), !sym, name, at);
             }
         }
+        self.seen.push(canonical(c, &self.env));
         let plan = self.plan_chain(c, None)?;
         let e = plan.expression().clone();
         let (props, _) = chain_props(&e);
@@ -475,6 +544,63 @@ impl<'a> Lower<'a> {
         )?;
         self.computed.insert(key, out.clone());
         Ok((out, false))
+    }
+
+    /// `c` in canonical form with each hoisted sub-product (or its transpose) replaced by its
+    /// value, computed on first use; a product that is itself a hoisted one is left whole.
+    fn substitute(&mut self, c: &[Cf], at: Pos) -> Result<Vec<Cf>, GenError> {
+        if self.hoist.is_empty() {
+            return Ok(c.to_vec());
+        }
+        let mut c = canonical(c, &self.env);
+        for f in &mut c {
+            if let Atom::Inv(inner) = &f.atom {
+                let inner = self.substitute_within(inner, at)?;
+                f.atom = Atom::Inv(inner);
+            }
+        }
+        for pat in self.hoist.clone() {
+            let tpat = canonical(&transpose_chain(&pat), &self.env);
+            let k = pat.len();
+            let mut i = 0;
+            while k < c.len() && i + k <= c.len() {
+                let (hit, t) = if c[i..i + k] == pat[..] {
+                    (true, false)
+                } else if c[i..i + k] == tpat[..] {
+                    (true, true)
+                } else {
+                    (false, false)
+                };
+                if hit {
+                    let (n, nt) = self.value_of_chain(&pat, at, None)?;
+                    c.splice(
+                        i..i + k,
+                        [Cf {
+                            atom: Atom::Name(n),
+                            t: nt != t,
+                        }],
+                    );
+                }
+                i += 1;
+            }
+        }
+        Ok(c)
+    }
+
+    /// [`Lower::substitute`] inside an inverse, where the whole may be replaced.
+    fn substitute_within(&mut self, c: &[Cf], at: Pos) -> Result<Vec<Cf>, GenError> {
+        let canon = canonical(c, &self.env);
+        let tcanon = canonical(&transpose_chain(c), &self.env);
+        for pat in self.hoist.clone() {
+            if pat == canon || pat == tcanon {
+                let (n, nt) = self.value_of_chain(&pat, at, None)?;
+                return Ok(vec![Cf {
+                    atom: Atom::Name(n),
+                    t: nt != (pat == tcanon && pat != canon),
+                }]);
+            }
+        }
+        self.substitute(c, at)
     }
 
     /// `value` under the name `name` (a copy, 0 flops), or `value` itself when no name is
@@ -647,7 +773,7 @@ impl<'a> Lower<'a> {
             }),
             Kind::Name(n) => {
                 if let Some(o) = self.operand(n) {
-                    if !n.starts_with("_t") || self.reserved.contains(n) {
+                    if !self.internal.contains(n) {
                         return Ok(Lin {
                             shape: Some((o.rows, o.cols)),
                             terms: vec![Term {
@@ -927,6 +1053,15 @@ impl<'a> Lower<'a> {
                 other => a.at.err(format!("in {}: {other}", a.name)),
             })?;
         Ok(())
+    }
+
+    /// The names of symmetric values.
+    pub(crate) fn symmetric_names(&self) -> Vec<String> {
+        self.env
+            .iter()
+            .filter(|o| o.props.symmetric)
+            .map(|o| o.name.clone())
+            .collect()
     }
 
     pub(crate) fn finish(self, program: &super::Program) -> Result<ProgramPlan, GenError> {

@@ -262,13 +262,46 @@ impl Program {
     /// distributive choice and shares repeated values; [`CostModel::expert`] and
     /// [`CostModel::naive`] evaluate it as written (see the module documentation).
     pub fn plan(&self, model: &CostModel) -> Result<ProgramPlan, GenError> {
-        let mut l = Lower::new(model, &self.operands, &self.scalars, &self.outputs);
+        let (mut best, seen, symmetric) = self.plan_with(model, &[])?;
+        if model.splits != super::cost::Splits::Any {
+            return Ok(best);
+        }
+        // Sharing sub-products: each one that repeats is tried as a value of its own, kept
+        // when the whole program's exact cost drops (a greedy search).
+        let sym = |n: &str| symmetric.iter().any(|s| s == n);
+        let mut kept: Vec<Vec<lower::Cf>> = Vec::new();
+        for cand in lower::hoist_candidates(&seen, &sym, MAX_HOIST_TRIES) {
+            let mut h = kept.clone();
+            h.push(cand);
+            if let Ok((p, _, _)) = self.plan_with(model, &h) {
+                if p.cost() < best.cost() {
+                    best = p;
+                    kept = h;
+                }
+            }
+        }
+        Ok(best)
+    }
+
+    /// The plan with the given sub-products hoisted, the products it planned, and the
+    /// symmetric names.
+    fn plan_with(
+        &self,
+        model: &CostModel,
+        hoist: &[Vec<lower::Cf>],
+    ) -> Result<(ProgramPlan, Vec<Vec<lower::Cf>>, Vec<String>), GenError> {
+        let mut l = Lower::new(model, &self.operands, &self.scalars, &self.outputs, hoist);
         for a in &self.assignments {
             l.assign(a)?;
         }
-        l.finish(self)
+        let seen = std::mem::take(&mut l.seen);
+        let symmetric = l.symmetric_names();
+        Ok((l.finish(self)?, seen, symmetric))
     }
 }
+
+/// Most repeated sub-products tried as shared values.
+const MAX_HOIST_TRIES: usize = 24;
 
 /// One term of a combination step: `coefficient · Π scalarᵉ · value` (`value` read
 /// transposed when `transposed`), or the identity when `value` is `None`.
