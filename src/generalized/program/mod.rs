@@ -285,11 +285,7 @@ impl Program {
 
     /// The plan with the given sub-products hoisted, the products it planned, and the
     /// symmetric names.
-    fn plan_with(
-        &self,
-        model: &CostModel,
-        hoist: &[Vec<lower::Cf>],
-    ) -> Result<(ProgramPlan, Vec<Vec<lower::Cf>>, Vec<String>), GenError> {
+    fn plan_with(&self, model: &CostModel, hoist: &[Vec<lower::Cf>]) -> Result<Planned, GenError> {
         let mut l = Lower::new(model, &self.operands, &self.scalars, &self.outputs, hoist);
         for a in &self.assignments {
             l.assign(a)?;
@@ -299,6 +295,9 @@ impl Program {
         Ok((l.finish(self)?, seen, symmetric))
     }
 }
+
+/// A plan, the products it planned, and the names of the symmetric values.
+type Planned = (ProgramPlan, Vec<Vec<lower::Cf>>, Vec<String>);
 
 /// Most repeated sub-products tried as shared values.
 const MAX_HOIST_TRIES: usize = 24;
