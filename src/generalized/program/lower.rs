@@ -960,6 +960,23 @@ impl<'a> Lower<'a> {
                     .collect(),
                 scalar: false,
             };
+            // A lone inverse among the terms would be formed explicitly in a temporary;
+            // distributed, it is a solve: always distribute then.
+            let lone_inverse = |l: &Lin| {
+                l.terms.len() > 1
+                    && l.terms.iter().any(|t| {
+                        matches!(
+                            &t.chain[..],
+                            [Cf {
+                                atom: Atom::Inv(_),
+                                ..
+                            }]
+                        )
+                    })
+            };
+            if lone_inverse(&la) || lone_inverse(&lb) {
+                return Ok(ex);
+            }
             let cost_ex = self.estimate(&ex)?;
             let cost_temp = match (la.terms.len() > 1, lb.terms.len() > 1) {
                 (true, false) => {
