@@ -74,7 +74,7 @@ fn hostile_programs_give_positioned_typed_errors() {
     // An inverse of a product not known to be nonsingular names the assignment.
     let (l, _, r) = program_error("y = A\nw = inv(A * B)", &sq, &[]);
     assert_eq!(l, 2);
-    assert!(r.contains("in w") && r.contains("nonsingular"), "{r}");
+    assert!(r.contains("in 'w'") && r.contains("nonsingular"), "{r}");
     // Declarations.
     assert!(matches!(
         ScalarDecl::parse("alpha:sometimes"),

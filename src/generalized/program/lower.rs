@@ -1053,13 +1053,13 @@ impl<'a> Lower<'a> {
         if l.scalar {
             return Err(a.expr.at.err(format!(
                 "the value of {} is a scalar; outputs are matrices or vectors (a scalar times I?)",
-                a.name
+                crate::text::quote(&a.name)
             )));
         }
         if l.shape.is_none() {
             return Err(a.expr.at.err(format!(
                 "the size of I in {} cannot be inferred: nothing it is added to or multiplied with has a known shape",
-                a.name
+                crate::text::quote(&a.name)
             )));
         }
         // Products planned as written name their operands; errors from the chain planner
@@ -1067,7 +1067,9 @@ impl<'a> Lower<'a> {
         self.materialize(&l, a.at, Some(a.name.clone()), false)
             .map_err(|e| match e {
                 GenError::Program { .. } => e,
-                other => a.at.err(format!("in {}: {other}", a.name)),
+                other => {
+                    a.at.err(format!("in {}: {other}", crate::text::quote(&a.name)))
+                }
             })?;
         Ok(())
     }
