@@ -262,23 +262,36 @@ impl Program {
     /// distributive choice and shares repeated values; [`CostModel::expert`] and
     /// [`CostModel::naive`] evaluate it as written (see the module documentation).
     pub fn plan(&self, model: &CostModel) -> Result<ProgramPlan, GenError> {
-        let (mut best, seen, symmetric) = self.plan_with(model, &[])?;
+        let (mut best, mut seen, mut symmetric) = self.plan_with(model, &[])?;
         if model.splits != super::cost::Splits::Any {
             return Ok(best);
         }
-        // Sharing sub-products: each one that repeats is tried as a value of its own, kept
-        // when the whole program's exact cost drops (a greedy search).
-        let sym = |n: &str| symmetric.iter().any(|s| s == n);
+        // Sharing sub-products: each one that repeats in the best plan so far is tried as a
+        // value of its own, and kept when the whole program's exact cost drops; the
+        // candidates are then taken afresh from the new plan (a greedy search).
         let mut kept: Vec<Vec<lower::Cf>> = Vec::new();
-        for cand in lower::hoist_candidates(&seen, &sym, MAX_HOIST_TRIES) {
-            let mut h = kept.clone();
-            h.push(cand);
-            if let Ok((p, _, _)) = self.plan_with(model, &h) {
-                if p.cost() < best.cost() {
-                    best = p;
-                    kept = h;
+        let mut tried: Vec<Vec<Vec<lower::Cf>>> = Vec::new();
+        'search: while tried.len() < MAX_HOIST_TRIES {
+            let sym = |n: &str| symmetric.iter().any(|s| s == n);
+            for cand in lower::hoist_candidates(&seen, &sym, MAX_HOIST_TRIES) {
+                let mut h = kept.clone();
+                h.push(cand);
+                if tried.contains(&h) {
+                    continue;
+                }
+                tried.push(h.clone());
+                if tried.len() > MAX_HOIST_TRIES {
+                    break 'search;
+                }
+                if let Ok((p, s, y)) = self.plan_with(model, &h) {
+                    if p.cost() < best.cost() {
+                        (best, seen, symmetric) = (p, s, y);
+                        kept = h;
+                        continue 'search;
+                    }
                 }
             }
+            break;
         }
         Ok(best)
     }
@@ -300,7 +313,7 @@ impl Program {
 type Planned = (ProgramPlan, Vec<Vec<lower::Cf>>, Vec<String>);
 
 /// Most repeated sub-products tried as shared values.
-const MAX_HOIST_TRIES: usize = 24;
+const MAX_HOIST_TRIES: usize = 64;
 
 /// One term of a combination step: `coefficient · Π scalarᵉ · value` (`value` read
 /// transposed when `transposed`), or the identity when `value` is `None`.
