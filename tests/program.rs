@@ -379,3 +379,57 @@ proptest! {
         prop_assert!(costs[0] <= costs[1], "{}: planned {} > expert {}", text, costs[0], costs[1]);
     }
 }
+
+/// The distributive choice against brute force over its two alternatives, each written out
+/// by hand as a program with no sum inside a product: `X = (P1 ± P2) * E` (P1, P2 products of
+/// distinct operands, or I) plans to exactly the cheaper of `X = P1 * E ± P2 * E` and
+/// `T = P1 ± P2; X = T * E` (T's own cost counted; no sub-product repeats, so sharing
+/// cannot change either).
+fn distributive_case(seed: u64) -> (Vec<Operand>, [String; 3]) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut d = || rng.random_range(1..40usize);
+    let (n, k1, k2, m) = (d(), d(), d(), d());
+    let o = vec![
+        Operand::parse(&format!("A={n}x{k1}")).unwrap(),
+        Operand::parse(&format!("B={k1}x{n}")).unwrap(),
+        Operand::parse(&format!("C={n}x{k2}")).unwrap(),
+        Operand::parse(&format!("D={k2}x{n}")).unwrap(),
+        Operand::parse(&format!("E={n}x{m}")).unwrap(),
+        Operand::parse(&format!("F={n}x{n}")).unwrap(),
+    ];
+    let firsts = ["A * B", "I", "F"];
+    let p1 = firsts[(seed % 3) as usize];
+    let p2 = if seed % 2 == 0 { "C * D" } else { "A * B" };
+    let p2 = if p1 == p2 { "C * D" } else { p2 };
+    let sign = if seed % 5 == 0 { "+" } else { "-" };
+    let e1 = if p1 == "I" {
+        "E".to_string()
+    } else {
+        format!("{p1} * E")
+    };
+    let programs = [
+        format!("X = ({p1} {sign} {p2}) * E"),
+        format!("X = {e1} {sign} {p2} * E"),
+        format!("T = {p1} {sign} {p2}; X = T * E"),
+    ];
+    (o, programs)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn the_distributive_choice_is_the_cheaper_alternative(seed in 0u64..1_000_000) {
+        let (o, [orig, expanded, temp]) = distributive_case(seed);
+        let cost = |t: &str| {
+            Program::parse(t, &o, &[])
+                .unwrap_or_else(|e| panic!("{t}: {e}"))
+                .plan(&CostModel::planned())
+                .unwrap()
+                .cost()
+        };
+        let best = cost(&expanded).min(cost(&temp));
+        prop_assert_eq!(cost(&orig), best, "{} vs {} / {}", orig, expanded, temp);
+    }
+}

@@ -941,7 +941,6 @@ impl<'a> Lower<'a> {
             });
         }
         let expanded = la.terms.len() * lb.terms.len();
-        let mut distribute = false;
         if self.search
             && expanded <= MAX_EXPANDED
             && shape.is_some()
@@ -998,12 +997,10 @@ impl<'a> Lower<'a> {
                 }
                 _ => u128::MAX,
             };
-            distribute = cost_ex < cost_temp;
-            if distribute {
+            if cost_ex < cost_temp {
                 return Ok(ex);
             }
         }
-        let _ = distribute;
         let la = if la.terms.len() > 1 {
             self.factor_of(&la, at)?
         } else {
