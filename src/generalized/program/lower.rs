@@ -128,6 +128,8 @@ pub(crate) struct Lower<'a> {
     model: &'a CostModel,
     /// Sharing and the distributive choice are made (the model allows any parenthesization).
     search: bool,
+    /// The distributive choice is searched (else sums in products are temporaries).
+    distribute: bool,
     scalars: &'a [ScalarDecl],
     /// Every name a product can read: operands, outputs so far, temporaries.
     env: Vec<Operand>,
@@ -298,6 +300,7 @@ impl<'a> Lower<'a> {
         scalars: &'a [ScalarDecl],
         outputs: &[String],
         hoist: &[Vec<Cf>],
+        distribute: bool,
     ) -> Self {
         let mut reserved: Vec<String> = operands.iter().map(|o| o.name.clone()).collect();
         reserved.extend(scalars.iter().map(|s| s.name.clone()));
@@ -305,6 +308,7 @@ impl<'a> Lower<'a> {
         Lower {
             model,
             search: model.splits == Splits::Any,
+            distribute: distribute && model.splits == Splits::Any,
             scalars,
             env: operands.to_vec(),
             steps: Vec::new(),
@@ -871,7 +875,9 @@ impl<'a> Lower<'a> {
                         return Err(at.err(format!("inv of a {r}x{c} matrix, which is not square")));
                     }
                 }
-                let l = if l.terms.len() > 1 {
+                let l = if l.terms.len() > 1 && l.shape.is_none() {
+                    self.factor_of(&l, at)?
+                } else if l.terms.len() > 1 {
                     self.as_factor(&l, at, true)?
                 } else {
                     l
@@ -905,7 +911,7 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn multiply(&mut self, la: Lin, lb: Lin, at: Pos) -> Result<Lin, GenError> {
+    fn multiply(&mut self, mut la: Lin, mut lb: Lin, at: Pos) -> Result<Lin, GenError> {
         if la.scalar || lb.scalar {
             let (s, mut m) = if la.scalar { (la, lb) } else { (lb, la) };
             if s.terms.len() != 1 {
@@ -923,8 +929,13 @@ impl<'a> Lower<'a> {
                 }
                 Some((r1, c2))
             }
-            (Some((r, c)), None) | (None, Some((r, c))) => {
-                // I times a product: its size follows (a non-square one keeps both sides).
+            (Some((r, c)), None) => {
+                // Identities take their size from the other side.
+                lb.shape = Some((c, c));
+                Some((r, c))
+            }
+            (None, Some((r, c))) => {
+                la.shape = Some((r, r));
                 Some((r, c))
             }
             (None, None) => None,
@@ -976,6 +987,9 @@ impl<'a> Lower<'a> {
             if lone_inverse(&la) || lone_inverse(&lb) {
                 return Ok(ex);
             }
+            if !self.distribute {
+                return self.as_written(la, lb, shape, at);
+            }
             let cost_ex = self.estimate(&ex)?;
             let cost_temp = match (la.terms.len() > 1, lb.terms.len() > 1) {
                 (true, false) => {
@@ -1001,6 +1015,17 @@ impl<'a> Lower<'a> {
                 return Ok(ex);
             }
         }
+        self.as_written(la, lb, shape, at)
+    }
+
+    /// The product of two sums as written: each sum of several terms a temporary.
+    fn as_written(
+        &mut self,
+        la: Lin,
+        lb: Lin,
+        shape: Option<(usize, usize)>,
+        at: Pos,
+    ) -> Result<Lin, GenError> {
         let la = if la.terms.len() > 1 {
             self.factor_of(&la, at)?
         } else {
@@ -1011,9 +1036,13 @@ impl<'a> Lower<'a> {
         } else {
             lb
         };
+        let (x, y) = (&la.terms[0], &lb.terms[0]);
         Ok(Lin {
             shape,
-            terms: vec![concat(&la.terms[0], &lb.terms[0])],
+            terms: vec![Term {
+                scale: x.scale.times(&y.scale),
+                chain: x.chain.iter().chain(&y.chain).cloned().collect(),
+            }],
             scalar: false,
         })
     }

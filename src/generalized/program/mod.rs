@@ -262,13 +262,25 @@ impl Program {
     /// distributive choice and shares repeated values; [`CostModel::expert`] and
     /// [`CostModel::naive`] evaluate it as written (see the module documentation).
     pub fn plan(&self, model: &CostModel) -> Result<ProgramPlan, GenError> {
-        let (mut best, mut seen, mut symmetric) = self.plan_with(model, &[])?;
         if model.splits != super::cost::Splits::Any {
-            return Ok(best);
+            return Ok(self.plan_with(model, &[], false)?.0);
         }
-        // Sharing sub-products: each one that repeats in the best plan so far is tried as a
-        // value of its own, and kept when the whole program's exact cost drops; the
-        // candidates are then taken afresh from the new plan (a greedy search).
+        // The program as written (sums in products as temporaries) and with the
+        // distributive choice, each with its sharing searched: the cheaper.
+        let as_written = self.search_sharing(model, false)?;
+        let distributed = self.search_sharing(model, true)?;
+        Ok(if distributed.cost() <= as_written.cost() {
+            distributed
+        } else {
+            as_written
+        })
+    }
+
+    /// Sharing sub-products: each one that repeats in the best plan so far is tried as a
+    /// value of its own, and kept when the whole program's exact cost drops; the candidates
+    /// are then taken afresh from the new plan (a greedy search).
+    fn search_sharing(&self, model: &CostModel, distribute: bool) -> Result<ProgramPlan, GenError> {
+        let (mut best, mut seen, mut symmetric) = self.plan_with(model, &[], distribute)?;
         let mut kept: Vec<Vec<lower::Cf>> = Vec::new();
         let mut tried: Vec<Vec<Vec<lower::Cf>>> = Vec::new();
         'search: while tried.len() < MAX_HOIST_TRIES {
@@ -283,7 +295,7 @@ impl Program {
                 if tried.len() > MAX_HOIST_TRIES {
                     break 'search;
                 }
-                if let Ok((p, s, y)) = self.plan_with(model, &h) {
+                if let Ok((p, s, y)) = self.plan_with(model, &h, distribute) {
                     if p.cost() < best.cost() {
                         (best, seen, symmetric) = (p, s, y);
                         kept = h;
@@ -298,8 +310,20 @@ impl Program {
 
     /// The plan with the given sub-products hoisted, the products it planned, and the
     /// symmetric names.
-    fn plan_with(&self, model: &CostModel, hoist: &[Vec<lower::Cf>]) -> Result<Planned, GenError> {
-        let mut l = Lower::new(model, &self.operands, &self.scalars, &self.outputs, hoist);
+    fn plan_with(
+        &self,
+        model: &CostModel,
+        hoist: &[Vec<lower::Cf>],
+        distribute: bool,
+    ) -> Result<Planned, GenError> {
+        let mut l = Lower::new(
+            model,
+            &self.operands,
+            &self.scalars,
+            &self.outputs,
+            hoist,
+            distribute,
+        );
         for a in &self.assignments {
             l.assign(a)?;
         }
