@@ -51,8 +51,10 @@
 //!    is evaluated as a temporary times C or as A·C + B·C, whichever has fewer flops when
 //!    each is planned on its own (each alternative's cost is exact; taking the cheaper one
 //!    locally, before the rest of the program is known, is a heuristic: the choice does not
-//!    see sharing with other terms, nor the product's later factors). Expansions past
-//!    16 terms are not considered.
+//!    see sharing with other terms, nor the product's later factors), so the program is also
+//!    planned as written (each sum in a product a temporary) and the cheaper plan is kept.
+//!    Expansions past 16 terms are not considered. A sum with a lone inverse among its terms
+//!    times a product is always distributed: the inverse becomes a solve.
 //! 4. Each product term is planned by the generalized chain planner
 //!    ([`crate::generalized::plan`]) over the operands, earlier outputs and temporaries:
 //!    within a term, the parenthesization, kernels and forms are exactly optimal under the
