@@ -208,15 +208,8 @@ pub fn evaluate(program: &str, env: &HashMap<String, V>) -> HashMap<String, Arra
     out
 }
 
-/// max |a − b| / max |b|.
+/// max |a − b| / max |b|, the executor's own measure.
 pub fn rel(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
     assert_eq!(a.dim(), b.dim());
-    let scale = b
-        .iter()
-        .fold(0.0f64, |m, x| m.max(x.abs()))
-        .max(f64::MIN_POSITIVE);
-    a.iter()
-        .zip(b)
-        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
-        / scale
+    chainplan::generalized::execute::relative_difference(a, b)
 }
