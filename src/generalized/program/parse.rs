@@ -77,8 +77,12 @@ enum Tok {
     End,
 }
 
-/// Deepest nesting of parentheses and unary minus signs accepted (keeps recursion bounded).
+/// Deepest nesting of parentheses, unary minus signs and postfix operators accepted (keeps
+/// recursion bounded).
 const MAX_DEPTH: usize = 64;
+
+/// Most tokens one assignment may have (the lowering recurses along sums and products).
+const MAX_TOKENS: usize = 2000;
 
 fn tokenize(text: &str) -> Result<Vec<(Tok, Pos)>, GenError> {
     let chars: Vec<char> = text.chars().collect();
@@ -172,6 +176,8 @@ struct Parser {
     toks: Vec<(Tok, Pos)>,
     i: usize,
     depth: usize,
+    /// The first token of the assignment being read.
+    start: usize,
 }
 
 /// Parses a program into its assignments, in order.
@@ -180,6 +186,7 @@ pub(crate) fn parse_program(text: &str) -> Result<Vec<Assignment>, GenError> {
         toks: tokenize(text)?,
         i: 0,
         depth: 0,
+        start: 0,
     };
     let mut out = Vec::new();
     loop {
@@ -230,6 +237,7 @@ impl Parser {
 
     fn assignment(&mut self) -> Result<Assignment, GenError> {
         let at = self.at();
+        self.start = self.i;
         let Tok::Name(name) = self.peek().clone() else {
             return Err(at.err(format!(
                 "expected an assignment NAME = EXPRESSION, found {}",
@@ -252,6 +260,7 @@ impl Parser {
     fn expr(&mut self) -> Result<Node, GenError> {
         let mut left = self.term()?;
         while let Tok::Sym(c @ ('+' | '-')) = *self.peek() {
+            self.bounded()?;
             let at = self.at();
             self.i += 1;
             let right = Box::new(self.term()?);
@@ -265,9 +274,21 @@ impl Parser {
         Ok(left)
     }
 
+    /// An error once the assignment is longer than [`MAX_TOKENS`] (checked before the
+    /// tree grows further: a deep tree is dropped recursively).
+    fn bounded(&self) -> Result<(), GenError> {
+        if self.i - self.start > MAX_TOKENS {
+            return Err(self
+                .at()
+                .err(format!("the assignment has more than {MAX_TOKENS} tokens")));
+        }
+        Ok(())
+    }
+
     fn term(&mut self) -> Result<Node, GenError> {
         let mut left = self.unary()?;
         while self.peek() == &Tok::Sym('*') {
+            self.bounded()?;
             let at = self.at();
             self.i += 1;
             let right = self.unary()?;
@@ -306,7 +327,14 @@ impl Parser {
 
     fn postfix(&mut self) -> Result<Node, GenError> {
         let mut node = self.primary()?;
+        let mut count = 0;
         loop {
+            count += 1;
+            if count > MAX_DEPTH {
+                return Err(self.at().err(format!(
+                    "more than {MAX_DEPTH} transposes or inverses in a row"
+                )));
+            }
             let at = self.at();
             let wrap = |k: fn(Box<Node>) -> Kind, n: Node| Node {
                 kind: k(Box::new(n)),
@@ -396,6 +424,18 @@ mod tests {
         assert_eq!(err_at("x A"), (1, 3));
         assert_eq!(err_at("x = A $ B"), (1, 7));
         assert_eq!(err_at("  "), (1, 1));
+        // Long sums, products and postfix runs end in errors, not deep trees.
+        for long in [
+            format!("x = A{}", " * A".repeat(100_000)),
+            format!("x = A{}", " - A".repeat(100_000)),
+            format!("x = A{}", "'".repeat(100_000)),
+            format!("x = {}A", "-".repeat(100_000)),
+        ] {
+            assert!(matches!(
+                parse_program(&long),
+                Err(GenError::Program { .. })
+            ));
+        }
         assert_eq!(
             err_at(&format!("x = {}A{}", "(".repeat(100), ")".repeat(100))),
             (1, 70)
