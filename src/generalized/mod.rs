@@ -107,6 +107,7 @@ pub mod execute;
 pub mod expr;
 pub mod operand;
 pub mod planner;
+pub mod program;
 pub mod random;
 pub mod report;
 pub mod steps;
@@ -116,6 +117,7 @@ pub use execute::{Backend, Input};
 pub use expr::Expression;
 pub use operand::{Operand, Properties};
 pub use planner::plan;
+pub use program::{Program, ProgramPlan, ScalarDecl};
 pub use report::ExprReport;
 pub use steps::{Arg, Flops, GenPlan, Side2, Step, Value};
 
@@ -291,6 +293,28 @@ pub enum GenError {
         info: i32,
         /// What that means.
         meaning: &'static str,
+    },
+
+    /// A program (assignments with sums, scalars and `I`) that does not parse or check: the
+    /// line and column (1-based, in characters) where it fails, and why.
+    #[error("line {line}, column {column}: {reason}")]
+    Program {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column (in characters).
+        column: usize,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A scalar declaration that does not parse, or a scalar value at run time that is
+    /// missing, unknown, given twice, not finite, or of the wrong sign.
+    #[error("scalar {}: {reason}", crate::text::quote(name))]
+    Scalar {
+        /// The scalar's name (or the declaration as given).
+        name: String,
+        /// What is wrong.
+        reason: String,
     },
 
     /// Operands too large to generate or hold, or an expression with too many factors.

@@ -9,6 +9,9 @@ use chainplan::table::Report;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[path = "expr_program.rs"]
+mod program;
+
 /// Arguments of `chainplan expr`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -19,13 +22,26 @@ use std::process::ExitCode;
                   chainplan expr \"inv(X' * X) * X' * y\" --op X=2500x500:fullrank --op y=2500x1\n  \
                   chainplan expr \"inv(X' * inv(M) * X) * X' * inv(M) * y\" --op X=2500x500:fullrank --op M=2500x2500:spd --op y=2500\n  \
                   chainplan expr \"inv(L) * B * inv(U)^T\" --file ops.txt --json\n  \
-                  chainplan expr \"inv(X' * X) * X' * y\" --op X=2500x500:fullrank --op y=2500 --bench --reps 5"
+                  chainplan expr \"inv(X' * X) * X' * y\" --op X=2500x500:fullrank --op y=2500 --bench --reps 5\n  \
+                  chainplan expr \"K = Pb * H' * inv(H * Pb * H' + R); xa = xb + K * (z - H * xb); Pa = (I - K * H) * Pb\" --op Pb=400x400:spd --op H=250x400:fullrank --op R=250x250:spd --op xb=400 --op z=250\n  \
+                  chainplan expr \"x = inv(A' * A + alpha * I) * A' * b\" --op A=500x300:fullrank --op b=500 --scalar alpha=0.3"
 )]
 pub struct ExprArgs {
     /// The expression: products (`*`) of operands, transposed with `'` or `^T`, inverted with
-    /// `inv(…)` (of an operand or a sub-product, nested) or `^-1`, `^-T`.
-    #[arg(value_name = "EXPR")]
-    expr: String,
+    /// `inv(…)` (of an operand or a sub-product, nested) or `^-1`, `^-T`. Or a program:
+    /// assignments `NAME = EXPR` separated by `;` or new lines, with `+`, `-`, numbers,
+    /// scalars (--scalar), `I` and inverses of sums; every assignment is an output.
+    #[arg(value_name = "EXPR", required_unless_present = "program")]
+    expr: Option<String>,
+
+    /// Read the program (or expression) from a file instead of EXPR.
+    #[arg(long, value_name = "PATH", conflicts_with = "expr")]
+    program: Option<PathBuf>,
+
+    /// A scalar of a program: NAME=VALUE (its sign is the value's), NAME:positive,
+    /// NAME:negative or NAME (repeat for each).
+    #[arg(long = "scalar", value_name = "SPEC")]
+    scalars: Vec<String>,
 
     /// An operand: NAME=ROWSxCOLS or NAME=ROWSxCOLS:PROPERTIES (repeat for each).
     #[arg(long = "op", value_name = "SPEC")]
@@ -90,7 +106,21 @@ pub fn run(args: ExprArgs) -> Result<ExitCode> {
     let main_output = (args.json.then_some("--json")).or(args.dot.then_some("--dot"));
     let export_to_stdout = args.export.check(&[], main_output)?;
     let ops = operands(&args)?;
-    let expr = Expression::parse(&args.expr, &ops)?;
+    let text = match (&args.expr, &args.program) {
+        (_, Some(path)) => {
+            chainplan::fsio::read_file_bounded(path, chainplan::fsio::MAX_INPUT_BYTES)
+                .with_context(|| format!("cannot read {}", chainplan::text::quote_path(path)))?
+        }
+        (Some(t), None) => t.clone(),
+        (None, None) => bail!("give an expression or a program, inline or with --program"),
+    };
+    if program::is_program(&text) {
+        return program::run(&args, &text, &ops);
+    }
+    if !args.scalars.is_empty() {
+        bail!("--scalar is for programs (assignments NAME = EXPR); this expression has none");
+    }
+    let expr = Expression::parse(&text, &ops)?;
     let mut report = ExprReport::new(&expr)?;
     if args.bench {
         super::blas::start_threads(None, "")?;
