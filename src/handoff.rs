@@ -48,7 +48,7 @@
 
 use crate::chain::Chain;
 use crate::error::{Error, Result};
-use crate::plan::{Operand, Plan, PlanBuilder};
+use crate::plan::{Operand, Plan, PlanBuilder, Step};
 use serde::{Deserialize, Serialize};
 
 /// The value of the `format` field.
@@ -69,6 +69,45 @@ pub struct HandoffInput {
     /// The 1-based step after which the matrix is no longer needed; `None` when no step uses
     /// it (a chain of one matrix).
     pub last_use: Option<usize>,
+}
+
+/// One product of a plan as every listing of its steps names it: the plan report's steps
+/// (`report::StepReport`, with the feature `report`) and the first fields of a
+/// [`HandoffStep`], built in one place ([`StepSummary::of`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepSummary {
+    /// 1-based step number in execution order.
+    pub step: usize,
+    /// Name of the result (`S1`, `S2`, …).
+    pub out: String,
+    /// Name of the left operand: an input (`A3`) or an earlier result (`S1`).
+    pub lhs: String,
+    /// Name of the right operand.
+    pub rhs: String,
+    /// Rows of the result (and of `lhs`).
+    pub m: u64,
+    /// Inner dimension: columns of `lhs`, rows of `rhs`.
+    pub k: u64,
+    /// Columns of the result (and of `rhs`).
+    pub n: u64,
+    /// Scalar multiplications, m·k·n.
+    pub cost: u128,
+}
+
+impl StepSummary {
+    /// The summary of `step`, the product at 0-based position `index` of its plan.
+    pub fn of(index: usize, step: &Step) -> Self {
+        StepSummary {
+            step: index + 1,
+            out: Operand::Step(index).name(),
+            lhs: step.lhs.name(),
+            rhs: step.rhs.name(),
+            m: step.m as u64,
+            k: step.k as u64,
+            n: step.n as u64,
+            cost: step.cost,
+        }
+    }
 }
 
 /// One pairwise product `out = lhs · rhs` of a hand-off plan.
@@ -171,15 +210,25 @@ impl HandoffPlan {
                         free_after.push(op.name());
                     }
                 }
+                let StepSummary {
+                    step,
+                    out,
+                    lhs,
+                    rhs,
+                    m,
+                    k,
+                    n,
+                    cost,
+                } = StepSummary::of(s, st);
                 HandoffStep {
-                    step: s + 1,
-                    out: Operand::Step(s).name(),
-                    lhs: st.lhs.name(),
-                    rhs: st.rhs.name(),
-                    m: st.m as u64,
-                    k: st.k as u64,
-                    n: st.n as u64,
-                    cost: st.cost,
+                    step,
+                    out,
+                    lhs,
+                    rhs,
+                    m,
+                    k,
+                    n,
+                    cost,
                     last_use: uses.steps[s],
                     free_after,
                 }
