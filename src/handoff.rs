@@ -155,27 +155,51 @@ pub struct HandoffPlan {
     pub result: String,
 }
 
-/// The step (1-based) after which each input and each step result is last used.
-struct LastUses {
-    inputs: Vec<Option<usize>>,
-    steps: Vec<Option<usize>>,
+/// The step (1-based) after which each input and each step result is last used: the
+/// `last_use` fields of the hand-off format, and its `free_after` lists
+/// ([`Lifetimes::free_after`]), for front ends that build the format's objects themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// `inputs[i]`: the last step that reads A(i+1); `None` if none does.
+    pub inputs: Vec<Option<usize>>,
+    /// `steps[s]`: the last step that reads the result of step s + 1; `None` for the product.
+    pub steps: Vec<Option<usize>>,
 }
 
-fn last_uses(plan: &Plan) -> LastUses {
-    let mut uses = LastUses {
-        inputs: vec![None; plan.matrices()],
-        steps: vec![None; plan.steps().len()],
-    };
-    for (s, step) in plan.steps().iter().enumerate() {
-        for op in [step.lhs, step.rhs] {
-            let slot = match op {
-                Operand::Matrix(i) => &mut uses.inputs[i],
-                Operand::Step(t) => &mut uses.steps[t],
-            };
-            *slot = Some(slot.map_or(s + 1, |u| u.max(s + 1)));
+impl Lifetimes {
+    /// The last uses of every operand of `plan`.
+    pub fn of(plan: &Plan) -> Self {
+        let mut uses = Lifetimes {
+            inputs: vec![None; plan.matrices()],
+            steps: vec![None; plan.steps().len()],
+        };
+        for (s, step) in plan.steps().iter().enumerate() {
+            for op in [step.lhs, step.rhs] {
+                let slot = match op {
+                    Operand::Matrix(i) => &mut uses.inputs[i],
+                    Operand::Step(t) => &mut uses.steps[t],
+                };
+                *slot = Some(slot.map_or(s + 1, |u| u.max(s + 1)));
+            }
+        }
+        uses
+    }
+
+    /// The last use of `op`.
+    pub fn of_operand(&self, op: Operand) -> Option<usize> {
+        match op {
+            Operand::Matrix(i) => self.inputs[i],
+            Operand::Step(t) => self.steps[t],
         }
     }
-    uses
+
+    /// The operands of `step`, the product at 0-based position `index`, whose last use it
+    /// is, in order (lhs, rhs): what a driver may free after it.
+    pub fn free_after(&self, index: usize, step: &Step) -> impl Iterator<Item = Operand> + '_ {
+        [step.lhs, step.rhs]
+            .into_iter()
+            .filter(move |&op| self.of_operand(op) == Some(index + 1))
+    }
 }
 
 impl HandoffPlan {
@@ -183,7 +207,7 @@ impl HandoffPlan {
     ///
     /// Errors only if the plan is inconsistent (which [`PlanBuilder`] rules out).
     pub fn from_plan(plan: &Plan) -> Result<Self> {
-        let uses = last_uses(plan);
+        let uses = Lifetimes::of(plan);
         let inputs = (0..plan.matrices())
             .map(|i| {
                 let (rows, cols) = plan.chain().shape(i);
@@ -195,21 +219,12 @@ impl HandoffPlan {
                 }
             })
             .collect();
-        let last_use_of = |op: Operand| match op {
-            Operand::Matrix(i) => uses.inputs[i],
-            Operand::Step(t) => uses.steps[t],
-        };
         let steps = plan
             .steps()
             .iter()
             .enumerate()
             .map(|(s, st)| {
-                let mut free_after = Vec::with_capacity(2);
-                for op in [st.lhs, st.rhs] {
-                    if last_use_of(op) == Some(s + 1) {
-                        free_after.push(op.name());
-                    }
-                }
+                let free_after = uses.free_after(s, st).map(|op| op.name()).collect();
                 let StepSummary {
                     step,
                     out,

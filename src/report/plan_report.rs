@@ -14,8 +14,9 @@ pub const WORST_MAX_MATRICES: usize = 2000;
 /// Above this many matrices the per-step list is left out of reports unless asked for.
 pub const STEPS_MAX_MATRICES: usize = 10_000;
 
-/// One product of the plan, for reports: the hand-off format's [`StepSummary`] (the same
-/// fields, JSON and constructor as the first fields of a hand-off step).
+/// One product of the plan, for reports: the hand-off format's
+/// [`StepSummary`](crate::handoff::StepSummary), whose fields, JSON and constructor are also
+/// the first fields of a hand-off step.
 pub use crate::handoff::StepSummary as StepReport;
 
 /// The steps of a plan as [`StepReport`]s.
