@@ -299,109 +299,15 @@ mod simd {
 
     use std::arch::x86_64::*;
 
-    /// The f64 rows of one cell: `row[x] + col[x] + outer·pk[x]`, four lanes at a time.
-    struct Candidates<'a> {
-        row: &'a [f64],
-        col: &'a [f64],
-        pk: &'a [f64],
-        outer: f64,
-        outer4: __m256d,
-    }
-
-    impl<'a> Candidates<'a> {
-        /// The rows, cut to `row`'s length (which `col` and `pk` must have at least).
-        #[target_feature(enable = "avx2")]
-        unsafe fn new(row: &'a [f64], col: &'a [f64], pk: &'a [f64], outer: f64) -> Self {
-            let len = row.len();
-            Candidates {
-                row,
-                col: &col[..len],
-                pk: &pk[..len],
-                outer,
-                outer4: _mm256_set1_pd(outer),
-            }
-        }
-
-        /// Lanes x .. x + 4, fused (exact on integers below 2^53, and elsewhere a bound that
-        /// needs only to be at most the exact sum).
-        ///
-        /// Safety: x + 4 <= `row.len()` (every caller's loop condition), and the CPU has AVX2
-        /// and FMA.
-        #[target_feature(enable = "avx2,fma")]
-        #[inline]
-        unsafe fn at(&self, x: usize) -> __m256d {
-            debug_assert!(x + 4 <= self.row.len());
-            // SAFETY: x + 4 <= len (this function's contract), and the three slices have len
-            // elements.
-            _mm256_fmadd_pd(
-                self.outer4,
-                _mm256_loadu_pd(self.pk.as_ptr().add(x)),
-                _mm256_add_pd(
-                    _mm256_loadu_pd(self.row.as_ptr().add(x)),
-                    _mm256_loadu_pd(self.col.as_ptr().add(x)),
-                ),
-            )
-        }
-
-        /// One lane, as a scalar (the same value: exact, or a bound).
-        fn value(&self, x: usize) -> f64 {
-            self.row[x] + self.col[x] + self.outer * self.pk[x]
-        }
-    }
-
-    /// Folds `lanes(x)` over the blocks of four lanes that fit in `len` with `pick`, in four
-    /// accumulators from `start` (a minimum has a latency of four cycles and two issue per
-    /// cycle: fewer chains would wait on it), then across the four lanes; returns the result
-    /// and where the blocks end (the caller folds the last `len % 4` lanes).
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    unsafe fn fold_blocks(
-        len: usize,
-        start: f64,
-        lanes: impl Fn(usize) -> __m256d,
-        pick: impl Fn(__m256d, __m256d) -> __m256d,
-    ) -> (f64, usize) {
-        let mut acc = [_mm256_set1_pd(start); 4];
-        let mut x = 0;
-        while x + 16 <= len {
-            for (a, lane) in acc.iter_mut().zip((x..x + 16).step_by(4)) {
-                *a = pick(*a, lanes(lane));
-            }
-            x += 16;
-        }
-        while x + 4 <= len {
-            acc[0] = pick(acc[0], lanes(x));
-            x += 4;
-        }
-        let all = pick(pick(acc[0], acc[1]), pick(acc[2], acc[3]));
-        // Lanes (2, 3, 0, 1), then (1, 0, 3, 2): every lane ends up holding the result.
-        let half = pick(all, _mm256_permute4x64_pd::<0b01_00_11_10>(all));
-        let one = pick(half, _mm256_permute4x64_pd::<0b10_11_00_01>(half));
-        (_mm256_cvtsd_f64(one), x)
-    }
-
-    /// Whether any of the sixteen lanes from x compares true with `t` (`CMP`, an
-    /// `_mm256_cmp_pd` predicate).
-    #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    unsafe fn any16<const CMP: i32>(c: &Candidates<'_>, x: usize, t: __m256d) -> bool {
-        let any = _mm256_or_pd(
-            _mm256_or_pd(
-                _mm256_cmp_pd::<CMP>(c.at(x), t),
-                _mm256_cmp_pd::<CMP>(c.at(x + 4), t),
-            ),
-            _mm256_or_pd(
-                _mm256_cmp_pd::<CMP>(c.at(x + 8), t),
-                _mm256_cmp_pd::<CMP>(c.at(x + 12), t),
-            ),
-        );
-        _mm256_movemask_pd(any) != 0
-    }
+    // The three f64 kernels below repeat their loads and loops instead of sharing helper
+    // functions: closures handed from one `target_feature` function to another were not
+    // inlined (each lane a call), which made the program three times slower.
 
     /// The same two passes for exact `f64` cells (integers below 2^53, so every sum and
     /// product is exact, fused or not, and the order of operations does not matter), with
-    /// explicit AVX2 and FMA: the best value in four accumulators, then the first block of
-    /// sixteen lanes holding it and the first lane in that block.
+    /// explicit AVX2 and FMA: the best value in four accumulators (a minimum has a latency of
+    /// four cycles and two issue per cycle: fewer chains would wait on it), then the first
+    /// block of sixteen lanes holding it and the first lane in that block.
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn best_of_avx2_f64(
         row: &[f64],
@@ -410,9 +316,21 @@ mod simd {
         outer: f64,
         objective: Objective,
     ) -> (f64, usize) {
-        let c = Candidates::new(row, col, pk, outer);
         let len = row.len();
+        let (col, pk) = (&col[..len], &pk[..len]);
+        let value = |x: usize| row[x] + col[x] + outer * pk[x];
         let max = matches!(objective, Objective::Max);
+        let (r, c, q) = (row.as_ptr(), col.as_ptr(), pk.as_ptr());
+        let o = _mm256_set1_pd(outer);
+        // SAFETY (all loads): x + 16 <= len or x + 4 <= len below, and the slices have len
+        // elements.
+        let at = |x: usize| {
+            _mm256_fmadd_pd(
+                o,
+                _mm256_loadu_pd(q.add(x)),
+                _mm256_add_pd(_mm256_loadu_pd(r.add(x)), _mm256_loadu_pd(c.add(x))),
+            )
+        };
         let pick = |a: __m256d, b: __m256d| {
             if max {
                 _mm256_max_pd(a, b)
@@ -420,23 +338,50 @@ mod simd {
                 _mm256_min_pd(a, b)
             }
         };
-        let better = |a: f64, b: f64| if max { a.max(b) } else { a.min(b) };
         let start = if max { -1.0 } else { f64::INFINITY };
-        let (best, end) = fold_blocks(len, start, |x| c.at(x), pick);
-        let best = (end..len).map(|y| c.value(y)).fold(best, better);
-        let target = _mm256_set1_pd(best);
+        let mut acc = [_mm256_set1_pd(start); 4];
         let mut x = 0;
-        while x + 16 <= len && !any16::<_CMP_EQ_OQ>(&c, x, target) {
+        while x + 16 <= len {
+            for (a, lane) in acc.iter_mut().zip((x..x + 16).step_by(4)) {
+                *a = pick(*a, at(lane));
+            }
             x += 16;
         }
         while x + 4 <= len {
-            let mask = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(c.at(x), target));
+            acc[0] = pick(acc[0], at(x));
+            x += 4;
+        }
+        let mut lanes = [0.0f64; 4];
+        _mm256_storeu_pd(
+            lanes.as_mut_ptr(),
+            pick(pick(acc[0], acc[1]), pick(acc[2], acc[3])),
+        );
+        let better = |a: f64, b: f64| if max { a.max(b) } else { a.min(b) };
+        let mut best = lanes.iter().copied().fold(start, better);
+        for y in x..len {
+            best = better(best, value(y));
+        }
+        let target = _mm256_set1_pd(best);
+        let equal = |x: usize| _mm256_cmp_pd::<_CMP_EQ_OQ>(at(x), target);
+        let mut x = 0;
+        while x + 16 <= len {
+            let any = _mm256_or_pd(
+                _mm256_or_pd(equal(x), equal(x + 4)),
+                _mm256_or_pd(equal(x + 8), equal(x + 12)),
+            );
+            if _mm256_movemask_pd(any) != 0 {
+                break;
+            }
+            x += 16;
+        }
+        while x + 4 <= len {
+            let mask = _mm256_movemask_pd(equal(x));
             if mask != 0 {
                 return (best, x + mask.trailing_zeros() as usize);
             }
             x += 4;
         }
-        let x = (x..len).find(|&y| c.value(y) == best).unwrap_or(0);
+        let x = (x..len).find(|&y| value(y) == best).unwrap_or(0);
         (best, x)
     }
 
@@ -451,51 +396,79 @@ mod simd {
         limit: f64,
         mut visit: impl FnMut(usize) -> f64,
     ) {
-        let c = Candidates::new(row, col, pk, outer);
         let len = row.len();
+        let (col, pk) = (&col[..len], &pk[..len]);
+        let (r, c, q) = (row.as_ptr(), col.as_ptr(), pk.as_ptr());
+        let o = _mm256_set1_pd(outer);
+        // SAFETY (all loads): x + 16 <= len or x + 4 <= len below, and the slices have len
+        // elements.
+        let at = |x: usize| {
+            _mm256_fmadd_pd(
+                o,
+                _mm256_loadu_pd(q.add(x)),
+                _mm256_add_pd(_mm256_loadu_pd(r.add(x)), _mm256_loadu_pd(c.add(x))),
+            )
+        };
+        let below = |x: usize, t: __m256d| _mm256_cmp_pd::<_CMP_LE_OQ>(at(x), t);
         let mut limit = limit;
         let mut t = _mm256_set1_pd(limit);
         let mut x = 0;
         while x + 4 <= len {
-            if x + 16 <= len && !any16::<_CMP_LE_OQ>(&c, x, t) {
-                x += 16;
-                continue;
+            if x + 16 <= len {
+                let any = _mm256_or_pd(
+                    _mm256_or_pd(below(x, t), below(x + 4, t)),
+                    _mm256_or_pd(below(x + 8, t), below(x + 12, t)),
+                );
+                if _mm256_movemask_pd(any) == 0 {
+                    x += 16;
+                    continue;
+                }
             }
-            let hits = |t| _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LE_OQ>(c.at(x), t));
-            let mut mask = hits(t);
+            let mut mask = _mm256_movemask_pd(below(x, t));
             while mask != 0 {
                 limit = visit(x + mask.trailing_zeros() as usize);
                 t = _mm256_set1_pd(limit);
                 // The block's later lanes, against the new threshold.
                 mask &= mask - 1;
-                mask &= hits(t);
+                mask &= _mm256_movemask_pd(below(x, t));
             }
             x += 4;
         }
         for y in x..len {
-            if c.value(y) <= limit {
+            if row[y] + col[y] + outer * pk[y] <= limit {
                 limit = visit(y);
             }
         }
     }
 
     /// min over x of max(row\[x\], col\[x\]), for the min–max program on exact `f64` cells
-    /// (sizes below 2^53); `f64::INFINITY` for empty rows.
+    /// (sizes below 2^53), in four accumulators; `f64::INFINITY` for empty rows.
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn min_of_max_avx2(row: &[f64], col: &[f64]) -> f64 {
         let len = row.len();
         let col = &col[..len];
-        let lanes = |x: usize| {
-            debug_assert!(x + 4 <= len);
-            // SAFETY: fold_blocks asks only for blocks with x + 4 <= len, and both slices
-            // have len elements.
-            _mm256_max_pd(
-                _mm256_loadu_pd(row.as_ptr().add(x)),
-                _mm256_loadu_pd(col.as_ptr().add(x)),
-            )
-        };
-        let (best, end) = fold_blocks(len, f64::INFINITY, lanes, |a, b| _mm256_min_pd(a, b));
-        (end..len).map(|y| row[y].max(col[y])).fold(best, f64::min)
+        let (r, c) = (row.as_ptr(), col.as_ptr());
+        // SAFETY (all loads): x + 16 <= len or x + 4 <= len, and both slices have len elements.
+        let at = |x: usize| _mm256_max_pd(_mm256_loadu_pd(r.add(x)), _mm256_loadu_pd(c.add(x)));
+        let mut acc = [_mm256_set1_pd(f64::INFINITY); 4];
+        let mut x = 0;
+        while x + 16 <= len {
+            for (a, lane) in acc.iter_mut().zip((x..x + 16).step_by(4)) {
+                *a = _mm256_min_pd(*a, at(lane));
+            }
+            x += 16;
+        }
+        while x + 4 <= len {
+            acc[0] = _mm256_min_pd(acc[0], at(x));
+            x += 4;
+        }
+        let mut lanes = [0.0f64; 4];
+        _mm256_storeu_pd(
+            lanes.as_mut_ptr(),
+            _mm256_min_pd(_mm256_min_pd(acc[0], acc[1]), _mm256_min_pd(acc[2], acc[3])),
+        );
+        let best = lanes.iter().copied().fold(f64::INFINITY, f64::min);
+        (x..len).map(|y| row[y].max(col[y])).fold(best, f64::min)
     }
 }
 
