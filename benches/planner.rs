@@ -6,7 +6,7 @@
 //! several times), so each measurement alternates between two chains of the same size: every
 //! call plans.
 
-use chainplan::cost::time::{DtypeProfile, Timing};
+use chainplan::cost::time::DtypeProfile;
 use chainplan::cost::{ElementType, Goal, TimeModel};
 use chainplan::plan::dp::{self, DpOptions, Objective};
 use chainplan::Chain;
@@ -50,22 +50,9 @@ fn planner(c: &mut Criterion) {
 /// bandwidth term for the result, on a grid up to 1024.
 fn time_model() -> TimeModel {
     let grid = [1u64, 2, 3, 4, 6, 8, 16, 64, 256, 1024];
-    let mut grid_timings = Vec::new();
-    for &m in &grid {
-        for &k in &grid {
-            for &n in &grid {
-                let mults = (m * k * n) as f64;
-                let seconds =
-                    2e-6 + 1e-10 * mults * (1.0 + 16.0 / k as f64) + 1e-9 * (m * n) as f64;
-                grid_timings.push(Timing { m, k, n, seconds });
-            }
-        }
-    }
-    let d = DtypeProfile {
-        dtype: ElementType::F64,
-        grid_timings,
-        validation: vec![],
-    };
+    let d = DtypeProfile::from_fn(ElementType::F64, &grid, |m, k, n| {
+        2e-6 + 1e-10 * (m * k * n) as f64 * (1.0 + 16.0 / k as f64) + 1e-9 * (m * n) as f64
+    });
     TimeModel::new(&grid, &d).unwrap()
 }
 

@@ -105,6 +105,30 @@ pub struct ValidationSummary {
 }
 
 impl DtypeProfile {
+    /// The timings `seconds(m, k, n)` at every point of `grid` (m-major, as
+    /// [`TimeModel::new`] reads them), without validation shapes: a made-up machine, for
+    /// tests, benchmarks and examples.
+    pub fn from_fn(
+        dtype: ElementType,
+        grid: &[u64],
+        seconds: impl Fn(u64, u64, u64) -> f64,
+    ) -> Self {
+        let mut grid_timings = Vec::with_capacity(grid.len().pow(3));
+        for &m in grid {
+            for &k in grid {
+                for &n in grid {
+                    let seconds = seconds(m, k, n);
+                    grid_timings.push(Timing { m, k, n, seconds });
+                }
+            }
+        }
+        DtypeProfile {
+            dtype,
+            grid_timings,
+            validation: vec![],
+        }
+    }
+
     /// Summary of the model's errors on the validation shapes; `None` without any.
     pub fn validation_errors(&self) -> Option<ValidationSummary> {
         let mut errors: Vec<(f64, Timing)> = self
@@ -455,24 +479,7 @@ mod tests {
     use super::*;
 
     fn synthetic(grid: &[u64], f: impl Fn(u64, u64, u64) -> f64) -> DtypeProfile {
-        let mut grid_timings = Vec::new();
-        for &m in grid {
-            for &k in grid {
-                for &n in grid {
-                    grid_timings.push(Timing {
-                        m,
-                        k,
-                        n,
-                        seconds: f(m, k, n),
-                    });
-                }
-            }
-        }
-        DtypeProfile {
-            dtype: ElementType::F64,
-            grid_timings,
-            validation: vec![],
-        }
+        DtypeProfile::from_fn(ElementType::F64, grid, f)
     }
 
     #[test]

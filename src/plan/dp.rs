@@ -1219,25 +1219,12 @@ mod tests {
     /// A time model of a made-up machine: overhead per call, slow small inner dimensions,
     /// and a bandwidth term, on a coarse grid (interpolation between far points).
     fn rough_time_model() -> crate::cost::TimeModel {
-        use crate::cost::time::{DtypeProfile, Timing};
+        use crate::cost::{time::DtypeProfile, ElementType, TimeModel};
         let grid = [1u64, 3, 16, 90, 700];
-        let mut grid_timings = Vec::new();
-        for &m in &grid {
-            for &k in &grid {
-                for &n in &grid {
-                    let mults = (m * k * n) as f64;
-                    let seconds =
-                        2e-6 + 1e-9 * mults * (1.0 + 24.0 / k as f64) + 3e-9 * (m * n) as f64;
-                    grid_timings.push(Timing { m, k, n, seconds });
-                }
-            }
-        }
-        let d = DtypeProfile {
-            dtype: crate::cost::ElementType::F64,
-            grid_timings,
-            validation: vec![],
-        };
-        crate::cost::TimeModel::new(&grid, &d).unwrap()
+        let d = DtypeProfile::from_fn(ElementType::F64, &grid, |m, k, n| {
+            2e-6 + 1e-9 * (m * k * n) as f64 * (1.0 + 24.0 / k as f64) + 3e-9 * (m * n) as f64
+        });
+        TimeModel::new(&grid, &d).unwrap()
     }
 
     #[test]
