@@ -14,21 +14,22 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-fn random_chain(n: usize, seed: u64) -> Chain {
+fn random_chain(n: usize, seed: u64, least: u64) -> Chain {
     let mut rng = StdRng::seed_from_u64(seed);
-    Chain::from_u64s((0..=n).map(|_| rng.random_range(1..=1000u64))).unwrap()
+    Chain::from_u64s((0..=n).map(|_| rng.random_range(least..=1000u64))).unwrap()
 }
 
-/// Two chains of `n` matrices (seeds 42 and 43), to alternate between.
-fn two_chains(n: usize) -> [Chain; 2] {
-    [random_chain(n, 42), random_chain(n, 43)]
+/// Two chains of `n` matrices (seeds 42 and 43) with dimensions in `least..=1000`, to
+/// alternate between.
+fn two_chains(n: usize, least: u64) -> [Chain; 2] {
+    [random_chain(n, 42, least), random_chain(n, 43, least)]
 }
 
 fn planner(c: &mut Criterion) {
     let mut group = c.benchmark_group("dp");
     group.sample_size(10);
     for n in [10usize, 100, 1000] {
-        let chains = two_chains(n);
+        let chains = two_chains(n, 1);
         for (name, parallel) in [("parallel", true), ("serial", false)] {
             let options = DpOptions {
                 parallel,
@@ -59,7 +60,9 @@ fn time_model() -> TimeModel {
 fn goals(c: &mut Criterion) {
     let mut group = c.benchmark_group("goals");
     group.sample_size(10);
-    let chains = two_chains(1000);
+    // Dimensions from 300: with a dimension near 1 the cheapest plan keeps every
+    // intermediate small, and no cap that some plan meets would bind.
+    let chains = two_chains(1000, 300);
     // The larger of the two cheapest plans' largest intermediates: a cap both meet; half
     // the smaller, or the least that both chains can meet if more: a cap that binds.
     let peaks = chains
