@@ -6,7 +6,7 @@
 CARGO ?= cargo
 BIN := target/release/chainplan
 
-.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-ml-deps python-test python-bench python-ml-bench figures dependent-crate package install python-sdist wheel wheel-check docsrs fuzz fuzz-long
+.PHONY: demo test deps build check fmt clippy doc bench cargo-test python-build python-ml-deps python-test python-bench python-ml-bench figures dependent-crate package install install-check python-sdist wheel wheel-check docsrs fuzz fuzz-long
 
 deps:
 	@bash scripts/install-deps.sh
@@ -66,6 +66,19 @@ install: build
 	$(BIN) completions zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_chainplan
 	$(BIN) completions fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/chainplan.fish
 	$(BIN) man --dir $(DESTDIR)$(PREFIX)/share/man/man1
+
+# `cargo install --path cli` gives a working binary: installed into a temporary root (with the
+# lock file, reusing this build's target directory, so a release build is all it compiles),
+# then run for its version and one plan. Not part of `make test`: it needs a release build
+# (about 2 minutes from scratch on two cores).
+install-check: deps
+	@root=$$(mktemp -d /tmp/chainplan-install-check.XXXXXX) && trap 'rm -rf "$$root"' EXIT && \
+	set -x && \
+	$(CARGO) install -q --locked --path cli --root "$$root" \
+		--target-dir $(or $(CARGO_TARGET_DIR),$(CURDIR)/target) && \
+	"$$root/bin/chainplan" --version && \
+	"$$root/bin/chainplan" plan 30 35 15 5 10 20 25 --json | grep -q '"cost": 15125'
+	@echo "cargo install --path cli: the installed binary runs"
 
 cargo-test: deps
 	$(CARGO) test

@@ -48,7 +48,7 @@
 
 use crate::chain::Chain;
 use crate::error::{Error, Result};
-use crate::plan::{Operand, Plan, PlanBuilder};
+use crate::plan::{Operand, Plan, PlanBuilder, Step};
 use serde::{Deserialize, Serialize};
 
 /// The value of the `format` field.
@@ -69,6 +69,45 @@ pub struct HandoffInput {
     /// The 1-based step after which the matrix is no longer needed; `None` when no step uses
     /// it (a chain of one matrix).
     pub last_use: Option<usize>,
+}
+
+/// One product of a plan as every listing of its steps names it: the plan report's steps
+/// (`report::StepReport`, with the feature `report`) and the first fields of a
+/// [`HandoffStep`], built in one place ([`StepSummary::of`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepSummary {
+    /// 1-based step number in execution order.
+    pub step: usize,
+    /// Name of the result (`S1`, `S2`, …).
+    pub out: String,
+    /// Name of the left operand: an input (`A3`) or an earlier result (`S1`).
+    pub lhs: String,
+    /// Name of the right operand.
+    pub rhs: String,
+    /// Rows of the result (and of `lhs`).
+    pub m: u64,
+    /// Inner dimension: columns of `lhs`, rows of `rhs`.
+    pub k: u64,
+    /// Columns of the result (and of `rhs`).
+    pub n: u64,
+    /// Scalar multiplications, m·k·n.
+    pub cost: u128,
+}
+
+impl StepSummary {
+    /// The summary of `step`, the product at 0-based position `index` of its plan.
+    pub fn of(index: usize, step: &Step) -> Self {
+        StepSummary {
+            step: index + 1,
+            out: Operand::Step(index).name(),
+            lhs: step.lhs.name(),
+            rhs: step.rhs.name(),
+            m: step.m as u64,
+            k: step.k as u64,
+            n: step.n as u64,
+            cost: step.cost,
+        }
+    }
 }
 
 /// One pairwise product `out = lhs · rhs` of a hand-off plan.
@@ -116,27 +155,51 @@ pub struct HandoffPlan {
     pub result: String,
 }
 
-/// The step (1-based) after which each input and each step result is last used.
-struct LastUses {
-    inputs: Vec<Option<usize>>,
-    steps: Vec<Option<usize>>,
+/// The step (1-based) after which each input and each step result is last used: the
+/// `last_use` fields of the hand-off format, and its `free_after` lists
+/// ([`Lifetimes::free_after`]), for front ends that build the format's objects themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// `inputs[i]`: the last step that reads A(i+1); `None` if none does.
+    pub inputs: Vec<Option<usize>>,
+    /// `steps[s]`: the last step that reads the result of step s + 1; `None` for the product.
+    pub steps: Vec<Option<usize>>,
 }
 
-fn last_uses(plan: &Plan) -> LastUses {
-    let mut uses = LastUses {
-        inputs: vec![None; plan.matrices()],
-        steps: vec![None; plan.steps().len()],
-    };
-    for (s, step) in plan.steps().iter().enumerate() {
-        for op in [step.lhs, step.rhs] {
-            let slot = match op {
-                Operand::Matrix(i) => &mut uses.inputs[i],
-                Operand::Step(t) => &mut uses.steps[t],
-            };
-            *slot = Some(slot.map_or(s + 1, |u| u.max(s + 1)));
+impl Lifetimes {
+    /// The last uses of every operand of `plan`.
+    pub fn of(plan: &Plan) -> Self {
+        let mut uses = Lifetimes {
+            inputs: vec![None; plan.matrices()],
+            steps: vec![None; plan.steps().len()],
+        };
+        for (s, step) in plan.steps().iter().enumerate() {
+            for op in [step.lhs, step.rhs] {
+                let slot = match op {
+                    Operand::Matrix(i) => &mut uses.inputs[i],
+                    Operand::Step(t) => &mut uses.steps[t],
+                };
+                *slot = Some(slot.map_or(s + 1, |u| u.max(s + 1)));
+            }
+        }
+        uses
+    }
+
+    /// The last use of `op`.
+    pub fn of_operand(&self, op: Operand) -> Option<usize> {
+        match op {
+            Operand::Matrix(i) => self.inputs[i],
+            Operand::Step(t) => self.steps[t],
         }
     }
-    uses
+
+    /// The operands of `step`, the product at 0-based position `index`, whose last use it
+    /// is, in order (lhs, rhs): what a driver may free after it.
+    pub fn free_after(&self, index: usize, step: &Step) -> impl Iterator<Item = Operand> + '_ {
+        [step.lhs, step.rhs]
+            .into_iter()
+            .filter(move |&op| self.of_operand(op) == Some(index + 1))
+    }
 }
 
 impl HandoffPlan {
@@ -144,7 +207,7 @@ impl HandoffPlan {
     ///
     /// Errors only if the plan is inconsistent (which [`PlanBuilder`] rules out).
     pub fn from_plan(plan: &Plan) -> Result<Self> {
-        let uses = last_uses(plan);
+        let uses = Lifetimes::of(plan);
         let inputs = (0..plan.matrices())
             .map(|i| {
                 let (rows, cols) = plan.chain().shape(i);
@@ -156,30 +219,31 @@ impl HandoffPlan {
                 }
             })
             .collect();
-        let last_use_of = |op: Operand| match op {
-            Operand::Matrix(i) => uses.inputs[i],
-            Operand::Step(t) => uses.steps[t],
-        };
         let steps = plan
             .steps()
             .iter()
             .enumerate()
             .map(|(s, st)| {
-                let mut free_after = Vec::with_capacity(2);
-                for op in [st.lhs, st.rhs] {
-                    if last_use_of(op) == Some(s + 1) {
-                        free_after.push(op.name());
-                    }
-                }
+                let free_after = uses.free_after(s, st).map(|op| op.name()).collect();
+                let StepSummary {
+                    step,
+                    out,
+                    lhs,
+                    rhs,
+                    m,
+                    k,
+                    n,
+                    cost,
+                } = StepSummary::of(s, st);
                 HandoffStep {
-                    step: s + 1,
-                    out: Operand::Step(s).name(),
-                    lhs: st.lhs.name(),
-                    rhs: st.rhs.name(),
-                    m: st.m as u64,
-                    k: st.k as u64,
-                    n: st.n as u64,
-                    cost: st.cost,
+                    step,
+                    out,
+                    lhs,
+                    rhs,
+                    m,
+                    k,
+                    n,
+                    cost,
                     last_use: uses.steps[s],
                     free_after,
                 }

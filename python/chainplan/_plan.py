@@ -162,8 +162,8 @@ class Plan:
     @bounded
     def to_dict(self) -> dict:
         """The hand-off format as a dict: what :meth:`to_json` holds, built without the text
-        (10⁶ matrices: 4.0 s against 24 s for ``json.loads(to_json())``; planning them took
-        1.4 s, python/README.md)."""
+        (10⁶ matrices: about twice the planning's time, against 17 times for
+        ``json.loads(to_json())``; python/README.md)."""
         # Millions of new dicts and lists would start the cyclic garbage collector over and
         # over (more than half the time at 10⁶ matrices); they hold no cycles, so it is off
         # while they are made.

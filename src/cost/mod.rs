@@ -108,8 +108,14 @@ impl StepTimes for TimeModel {
 }
 
 impl TimeRows for time::PreparedTimes<'_> {
-    fn row(&self, i: usize, ks: std::ops::Range<usize>, j: usize, out: &mut Vec<f64>) {
-        time::PreparedTimes::row(self, i, ks, j, out)
+    fn cell(&self, i: usize, j: usize, out: &mut Vec<f64>) {
+        time::PreparedTimes::cell(self, i, j, out)
+    }
+    fn seconds(&self, cell: &[f64], i: usize, k: usize, j: usize) -> f64 {
+        time::PreparedTimes::seconds(self, cell, i, k, j)
+    }
+    fn least_per_mult(&self, cell: &[f64]) -> f64 {
+        time::PreparedTimes::least_per_mult(self, cell)
     }
 }
 

@@ -105,6 +105,30 @@ pub struct ValidationSummary {
 }
 
 impl DtypeProfile {
+    /// The timings `seconds(m, k, n)` at every point of `grid` (m-major, as
+    /// [`TimeModel::new`] reads them), without validation shapes: a made-up machine, for
+    /// tests, benchmarks and examples.
+    pub fn from_fn(
+        dtype: ElementType,
+        grid: &[u64],
+        seconds: impl Fn(u64, u64, u64) -> f64,
+    ) -> Self {
+        let mut grid_timings = Vec::with_capacity(grid.len().pow(3));
+        for &m in grid {
+            for &k in grid {
+                for &n in grid {
+                    let seconds = seconds(m, k, n);
+                    grid_timings.push(Timing { m, k, n, seconds });
+                }
+            }
+        }
+        DtypeProfile {
+            dtype,
+            grid_timings,
+            validation: vec![],
+        }
+    }
+
     /// Summary of the model's errors on the validation shapes; `None` without any.
     pub fn validation_errors(&self) -> Option<ValidationSummary> {
         let mut errors: Vec<(f64, Timing)> = self
@@ -393,7 +417,7 @@ impl TimeModel {
     }
 
     /// The model prepared for one chain's dimensions, for planners that evaluate many
-    /// products of the same dimensions ([`PreparedTimes::row`]).
+    /// products of the same dimensions ([`PreparedTimes::seconds`]).
     pub(crate) fn prepare(&self, dims: &[u32]) -> PreparedTimes<'_> {
         PreparedTimes {
             model: self,
@@ -422,20 +446,31 @@ pub(crate) struct PreparedTimes<'m> {
 }
 
 impl PreparedTimes<'_> {
-    /// Predicted seconds of the products p(i) × p(k) · p(k) × p(j) for every k in `ks`
-    /// (dimension indices), written to `out` in order.
-    pub fn row(&self, i: usize, ks: std::ops::Range<usize>, j: usize, out: &mut Vec<f64>) {
-        let mut reduced = Vec::with_capacity(self.model.log_grid.len());
-        self.model
-            .reduce(self.cells[i], self.cells[j], &mut reduced);
-        out.clear();
-        out.extend(ks.map(|k| {
-            TimeModel::finish(
-                &reduced,
-                self.cells[k],
-                self.dims[i] * self.dims[k] * self.dims[j],
-            )
-        }));
+    /// What every product p(i) × p(k) · p(k) × p(j) of the dimensions i and j shares, for
+    /// [`PreparedTimes::seconds`] and [`PreparedTimes::least_per_mult`]: the log rates
+    /// interpolated over m and n, one per grid point of k (written to `out`).
+    pub fn cell(&self, i: usize, j: usize, out: &mut Vec<f64>) {
+        self.model.reduce(self.cells[i], self.cells[j], out);
+    }
+
+    /// Predicted seconds of p(i) × p(k) · p(k) × p(j), from `cell` of i and j
+    /// ([`PreparedTimes::cell`]): the value of [`TimeModel::step_seconds`], to the bit.
+    #[inline]
+    pub fn seconds(&self, cell: &[f64], i: usize, k: usize, j: usize) -> f64 {
+        TimeModel::finish(
+            cell,
+            self.cells[k],
+            self.dims[i] * self.dims[k] * self.dims[j],
+        )
+    }
+
+    /// A lower bound on [`PreparedTimes::seconds`] of every k, per scalar multiplication:
+    /// seconds ≥ this × p(i)·p(k)·p(j). The interpolated log rate of any k lies between two
+    /// of `cell`'s values, so the time is at least 2·m·k·n / exp(largest); one part in 10⁹
+    /// less covers the roundings of either side (about 10⁻¹⁴ relative).
+    pub fn least_per_mult(&self, cell: &[f64]) -> f64 {
+        let largest = cell.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        2.0 * (-largest).exp() * (1.0 - 1e-9)
     }
 }
 
@@ -444,24 +479,7 @@ mod tests {
     use super::*;
 
     fn synthetic(grid: &[u64], f: impl Fn(u64, u64, u64) -> f64) -> DtypeProfile {
-        let mut grid_timings = Vec::new();
-        for &m in grid {
-            for &k in grid {
-                for &n in grid {
-                    grid_timings.push(Timing {
-                        m,
-                        k,
-                        n,
-                        seconds: f(m, k, n),
-                    });
-                }
-            }
-        }
-        DtypeProfile {
-            dtype: ElementType::F64,
-            grid_timings,
-            validation: vec![],
-        }
+        DtypeProfile::from_fn(ElementType::F64, grid, f)
     }
 
     #[test]
@@ -485,7 +503,7 @@ mod tests {
     }
 
     #[test]
-    fn prepared_rows_equal_single_predictions() {
+    fn prepared_cells_give_single_predictions_and_bound_them() {
         let grid = [1u64, 2, 8, 32];
         let d = synthetic(&grid, |m, k, n| {
             1e-6 + (m * k * n) as f64 * 1e-9 / (k as f64).sqrt()
@@ -493,18 +511,22 @@ mod tests {
         let model = TimeModel::new(&grid, &d).unwrap();
         let dims = [1u32, 3, 50, 2, 7, 31, 1];
         let prepared = model.prepare(&dims);
-        let mut out = Vec::new();
+        let mut cell = Vec::new();
         for i in 0..dims.len() {
             for j in i + 2..dims.len() {
-                prepared.row(i, i + 1..j, j, &mut out);
-                for (x, &t) in out.iter().enumerate() {
-                    let k = i + 1 + x;
+                prepared.cell(i, j, &mut cell);
+                let least = prepared.least_per_mult(&cell);
+                for k in i + 1..j {
+                    let t = prepared.seconds(&cell, i, k, j);
                     let single = model.step_seconds(
                         u64::from(dims[i]),
                         u64::from(dims[k]),
                         u64::from(dims[j]),
                     );
                     assert_eq!(t.to_bits(), single.to_bits());
+                    // The lower bound the dynamic program prunes with.
+                    let mults = f64::from(dims[i]) * f64::from(dims[k]) * f64::from(dims[j]);
+                    assert!(least * mults <= t, "{i} {k} {j}");
                 }
             }
         }

@@ -28,11 +28,20 @@
 //! The same program takes a `DpGoal` (`solve_goal`): another cost per product (predicted
 //! time), a cap on intermediates (cells whose result would exceed it are infeasible), or
 //! memory first (a min–max pass, [`min_peak`], then the capped program). The goal's types are
-//! in [`super::goal`]; the mathematics and the cost models are in [`crate::cost`]. The
-//! textbook goal keeps the fast path above; the others run a general loop over `u128` or
-//! `f64` cells with an infinity for infeasible cells.
+//! in [`super::goal`]; the mathematics and the cost models are in [`crate::cost`]. Each goal
+//! keeps as much of the fast path as it can:
+//! - a flop count under a cap that the cheapest plan meets is that plan (no capped program:
+//!   `solve_goal` says why it is the capped program's own plan), else the kernel above with
+//!   infinite cells for infeasible sub-chains (`f64`), or a general loop over `u64` or `u128`;
+//! - the min–max pass runs on exact `f64` cells with AVX2 where sizes stay below 2^53;
+//! - predicted times prune: the kernel above with a lower bound on each product's time ranks
+//!   the splits, and only those whose bound does not exceed the best so far get a predicted
+//!   time (`fill_timed`; before, every split got one);
+//! - the last plan of each objective is kept per thread, so that the programs one request
+//!   runs on the same chain (a goal's check of the cheapest plan, a report's comparison with
+//!   the cheapest and the worst order) each run once.
 
-use super::goal::{DpGoal, Minimize, StepCost};
+use super::goal::{DpGoal, Minimize, StepCost, TimeRows};
 use super::Plan;
 use crate::chain::Chain;
 use crate::error::{Error, Result};
@@ -143,6 +152,9 @@ pub fn solve(chain: &Chain, objective: Objective, options: &DpOptions) -> Result
             suggestion: "Hu–Shing's planner (hu-shing) is exact in O(n) memory",
         });
     }
+    if let Some(plan) = remembered(chain, objective) {
+        return Ok(plan);
+    }
     let parallel = options.parallel && n >= 8 * TILE && pool_threads() > 1;
     let split = if fits_f64(chain) {
         // Exact here, and faster: AVX2 has a native f64 minimum and multiply, not u64 ones.
@@ -152,10 +164,39 @@ pub fn solve(chain: &Chain, objective: Objective, options: &DpOptions) -> Result
     } else {
         fill::<u128>(chain, objective, parallel)
     };
-    Plan::from_splits(chain, |i, j| split[i * n + j] as usize)
+    let plan = Plan::from_splits(chain, |i, j| split[i * n + j] as usize)?;
+    remember(&plan, objective);
+    Ok(plan)
 }
 
-/// The AVX2 kernel of a cell type: [`Cell::best_of`] for CPUs with AVX2.
+thread_local! {
+    /// The last plan [`solve`] found on this thread for each objective (`Min`, `Max`).
+    static LAST: std::cell::RefCell<[Option<Plan>; 2]> = const { std::cell::RefCell::new([None, None]) };
+}
+
+/// The plan [`solve`] last found on this thread for `chain` and `objective`, if it was for
+/// the same dimensions. One request plans the same chain several times: a goal's program
+/// checks the cheapest plan against its cap, a report compares with the cheapest and the
+/// worst order; each program after the first is then a copy of its plan, the same plan the
+/// program would find again (it is deterministic, whatever the options but the memory limit,
+/// which [`solve`] checks first).
+fn remembered(chain: &Chain, objective: Objective) -> Option<Plan> {
+    LAST.try_with(|last| {
+        last.borrow()[objective as usize]
+            .as_ref()
+            .filter(|plan| plan.chain().dims() == chain.dims())
+            .cloned()
+    })
+    .ok()
+    .flatten()
+}
+
+/// Keeps `plan` as this thread's last plan for `objective` (see [`remembered`]).
+fn remember(plan: &Plan, objective: Objective) {
+    let _ = LAST.try_with(|last| last.borrow_mut()[objective as usize] = Some(plan.clone()));
+}
+
+/// The AVX2 kernel of a cell type: [`Cell::best_of`] for CPUs with AVX2 and FMA.
 type Avx2Kernel<T> = unsafe fn(&[T], &[T], &[T], T, Objective) -> (T, usize);
 
 /// A cost cell type: `f64` (when every cost is an integer below 2^53, so exact), `u64` or
@@ -181,8 +222,11 @@ trait Cell:
     ) -> (Self, usize) {
         #[cfg(target_arch = "x86_64")]
         if let Some(kernel) = Self::AVX2 {
-            if row.len() >= 16 && std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
+            if row.len() >= 16
+                && std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the CPU supports AVX2 and FMA, checked just above.
                 return unsafe { kernel(row, col, pk, outer, objective) };
             }
         }
@@ -253,10 +297,18 @@ mod simd {
         (best, x)
     }
 
+    use std::arch::x86_64::*;
+
+    // The three f64 kernels below repeat their loads and loops instead of sharing helper
+    // functions: closures handed from one `target_feature` function to another were not
+    // inlined (each lane a call), which made the program three times slower.
+
     /// The same two passes for exact `f64` cells (integers below 2^53, so every sum and
-    /// product is exact and the order of operations does not matter), with explicit AVX2:
-    /// eight values per step in two accumulators, then the first lane equal to the best.
-    #[target_feature(enable = "avx2")]
+    /// product is exact, fused or not, and the order of operations does not matter), with
+    /// explicit AVX2 and FMA: the best value in four accumulators (a minimum has a latency of
+    /// four cycles and two issue per cycle: fewer chains would wait on it), then the first
+    /// block of sixteen lanes holding it and the first lane in that block.
+    #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn best_of_avx2_f64(
         row: &[f64],
         col: &[f64],
@@ -264,19 +316,19 @@ mod simd {
         outer: f64,
         objective: Objective,
     ) -> (f64, usize) {
-        use std::arch::x86_64::*;
         let len = row.len();
         let (col, pk) = (&col[..len], &pk[..len]);
         let value = |x: usize| row[x] + col[x] + outer * pk[x];
         let max = matches!(objective, Objective::Max);
         let (r, c, q) = (row.as_ptr(), col.as_ptr(), pk.as_ptr());
         let o = _mm256_set1_pd(outer);
-        // SAFETY (all loads): x + 8 <= len, or x + 4 <= len below, and the slices have len
+        // SAFETY (all loads): x + 16 <= len or x + 4 <= len below, and the slices have len
         // elements.
         let at = |x: usize| {
-            _mm256_add_pd(
+            _mm256_fmadd_pd(
+                o,
+                _mm256_loadu_pd(q.add(x)),
                 _mm256_add_pd(_mm256_loadu_pd(r.add(x)), _mm256_loadu_pd(c.add(x))),
-                _mm256_mul_pd(o, _mm256_loadu_pd(q.add(x))),
             )
         };
         let pick = |a: __m256d, b: __m256d| {
@@ -287,25 +339,43 @@ mod simd {
             }
         };
         let start = if max { -1.0 } else { f64::INFINITY };
-        let (mut a0, mut a1) = (_mm256_set1_pd(start), _mm256_set1_pd(start));
+        let mut acc = [_mm256_set1_pd(start); 4];
         let mut x = 0;
-        while x + 8 <= len {
-            a0 = pick(a0, at(x));
-            a1 = pick(a1, at(x + 4));
-            x += 8;
+        while x + 16 <= len {
+            for (a, lane) in acc.iter_mut().zip((x..x + 16).step_by(4)) {
+                *a = pick(*a, at(lane));
+            }
+            x += 16;
+        }
+        while x + 4 <= len {
+            acc[0] = pick(acc[0], at(x));
+            x += 4;
         }
         let mut lanes = [0.0f64; 4];
-        _mm256_storeu_pd(lanes.as_mut_ptr(), pick(a0, a1));
+        _mm256_storeu_pd(
+            lanes.as_mut_ptr(),
+            pick(pick(acc[0], acc[1]), pick(acc[2], acc[3])),
+        );
         let better = |a: f64, b: f64| if max { a.max(b) } else { a.min(b) };
         let mut best = lanes.iter().copied().fold(start, better);
         for y in x..len {
             best = better(best, value(y));
         }
-        // The first position holding the best value.
         let target = _mm256_set1_pd(best);
+        let equal = |x: usize| _mm256_cmp_pd::<_CMP_EQ_OQ>(at(x), target);
         let mut x = 0;
+        while x + 16 <= len {
+            let any = _mm256_or_pd(
+                _mm256_or_pd(equal(x), equal(x + 4)),
+                _mm256_or_pd(equal(x + 8), equal(x + 12)),
+            );
+            if _mm256_movemask_pd(any) != 0 {
+                break;
+            }
+            x += 16;
+        }
         while x + 4 <= len {
-            let mask = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(at(x), target));
+            let mask = _mm256_movemask_pd(equal(x));
             if mask != 0 {
                 return (best, x + mask.trailing_zeros() as usize);
             }
@@ -313,6 +383,92 @@ mod simd {
         }
         let x = (x..len).find(|&y| value(y) == best).unwrap_or(0);
         (best, x)
+    }
+
+    /// [`super::for_each_at_most`] with AVX2 and FMA: sixteen bounds per test, and the lanes
+    /// of a block that passes one by one.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn for_each_at_most_avx2(
+        row: &[f64],
+        col: &[f64],
+        pk: &[f64],
+        outer: f64,
+        limit: f64,
+        mut visit: impl FnMut(usize) -> f64,
+    ) {
+        let len = row.len();
+        let (col, pk) = (&col[..len], &pk[..len]);
+        let (r, c, q) = (row.as_ptr(), col.as_ptr(), pk.as_ptr());
+        let o = _mm256_set1_pd(outer);
+        // SAFETY (all loads): x + 16 <= len or x + 4 <= len below, and the slices have len
+        // elements.
+        let at = |x: usize| {
+            _mm256_fmadd_pd(
+                o,
+                _mm256_loadu_pd(q.add(x)),
+                _mm256_add_pd(_mm256_loadu_pd(r.add(x)), _mm256_loadu_pd(c.add(x))),
+            )
+        };
+        let below = |x: usize, t: __m256d| _mm256_cmp_pd::<_CMP_LE_OQ>(at(x), t);
+        let mut limit = limit;
+        let mut t = _mm256_set1_pd(limit);
+        let mut x = 0;
+        while x + 4 <= len {
+            if x + 16 <= len {
+                let any = _mm256_or_pd(
+                    _mm256_or_pd(below(x, t), below(x + 4, t)),
+                    _mm256_or_pd(below(x + 8, t), below(x + 12, t)),
+                );
+                if _mm256_movemask_pd(any) == 0 {
+                    x += 16;
+                    continue;
+                }
+            }
+            let mut mask = _mm256_movemask_pd(below(x, t));
+            while mask != 0 {
+                limit = visit(x + mask.trailing_zeros() as usize);
+                t = _mm256_set1_pd(limit);
+                // The block's later lanes, against the new threshold.
+                mask &= mask - 1;
+                mask &= _mm256_movemask_pd(below(x, t));
+            }
+            x += 4;
+        }
+        for y in x..len {
+            if row[y] + col[y] + outer * pk[y] <= limit {
+                limit = visit(y);
+            }
+        }
+    }
+
+    /// min over x of max(row\[x\], col\[x\]), for the min–max program on exact `f64` cells
+    /// (sizes below 2^53), in four accumulators; `f64::INFINITY` for empty rows.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn min_of_max_avx2(row: &[f64], col: &[f64]) -> f64 {
+        let len = row.len();
+        let col = &col[..len];
+        let (r, c) = (row.as_ptr(), col.as_ptr());
+        // SAFETY (all loads): x + 16 <= len or x + 4 <= len, and both slices have len elements.
+        let at = |x: usize| _mm256_max_pd(_mm256_loadu_pd(r.add(x)), _mm256_loadu_pd(c.add(x)));
+        let mut acc = [_mm256_set1_pd(f64::INFINITY); 4];
+        let mut x = 0;
+        while x + 16 <= len {
+            for (a, lane) in acc.iter_mut().zip((x..x + 16).step_by(4)) {
+                *a = _mm256_min_pd(*a, at(lane));
+            }
+            x += 16;
+        }
+        while x + 4 <= len {
+            acc[0] = _mm256_min_pd(acc[0], at(x));
+            x += 4;
+        }
+        let mut lanes = [0.0f64; 4];
+        _mm256_storeu_pd(
+            lanes.as_mut_ptr(),
+            _mm256_min_pd(_mm256_min_pd(acc[0], acc[1]), _mm256_min_pd(acc[2], acc[3])),
+        );
+        let best = lanes.iter().copied().fold(f64::INFINITY, f64::min);
+        (x..len).map(|y| row[y].max(col[y])).fold(best, f64::min)
     }
 }
 
@@ -517,6 +673,16 @@ pub(crate) fn solve_goal(chain: &Chain, goal: &DpGoal<'_>, options: &DpOptions) 
             }
         }
     };
+    // The cheapest plan without a cap is the capped program's plan whenever it meets the
+    // cap: every cell of its tree keeps its value under the cap, every other cell can only
+    // grow, so each of its splits is still the first best one. Skips the capped program
+    // (and, for memory first, whenever the cheapest plan has the least peak).
+    if let (StepCost::Flops, Some(c)) = (goal.cost, cap) {
+        let free = solve(chain, Objective::Min, options)?;
+        if free.largest_intermediate() <= c {
+            return Ok(free);
+        }
+    }
     let split = match goal.cost {
         // Flops with a cap where f64 is exact: the fast path's kernel, infeasible cells
         // infinite (an infinity absorbs the additions and loses every minimum).
@@ -545,9 +711,7 @@ pub(crate) fn solve_goal(chain: &Chain, goal: &DpGoal<'_>, options: &DpOptions) 
         StepCost::Time(model) => {
             check_tables(chain, 8, options)?;
             let prepared = model.prepare_rows(chain.dims());
-            fill_general::<f64>(chain, cap, options.parallel, |i, ks, j, out| {
-                prepared.row(i, ks, j, out)
-            })
+            fill_timed(chain, cap, options.parallel, prepared.as_ref())
         }
     };
     let Some(split) = split else {
@@ -576,9 +740,27 @@ pub fn min_peak(chain: &Chain, options: &DpOptions) -> Result<u128> {
         return Ok(0);
     }
     check_tables(chain, 8, options)?;
+    let parallel = options.parallel && n >= 8 * TILE && pool_threads() > 1;
+    let max = u128::from(chain.max_dim());
+    if max * max < 1 << 53 {
+        // Every size is an integer below 2^53, exact in f64, where AVX2 has a minimum and a
+        // maximum (it has none for u64).
+        let p: Vec<f64> = chain.dims().iter().map(|&d| f64::from(d)).collect();
+        let (peak, _) = by_tiles(n, 0.0, parallel, |row, col, i, j, _| {
+            let own = if j - i + 1 == n { 0.0 } else { p[i] * p[j + 1] };
+            (own.max(min_of_max(row, col)), 0)
+        });
+        // An exact integer below 2^53.
+        return Ok(peak[n - 1] as u128);
+    }
+    Ok(min_peak_u64(chain, parallel))
+}
+
+/// [`min_peak`] on `u64` cells, for any chain (of at least three matrices).
+fn min_peak_u64(chain: &Chain, parallel: bool) -> u128 {
+    let n = chain.matrices();
     let p: Vec<u64> = chain.dims().iter().map(|&d| u64::from(d)).collect();
     // Each own size is a product of two u32s, so every cell fits u64.
-    let parallel = options.parallel && n >= 8 * TILE && pool_threads() > 1;
     let (peak, _) = by_tiles(n, 0u64, parallel, |row, col, i, j, _| {
         let own = if j - i + 1 == n { 0 } else { p[i] * p[j + 1] };
         let inner = row
@@ -589,7 +771,22 @@ pub fn min_peak(chain: &Chain, options: &DpOptions) -> Result<u128> {
             .unwrap_or(0);
         (own.max(inner), 0)
     });
-    Ok(u128::from(peak[n - 1]))
+    u128::from(peak[n - 1])
+}
+
+/// min over x of max(row\[x\], col\[x\]) (rows are never empty), vectorised where the CPU
+/// has AVX2.
+#[inline]
+fn min_of_max(row: &[f64], col: &[f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if row.len() >= 16 && std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { simd::min_of_max_avx2(row, col) };
+    }
+    row.iter()
+        .zip(col)
+        .map(|(&a, &b)| a.max(b))
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Refuses tables of `cost_bytes`-byte cells over the memory limit, before allocating them.
@@ -705,6 +902,77 @@ fn fill_capped(chain: &Chain, cap: Option<u128>, parallel: bool) -> Option<Table
         )
     });
     (cost[n - 1] != f64::INFINITY).then_some(split)
+}
+
+/// The general program under the time model ([`fill_general`]'s splits, to the bit), pruned
+/// by a lower bound: a split's predicted time is at least [`TimeRows::least_per_mult`] times
+/// its scalar multiplications, so `row + col + bound` (the textbook kernel, vectorised) is at
+/// most the split's cost. The kernel finds the split with the least bound; its exact cost is
+/// a first best; then only the splits whose bound does not exceed the best so far get their
+/// exact time (an `exp` each), in order, ties to the first. Exact, as every split that could
+/// reach the minimum has a bound at most the minimum and is evaluated.
+fn fill_timed(
+    chain: &Chain,
+    cap: Option<u128>,
+    parallel: bool,
+    times: &dyn TimeRows,
+) -> Option<Table<u32>> {
+    let n = chain.matrices();
+    let dims = chain.dims();
+    let p: Vec<f64> = dims.iter().map(|&d| f64::from(d)).collect();
+    let parallel = parallel && n >= 8 * TILE && pool_threads() > 1;
+    let (cost, split) = by_tiles(n, 0.0, parallel, |row, col, i, j, cell| {
+        let own = u128::from(dims[i]) * u128::from(dims[j + 1]);
+        if j - i + 1 < n && cap.is_some_and(|c| own > c) {
+            return (f64::INFINITY, i as u32);
+        }
+        times.cell(i, j + 1, cell);
+        let outer = times.least_per_mult(cell) * p[i] * p[j + 1];
+        let pk = &p[i + 1..j + 1];
+        // The same sum, in the same order, as the general program's.
+        let exact = |x: usize| (row[x] + col[x]) + times.seconds(cell, i, i + 1 + x, j + 1);
+        let (_, first) = f64::best_of(row, col, pk, outer, Objective::Min);
+        let mut best = (exact(first), first);
+        if best.0 == f64::INFINITY {
+            // Every split is infeasible (or the bound's best is, and so every split).
+            return (f64::INFINITY, i as u32);
+        }
+        for_each_at_most(row, col, pk, outer, best.0, |x| {
+            let c = exact(x);
+            if c < best.0 || (c == best.0 && x < best.1) {
+                best = (c, x);
+            }
+            best.0
+        });
+        (best.0, (i + best.1) as u32)
+    });
+    (cost[n - 1] != f64::INFINITY).then_some(split)
+}
+
+/// Calls `visit(x)`, in increasing x, for every x with `row[x] + col[x] + outer·pk[x]` at
+/// most the threshold, which starts at `limit` and is then what the last `visit` returned.
+#[inline]
+fn for_each_at_most(
+    row: &[f64],
+    col: &[f64],
+    pk: &[f64],
+    outer: f64,
+    limit: f64,
+    mut visit: impl FnMut(usize) -> f64,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+        return unsafe { simd::for_each_at_most_avx2(row, col, pk, outer, limit, visit) };
+    }
+    let len = row.len();
+    let (col, pk) = (&col[..len], &pk[..len]);
+    let mut limit = limit;
+    for x in 0..len {
+        if row[x] + col[x] + outer * pk[x] <= limit {
+            limit = visit(x);
+        }
+    }
 }
 
 /// Cell types whose tables [`Table`] keeps for reuse: each has a pool per thread.
@@ -906,6 +1174,103 @@ mod tests {
                     assert!(fast == general, "n {n}, cap {cap:?}, parallel {parallel}");
                     assert_eq!(fast.is_some(), cap.is_none_or(|c| c >= peak));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_f64_min_max_program_gives_the_u64_programs_peak() {
+        // Rows long and short around the kernel's blocks of 16; many ties at small sizes.
+        for (n, max, seed) in [(3, 9, 31), (17, 5, 32), (150, 1000, 33), (300, 3, 34)] {
+            let chain = lcg_chain(n, max, seed);
+            for parallel in [false, true] {
+                let options = DpOptions {
+                    parallel,
+                    ..Default::default()
+                };
+                assert_eq!(
+                    min_peak(&chain, &options).unwrap(),
+                    min_peak_u64(&chain, parallel),
+                    "n {n}, max {max}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_cap_the_cheapest_plan_meets_gives_the_capped_programs_plan() {
+        // solve_goal returns the uncapped plan when it meets the cap; the capped program,
+        // run directly, must find the very same splits (ties included: small dimensions).
+        for (n, max, seed) in [(150, 6, 41), (200, 1000, 42), (60, 40, 43)] {
+            let chain = lcg_chain(n, max, seed);
+            let free = optimal(&chain).unwrap();
+            let peak = free.largest_intermediate();
+            for cap in [peak, peak + 1, u128::MAX] {
+                let fast = fill_capped(&chain, Some(cap), false).unwrap();
+                let direct = Plan::from_splits(&chain, |i, j| fast[i * n + j] as usize).unwrap();
+                let goal = DpGoal::flops().with_max_intermediate(cap);
+                let planned = solve_goal(&chain, &goal, &DpOptions::default()).unwrap();
+                assert_eq!(planned, direct, "n {n}, cap {cap}");
+                assert_eq!(planned, free);
+            }
+        }
+    }
+
+    /// A time model of a made-up machine: overhead per call, slow small inner dimensions,
+    /// and a bandwidth term, on a coarse grid (interpolation between far points).
+    fn rough_time_model() -> crate::cost::TimeModel {
+        use crate::cost::{time::DtypeProfile, ElementType, TimeModel};
+        let grid = [1u64, 3, 16, 90, 700];
+        let d = DtypeProfile::from_fn(ElementType::F64, &grid, |m, k, n| {
+            2e-6 + 1e-9 * (m * k * n) as f64 * (1.0 + 24.0 / k as f64) + 3e-9 * (m * n) as f64
+        });
+        TimeModel::new(&grid, &d).unwrap()
+    }
+
+    #[test]
+    fn the_pruned_time_program_gives_the_full_programs_splits() {
+        // The full program evaluates every split's predicted time; the pruned one only those
+        // its bound does not rule out. Same splits, ties included (repeated small dimensions),
+        // with and without caps, serial and parallel.
+        let model = rough_time_model();
+        for (n, max, seed) in [(120, 5, 61), (300, 1000, 62), (70, 40, 63), (20, 800, 64)] {
+            let chain = lcg_chain(n, max, seed);
+            let prepared = model.prepare(chain.dims());
+            let peak = min_peak(&chain, &DpOptions::default()).unwrap();
+            for cap in [None, Some(peak * 4), Some(peak), Some(peak.max(1) - 1)] {
+                for parallel in [false, true] {
+                    let pruned = fill_timed(&chain, cap, parallel, &prepared).map(|t| t.to_vec());
+                    let full = fill_general::<f64>(&chain, cap, parallel, |i, ks, j, out| {
+                        let mut cell = Vec::new();
+                        TimeRows::cell(&prepared, i, j, &mut cell);
+                        out.clear();
+                        out.extend(ks.map(|k| TimeRows::seconds(&prepared, &cell, i, k, j)));
+                    })
+                    .map(|t| t.to_vec());
+                    assert!(pruned == full, "n {n}, cap {cap:?}, parallel {parallel}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn remembered_plans_are_for_their_own_chain() {
+        // Alternating chains (some of equal length) and objectives on one thread give what a
+        // fresh thread, with nothing remembered, gives.
+        let chains = [
+            lcg_chain(40, 50, 51),
+            lcg_chain(40, 50, 52),
+            lcg_chain(7, 9, 53),
+        ];
+        for c in chains.iter().chain(chains.iter().rev()) {
+            for objective in [Objective::Min, Objective::Max, Objective::Min] {
+                let here = solve(c, objective, &DpOptions::default()).unwrap();
+                let fresh = std::thread::scope(|s| {
+                    s.spawn(|| solve(c, objective, &DpOptions::default()).unwrap())
+                        .join()
+                        .unwrap()
+                });
+                assert_eq!(here, fresh);
             }
         }
     }

@@ -6,8 +6,6 @@
 //! [`cost::Goal`](crate::cost::Goal) with its least gain — are in [`crate::cost`], which
 //! implements `StepTimes` for its time model and re-exports [`Minimize`].
 
-use std::ops::Range;
-
 /// The primary objective.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Minimize {
@@ -51,11 +49,17 @@ pub(crate) trait StepTimes: Sync {
     fn prepare_rows<'a>(&'a self, dims: &[u32]) -> Box<dyn TimeRows + 'a>;
 }
 
-/// A [`StepTimes`] prepared for one chain.
+/// A [`StepTimes`] prepared for one chain. The program asks, per cell (dimension indices i
+/// and j), for what the cell's products share ([`TimeRows::cell`]), a lower bound on their
+/// times from it, and the exact time of the products that the bound does not rule out.
 pub(crate) trait TimeRows: Sync {
-    /// Predicted seconds of the products p(i) × p(k) · p(k) × p(j) for every k in `ks`
-    /// (dimension indices), written to `out` in order (after clearing it).
-    fn row(&self, i: usize, ks: Range<usize>, j: usize, out: &mut Vec<f64>);
+    /// What the products p(i) × p(k) · p(k) × p(j), for any k, share: written to `out`.
+    fn cell(&self, i: usize, j: usize, out: &mut Vec<f64>);
+    /// Predicted seconds of the product p(i) × p(k) · p(k) × p(j), from [`TimeRows::cell`]
+    /// of i and j.
+    fn seconds(&self, cell: &[f64], i: usize, k: usize, j: usize) -> f64;
+    /// A factor f with [`TimeRows::seconds`] ≥ f · p(i)·p(k)·p(j) for every k.
+    fn least_per_mult(&self, cell: &[f64]) -> f64;
 }
 
 /// What one pairwise product costs, for the dynamic program.

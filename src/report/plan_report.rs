@@ -3,7 +3,7 @@
 use crate::chain::Chain;
 use crate::cost::{CostModel, Goal, TimeModel};
 use crate::error::Result;
-use crate::plan::{dp, hu_shing, Algorithm, Operand, Plan};
+use crate::plan::{dp, hu_shing, Algorithm, Plan};
 use crate::table::{json_of, Cell, Report, Table};
 use crate::text::ratio_of;
 use serde::Serialize;
@@ -14,42 +14,17 @@ pub const WORST_MAX_MATRICES: usize = 2000;
 /// Above this many matrices the per-step list is left out of reports unless asked for.
 pub const STEPS_MAX_MATRICES: usize = 10_000;
 
-/// One product of the plan, for reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StepReport {
-    /// 1-based step number in execution order.
-    pub step: usize,
-    /// Name of the result (`S1`, `S2`, …).
-    pub out: String,
-    /// Name of the left operand (`A3` or `S1`).
-    pub lhs: String,
-    /// Name of the right operand.
-    pub rhs: String,
-    /// Rows of the result.
-    pub m: u64,
-    /// Inner dimension.
-    pub k: u64,
-    /// Columns of the result.
-    pub n: u64,
-    /// Scalar multiplications, m·k·n.
-    pub cost: u128,
-}
+/// One product of the plan, for reports: the hand-off format's
+/// [`StepSummary`](crate::handoff::StepSummary), whose fields, JSON and constructor are also
+/// the first fields of a hand-off step.
+pub use crate::handoff::StepSummary as StepReport;
 
 /// The steps of a plan as [`StepReport`]s.
 pub fn step_reports(plan: &Plan) -> Vec<StepReport> {
     plan.steps()
         .iter()
         .enumerate()
-        .map(|(s, st)| StepReport {
-            step: s + 1,
-            out: Operand::Step(s).name(),
-            lhs: st.lhs.name(),
-            rhs: st.rhs.name(),
-            m: st.m as u64,
-            k: st.k as u64,
-            n: st.n as u64,
-            cost: st.cost,
-        })
+        .map(|(s, st)| StepReport::of(s, st))
         .collect()
 }
 
