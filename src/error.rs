@@ -211,7 +211,9 @@ pub enum ChainError {
     },
 }
 
-/// What goes wrong with orders, plans and planners: a chain too long for a planner's tables, an order that does not parse, a plan that does not fit, a goal a planner cannot honour, a cap no order meets.
+/// What goes wrong with orders, plans and planners: a chain too long for a planner's tables, an
+/// order that does not parse, a plan that does not fit, a goal a planner cannot honour, a cap no
+/// order meets.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlanError {
@@ -399,7 +401,8 @@ pub enum PlanError {
     },
 }
 
-/// What goes wrong with cost models: a least gain, a memory size, an element type or a timing profile that cannot be used.
+/// What goes wrong with cost models: a least gain, a memory size, an element type or a timing
+/// profile that cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CostError {
@@ -523,7 +526,8 @@ pub enum CostError {
     },
 }
 
-/// What goes wrong executing plans: operands that do not fit the plan, outputs of the wrong shape, and (feature `benchmark`) benchmarks and calibration.
+/// What goes wrong executing plans: operands that do not fit the plan, outputs of the wrong shape,
+/// and (feature `benchmark`) benchmarks and calibration.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExecError {
@@ -646,7 +650,7 @@ pub enum ExecError {
     /// Calibration operands that would take over half of the memory that can be had.
     #[error(
         "calibrating up to size {max_dim} needs about {needed_bytes} bytes of operands, over half \
-         of the {usable_bytes} bytes that can be had; use a smaller largest size (--max-dim)"
+         of the {usable_bytes} bytes that can be had; use a smaller largest size (max_dim)"
     )]
     CalibrationMemory {
         /// The largest calibration size.
@@ -658,7 +662,8 @@ pub enum ExecError {
     },
 }
 
-/// What goes wrong with Jacobian chains: layer lists and widths, seeds, factors and operators that do not fit the chain, networks and their weights.
+/// What goes wrong with Jacobian chains: layer lists and widths, seeds, factors and operators that
+/// do not fit the chain, networks and their weights.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JacobianError {
@@ -946,7 +951,8 @@ pub enum ReportError {
     NoTable,
 }
 
-/// What is wrong with one factor given to [`JacobianChain::execute`](crate::JacobianChain::execute).
+/// What is wrong with one factor given to
+/// [`JacobianChain::execute`](crate::JacobianChain::execute).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FactorProblem {
@@ -991,7 +997,8 @@ impl fmt::Display for FactorProblem {
     }
 }
 
-/// What is wrong with one operator given to [`MatrixFreeChain::execute`](crate::MatrixFreeChain::execute)
+/// What is wrong with one operator given to
+/// [`MatrixFreeChain::execute`](crate::MatrixFreeChain::execute)
 /// or [`MatrixFreeChain::from_operators`](crate::MatrixFreeChain::from_operators).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

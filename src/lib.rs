@@ -96,8 +96,11 @@
 //! - [`generalized`]: generalized chains with transposes, inverses (as solves) and structured
 //!   operands, planned GMC-style and run on BLAS/LAPACK (the `expr` command); its own error
 //!   type, `GenError`.
-//! - [`error`]: the error type of chains, planning, execution, Jacobians, cost models and
-//!   reports, [`Error`].
+//! - [`error`]: the crate's error type [`Error`]: what every area shares (files, overflow,
+//!   memory, shapes, parameters) and one enum per area, each converting into it with `?`:
+//!   [`error::ChainError`], [`error::PlanError`], [`error::CostError`], [`error::ExecError`],
+//!   [`error::JacobianError`], [`error::HandoffError`], `error::ReportError` (feature
+//!   `report`), beside the engines' own `autodiff::Error` and `generalized::GenError`.
 //! - `fsio`: safe file writes (temporary file, sync, atomic rename) for every file written.
 //! - Small utilities: `text` (numbers and quoted input for people), [`system`] (BLAS,
 //!   threads, CPU, usable memory), `table` (report tables and the `Report` trait), and the
@@ -124,7 +127,7 @@
 //!  plan                      plans and planners, with the DP's goals (plan::goal)
 //!  chain                     validated dimensions
 //!  fsio                      atomic file writes
-//!  error                     Error: what goes wrong below and above
+//!  error                     Error and the per-area enums (ChainError, PlanError, …)
 //!  autodiff   generalized    self-contained engines with their own error types
 //!  table                     tables, cells, the Report trait
 //!  text   system   product   formatting and quoting; machine facts; the Product result type

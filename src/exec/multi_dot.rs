@@ -59,7 +59,7 @@ pub fn plan_for_factors<T, F: AsFactor<T>>(factors: &[F]) -> Result<Plan> {
 /// as everywhere in chainplan, and so is an empty list; a single operand is returned as it is.
 ///
 /// ```
-/// use chainplan::{multi_dot, Product};
+/// use chainplan::{multi_dot, AsFactor, Product};
 /// use ndarray::{array, Array2};
 /// let x = array![1.0, 1.0];                  // 1-D: a row vector when first
 /// let a = array![[1.0, 2.0], [3.0, 4.0]];    // 2 × 2, owned
@@ -86,7 +86,7 @@ pub fn multi_dot<T: Element, F: AsFactor<T>>(operands: &[F]) -> Result<Product<T
 /// [`Executor::run_factors_into`].
 ///
 /// ```
-/// use chainplan::multi_dot_into;
+/// use chainplan::{multi_dot_into, AsFactor};
 /// use ndarray::{array, Array0, Array1};
 /// let a = array![[1.0f32, 2.0], [3.0, 4.0]];
 /// let y = array![1.0f32, 1.0];

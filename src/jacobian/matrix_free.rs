@@ -52,7 +52,7 @@
 //! let best = chain.optimal()?;
 //! assert_eq!(best.total(), 120);
 //! assert_eq!(chain.plan_string(&best), "tan[F2..F3]·Jtan(F1)");
-//! assert_eq!((best.span.clone(), best.through.clone()), (0..3, Some(1..3)));
+//! assert_eq!((best.span(), best.through()), (0..3, Some(1..3)));
 //! # Ok::<(), chainplan::Error>(())
 //! ```
 
