@@ -48,7 +48,7 @@ fn flatten(root: &MfNode) -> Vec<Node> {
     for (i, node) in order.iter().enumerate() {
         index.insert(*node as *const MfNode, i);
         let children = node
-            .children
+            .children()
             .iter()
             .map(|c| index[&(c as *const MfNode)])
             .collect();

@@ -242,7 +242,8 @@ impl JacobianChain {
     /// # Ok::<(), chainplan::Error>(())
     /// ```
     ///
-    /// Errors: a plan for another chain ([`PlanError::PlanChainMismatch`],
+    /// Errors: a plan for another chain
+    /// ([`PlanError::PlanChainMismatch`](crate::error::PlanError::PlanChainMismatch),
     /// [`JacobianError::PlanDimension`]), and those of [`JacobianChain::check_factors`].
     pub fn execute<'a, T: Element>(
         &self,
