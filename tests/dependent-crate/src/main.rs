@@ -5,7 +5,7 @@
 
 use chainplan::generalized::execute::{oracle, random_operands};
 use chainplan::generalized::{plan, Backend, CostModel, Expression, GenError, Operand};
-use chainplan::{multi_dot, Algorithm, Chain, Product};
+use chainplan::{multi_dot, Algorithm, AsFactor, Chain, Product};
 use ndarray::{array, Array2};
 use rand::SeedableRng;
 
