@@ -88,10 +88,10 @@ fn main() -> Result<(), chainplan::Error> {
                 let limit = (total / 2).max(*tapes.iter().min().unwrap());
                 chain = chain.with_memory(&tapes, limit)?;
             }
-            let best = chain.optimal()?.total;
+            let best = chain.optimal()?.total();
             let pure = chain
-                .tangent_mode()?
-                .min(chain.adjoint_mode()?.unwrap_or(u128::MAX));
+                .tangent_cost()?
+                .min(chain.adjoint_cost()?.unwrap_or(u128::MAX));
             ratios.push(pure as f64 / best as f64);
         }
         summary(name, ratios);

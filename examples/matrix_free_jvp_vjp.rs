@@ -163,7 +163,7 @@ fn run_all(net: &Network, limit: u64) -> Result<Vec<(String, u128, f64)>, chainp
             let j = chain.execute(&plan, &mut ops)?;
             out.push((
                 format!("{label}, {name}: {}", chain.plan_string(&plan)),
-                plan.total,
+                plan.total(),
                 max_abs_diff(&j, &dense),
             ));
         }

@@ -19,7 +19,7 @@ fn main() -> Result<(), chainplan::Error> {
     let v = Array1::<f64>::from_shape_fn(10, |i| i as f64);
 
     // numpy: multi_dot([x, W1, W2, W3, v]) is a scalar; [x, W1, W2, W3] a vector of 10.
-    let s = multi_dot(&[&x, &w1, &w2.view(), &w3, &v])?;
+    let s = multi_dot(&[&x as &dyn AsFactor<_>, &w1, &w2.view(), &w3, &v])?;
     let Product::Scalar(s) = s else {
         unreachable!("1-D at both ends gives a scalar")
     };
@@ -28,7 +28,7 @@ fn main() -> Result<(), chainplan::Error> {
     assert_eq!(s, reference); // small integers: exact in any order
 
     let mut y = Array1::<f64>::zeros(10);
-    multi_dot_into(&[&x, &w1, &w2, &w3], &mut y)?;
+    multi_dot_into(&[&x as &dyn AsFactor<_>, &w1, &w2, &w3], &mut y)?;
     println!("x·W1·W2·W3 = {y}");
 
     // The loop: plan once, allocate the workspace once, write into the same buffers.

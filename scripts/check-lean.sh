@@ -43,3 +43,15 @@ if command -v ldd >/dev/null 2>&1; then
     fi
     echo "tests/dependent-crate: its binary links no BLAS library"
 fi
+
+# A second dependent crate with the `blas` feature and the system OpenBLAS, through exactly
+# the provider lines the README documents: it builds offline, runs, and links libopenblas.
+openblas_dir="$base/dependent-crate-openblas"
+CARGO_TARGET_DIR="$openblas_dir" "$CARGO" run --quiet --manifest-path tests/dependent-crate-openblas/Cargo.toml
+if command -v ldd >/dev/null 2>&1; then
+    if ! ldd "$openblas_dir/debug/chainplan-dependent-openblas" | grep -q 'libopenblas'; then
+        echo "error: tests/dependent-crate-openblas does not link libopenblas" >&2
+        exit 1
+    fi
+    echo "tests/dependent-crate-openblas: links the system libopenblas"
+fi

@@ -3,6 +3,7 @@
 //! Dimensions are whole numbers from 1 to [`MAX_DIM`] (`u32::MAX`). With that bound a single
 //! product costs at most 2^96 scalar multiplications, so every cost fits a `u128`.
 
+use crate::error::ChainError;
 use crate::error::{Error, Result};
 use std::path::Path;
 
@@ -40,8 +41,8 @@ impl Chain {
     /// Validates `dims` (p0 … pn) and builds the chain. Any primitive integer type works
     /// (`usize`, `u32`, `u64`, `i32` literals, …); every value is range-checked.
     ///
-    /// Errors: fewer than two dimensions, a dimension below 1 ([`Error::DimensionTooSmall`]),
-    /// or one above [`MAX_DIM`] ([`Error::DimensionTooLarge`]), naming its position.
+    /// Errors: fewer than two dimensions, a dimension below 1 ([`ChainError::DimensionTooSmall`]),
+    /// or one above [`MAX_DIM`] ([`ChainError::DimensionTooLarge`]), naming its position.
     pub fn new<T: IntoDim>(dims: impl IntoIterator<Item = T>) -> Result<Self> {
         let dims = dims
             .into_iter()
@@ -54,7 +55,7 @@ impl Chain {
     /// The chain of matrices with these shapes (rows, columns), after checking that each
     /// matrix's columns equal the next one's rows.
     ///
-    /// Errors: no shape ([`Error::TooFewDimensions`]), neighbours that do not fit
+    /// Errors: no shape ([`ChainError::TooFewDimensions`]), neighbours that do not fit
     /// ([`Error::ShapeMismatch`], naming both), or a dimension out of range.
     pub fn from_shapes(shapes: &[(usize, usize)]) -> Result<Self> {
         for (i, pair) in shapes.windows(2).enumerate() {
@@ -86,13 +87,14 @@ impl Chain {
     /// Builds a chain from dimensions that already fit `u32`; only zero and length are checked.
     pub fn from_u32s(dims: Vec<u32>) -> Result<Self> {
         if dims.len() < 2 {
-            return Err(Error::TooFewDimensions { got: dims.len() });
+            return Err(ChainError::TooFewDimensions { got: dims.len() }.into());
         }
         if let Some(i) = dims.iter().position(|&d| d == 0) {
-            return Err(Error::DimensionTooSmall {
+            return Err(ChainError::DimensionTooSmall {
                 position: i + 1,
                 value: 0,
-            });
+            }
+            .into());
         }
         Ok(Chain { dims })
     }
@@ -193,11 +195,11 @@ macro_rules! unsigned_dimension {
             fn to_dim(self, position: usize) -> Result<u32> {
                 match u64::try_from(self) {
                     Ok(d) => check_dim(position, d),
-                    Err(_) => Err(Error::DimensionTooLarge {
+                    Err(_) => Err(ChainError::DimensionTooLarge {
                         position,
                         value: self.to_string(),
                         max: MAX_DIM,
-                    }),
+                    }.into()),
                 }
             }
         }
@@ -210,7 +212,7 @@ macro_rules! signed_dimension {
         impl IntoDim for $t {
             fn to_dim(self, position: usize) -> Result<u32> {
                 if self < 1 {
-                    return Err(Error::DimensionTooSmall { position, value: self as i128 });
+                    return Err(ChainError::DimensionTooSmall { position, value: self as i128 }.into());
                 }
                 (self as u128).to_dim(position)
             }
@@ -243,13 +245,13 @@ impl std::fmt::Display for Chain {
 /// Checks one dimension given as `u64`.
 fn check_dim(position: usize, d: u64) -> Result<u32> {
     if d == 0 {
-        return Err(Error::DimensionTooSmall { position, value: 0 });
+        return Err(ChainError::DimensionTooSmall { position, value: 0 }.into());
     }
-    u32::try_from(d).map_err(|_| Error::DimensionTooLarge {
+    Ok(u32::try_from(d).map_err(|_| ChainError::DimensionTooLarge {
         position,
         value: d.to_string(),
         max: MAX_DIM,
-    })
+    })?)
 }
 
 /// Parses one token as a dimension, naming `position` in errors.
@@ -261,27 +263,30 @@ fn parse_token(position: usize, token: &str) -> Result<u32> {
         _ => (false, bytes),
     };
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(Error::NotANumber {
+        return Err(ChainError::NotANumber {
             position,
             token: token.to_string(),
-        });
+        }
+        .into());
     }
     let value = digits.iter().fold(0u128, |v, &b| {
         v.saturating_mul(10).saturating_add(u128::from(b - b'0'))
     });
     if negative && value > 0 {
-        return Err(Error::DimensionTooSmall {
+        return Err(ChainError::DimensionTooSmall {
             position,
             value: -(value.min(i128::MAX as u128) as i128),
-        });
+        }
+        .into());
     }
     let value = u64::try_from(value).unwrap_or(u64::MAX);
     if value > MAX_DIM {
-        return Err(Error::DimensionTooLarge {
+        return Err(ChainError::DimensionTooLarge {
             position,
             value: token.to_string(),
             max: MAX_DIM,
-        });
+        }
+        .into());
     }
     check_dim(position, value)
 }
@@ -312,9 +317,10 @@ pub(crate) fn parse_dims(text: &str) -> Result<Vec<u32>> {
             }
         } else if b == b',' {
             if comma_pending || dims.is_empty() {
-                return Err(Error::EmptyField {
+                return Err(ChainError::EmptyField {
                     position: dims.len() + 1,
-                });
+                }
+                .into());
             }
             comma_pending = true;
             i += 1;
@@ -335,9 +341,10 @@ pub(crate) fn parse_dims(text: &str) -> Result<Vec<u32>> {
         }
     }
     if comma_pending {
-        return Err(Error::EmptyField {
+        return Err(ChainError::EmptyField {
             position: dims.len() + 1,
-        });
+        }
+        .into());
     }
     Ok(dims)
 }
@@ -358,7 +365,7 @@ mod tests {
     fn refuses_empty_fields() {
         for (text, position) in [("6,,7", 2), (", 6 7", 1), ("6 7,", 3), ("6, # c\n, 7", 2)] {
             assert!(
-                matches!(parse_dims(text), Err(Error::EmptyField { position: p }) if p == position),
+                matches!(parse_dims(text), Err(crate::Error::Chain(ChainError::EmptyField { position: p })) if p == position),
                 "{text:?}"
             );
         }
@@ -367,14 +374,16 @@ mod tests {
     #[test]
     fn rejects_bad_tokens_with_their_position() {
         let e = parse_dims("3 4 x5").unwrap_err();
-        assert!(matches!(e, Error::NotANumber { position: 3, ref token } if token == "x5"));
+        assert!(
+            matches!(e, crate::Error::Chain(ChainError::NotANumber { position: 3, ref token }) if token == "x5")
+        );
         let e = parse_dims("3 -4").unwrap_err();
         assert!(matches!(
             e,
-            Error::DimensionTooSmall {
+            crate::Error::Chain(ChainError::DimensionTooSmall {
                 position: 2,
                 value: -4
-            }
+            })
         ));
         let e = parse_dims("3 0").unwrap_err();
         assert_eq!(
@@ -382,18 +391,27 @@ mod tests {
             "dimension 2 is 0; every dimension must be at least 1"
         );
         let e = parse_dims("4294967296").unwrap_err();
-        assert!(matches!(e, Error::DimensionTooLarge { position: 1, .. }));
+        assert!(matches!(
+            e,
+            crate::Error::Chain(ChainError::DimensionTooLarge { position: 1, .. })
+        ));
         let e = parse_dims("99999999999999999999999999").unwrap_err();
-        assert!(matches!(e, Error::DimensionTooLarge { position: 1, .. }));
+        assert!(matches!(
+            e,
+            crate::Error::Chain(ChainError::DimensionTooLarge { position: 1, .. })
+        ));
         let e = parse_dims("-99999999999999999999999999").unwrap_err();
-        assert!(matches!(e, Error::DimensionTooSmall { position: 1, .. }));
+        assert!(matches!(
+            e,
+            crate::Error::Chain(ChainError::DimensionTooSmall { position: 1, .. })
+        ));
         assert!(matches!(
             parse_dims("2.5").unwrap_err(),
-            Error::NotANumber { .. }
+            crate::Error::Chain(ChainError::NotANumber { .. })
         ));
         assert!(matches!(
             parse_dims("-").unwrap_err(),
-            Error::NotANumber { .. }
+            crate::Error::Chain(ChainError::NotANumber { .. })
         ));
     }
 
@@ -407,11 +425,11 @@ mod tests {
     fn chain_needs_two_dimensions() {
         assert!(matches!(
             Chain::parse("# nothing"),
-            Err(Error::TooFewDimensions { got: 0 })
+            Err(crate::Error::Chain(ChainError::TooFewDimensions { got: 0 }))
         ));
         assert!(matches!(
             Chain::new(vec![5u32]),
-            Err(Error::TooFewDimensions { got: 1 })
+            Err(crate::Error::Chain(ChainError::TooFewDimensions { got: 1 }))
         ));
         assert!(Chain::new(vec![5u64, 1 << 33]).is_err());
     }
@@ -425,25 +443,31 @@ mod tests {
         assert_eq!(Chain::new(vec![3u128, 4, 5]).unwrap().dims(), want);
         assert!(matches!(
             Chain::new([3i32, -4]),
-            Err(Error::DimensionTooSmall {
+            Err(crate::Error::Chain(ChainError::DimensionTooSmall {
                 position: 2,
                 value: -4
-            })
+            }))
         ));
         assert!(matches!(
             Chain::new([3usize, 0]),
-            Err(Error::DimensionTooSmall {
+            Err(crate::Error::Chain(ChainError::DimensionTooSmall {
                 position: 2,
                 value: 0
-            })
+            }))
         ));
         assert!(matches!(
             Chain::new([u128::MAX, 3]),
-            Err(Error::DimensionTooLarge { position: 1, .. })
+            Err(crate::Error::Chain(ChainError::DimensionTooLarge {
+                position: 1,
+                ..
+            }))
         ));
         assert!(matches!(
             Chain::new([3u64, u64::from(u32::MAX) + 1]),
-            Err(Error::DimensionTooLarge { position: 2, .. })
+            Err(crate::Error::Chain(ChainError::DimensionTooLarge {
+                position: 2,
+                ..
+            }))
         ));
         assert_eq!(
             Chain::new([u32::MAX as usize, 1]).unwrap().dims(),
@@ -464,11 +488,14 @@ mod tests {
         );
         assert!(matches!(
             Chain::from_shapes(&[]),
-            Err(Error::TooFewDimensions { got: 0 })
+            Err(crate::Error::Chain(ChainError::TooFewDimensions { got: 0 }))
         ));
         assert!(matches!(
             Chain::from_shapes(&[(0, 3)]),
-            Err(Error::DimensionTooSmall { position: 1, .. })
+            Err(crate::Error::Chain(ChainError::DimensionTooSmall {
+                position: 1,
+                ..
+            }))
         ));
     }
 }

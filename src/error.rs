@@ -1,23 +1,166 @@
-//! The crate's error type, [`Error`]: what goes wrong with chains, planning, plan requests,
-//! execution, Jacobians, cost models and the hand-off format, plus the errors of the two
-//! self-contained engines, converted with `?`: expressions ([`crate::autodiff::Error`]) and
-//! generalized chains ([`crate::generalized::GenError`]).
+//! The crate's error type, [`Error`], and one error enum per area, each converting into it
+//! with `?` (`From`):
+//!
+//! | area | enum | what goes wrong |
+//! |---|---|---|
+//! | chains | [`ChainError`] | too few dimensions, zero, too large, not numbers, empty fields |
+//! | plans and planners | [`PlanError`] | tables too large, orders, plans that do not fit, goals, caps |
+//! | cost models | [`CostError`] | least gains, memory sizes, element types, timing profiles |
+//! | execution | [`ExecError`] | operands and outputs that do not fit; benchmarks and calibration |
+//! | Jacobians | [`JacobianError`] | layer lists, widths, seeds, factors, operators, networks |
+//! | hand-off format | [`HandoffError`] | malformed plans, unsupported versions |
+//! | reports | `ReportError` | export formats (feature `report`) |
+//! | expressions | [`crate::autodiff::Error`] | parsing, points, domains |
+//! | generalized chains | [`crate::generalized::GenError`] | operands, properties, kernels |
+//!
+//! What every area shares stays on [`Error`] itself: files that cannot be read or written,
+//! overflow of exact arithmetic, allocation failures, operands whose shapes do not multiply,
+//! and numeric parameters out of range. A caller that only reports an error prints it; one
+//! that reacts to a kind matches through the area:
+//! `Error::Plan(PlanError::NoPlanFits { smallest, .. })`.
 //!
 //! Every variant carries the offending data, so that a message can name the problem
 //! ("dimension 3 is 0; every dimension must be at least 1") without the caller having to
-//! reconstruct it. Messages speak of the library's parameters (`rounds`,
-//! `seconds_per_shape`); the command-line tool prints them as they are, except where it maps a
-//! parameter to the flag that set it.
+//! reconstruct it. There is no catch-all: each failure has its own variant, and the enums are
+//! `#[non_exhaustive]`, so new variants are not breaking changes. Messages speak of the
+//! library's parameters (`rounds`, `seconds_per_shape`); the command-line tool prints them as
+//! they are, except where it maps a parameter to the flag that set it.
 
 use std::fmt;
 use std::path::PathBuf;
 
 use crate::text::{number, quote, quote_path};
 
-/// Everything that can go wrong in chainplan.
+/// Everything that can go wrong in chainplan: the errors every area shares (files,
+/// overflow, memory, shapes, parameters) as variants of their own, and each area's errors in
+/// that area's enum, converted with `?` (`From`).
+///
+/// ```
+/// use chainplan::error::{ChainError, Error};
+/// let err = chainplan::Chain::new([3, 0, 4]).unwrap_err();
+/// assert!(matches!(err, Error::Chain(ChainError::DimensionTooSmall { position: 2, .. })));
+/// assert_eq!(err.to_string(), "dimension 2 is 0; every dimension must be at least 1");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// An input file could not be read.
+    #[error("cannot read {}: {source}", quote_path(path))]
+    Io {
+        /// The file that failed.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file could not be written (its old contents, if any, are kept; files are written to a temporary file beside them and renamed).
+    #[error("cannot write {}: {source}", quote_path(path))]
+    Write {
+        /// The file that could not be written.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A cost or size cannot be represented exactly in the integer type used.
+    #[error("{what} overflows {bits}-bit arithmetic")]
+    Overflow {
+        /// What was being computed.
+        what: &'static str,
+        /// The width of the type that overflowed.
+        bits: u32,
+    },
+
+    /// Memory for an array could not be allocated.
+    #[error("cannot allocate {bytes} bytes for {what}")]
+    OutOfMemory {
+        /// What the memory was for.
+        what: &'static str,
+        /// Bytes requested.
+        bytes: u128,
+    },
+
+    /// Two operands of a product have incompatible shapes.
+    #[error(
+        "cannot multiply {lhs} ({lhs_rows} x {lhs_cols}) by {rhs} ({rhs_rows} x {rhs_cols}): \
+         inner dimensions {lhs_cols} and {rhs_rows} differ"
+    )]
+    ShapeMismatch {
+        /// Name of the left operand (for example `A2` or `step 3`).
+        lhs: String,
+        /// Rows of the left operand.
+        lhs_rows: usize,
+        /// Columns of the left operand.
+        lhs_cols: usize,
+        /// Name of the right operand.
+        rhs: String,
+        /// Rows of the right operand.
+        rhs_rows: usize,
+        /// Columns of the right operand.
+        rhs_cols: usize,
+    },
+
+    /// A numeric parameter (of an experiment, for example) is outside its valid range.
+    #[error("{name} is {value}; it must be {expected}")]
+    InvalidParameter {
+        /// The parameter's name, as the user wrote it (for example `epochs`).
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// The valid range, in words (for example `at least 1`).
+        expected: &'static str,
+    },
+
+    /// Dimensions that do not make a chain ([`crate::chain`]).
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+
+    /// Orders, plans and planners ([`crate::plan`]), and plan requests.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+
+    /// Cost models: goals, memory sizes, timing profiles ([`crate::cost`]).
+    #[error(transparent)]
+    Cost(#[from] CostError),
+
+    /// Executing plans, benchmarks and calibration ([`crate::exec`]).
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+
+    /// Jacobian chains, matrix-free chains and MLPs ([`crate::jacobian`]).
+    #[error(transparent)]
+    Jacobian(#[from] JacobianError),
+
+    /// The hand-off plan format ([`crate::handoff`]).
+    #[error(transparent)]
+    Handoff(#[from] HandoffError),
+
+    /// Reports and their exporters (feature `report`).
+    #[cfg(feature = "report")]
+    #[error(transparent)]
+    Report(#[from] ReportError),
+
+    /// A scalar expression that does not parse, a bad point, or a domain error
+    /// ([`crate::autodiff`]).
+    #[error(transparent)]
+    Expression(#[from] crate::autodiff::Error),
+
+    /// A generalized chain that is malformed or cannot be planned or run
+    /// ([`crate::generalized`]).
+    #[error(transparent)]
+    Generalized(#[from] crate::generalized::GenError),
+
+    /// A report could not be serialised to JSON.
+    #[error("cannot serialise report: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Dimensions that do not make a chain: too few, zero, too large, not numbers, empty fields.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChainError {
     /// A chain needs at least two dimensions (one matrix).
     #[error("a chain needs at least 2 dimensions (1 matrix), got {got}")]
     TooFewDimensions {
@@ -60,25 +203,20 @@ pub enum Error {
         token: String,
     },
 
-    /// An input file could not be read.
-    #[error("cannot read {}: {source}", quote_path(path))]
-    Io {
-        /// The file that failed.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
+    /// A field between two separators is empty (`3,,4`), or an argument is empty.
+    #[error("dimension {position} is empty; remove the extra comma or give a value")]
+    EmptyField {
+        /// 1-based position the empty field stands at among the dimensions.
+        position: usize,
     },
+}
 
-    /// A cost or size cannot be represented exactly in the integer type used.
-    #[error("{what} overflows {bits}-bit arithmetic")]
-    Overflow {
-        /// What was being computed.
-        what: &'static str,
-        /// The width of the type that overflowed.
-        bits: u32,
-    },
-
+/// What goes wrong with orders, plans and planners: a chain too long for a planner's tables, an
+/// order that does not parse, a plan that does not fit, a goal a planner cannot honour, a cap no
+/// order meets.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
     /// The chain is too long for the memory the chosen algorithm needs.
     #[error(
         "a chain of {matrices} matrices needs about {needed_bytes} bytes of tables for the {algorithm} planner, \
@@ -126,26 +264,273 @@ pub enum Error {
         valid: String,
     },
 
-    /// Two operands of a product have incompatible shapes.
+    /// No order keeps every intermediate within the requested cap.
     #[error(
-        "cannot multiply {lhs} ({lhs_rows} x {lhs_cols}) by {rhs} ({rhs_rows} x {rhs_cols}): \
-         inner dimensions {lhs_cols} and {rhs_rows} differ"
+        "no order keeps every intermediate within {cap} elements; \
+         the smallest cap that some order meets is {smallest} elements"
     )]
-    ShapeMismatch {
-        /// Name of the left operand (for example `A2` or `step 3`).
-        lhs: String,
-        /// Rows of the left operand.
-        lhs_rows: usize,
-        /// Columns of the left operand.
-        lhs_cols: usize,
-        /// Name of the right operand.
-        rhs: String,
-        /// Rows of the right operand.
-        rhs_rows: usize,
-        /// Columns of the right operand.
-        rhs_cols: usize,
+    NoPlanFits {
+        /// The cap given, in elements.
+        cap: u128,
+        /// The smallest largest-intermediate over all orders: the least cap that would fit.
+        smallest: u128,
     },
 
+    /// No order keeps every intermediate within a cap given in bytes.
+    #[error(
+        "no order keeps every intermediate within {max_bytes} bytes of {element_type}; \
+         the least that some order needs is {least_bytes} bytes"
+    )]
+    NoPlanFitsMemory {
+        /// The cap given, in bytes.
+        max_bytes: u128,
+        /// The element type the cap counts (`f64`, `f32`).
+        element_type: &'static str,
+        /// The bytes of the smallest largest intermediate over all orders.
+        least_bytes: u128,
+    },
+
+    /// A goal beyond the fewest flops (a time model, a cap, least memory) asked of a planner
+    /// that cannot honour it.
+    #[error(
+        "{algorithm} cannot plan by time, within a cap on intermediates or for least memory; \
+         those need the exact planner dp (or auto)"
+    )]
+    NeedsExactPlanner {
+        /// The planner asked for.
+        algorithm: &'static str,
+    },
+
+    /// A least gain given for a request that does not plan by time.
+    #[error("the least gain applies to plans by predicted time; plan by time or drop it")]
+    MinGainWithoutTime,
+
+    /// A name for what to minimise that is neither `cost` nor `memory`.
+    #[error("minimize is {}; it must be 'cost' or 'memory'", quote(name))]
+    UnknownMinimize {
+        /// The name given.
+        name: String,
+    },
+
+    /// Structure flags (one per matrix: diagonal or dense) of the wrong length.
+    #[error("the structure flags has {got} entries but the chain has {expected} layers")]
+    StructureLength {
+        /// Flags given.
+        got: usize,
+        /// Matrices in the chain.
+        expected: usize,
+    },
+
+    /// A matrix marked diagonal that is not square.
+    #[error("matrix {matrix} is marked diagonal but is {rows} x {cols}, not square")]
+    DiagonalNotSquare {
+        /// 1-based position of the matrix.
+        matrix: usize,
+        /// Its rows.
+        rows: usize,
+        /// Its columns.
+        cols: usize,
+    },
+
+    /// A split function that chose a split outside the sub-chain it splits.
+    #[error("split {split} is outside the sub-chain {first}..={last}")]
+    SplitOutside {
+        /// The split given (0-based: the left part ends at matrix `split`).
+        split: usize,
+        /// 0-based first matrix of the sub-chain.
+        first: usize,
+        /// 0-based last matrix of the sub-chain.
+        last: usize,
+    },
+
+    /// A stored plan whose stated cost is not the cost of its order.
+    #[error("the plan's cost is {stated} but its order {order} costs {actual}")]
+    CostMismatch {
+        /// The cost the plan states.
+        stated: u128,
+        /// The plan's order.
+        order: String,
+        /// What the order costs.
+        actual: u128,
+    },
+
+    /// A step that names an operand the plan does not have (yet).
+    #[error("operand {operand} does not exist in this plan")]
+    UnknownOperand {
+        /// The operand's name (`A3`, `step 2`).
+        operand: String,
+    },
+
+    /// A step that uses an operand already consumed by another step.
+    #[error("operand {operand} is used twice in this plan")]
+    OperandUsedTwice {
+        /// The operand's name.
+        operand: String,
+    },
+
+    /// A step whose operands do not cover adjacent runs of the chain.
+    #[error(
+        "cannot multiply {lhs} (matrices {}..{}) by {rhs} (matrices {}..{}): they are not adjacent",
+        .lhs_matrices.0, .lhs_matrices.1, .rhs_matrices.0, .rhs_matrices.1
+    )]
+    NotAdjacent {
+        /// The left operand's name.
+        lhs: String,
+        /// The 1-based first and last matrix the left operand covers.
+        lhs_matrices: (usize, usize),
+        /// The right operand's name.
+        rhs: String,
+        /// The 1-based first and last matrix the right operand covers.
+        rhs_matrices: (usize, usize),
+    },
+
+    /// Steps that end without multiplying the whole chain into one product.
+    #[error("the plan's {steps} products do not multiply all {matrices} matrices into one")]
+    Incomplete {
+        /// Steps recorded.
+        steps: usize,
+        /// Matrices in the chain.
+        matrices: usize,
+    },
+
+    /// A planner's own invariant broke: a bug in chainplan, never the input's fault.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// Which invariant, with the values that broke it.
+        reason: String,
+    },
+}
+
+/// What goes wrong with cost models: a least gain, a memory size, an element type or a timing
+/// profile that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CostError {
+    /// The least predicted gain for preferring a time-optimal plan is not a number ≥ 1.
+    #[error(
+        "the least gain {} must be a number of at least 1 (1 trusts the time model fully)",
+        crate::text::num(*value)
+    )]
+    BadMinGain {
+        /// The value given.
+        value: f64,
+    },
+
+    /// A memory size such as `2GiB` could not be parsed.
+    #[error(
+        "cannot read {} as a memory size: {reason} (examples: 4096, 512KiB, 2GiB, 1.5GB)",
+        quote(text)
+    )]
+    BadMemorySize {
+        /// The text given.
+        text: String,
+        /// What was wrong.
+        reason: String,
+    },
+
+    /// A timing profile could not be used.
+    #[error("timing profile {}: {reason}", quote_path(path))]
+    BadProfile {
+        /// The profile file.
+        path: PathBuf,
+        /// What was wrong, and what to do.
+        reason: String,
+    },
+
+    /// An element type name that chainplan does not know.
+    #[error(
+        "unknown element type {}; valid element types are: f64, f32",
+        quote(name)
+    )]
+    UnknownElementType {
+        /// The name given.
+        name: String,
+    },
+
+    /// A profile without timings for the element type asked for.
+    #[error("the profile has no timings for {dtype}; run `chainplan calibrate --dtype {dtype}`")]
+    NoTimings {
+        /// The element type (`f64`, `f32`).
+        dtype: &'static str,
+    },
+
+    /// A profile grid that is not at least two ascending sizes of at least 1.
+    #[error("the grid {grid:?} must hold at least two ascending sizes of at least 1")]
+    BadGrid {
+        /// The grid given.
+        grid: Vec<u64>,
+    },
+
+    /// A profile with other than one timing per grid point.
+    #[error(
+        "{timings} timings for {dtype} on a grid of {grid} sizes; there must be one per grid point \
+         ({grid}³)"
+    )]
+    TimingCount {
+        /// Timings given.
+        timings: usize,
+        /// Their element type.
+        dtype: &'static str,
+        /// Sizes in the grid.
+        grid: usize,
+    },
+
+    /// A timing for another shape than its grid point's.
+    #[error(
+        "timing {index} is for {} x {} x {}, expected {} x {} x {}",
+        .shape.0, .shape.1, .shape.2, .expected.0, .expected.1, .expected.2
+    )]
+    TimingShape {
+        /// 1-based position of the timing.
+        index: usize,
+        /// Its (m, k, n).
+        shape: (u64, u64, u64),
+        /// The grid point's (m, k, n).
+        expected: (u64, u64, u64),
+    },
+
+    /// A timing that is not a positive time.
+    #[error(
+        "timing {index} ({} x {} x {}) is {seconds} seconds; times must be positive",
+        .shape.0, .shape.1, .shape.2
+    )]
+    TimingNotPositive {
+        /// 1-based position of the timing.
+        index: usize,
+        /// Its (m, k, n).
+        shape: (u64, u64, u64),
+        /// The time given.
+        seconds: f64,
+    },
+
+    /// A positive timing that gives no finite rate (flops per second).
+    #[error(
+        "timing {index} ({} x {} x {}) of {seconds} seconds gives no finite rate",
+        .shape.0, .shape.1, .shape.2
+    )]
+    TimingRate {
+        /// 1-based position of the timing.
+        index: usize,
+        /// Its (m, k, n).
+        shape: (u64, u64, u64),
+        /// The time given.
+        seconds: f64,
+    },
+
+    /// A profile could not be serialised.
+    #[error("cannot serialise profile: {source}")]
+    SerialiseProfile {
+        /// The serialiser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// What goes wrong executing plans: operands that do not fit the plan, outputs of the wrong shape,
+/// and (feature `benchmark`) benchmarks and calibration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExecError {
     /// The number of operands given to an execution differs from the plan's matrices.
     #[error("the plan multiplies {expected} matrices but {got} operands were given")]
     OperandCount {
@@ -182,15 +567,106 @@ pub enum Error {
         count: usize,
     },
 
-    /// Memory for an array could not be allocated.
-    #[error("cannot allocate {bytes} bytes for {what}")]
-    OutOfMemory {
-        /// What the memory was for.
-        what: &'static str,
-        /// Bytes requested.
-        bytes: u128,
+    /// An output array (numpy's `out=`) whose shape differs from the result's.
+    #[error("the output has shape {got:?} but the product has shape {expected:?}")]
+    OutputShape {
+        /// The output's shape.
+        got: Vec<usize>,
+        /// The result's shape: `[rows, cols]`, `[len]` for a vector, `[]` for a scalar.
+        expected: Vec<usize>,
     },
 
+    /// A benchmark would need more memory than allowed.
+    #[error(
+        "the benchmark needs about {needed_bytes} bytes (operands, two products and the largest \
+         workspace), over the limit of {limit_bytes} bytes; use smaller dimensions or raise the limit"
+    )]
+    MemoryLimit {
+        /// Estimated bytes.
+        needed_bytes: u128,
+        /// The limit in force.
+        limit_bytes: u128,
+    },
+
+    /// Two orders of one chain gave products that differ beyond rounding.
+    #[error(
+        "order {order} gives a product that differs from the optimal order's by {rel_diff:e} \
+         (relative), beyond the tolerance {tolerance:e}"
+    )]
+    OrdersDisagree {
+        /// The order whose product differs.
+        order: String,
+        /// Its relative difference (Frobenius norm).
+        rel_diff: f64,
+        /// The tolerance in force.
+        tolerance: f64,
+    },
+
+    /// Too many matrices to try every parenthesization.
+    #[error(
+        "every parenthesization of {matrices} matrices is too many to run; the limit is {max} matrices"
+    )]
+    TooManyOrders {
+        /// Matrices in the chain.
+        matrices: usize,
+        /// The largest chain accepted.
+        max: usize,
+    },
+
+    /// An array that cannot take the shape an operation needs.
+    #[error("cannot {action}: {source}")]
+    Layout {
+        /// What was being done (`view the output as a matrix`, `reshape the product`).
+        action: String,
+        /// ndarray's error.
+        #[source]
+        source: ndarray::ShapeError,
+    },
+
+    /// Random operands that cannot be drawn.
+    #[error("cannot sample operands: {reason}")]
+    Sampling {
+        /// The sampler's error.
+        reason: String,
+    },
+
+    /// A largest calibration size outside the range calibration supports.
+    #[error("the largest calibration size is {max_dim}; it must be between 2 and {max}")]
+    CalibrationSize {
+        /// The size given.
+        max_dim: u64,
+        /// The largest supported.
+        max: u64,
+    },
+
+    /// A calibration without an element type, a round or a repetition.
+    #[error("calibration needs at least one element type, one round and one repetition")]
+    CalibrationEmpty,
+
+    /// An element type listed twice for calibration.
+    #[error("each element type can be calibrated once")]
+    CalibrationTwice,
+
+    /// Calibration operands that would take over half of the memory that can be had.
+    #[error(
+        "calibrating up to size {max_dim} needs about {needed_bytes} bytes of operands, over half \
+         of the {usable_bytes} bytes that can be had; use a smaller largest size (max_dim)"
+    )]
+    CalibrationMemory {
+        /// The largest calibration size.
+        max_dim: u64,
+        /// Bytes of operands needed.
+        needed_bytes: u128,
+        /// Bytes that can be had.
+        usable_bytes: u128,
+    },
+}
+
+/// What goes wrong with Jacobian chains: layer lists and widths, seeds, factors and operators that
+/// do not fit the chain, networks and their weights.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JacobianError {
     /// A per-layer list (structure flags, tangent or adjoint costs, tapes) has the wrong length.
     #[error("{list} has {got} entries but the chain has {expected} layers")]
     LayerListLength {
@@ -240,6 +716,22 @@ pub enum Error {
         position: usize,
         /// The entry as written.
         token: String,
+    },
+
+    /// An entry of a comma-separated list of numbers is a whole number too large for it.
+    #[error(
+        "entry {position} of {list} is {}, which is too large (at most {max})",
+        quote(token)
+    )]
+    ListEntryTooLarge {
+        /// Which list.
+        list: &'static str,
+        /// 1-based position of the entry.
+        position: usize,
+        /// The entry as written.
+        token: String,
+        /// The largest value allowed.
+        max: u64,
     },
 
     /// A seed block with no rows or columns, or more than a dimension can hold.
@@ -308,7 +800,7 @@ pub enum Error {
     #[error(
         "the chain has {expected} factors ({first} … {last}, output to input) but {got} were given"
     )]
-    JacobianFactorCount {
+    FactorCount {
         /// Factors of the chain.
         expected: usize,
         /// Factors given.
@@ -321,7 +813,7 @@ pub enum Error {
 
     /// A factor given to a Jacobian chain's execution does not fit the chain.
     #[error("factor {index} ({name}) {problem}")]
-    JacobianFactor {
+    Factor {
         /// 1-based position of the factor, output to input.
         index: usize,
         /// Its name in the chain: `S`, `J3`, …, `J1`, `T`.
@@ -402,211 +894,65 @@ pub enum Error {
         expected: usize,
     },
 
+    /// A seed kind that chainplan does not know.
+    #[error("unknown seed {}; valid seeds are: none, input, output", quote(name))]
+    UnknownSeed {
+        /// The name given.
+        name: String,
+    },
+
+    /// A step of a structured plan whose operand was already used or never made (a bug in
+    /// the plan, which [`Plan`](crate::Plan)'s checks rule out).
+    #[error("operand {operand} is not available")]
+    OperandUnavailable {
+        /// The operand's name.
+        operand: String,
+    },
+}
+
+/// What goes wrong reading a plan in the hand-off format.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HandoffError {
     /// A plan in the hand-off format (`--export-plan`) is malformed or inconsistent.
     #[error("invalid hand-off plan: {reason}")]
-    BadHandoff {
+    Malformed {
         /// What is wrong, naming the field or step.
         reason: String,
     },
 
     /// A plan in the hand-off format has a version this build cannot read.
     #[error("hand-off plan format version {found} is not supported; this chainplan reads version {supported}")]
-    HandoffVersion {
+    Version {
         /// The version in the file.
         found: u32,
         /// The version this build reads and writes.
         supported: u32,
     },
+}
 
-    /// A benchmark would need more memory than allowed.
+/// What goes wrong exporting a report.
+#[cfg(feature = "report")]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// An export format that chainplan does not know.
     #[error(
-        "the benchmark needs about {needed_bytes} bytes (operands, two products and the largest \
-         workspace), over the limit of {limit_bytes} bytes; use smaller dimensions or raise the limit"
+        "unknown export format {}; valid formats are: json, markdown, csv",
+        quote(name)
     )]
-    MemoryLimit {
-        /// Estimated bytes.
-        needed_bytes: u128,
-        /// The limit in force.
-        limit_bytes: u128,
-    },
-
-    /// Two orders of one chain gave products that differ beyond rounding.
-    #[error(
-        "order {order} gives a product that differs from the optimal order's by {rel_diff:e} \
-         (relative), beyond the tolerance {tolerance:e}"
-    )]
-    OrdersDisagree {
-        /// The order whose product differs.
-        order: String,
-        /// Its relative difference (Frobenius norm).
-        rel_diff: f64,
-        /// The tolerance in force.
-        tolerance: f64,
-    },
-
-    /// Too many matrices to try every parenthesization.
-    #[error(
-        "every parenthesization of {matrices} matrices is too many to run; the limit is {max} matrices"
-    )]
-    TooManyOrders {
-        /// Matrices in the chain.
-        matrices: usize,
-        /// The largest chain accepted.
-        max: usize,
-    },
-
-    /// A numeric parameter (of an experiment, for example) is outside its valid range.
-    #[error("{name} is {value}; it must be {expected}")]
-    InvalidParameter {
-        /// The parameter's name, as the user wrote it (for example `epochs`).
-        name: &'static str,
-        /// The value given.
-        value: String,
-        /// The valid range, in words (for example `at least 1`).
-        expected: &'static str,
-    },
-
-    /// No order keeps every intermediate within the requested cap.
-    #[error(
-        "no order keeps every intermediate within {cap} elements; \
-         the smallest cap that some order meets is {smallest} elements"
-    )]
-    NoPlanFits {
-        /// The cap given, in elements.
-        cap: u128,
-        /// The smallest largest-intermediate over all orders: the least cap that would fit.
-        smallest: u128,
-    },
-
-    /// No order keeps every intermediate within a cap given in bytes.
-    #[error(
-        "no order keeps every intermediate within {max_bytes} bytes of {element_type}; \
-         the least that some order needs is {least_bytes} bytes"
-    )]
-    NoPlanFitsMemory {
-        /// The cap given, in bytes.
-        max_bytes: u128,
-        /// The element type the cap counts (`f64`, `f32`).
-        element_type: &'static str,
-        /// The bytes of the smallest largest intermediate over all orders.
-        least_bytes: u128,
-    },
-
-    /// A goal beyond the fewest flops (a time model, a cap, least memory) asked of a planner
-    /// that cannot honour it.
-    #[error(
-        "{algorithm} cannot plan by time, within a cap on intermediates or for least memory; \
-         those need the exact planner dp (or auto)"
-    )]
-    NeedsExactPlanner {
-        /// The planner asked for.
-        algorithm: &'static str,
-    },
-
-    /// A least gain given for a request that does not plan by time.
-    #[error("the least gain applies to plans by predicted time; plan by time or drop it")]
-    MinGainWithoutTime,
-
-    /// A name for what to minimise that is neither `cost` nor `memory`.
-    #[error("minimize is {}; it must be 'cost' or 'memory'", quote(name))]
-    UnknownMinimize {
+    UnknownFormat {
         /// The name given.
         name: String,
     },
 
-    /// The least predicted gain for preferring a time-optimal plan is not a number ≥ 1.
-    #[error(
-        "the least gain {} must be a number of at least 1 (1 trusts the time model fully)",
-        crate::text::num(*value)
-    )]
-    BadMinGain {
-        /// The value given.
-        value: f64,
-    },
-
-    /// A memory size such as `2GiB` could not be parsed.
-    #[error(
-        "cannot read {} as a memory size: {reason} (examples: 4096, 512KiB, 2GiB, 1.5GB)",
-        quote(text)
-    )]
-    BadMemorySize {
-        /// The text given.
-        text: String,
-        /// What was wrong.
-        reason: String,
-    },
-
-    /// A timing profile could not be used.
-    #[error("timing profile {}: {reason}", quote_path(path))]
-    BadProfile {
-        /// The profile file.
-        path: PathBuf,
-        /// What was wrong, and what to do.
-        reason: String,
-    },
-
-    /// A file could not be written (its old contents, if any, are kept; files are written to a temporary file beside them and renamed).
-    #[error("cannot write {}: {source}", quote_path(path))]
-    Write {
-        /// The file that could not be written.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-
-    /// A field between two separators is empty (`3,,4`), or an argument is empty.
-    #[error("dimension {position} is empty; remove the extra comma or give a value")]
-    EmptyField {
-        /// 1-based position the empty field stands at among the dimensions.
-        position: usize,
-    },
-
-    /// An entry of a comma-separated list of numbers is a whole number too large for it.
-    #[error(
-        "entry {position} of {list} is {}, which is too large (at most {max})",
-        quote(token)
-    )]
-    ListEntryTooLarge {
-        /// Which list.
-        list: &'static str,
-        /// 1-based position of the entry.
-        position: usize,
-        /// The entry as written.
-        token: String,
-        /// The largest value allowed.
-        max: u64,
-    },
-
-    /// An output array (numpy's `out=`) whose shape differs from the result's.
-    #[error("the output has shape {got:?} but the product has shape {expected:?}")]
-    OutputShape {
-        /// The output's shape.
-        got: Vec<usize>,
-        /// The result's shape: `[rows, cols]`, `[len]` for a vector, `[]` for a scalar.
-        expected: Vec<usize>,
-    },
-
-    /// A scalar expression that does not parse, a bad point, or a domain error
-    /// ([`crate::autodiff`]).
-    #[error(transparent)]
-    Expression(#[from] crate::autodiff::Error),
-
-    /// A generalized chain that is malformed or cannot be planned or run
-    /// ([`crate::generalized`]).
-    #[error(transparent)]
-    Generalized(#[from] crate::generalized::GenError),
-
-    /// A report could not be serialised to JSON.
-    #[error("cannot serialise report: {0}")]
-    Json(#[from] serde_json::Error),
-
-    /// Input that is invalid for a reason not covered by a more specific variant.
-    #[error("{0}")]
-    Invalid(String),
+    /// A report without a table, asked to export one.
+    #[error("the report has no table to export")]
+    NoTable,
 }
 
-/// What is wrong with one factor given to [`JacobianChain::execute`](crate::JacobianChain::execute).
+/// What is wrong with one factor given to
+/// [`JacobianChain::execute`](crate::JacobianChain::execute).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FactorProblem {
@@ -651,7 +997,8 @@ impl fmt::Display for FactorProblem {
     }
 }
 
-/// What is wrong with one operator given to [`MatrixFreeChain::execute`](crate::MatrixFreeChain::execute)
+/// What is wrong with one operator given to
+/// [`MatrixFreeChain::execute`](crate::MatrixFreeChain::execute)
 /// or [`MatrixFreeChain::from_operators`](crate::MatrixFreeChain::from_operators).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

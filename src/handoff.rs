@@ -47,6 +47,7 @@
 //! ```
 
 use crate::chain::Chain;
+use crate::error::HandoffError;
 use crate::error::{Error, Result};
 use crate::plan::{Operand, Plan, PlanBuilder, Step};
 use serde::{Deserialize, Serialize};
@@ -276,7 +277,7 @@ impl HandoffPlan {
             format: Option<String>,
             version: Option<u32>,
         }
-        let bad = |reason: String| Error::BadHandoff { reason };
+        let bad = |reason: String| -> Error { HandoffError::Malformed { reason }.into() };
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let envelope: Envelope = serde_json::from_str(text).map_err(|e| {
             bad(format!(
@@ -297,10 +298,11 @@ impl HandoffPlan {
         match envelope.version {
             Some(FORMAT_VERSION) => {}
             Some(found) => {
-                return Err(Error::HandoffVersion {
+                return Err(HandoffError::Version {
                     found,
                     supported: FORMAT_VERSION,
-                })
+                }
+                .into())
             }
             None => return Err(bad("no 'version' field".to_string())),
         }
@@ -312,7 +314,7 @@ impl HandoffPlan {
     /// twice, and every derived field (shapes, costs, order, last uses, result) is what the
     /// steps imply.
     pub fn to_plan(&self) -> Result<Plan> {
-        let bad = |reason: String| Error::BadHandoff { reason };
+        let bad = |reason: String| -> Error { HandoffError::Malformed { reason }.into() };
         if self.format != FORMAT_NAME {
             return Err(bad(format!(
                 "format is {}, expected '{FORMAT_NAME}'",
@@ -320,10 +322,11 @@ impl HandoffPlan {
             )));
         }
         if self.version != FORMAT_VERSION {
-            return Err(Error::HandoffVersion {
+            return Err(HandoffError::Version {
                 found: self.version,
                 supported: FORMAT_VERSION,
-            });
+            }
+            .into());
         }
         let first = self
             .inputs
@@ -378,12 +381,12 @@ fn parse_operand(name: &str) -> Result<Operand> {
             _ => None,
         }
     });
-    parsed.ok_or_else(|| Error::BadHandoff {
+    Ok(parsed.ok_or_else(|| HandoffError::Malformed {
         reason: format!(
             "operand {} is neither an input (A1, A2, …) nor a step (S1, S2, …)",
             crate::text::quote(name)
         ),
-    })
+    })?)
 }
 
 /// The first field where `found` disagrees with what its steps imply, as a message.

@@ -33,13 +33,28 @@
 //! | feature | what it does |
 //! |---|---|
 //! | *(none)* | ndarray's own kernels; builds anywhere Rust does |
-//! | `blas` | products through BLAS (`ndarray/blas`); the final program adds a provider: `blas-src = { version = "0.14", features = ["openblas"] }` (or `intel-mkl`, `netlib`, …) and `extern crate blas_src;` |
+//! | `blas` | products through BLAS (`ndarray/blas`); the final program adds a provider (below) and `extern crate blas_src;` |
 //! | `lapack` | `blas`, plus the LAPACK routines of the generalized-chain executor (the provider must export them, as OpenBLAS does) |
 //! | `openblas` | `blas` and `lapack` on an OpenBLAS the final program links itself (the Python module links the `scipy-openblas32` wheel's); [`system`] reports and sets its threads through OpenBLAS's C API |
 //! | `openblas-system` | `openblas` linked to the system OpenBLAS (Debian: `libopenblas-dev`) through `blas-src`; what the `chainplan` binary and this repository's tests use |
 //! | `pure-rust` | ndarray's own kernels, threaded (`matrixmultiply-threading`) |
 //! | `report` | report tables, exporters, DOT, text formatting and atomic file writes, as the command-line tool and the Python module use them; not part of the core API |
 //! | `benchmark` | `report`, plus the benchmark loop of `chainplan bench` (`exec::bench`) and the calibration harness (`exec::calibrate`); not part of the core API |
+//!
+//! The provider lines for the system OpenBLAS (Debian: `libopenblas-dev`), linked and not
+//! compiled, as `tests/dependent-crate-openblas` uses them:
+//!
+//! ```toml
+//! chainplan = { version = "0.1", features = ["blas"] }
+//! ndarray = "0.17"
+//! blas-src = { version = "0.14", features = ["openblas"], default-features = false }
+//! openblas-src = { version = "0.10", features = ["cblas", "system"], default-features = false }
+//! ```
+//!
+//! with `extern crate blas_src;` in the final program. For OpenBLAS built from source, the
+//! same with `features = ["cblas", "static"]` on `openblas-src` (a C and Fortran compiler and
+//! network access needed); `intel-mkl`, `netlib` and `accelerate` are other `blas-src`
+//! providers.
 //!
 //! The `chainplan` command-line tool is the workspace member `cli/` (package
 //! `chainplan-cli`); it enables `openblas-system`, so `cargo build` in this repository builds
@@ -62,7 +77,8 @@
 //! ## Layout
 //!
 //! - [`chain`]: validated dimensions and their parsing.
-//! - [`plan`]: the plan type, and one module per planner ([`plan::dp`], [`plan::brute`]);
+//! - [`plan`]: the plan type, and one module per planner ([`plan::dp`]; `plan::brute` with the
+//!   feature `testing`);
 //!   [`Algorithm`] selects one by name.
 //! - [`plan::hu_shing`]: Hu and Shing's exact O(n log n) planner for chains of millions of
 //!   matrices; [`plan::approx`]: their O(n) heuristic (within 1.155 × optimal);
@@ -81,8 +97,11 @@
 //! - [`generalized`]: generalized chains with transposes, inverses (as solves) and structured
 //!   operands, planned GMC-style and run on BLAS/LAPACK (the `expr` command); its own error
 //!   type, `GenError`.
-//! - [`error`]: the error type of chains, planning, execution, Jacobians, cost models and
-//!   reports, [`Error`].
+//! - [`error`]: the crate's error type [`Error`]: what every area shares (files, overflow,
+//!   memory, shapes, parameters) and one enum per area, each converting into it with `?`:
+//!   [`error::ChainError`], [`error::PlanError`], [`error::CostError`], [`error::ExecError`],
+//!   [`error::JacobianError`], [`error::HandoffError`], `error::ReportError` (feature
+//!   `report`), beside the engines' own `autodiff::Error` and `generalized::GenError`.
 //! - `fsio`: safe file writes (temporary file, sync, atomic rename) for every file written.
 //! - Small utilities: `text` (numbers and quoted input for people), [`system`] (BLAS,
 //!   threads, CPU, usable memory), `table` (report tables and the `Report` trait), and the
@@ -109,7 +128,7 @@
 //!  plan                      plans and planners, with the DP's goals (plan::goal)
 //!  chain                     validated dimensions
 //!  fsio                      atomic file writes
-//!  error                     Error: what goes wrong below and above
+//!  error                     Error and the per-area enums (ChainError, PlanError, …)
 //!  autodiff   generalized    self-contained engines with their own error types
 //!  table                     tables, cells, the Report trait
 //!  text   system   product   formatting and quoting; machine facts; the Product result type
@@ -190,12 +209,12 @@
 //! let mut x = Array1::<f64>::ones(64);
 //!
 //! // One call, numpy-style: x·W1·W2 is a vector of 10 (planned: (x·W1)·W2).
-//! let Product::Vector(once) = multi_dot(&[&x, &w1, &w2.view()])? else { unreachable!() };
+//! let Product::Vector(once) = multi_dot(&[&x as &dyn AsFactor<_>, &w1, &w2.view()])? else { unreachable!() };
 //! assert_eq!(once, x.dot(&w1).dot(&w2));
 //!
 //! // The same into a caller's buffer.
 //! let mut y = Array1::<f64>::zeros(10);
-//! multi_dot_into(&[&x, &w1, &w2], &mut y)?;
+//! multi_dot_into(&[&x as &dyn AsFactor<_>, &w1, &w2], &mut y)?;
 //! assert_eq!(y, once);
 //!
 //! // A loop: plan and allocate once, then run into the same buffer.
@@ -212,7 +231,7 @@
 //!
 //! // The output must have the result's exact shape, as numpy's out= requires.
 //! let mut wrong = Array2::<f64>::zeros((1, 10));
-//! assert!(multi_dot_into(&[&x, &w1, &w2], &mut wrong).is_err());
+//! assert!(multi_dot_into(&[&x as &dyn AsFactor<_>, &w1, &w2], &mut wrong).is_err());
 //! # Ok::<(), chainplan::Error>(())
 //! ```
 //!
@@ -230,6 +249,7 @@
 //! prefixes of the gradient chain's reverse sweep. `examples/mlp_jacobian.rs`.
 //!
 //! ```
+//! use chainplan::error::JacobianError;
 //! use chainplan::jacobian::Mode;
 //! use chainplan::{Activations, Error, JacobianChain, Mlp, Seed, StructuredFactor};
 //! use ndarray::{Array1, Array2};
@@ -279,7 +299,7 @@
 //! let mut swapped = net.jacobian_factors(&x)?;
 //! swapped.swap(0, 2); // W2 where W3 belongs
 //! let err = jc.execute(&plan, swapped).unwrap_err();
-//! assert!(matches!(err, Error::JacobianFactor { index: 1, .. }));
+//! assert!(matches!(err, Error::Jacobian(JacobianError::Factor { index: 1, .. })));
 //! assert_eq!(err.to_string(), "factor 1 (J5) is 64 x 64 but the chain needs 10 x 64");
 //! # Ok::<(), chainplan::Error>(())
 //! ```
@@ -320,9 +340,9 @@
 //!
 //! let chain = MatrixFreeChain::from_operators(&ops)?;
 //! let plan = chain.optimal()?;
-//! assert!(plan.total <= chain.tangent_mode()?);
-//! assert!(plan.total <= chain.adjoint_mode()?.unwrap());
-//! println!("{} costs {}", chain.plan_string(&plan), plan.total);
+//! assert!(plan.total() <= chain.tangent_cost()?);
+//! assert!(plan.total() <= chain.adjoint_cost()?.unwrap());
+//! println!("{} costs {}", chain.plan_string(&plan), plan.total());
 //!
 //! // Run it: the 3 × 4 Jacobian of the whole program, from JVPs and VJPs only.
 //! let jacobian = chain.execute(&plan, &mut ops)?;

@@ -3,6 +3,7 @@
 
 use chainplan::cost::time::{DtypeProfile, Timing};
 use chainplan::cost::{ElementType, Goal, TimeModel};
+use chainplan::error::PlanError;
 use chainplan::plan::{brute, dp};
 use chainplan::{Chain, Error, Plan};
 use proptest::prelude::*;
@@ -66,7 +67,7 @@ proptest! {
                 prop_assert_eq!(plan.cost(), best);
                 prop_assert!(plan.largest_intermediate() <= cap);
             }
-            Err(Error::NoPlanFits { cap: c, smallest: s }) => {
+            Err(Error::Plan(PlanError::NoPlanFits { cap: c, smallest: s })) => {
                 prop_assert!(fitting.is_empty());
                 prop_assert_eq!(c, cap);
                 prop_assert_eq!(s, smallest);
@@ -114,7 +115,7 @@ proptest! {
                 prop_assert!((got - best).abs() <= 1e-12 * best, "{} vs {}", got, best);
                 prop_assert!(cap.is_none_or(|c| plan.largest_intermediate() <= c));
             }
-            Err(Error::NoPlanFits { .. }) => prop_assert!(fitting.is_empty()),
+            Err(Error::Plan(PlanError::NoPlanFits { .. })) => prop_assert!(fitting.is_empty()),
             Err(e) => prop_assert!(false, "unexpected error {}", e),
         }
     }
@@ -165,7 +166,7 @@ proptest! {
         goal.max_intermediate = cap;
         let plan = match goal.plan(&chain) {
             Ok(plan) => plan,
-            Err(Error::NoPlanFits { .. }) => {
+            Err(Error::Plan(PlanError::NoPlanFits { .. })) => {
                 prop_assert!(fitting.is_empty());
                 return Ok(());
             }
@@ -218,7 +219,7 @@ fn a_cap_nothing_reaches_changes_nothing_on_long_chains() {
             assert!(p.cost() >= fast.cost());
             assert!(p.largest_intermediate() <= cap);
         }
-        Err(Error::NoPlanFits { smallest, .. }) => assert!(smallest > cap),
+        Err(Error::Plan(PlanError::NoPlanFits { smallest, .. })) => assert!(smallest > cap),
         Err(e) => panic!("{e}"),
     }
 }
@@ -245,10 +246,10 @@ fn degenerate_chains() {
         .unwrap_err();
     assert!(matches!(
         e,
-        Error::NoPlanFits {
+        Error::Plan(PlanError::NoPlanFits {
             cap: 0,
             smallest: 1
-        }
+        })
     ));
     let p = Goal::flops().minimizing_memory().plan(&ones).unwrap();
     assert_eq!((p.cost(), p.largest_intermediate()), (3, 1));
@@ -267,5 +268,8 @@ fn huge_dimensions_use_exact_wide_costs() {
         .with_max_intermediate(0)
         .plan(&chain)
         .unwrap_err();
-    assert!(matches!(e, Error::NoPlanFits { smallest: 1, .. }));
+    assert!(matches!(
+        e,
+        Error::Plan(PlanError::NoPlanFits { smallest: 1, .. })
+    ));
 }

@@ -1,6 +1,7 @@
 //! Execution against an oracle: a naive triple-loop product written here, in f64, with an
 //! error bound scaled by the inner dimensions and by the product of absolute values.
 
+use chainplan::error::{ChainError, ExecError};
 use chainplan::exec::{self, AsFactor, Element, Executor, Factor, Product};
 use chainplan::plan::{dp, Plan};
 use chainplan::{Chain, Error};
@@ -132,6 +133,34 @@ fn multi_dot_matches_the_naive_product() {
     );
 }
 
+/// `multi_dot`, `multi_dot_into` and the executor take slices and `Vec`s of owned arrays,
+/// views or references directly, and every form gives the naive product.
+#[test]
+fn multi_dot_takes_slices_and_vecs_of_arrays_or_views() {
+    let dims = [7u32, 12, 3, 9, 5];
+    let ops: Vec<Array2<f64>> = operands(&dims, 11);
+    let views: Vec<ArrayView2<'_, f64>> = ops.iter().map(|a| a.view()).collect();
+    let refs: Vec<&Array2<f64>> = ops.iter().collect();
+    let products = [
+        exec::multi_dot(&ops).unwrap(),      // &Vec<Array2>
+        exec::multi_dot(&ops[..]).unwrap(),  // &[Array2]
+        exec::multi_dot(&views).unwrap(),    // &Vec<ArrayView2>
+        exec::multi_dot(&refs).unwrap(),     // &Vec<&Array2>
+        exec::multi_dot(&refs[..]).unwrap(), // &[&Array2]
+    ];
+    for p in products {
+        assert_close(p.into_matrix().unwrap().view(), &ops, &dims);
+    }
+    let mut out = Array2::<f64>::zeros((7, 5));
+    exec::multi_dot_into(&views, &mut out).unwrap();
+    assert_close(out.view(), &ops, &dims);
+    let mut executor = Executor::<f64>::new(&exec::plan_for(&views).unwrap()).unwrap();
+    assert_close(executor.run(&ops).unwrap().view(), &ops, &dims);
+    assert_close(executor.run(&views).unwrap().view(), &ops, &dims);
+    let got = executor.run_factors(&refs).unwrap().into_matrix().unwrap();
+    assert_close(got.view(), &ops, &dims);
+}
+
 #[test]
 fn execute_into_writes_the_callers_array_in_any_layout() {
     let dims = [12u32, 30, 9, 25];
@@ -251,10 +280,10 @@ fn errors_are_typed_and_name_the_operands() {
     assert!(
         matches!(
             e,
-            Error::OperandCount {
+            Error::Exec(ExecError::OperandCount {
                 expected: 2,
                 got: 1
-            }
+            })
         ),
         "{e}"
     );
@@ -283,22 +312,22 @@ fn errors_are_typed_and_name_the_operands() {
     assert!(
         matches!(
             e,
-            Error::VectorPosition {
+            Error::Exec(ExecError::VectorPosition {
                 position: 2,
                 count: 3
-            }
+            })
         ),
         "{e}"
     );
 
-    let e = exec::multi_dot(&[&a, &c]).unwrap_err();
+    let e = exec::multi_dot(&[&a as &dyn AsFactor<_>, &c]).unwrap_err();
     assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
     let empty: [&dyn AsFactor<f64>; 0] = [];
     assert!(exec::multi_dot(&empty).is_err());
     let zero = Array2::<f64>::zeros((3, 0));
     assert!(matches!(
-        exec::multi_dot(&[&zero, &Array2::<f64>::zeros((0, 2))]).unwrap_err(),
-        Error::DimensionTooSmall { .. }
+        exec::multi_dot(&[&zero as &dyn AsFactor<_>, &Array2::<f64>::zeros((0, 2))]).unwrap_err(),
+        Error::Chain(ChainError::DimensionTooSmall { .. })
     ));
 }
 
@@ -344,7 +373,7 @@ fn multi_dot_mixes_vectors_matrices_and_views() {
     let ym = y.to_owned().insert_axis(ndarray::Axis(1));
 
     let all = [xm.clone(), a.clone(), b.to_owned(), ym.clone()];
-    let s = exec::multi_dot(&[&x, &a, &b, &y]).unwrap();
+    let s = exec::multi_dot(&[&x as &dyn AsFactor<_>, &a, &b, &y]).unwrap();
     assert_eq!(s.shape(), Vec::<usize>::new());
     let s = s.into_scalar().unwrap();
     assert_close(
@@ -353,7 +382,7 @@ fn multi_dot_mixes_vectors_matrices_and_views() {
         &[1, 24, 9, 17, 1],
     );
 
-    let v = exec::multi_dot(&[&a, &b, &y])
+    let v = exec::multi_dot(&[&a as &dyn AsFactor<_>, &b, &y])
         .unwrap()
         .into_vector()
         .unwrap();
@@ -364,7 +393,7 @@ fn multi_dot_mixes_vectors_matrices_and_views() {
         &[24, 9, 17, 1],
     );
 
-    let v = exec::multi_dot(&[&x, &a.view(), &b])
+    let v = exec::multi_dot(&[&x as &dyn AsFactor<_>, &a.view(), &b])
         .unwrap()
         .into_vector()
         .unwrap();
@@ -375,14 +404,14 @@ fn multi_dot_mixes_vectors_matrices_and_views() {
         &[1, 24, 9, 17],
     );
 
-    let m = exec::multi_dot(&[&a, &b]).unwrap();
+    let m = exec::multi_dot(&[&a as &dyn AsFactor<_>, &b]).unwrap();
     assert_eq!(m.shape(), vec![24, 17]);
     assert_close(m.into_matrix().unwrap().view(), &all[1..3], &[24, 9, 17]);
 
     // f32 goes through the same call.
     let a32 = matrix::<f32>(5, 6, 1);
     let x32 = Array1::<f32>::ones(5);
-    let v = exec::multi_dot(&[&x32, &a32])
+    let v = exec::multi_dot(&[&x32 as &dyn AsFactor<_>, &a32])
         .unwrap()
         .into_vector()
         .unwrap();
@@ -398,26 +427,26 @@ fn multi_dot_into_needs_the_exact_shape() {
     let x: Array1<f64> = matrix::<f64>(1, 12, 31).row(0).to_owned();
     let a = matrix::<f64>(12, 30, 32);
     let b = matrix::<f64>(30, 7, 33);
-    let want = exec::multi_dot(&[&x, &a, &b])
+    let want = exec::multi_dot(&[&x as &dyn AsFactor<_>, &a, &b])
         .unwrap()
         .into_vector()
         .unwrap();
 
     let mut v = Array1::<f64>::zeros(7);
-    exec::multi_dot_into(&[&x, &a, &b], &mut v).unwrap();
+    exec::multi_dot_into(&[&x as &dyn AsFactor<_>, &a, &b], &mut v).unwrap();
     assert_eq!(v, want);
 
     // A strided output (a column of a larger matrix) is written too.
     let mut host = Array2::<f64>::from_elem((7, 3), f64::NAN);
-    exec::multi_dot_into(&[&x, &a, &b], &mut host.column_mut(1)).unwrap();
+    exec::multi_dot_into(&[&x as &dyn AsFactor<_>, &a, &b], &mut host.column_mut(1)).unwrap();
     assert_eq!(host.column(1), want);
     assert!(host.column(0).iter().all(|z| z.is_nan()));
 
     // Wrong shapes and ranks are typed errors that leave the output alone.
     let mut wrong = Array1::<f64>::from_elem(8, 3.0);
-    let e = exec::multi_dot_into(&[&x, &a, &b], &mut wrong).unwrap_err();
+    let e = exec::multi_dot_into(&[&x as &dyn AsFactor<_>, &a, &b], &mut wrong).unwrap_err();
     assert!(
-        matches!(e, Error::OutputShape { ref got, ref expected } if got == &[8] && expected == &[7]),
+        matches!(e, Error::Exec(ExecError::OutputShape { ref got, ref expected }) if got == &[8] && expected == &[7]),
         "{e}"
     );
     assert_eq!(
@@ -427,8 +456,8 @@ fn multi_dot_into_needs_the_exact_shape() {
     assert!(wrong.iter().all(|&z| z == 3.0));
     let mut m = Array2::<f64>::zeros((1, 7));
     assert!(matches!(
-        exec::multi_dot_into(&[&x, &a, &b], &mut m).unwrap_err(),
-        Error::OutputShape { .. }
+        exec::multi_dot_into(&[&x as &dyn AsFactor<_>, &a, &b], &mut m).unwrap_err(),
+        Error::Exec(ExecError::OutputShape { .. })
     ));
 
     // Matrix and scalar results.
@@ -440,7 +469,7 @@ fn multi_dot_into_needs_the_exact_shape() {
     );
     let y = Array1::<f64>::ones(7);
     let mut s = ndarray::Array0::<f64>::zeros(());
-    exec::multi_dot_into(&[&x, &a, &b, &y], &mut s).unwrap();
+    exec::multi_dot_into(&[&x as &dyn AsFactor<_>, &a, &b, &y], &mut s).unwrap();
     assert!((s[()] - want.sum()).abs() <= 1e-12 * want.mapv(f64::abs).sum().max(1.0));
 }
 

@@ -1,5 +1,6 @@
 //! The library half of `bench`: memory estimate, agreement check, progress, refusals.
 
+use chainplan::error::ExecError;
 use chainplan::exec::bench::{
     bench_orders, memory_needed, random_operands, run_bench, BenchOptions,
 };
@@ -26,7 +27,7 @@ fn refuses_before_allocating() {
     };
     let e = run_bench::<f64>(&chain, &options, &mut |_| panic!("nothing may run")).unwrap_err();
     assert!(
-        matches!(e, Error::MemoryLimit { limit_bytes, .. } if limit_bytes == 1 << 30),
+        matches!(e, Error::Exec(ExecError::MemoryLimit { limit_bytes, .. }) if limit_bytes == 1 << 30),
         "{e}"
     );
 }
@@ -66,7 +67,10 @@ fn check_flags_disagreeing_orders() {
     report.check().unwrap();
     report.results[1].rel_diff = report.tolerance * 2.0;
     let e = report.check().unwrap_err();
-    assert!(matches!(e, Error::OrdersDisagree { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Exec(ExecError::OrdersDisagree { .. })),
+        "{e}"
+    );
     report.results[1].rel_diff = f64::NAN;
     assert!(report.check().is_err());
 }

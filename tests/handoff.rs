@@ -2,6 +2,7 @@
 //! library's types) and executed by an independent interpreter written here, then compared
 //! with the naive product.
 
+use chainplan::error::HandoffError;
 use chainplan::handoff::{HandoffPlan, FORMAT_VERSION};
 use chainplan::{Algorithm, Chain, Error, Plan};
 use ndarray::Array2;
@@ -158,7 +159,7 @@ fn unknown_versions_are_refused_by_number() {
     // A future version may change anything else too.
     v["steps"] = Value::from("something new");
     match HandoffPlan::from_json(&v.to_string()) {
-        Err(Error::HandoffVersion { found, supported }) => {
+        Err(Error::Handoff(HandoffError::Version { found, supported })) => {
             assert_eq!((found, supported), (2, FORMAT_VERSION));
         }
         other => panic!("expected a version error, got {other:?}"),

@@ -281,15 +281,16 @@ fn all_costs(el: &[El], memory: Option<u128>, i: usize, j: usize) -> Vec<u128> {
 /// Recomputes a plan tree's cost from the operations it names, checking that each node
 /// joins its children correctly and respects the memory limit. Returns (first, last, cost).
 fn replay(node: &MfNode, el: &[El], memory: Option<u128>) -> (usize, usize, u128) {
-    let (i, j) = (node.span.start, node.span.end - 1);
+    let (i, j) = (node.first(), node.last());
     assert!(i <= j && j < el.len());
-    assert_eq!((node.rows as u128, node.cols as u128), (el[j].1, el[i].0));
+    let (rows, cols) = node.shape();
+    assert_eq!((rows as u128, cols as u128), (el[j].1, el[i].0));
     let fits = |tape: u128| memory.is_none() || tape <= memory.unwrap();
     let through = || {
-        let t = node.through.clone().unwrap();
+        let t = node.through().unwrap();
         (t.start, t.end - 1)
     };
-    let cost = match node.op {
+    let cost = match node.op() {
         MfOp::Given => {
             assert!(el[i].5 && i == j);
             0
@@ -303,26 +304,26 @@ fn replay(node: &MfNode, el: &[El], memory: Option<u128>) -> (usize, usize, u128
             el[i].1 * el[i].3
         }
         MfOp::Multiply => {
-            let (a, b, cl) = replay(&node.children[0], el, memory);
-            let (c, d, cr) = replay(&node.children[1], el, memory);
+            let (a, b, cl) = replay(&node.children()[0], el, memory);
+            let (c, d, cr) = replay(&node.children()[1], el, memory);
             assert_eq!((a, b, c, d + 1), (d + 1, j, i, a));
             cl + cr + el[j].1 * el[d].1 * el[i].0
         }
         MfOp::Push => {
-            let (a, b, c) = replay(&node.children[0], el, memory);
+            let (a, b, c) = replay(&node.children()[0], el, memory);
             let (p, q) = through();
             assert_eq!((a, b + 1, q), (i, p, j));
             c + el[i].0 * el[p..=q].iter().map(|e| e.2).sum::<u128>()
         }
         MfOp::Pull => {
-            let (a, b, c) = replay(&node.children[0], el, memory);
+            let (a, b, c) = replay(&node.children()[0], el, memory);
             let (p, q) = through();
             assert_eq!((p, q + 1, b), (i, a, j));
             assert!(fits(el[p..=q].iter().map(|e| e.4).sum()));
             c + el[j].1 * el[p..=q].iter().map(|e| e.3).sum::<u128>()
         }
     };
-    assert_eq!(cost, node.total, "node {:?}", node.span);
+    assert_eq!(cost, node.total(), "node {:?}", node.span());
     (i, j, cost)
 }
 
@@ -385,13 +386,13 @@ proptest! {
         let memory = chain.memory().map(u128::from);
         let best = chain.optimal().unwrap();
         let all = all_costs(&el, memory, 0, el.len() - 1);
-        prop_assert_eq!(best.total, *all.iter().min().unwrap());
+        prop_assert_eq!(best.total(), *all.iter().min().unwrap());
         let (i, j, cost) = replay(&best, &el, memory);
-        prop_assert_eq!((i, j, cost), (0, el.len() - 1, best.total));
+        prop_assert_eq!((i, j, cost), (0, el.len() - 1, best.total()));
         // Never above either pure mode.
-        prop_assert!(best.total <= chain.tangent_mode().unwrap());
-        if let Some(adj) = chain.adjoint_mode().unwrap() {
-            prop_assert!(best.total <= adj);
+        prop_assert!(best.total() <= chain.tangent_cost().unwrap());
+        if let Some(adj) = chain.adjoint_cost().unwrap() {
+            prop_assert!(best.total() <= adj);
         }
     }
 
@@ -403,15 +404,15 @@ proptest! {
         let ml = *case.widths.last().unwrap() as u128;
         let st: u128 = case.tangent.iter().map(|&t| u128::from(t)).sum();
         let sa: u128 = case.adjoint.iter().map(|&a| u128::from(a)).sum();
-        prop_assert_eq!(chain.tangent_mode().unwrap(), n1 * st);
-        prop_assert_eq!(chain.tangent_plan().unwrap().total, n1 * st);
+        prop_assert_eq!(chain.tangent_cost().unwrap(), n1 * st);
+        prop_assert_eq!(chain.tangent_plan().unwrap().total(), n1 * st);
         let fits = match &case.tapes {
             None => true,
             Some((e, m)) => e.iter().sum::<u64>() <= *m,
         };
-        prop_assert_eq!(chain.adjoint_mode().unwrap(), fits.then_some(ml * sa));
+        prop_assert_eq!(chain.adjoint_cost().unwrap(), fits.then_some(ml * sa));
         let adjoint_plan = chain.adjoint_plan().unwrap();
-        prop_assert_eq!(adjoint_plan.map(|p| p.total), fits.then_some(ml * sa));
+        prop_assert_eq!(adjoint_plan.map(|p| p.total()), fits.then_some(ml * sa));
     }
 }
 
@@ -423,12 +424,12 @@ fn matrix_free_memory_limit_forces_a_mixed_plan() {
         .unwrap()
         .with_memory(&[10, 10, 10], 20)
         .unwrap();
-    assert_eq!(chain.adjoint_mode().unwrap(), None);
+    assert_eq!(chain.adjoint_cost().unwrap(), None);
     let best = chain.optimal().unwrap();
-    assert!(best.total < chain.tangent_mode().unwrap());
+    assert!(best.total() < chain.tangent_cost().unwrap());
     let el = elementals(&chain);
     assert_eq!(
-        best.total,
+        best.total(),
         *all_costs(&el, Some(20), 0, 2).iter().min().unwrap()
     );
 }

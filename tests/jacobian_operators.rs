@@ -3,6 +3,7 @@
 //! recorded within the memory limit and all released, and operators that do not fit are
 //! typed errors naming them.
 
+use chainplan::error::JacobianError;
 use chainplan::jacobian::{
     FnOperator, JacobianOperator, MatrixFreeChain, MatrixOperator, OperatorProblem, Seed,
 };
@@ -199,7 +200,7 @@ fn seeds_are_given_matrices_and_must_be_explicit() {
     ops[1] = Box::new(closure(s));
     let e = chain.execute(&plan, &mut ops).unwrap_err();
     assert!(
-        matches!(&e, Error::Operator { index: 2, name, problem: OperatorProblem::NoJacobian } if name == "S"),
+        matches!(&e, Error::Jacobian(JacobianError::Operator { index: 2, name, problem: OperatorProblem::NoJacobian }) if name == "S"),
         "{e}"
     );
 }
@@ -220,29 +221,29 @@ fn operators_that_do_not_fit_are_named() {
     assert!(
         matches!(
             e,
-            Error::Operator {
+            Error::Jacobian(JacobianError::Operator {
                 index: 2,
                 problem: OperatorProblem::Joint {
                     inputs: 2,
                     previous_outputs: 4
                 },
                 ..
-            }
+            })
         ),
         "{e}"
     );
     // Too few operators, and one of the wrong widths.
     assert!(matches!(
         chain.execute(&plan, &mut ops[..1]),
-        Err(Error::OperatorCount {
+        Err(Error::Jacobian(JacobianError::OperatorCount {
             expected: 2,
             got: 1
-        })
+        }))
     ));
     ops[1] = MatrixOperator::new(Array2::ones((4, 2)));
     let e = chain.execute(&plan, &mut ops).unwrap_err();
     assert!(
-        matches!(&e, Error::Operator { index: 2, name, problem: OperatorProblem::Widths { .. } } if name == "F2"),
+        matches!(&e, Error::Jacobian(JacobianError::Operator { index: 2, name, problem: OperatorProblem::Widths { .. } }) if name == "F2"),
         "{e}"
     );
     // A tangent that returns the wrong shape.
@@ -267,5 +268,8 @@ fn operators_that_do_not_fit_are_named() {
             &mut [a, b].map(MatrixOperator::new),
         )
         .unwrap_err();
-    assert!(matches!(e, Error::BadMatrixFreePlan { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Jacobian(JacobianError::BadMatrixFreePlan { .. })),
+        "{e}"
+    );
 }

@@ -3,6 +3,7 @@
 //! rules it enforces.
 
 use chainplan::cost::{ElementType, Minimize};
+use chainplan::error::PlanError;
 use chainplan::plan::brute::all_plans;
 use chainplan::{Algorithm, Chain, Error, PlanRequest};
 use proptest::prelude::*;
@@ -49,12 +50,12 @@ proptest! {
             None => {
                 let is_elements_error = matches!(
                     by_elements,
-                    Err(Error::NoPlanFits { cap: c, smallest }) if c == cap && smallest == least
+                    Err(Error::Plan(PlanError::NoPlanFits { cap: c, smallest })) if c == cap && smallest == least
                 );
                 prop_assert!(is_elements_error);
                 let is_bytes_error = matches!(
                     by_bytes,
-                    Err(Error::NoPlanFitsMemory { max_bytes, least_bytes, element_type })
+                    Err(Error::Plan(PlanError::NoPlanFitsMemory { max_bytes, least_bytes, element_type }))
                         if max_bytes == bytes
                             && least_bytes == least * dtype.bytes()
                             && element_type == dtype.name()
@@ -99,7 +100,7 @@ fn rules_are_enforced() {
         ] {
             let err = request.validate().unwrap_err();
             assert!(
-                matches!(err, Error::NeedsExactPlanner { algorithm: a } if a == algorithm.name()),
+                matches!(err, Error::Plan(PlanError::NeedsExactPlanner { algorithm: a }) if a == algorithm.name()),
                 "{err}"
             );
             assert!(request.plan(&chain).is_err());
@@ -112,7 +113,10 @@ fn rules_are_enforced() {
         assert!(request.plan(&chain).is_ok());
     }
     let err = PlanRequest::new().min_gain(1.5).plan(&chain).unwrap_err();
-    assert!(matches!(err, Error::MinGainWithoutTime), "{err}");
+    assert!(
+        matches!(err, Error::Plan(PlanError::MinGainWithoutTime)),
+        "{err}"
+    );
 }
 
 /// `Minimize` reads the names it writes and refuses others with the parameter's name.

@@ -115,7 +115,7 @@ proptest! {
         prop_assert_eq!(chain.dims(), &dims[..]);
         // A comma with no dimension after it is an empty field, refused rather than dropped.
         let doubled = text.replacen(&dims[0].to_string(), &format!("{},,", dims[0]), 1);
-        let refused = matches!(Chain::parse(&doubled), Err(chainplan::Error::EmptyField { .. }));
+        let refused = matches!(Chain::parse(&doubled), Err(chainplan::Error::Chain(chainplan::error::ChainError::EmptyField { .. })));
         prop_assert!(refused, "{:?}", doubled);
     }
 }

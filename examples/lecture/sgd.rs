@@ -127,14 +127,19 @@ impl SampleGradient {
             Factor::Matrix(outer.view()),
             Factor::Matrix(inner),
         ];
-        self.executor
-            .run_factors(&factors)?
-            .into_vector()
-            .ok_or_else(|| {
-                Error::Chainplan(chainplan::Error::Invalid(
-                    "a vector-left product must be a vector".into(),
-                ))
-            })
+        let product = self.executor.run_factors(&factors)?;
+        let shape = product.shape();
+        product.into_vector().ok_or_else(|| {
+            // A vector times matrices is a vector; anything else is the wrong shape.
+            let expected = vec![shape.last().copied().unwrap_or(0)];
+            Error::Chainplan(
+                chainplan::error::ExecError::OutputShape {
+                    got: shape,
+                    expected,
+                }
+                .into(),
+            )
+        })
     }
 }
 
@@ -804,7 +809,9 @@ mod tests {
         let a = ndarray::array![1.0, 2.0];
         assert!(matches!(
             g.gradient(a.view(), 1.0),
-            Err(Error::Chainplan(chainplan::Error::OperandShape { .. }))
+            Err(Error::Chainplan(chainplan::Error::Exec(
+                chainplan::error::ExecError::OperandShape { .. }
+            )))
         ));
     }
 }

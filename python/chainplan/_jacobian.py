@@ -7,7 +7,7 @@ import operator
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from . import _native
-from ._plan import _dims_text
+from ._plan import _dims
 from ._text import bounded
 
 _SEEDS = (None, "input", "output")
@@ -179,7 +179,7 @@ def jacobian(widths: Sequence[int], *, layers: Optional[str] = None, seed: Optio
     ``memory`` its memory limit. Errors: ``TypeError`` for wrong types, ``ValueError`` with
     the library's message for bad values.
     """
-    text = _dims_text(widths, "widths")
+    ints = _dims(widths, "widths")
     if layers is not None and not isinstance(layers, str):
         raise TypeError(f"layers is a string such as 'dense,elementwise', not {type(layers).__name__}")
     if seed not in _SEEDS:
@@ -187,7 +187,7 @@ def jacobian(widths: Sequence[int], *, layers: Optional[str] = None, seed: Optio
     (seed_size,) = _counts([seed_size], "seed_size")
     mem = None if memory is None else _counts([memory], "memory")[0]
     report = _native.jacobian(
-        text,
+        ints,
         layers,
         seed or "none",
         seed_size,

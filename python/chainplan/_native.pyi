@@ -57,12 +57,12 @@ class NativeExpr:
     def evaluate(self, arrays: List[npt.NDArray[np.float64]]) -> npt.NDArray[np.float64]: ...
 
 def plan(
-    dims: Sequence[str], algorithm: str, max_intermediate: Optional[int], minimize: str
+    dims: Sequence[int], algorithm: str, max_intermediate: Optional[int], minimize: str
 ) -> NativePlan: ...
 def schedule(dims: Sequence[int], algorithm: str) -> Tuple[_Schedule, List[int]]: ...
 def from_handoff(text: str) -> NativePlan: ...
 def jacobian(
-    widths: Sequence[str],
+    widths: Sequence[int],
     layers: Optional[str],
     seed: str,
     seed_size: int,

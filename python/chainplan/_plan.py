@@ -36,9 +36,10 @@ class Comparison(NamedTuple):
     ratio: float
 
 
-def _dims_text(dims, what: str = "dims") -> list:
-    """Dimensions as decimal text for the library, which checks range and zero and words the
-    message; Python types are checked here (bool and float are refused, as in the CLI)."""
+def _dims(dims, what: str = "dims") -> list:
+    """Dimensions as Python ints for the library, which checks range and zero and words the
+    message; Python types are checked here (bool and float are refused, as in the CLI), and
+    an int beyond the extension's 128-bit integers is an ``OverflowError``, as numpy has it."""
     if isinstance(dims, (str, bytes)):
         raise TypeError(f"{what} is a sequence of whole numbers, not {type(dims).__name__}")
     try:
@@ -51,7 +52,12 @@ def _dims_text(dims, what: str = "dims") -> list:
             raise TypeError(
                 f"{what}[{i}] is a {type(d).__name__}; dimensions are whole numbers (int)"
             )
-        out.append(str(operator.index(d)))
+        d = operator.index(d)
+        if not -(2**127) <= d < 2**127:
+            raise OverflowError(
+                f"{what}[{i}] has {d.bit_length()} bits; dimensions must be at most 4294967295"
+            )
+        out.append(d)
     return out
 
 
@@ -245,7 +251,7 @@ def plan(dims, *, algorithm: str = "auto", max_intermediate: Optional[int] = Non
     library's one-line message for bad values (a dimension of 0, an unknown algorithm, a cap
     no order meets, a cost beyond u128).
     """
-    text = _dims_text(dims)
+    ints = _dims(dims)
     _check_choice("algorithm", algorithm, ALGORITHMS)
     _check_choice("minimize", minimize, ("cost", "memory"))
     if max_intermediate is not None:
@@ -258,7 +264,7 @@ def plan(dims, *, algorithm: str = "auto", max_intermediate: Optional[int] = Non
             raise ValueError(
                 f"max_intermediate is {max_intermediate}; it must be between 0 and 2^128 - 1 elements"
             )
-    return Plan(_native.plan(text, algorithm, max_intermediate, minimize))
+    return Plan(_native.plan(ints, algorithm, max_intermediate, minimize))
 
 
 def _quoted(path: str) -> str:

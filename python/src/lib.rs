@@ -5,7 +5,7 @@
 //! library works, and turns the library's errors into Python exceptions carrying its one-line
 //! message:
 //!
-//! - [`chainplan::Error::BadHandoff`] and [`chainplan::Error::HandoffVersion`] become
+//! - [`chainplan::error::HandoffError::Malformed`] and [`chainplan::error::HandoffError::Version`] become
 //!   `PlanFormatError` (a `ValueError`);
 //! - every other library error becomes `ValueError`;
 //! - arguments of the wrong Python type are refused by the Python layer (`chainplan`) with
@@ -14,6 +14,7 @@
 //! The Python package `chainplan` (python/chainplan) is the public face; the names here are
 //! private to it.
 
+use chainplan::error::HandoffError;
 use chainplan::exec::{BufferPlan, Executor};
 use chainplan::handoff::HandoffPlan;
 use chainplan::jacobian::{JacobianChain, JacobianReport, LayerKind, MatrixFreeChain, Seed};
@@ -44,17 +45,18 @@ create_exception!(
 fn to_py(e: Error) -> PyErr {
     let message = chainplan::text::one_line(&e.to_string());
     match e {
-        Error::BadHandoff { .. } | Error::HandoffVersion { .. } => {
+        Error::Handoff(HandoffError::Malformed { .. } | HandoffError::Version { .. }) => {
             PlanFormatError::new_err(message)
         }
         _ => PyValueError::new_err(message),
     }
 }
 
-/// A chain from dimensions given as decimal text, so that the library's parser checks sign,
-/// range and zero and words the message.
-fn chain_of(dims: &[String]) -> Result<Chain, Error> {
-    Chain::from_strs(dims)
+/// A chain from dimensions given as Python ints (the Python layer checks their types and
+/// that they fit 128 bits), so that the library checks sign, range and zero and words the
+/// message.
+fn chain_of(dims: &[i128]) -> Result<Chain, Error> {
+    Chain::new(dims)
 }
 
 /// A plan of the library, as the Python `Plan` object holds it.
@@ -170,13 +172,13 @@ impl NativePlan {
     }
 }
 
-/// Plans a chain: `dims` as decimal text, `algorithm` by name, an optional cap on
+/// Plans a chain: `dims` as ints, `algorithm` by name, an optional cap on
 /// intermediates (elements) and `minimize` = `cost` or `memory`.
 #[pyfunction]
 #[pyo3(signature = (dims, algorithm, max_intermediate, minimize))]
 fn plan(
     py: Python<'_>,
-    dims: Vec<String>,
+    dims: Vec<i128>,
     algorithm: String,
     max_intermediate: Option<u128>,
     minimize: String,
@@ -230,7 +232,7 @@ fn from_handoff(py: Python<'_>, text: String) -> PyResult<NativePlan> {
 #[allow(clippy::too_many_arguments)]
 fn jacobian(
     py: Python<'_>,
-    widths: Vec<String>,
+    widths: Vec<i128>,
     layers: Option<String>,
     seed: String,
     seed_size: u64,
@@ -239,6 +241,17 @@ fn jacobian(
     tapes: Option<Vec<u64>>,
     memory: Option<u64>,
 ) -> PyResult<String> {
+    // The arguments' own rules, before the library sees them.
+    if seed == "none" && seed_size != 1 {
+        return Err(PyValueError::new_err(format!(
+            "seed_size {seed_size} needs seed='input' or seed='output'"
+        )));
+    }
+    if tangent_costs.is_some() != adjoint_costs.is_some() {
+        return Err(PyValueError::new_err(
+            "tangent_costs and adjoint_costs go together: give both or neither",
+        ));
+    }
     py.detach(|| -> Result<String, Error> {
         let widths: Vec<usize> = chain_of(&widths)?
             .dims()
@@ -246,11 +259,6 @@ fn jacobian(
             .map(|&w| w as usize)
             .collect();
         let seed = match seed.as_str() {
-            "none" if seed_size != 1 => {
-                return Err(Error::Invalid(format!(
-                    "seed_size {seed_size} needs seed='input' or seed='output'"
-                )))
-            }
             "none" => Seed::None,
             kind => Seed::from_kind(kind, seed_size)?,
         };
@@ -260,7 +268,7 @@ fn jacobian(
         };
         let mf = match (&tangent_costs, &adjoint_costs) {
             (Some(t), Some(a)) => {
-                let mut mf = MatrixFreeChain::new(chain.widths(), t, a)?;
+                let mut mf = MatrixFreeChain::new(chain.layer_widths(), t, a)?;
                 if let (Some(e), Some(m)) = (&tapes, memory) {
                     mf = mf.with_memory(e, m)?;
                 }
@@ -269,12 +277,7 @@ fn jacobian(
                 mf.check_size()?;
                 Some(mf)
             }
-            (None, None) => None,
-            _ => {
-                return Err(Error::Invalid(
-                    "tangent_costs and adjoint_costs go together: give both or neither".to_string(),
-                ))
-            }
+            _ => None,
         };
         Ok(JacobianReport::new(&chain, mf.as_ref())?.to_json()?)
     })

@@ -48,19 +48,19 @@ fn flatten(root: &MfNode) -> Vec<Node> {
     for (i, node) in order.iter().enumerate() {
         index.insert(*node as *const MfNode, i);
         let children = node
-            .children
+            .children()
             .iter()
             .map(|c| index[&(c as *const MfNode)])
             .collect();
         nodes.push((
-            op_name(node.op),
-            node.span.start,
-            node.span.end,
-            node.through.as_ref().map(|t| (t.start, t.end)),
-            node.rows,
-            node.cols,
-            node.cost,
-            node.total,
+            op_name(node.op()),
+            node.span().start,
+            node.span().end,
+            node.through().map(|t| (t.start, t.end)),
+            node.shape().0,
+            node.shape().1,
+            node.cost(),
+            node.total(),
             children,
         ));
     }
@@ -86,16 +86,22 @@ pub(crate) fn matrix_free_plan(
     left: Option<usize>,
     plan: &str,
 ) -> PyResult<FlatPlan> {
-    py.detach(|| -> Result<FlatPlan, Error> {
+    let value_error = |message: String| pyo3::exceptions::PyValueError::new_err(message);
+    if tapes.is_some() != memory.is_some() {
+        return Err(value_error(
+            "tapes and memory go together: give both or neither".to_string(),
+        ));
+    }
+    if !matches!(plan, "optimal" | "tangent" | "adjoint") {
+        return Err(value_error(format!(
+            "plan is {}; it must be 'optimal', 'tangent' or 'adjoint'",
+            chainplan::text::quote(plan)
+        )));
+    }
+    py.detach(|| -> Result<Option<FlatPlan>, Error> {
         let mut chain = MatrixFreeChain::new(&widths, &tangent, &adjoint)?;
-        match (tapes, memory) {
-            (Some(t), Some(m)) => chain = chain.with_memory(&t, m)?,
-            (None, None) => {}
-            _ => {
-                return Err(Error::Invalid(
-                    "tapes and memory go together: give both or neither".to_string(),
-                ))
-            }
+        if let (Some(t), Some(m)) = (tapes, memory) {
+            chain = chain.with_memory(&t, m)?;
         }
         if let Some(k) = right {
             chain = chain.with_seed(Seed::Input(k))?;
@@ -106,26 +112,23 @@ pub(crate) fn matrix_free_plan(
         let root = match plan {
             "optimal" => chain.optimal()?,
             "tangent" => chain.tangent_plan()?,
-            "adjoint" => chain.adjoint_plan()?.ok_or_else(|| {
-                Error::Invalid("pure adjoint mode needs the whole tape within memory".to_string())
-            })?,
-            other => {
-                return Err(Error::Invalid(format!(
-                    "plan is {}; it must be 'optimal', 'tangent' or 'adjoint'",
-                    chainplan::text::quote(other)
-                )))
-            }
+            // Pure adjoint mode needs the whole tape within memory.
+            _ => match chain.adjoint_plan()? {
+                Some(root) => root,
+                None => return Ok(None),
+            },
         };
         let names = chain.elementals().iter().map(|e| e.name.clone()).collect();
-        Ok((
+        Ok(Some((
             flatten(&root),
             chain.plan_string(&root),
-            chain.tangent_mode()?,
-            chain.adjoint_mode()?,
+            chain.tangent_cost()?,
+            chain.adjoint_cost()?,
             names,
-        ))
+        )))
     })
-    .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    .map_err(|e| value_error(e.to_string()))?
+    .ok_or_else(|| value_error("pure adjoint mode needs the whole tape within memory".to_string()))
 }
 
 /// Adds this module's functions to the extension module.

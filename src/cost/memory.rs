@@ -4,6 +4,7 @@
 //! budget becomes an element cap by dividing by the size of one element, rounding down, so a
 //! plan within the element cap is within the byte budget.
 
+use crate::error::CostError;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -58,10 +59,10 @@ impl FromStr for ElementType {
         match s.to_ascii_lowercase().as_str() {
             "f32" | "float32" | "single" => Ok(ElementType::F32),
             "f64" | "float64" | "double" => Ok(ElementType::F64),
-            _ => Err(Error::Invalid(format!(
-                "unknown element type {}; valid element types are: f64, f32",
-                crate::text::quote(s)
-            ))),
+            _ => Err(CostError::UnknownElementType {
+                name: s.to_string(),
+            }
+            .into()),
         }
     }
 }
@@ -88,9 +89,12 @@ impl fmt::Display for ElementType {
 /// # Ok::<(), chainplan::Error>(())
 /// ```
 pub fn parse_memory_size(text: &str) -> Result<u128> {
-    let bad = |reason: &str| Error::BadMemorySize {
-        text: text.to_string(),
-        reason: reason.to_string(),
+    let bad = |reason: &str| -> Error {
+        CostError::BadMemorySize {
+            text: text.to_string(),
+            reason: reason.to_string(),
+        }
+        .into()
     };
     let t = text.trim();
     let number_end = t
@@ -166,7 +170,10 @@ mod tests {
             "9".repeat(40).as_str(),
         ] {
             let e = parse_memory_size(bad).unwrap_err();
-            assert!(matches!(e, Error::BadMemorySize { .. }), "{bad}: {e}");
+            assert!(
+                matches!(e, crate::Error::Cost(CostError::BadMemorySize { .. })),
+                "{bad}: {e}"
+            );
         }
     }
 

@@ -28,7 +28,7 @@
 //! substructure: set c\[i\]\[j\] = ∞ for those cells and run the same recurrence. The result is the
 //! cheapest plan among those whose every intermediate fits — exact, not a heuristic. If the
 //! whole chain's cell comes out ∞, no plan fits, and the error names the smallest cap that
-//! would ([`Error::NoPlanFits`](crate::Error::NoPlanFits)).
+//! would ([`PlanError::NoPlanFits`](crate::error::PlanError::NoPlanFits)).
 //!
 //! ## When to trust the time model: [`Goal::min_gain`]
 //!
@@ -180,7 +180,7 @@ impl Goal {
 
     /// The same goal with another least predicted gain for preferring the time-optimal plan
     /// over the flop-optimal one; 1 takes the time-optimal plan whenever it is predicted to
-    /// be faster at all. Checked by [`Goal::plan`] ([`Error::BadMinGain`](crate::Error::BadMinGain)).
+    /// be faster at all. Checked by [`Goal::plan`] ([`CostError::BadMinGain`](crate::error::CostError::BadMinGain)).
     pub fn with_min_gain(mut self, min_gain: f64) -> Self {
         self.min_gain = min_gain;
         self
@@ -279,9 +279,10 @@ impl Goal {
             return Ok((dp::solve_goal(chain, &self.dp_goal(), &options)?, None));
         };
         if !(self.min_gain.is_finite() && self.min_gain >= 1.0) {
-            return Err(crate::Error::BadMinGain {
+            return Err(crate::error::CostError::BadMinGain {
                 value: self.min_gain,
-            });
+            }
+            .into());
         }
         let fastest = dp::solve_goal(chain, &self.dp_goal(), &options)?;
         let by_flops = Goal {

@@ -25,12 +25,13 @@
 //!
 //! // A heuristic planner cannot honour a cap.
 //! let refused = PlanRequest::new().algorithm(Algorithm::Approx).max_intermediate(100);
-//! assert!(matches!(refused.plan(&chain), Err(chainplan::Error::NeedsExactPlanner { .. })));
+//! assert!(matches!(refused.plan(&chain), Err(chainplan::Error::Plan(chainplan::error::PlanError::NeedsExactPlanner { .. }))));
 //! # Ok::<(), chainplan::Error>(())
 //! ```
 
 use super::{CostModel, ElementType, Goal, Minimize, TimeModel};
 use crate::chain::Chain;
+use crate::error::PlanError;
 use crate::error::{Error, Result};
 use crate::plan::{Algorithm, Plan};
 
@@ -145,12 +146,13 @@ impl PlanRequest {
     /// and an exact planner for any goal beyond the fewest flops.
     pub fn validate(&self) -> Result<()> {
         if self.min_gain.is_some() && !self.by_time {
-            return Err(Error::MinGainWithoutTime);
+            return Err(PlanError::MinGainWithoutTime.into());
         }
         if self.needs_goal() && !matches!(self.algorithm, Algorithm::Auto | Algorithm::Dp) {
-            return Err(Error::NeedsExactPlanner {
+            return Err(PlanError::NeedsExactPlanner {
                 algorithm: self.algorithm.name(),
-            });
+            }
+            .into());
         }
         Ok(())
     }
@@ -182,7 +184,7 @@ impl PlanRequest {
     }
 
     /// Plans `chain` as requested. Errors: those of [`PlanRequest::validate`]; a cap no order
-    /// meets ([`Error::NoPlanFits`] in elements, [`Error::NoPlanFitsMemory`] in bytes); and
+    /// meets ([`PlanError::NoPlanFits`] in elements, [`PlanError::NoPlanFitsMemory`] in bytes); and
     /// the planners' own.
     pub fn plan(&self, chain: &Chain) -> Result<Planned> {
         self.validate()?;
@@ -200,13 +202,14 @@ impl PlanRequest {
         let (plan, fastest) = goal
             .plan_with_fastest(chain)
             .map_err(|e| match (e, self.cap) {
-                (Error::NoPlanFits { smallest, .. }, Some(Cap::Bytes(bytes))) => {
+                (Error::Plan(PlanError::NoPlanFits { smallest, .. }), Some(Cap::Bytes(bytes))) => {
                     let dtype = self.element_type.unwrap_or(ElementType::F64);
-                    Error::NoPlanFitsMemory {
+                    PlanError::NoPlanFitsMemory {
                         max_bytes: bytes,
                         element_type: dtype.name(),
                         least_bytes: smallest.saturating_mul(dtype.bytes()),
                     }
+                    .into()
                 }
                 (e, _) => e,
             })?;

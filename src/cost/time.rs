@@ -33,6 +33,7 @@
 
 use super::machine::MachineInfo;
 use super::memory::ElementType;
+use crate::error::CostError;
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use serde::{Deserialize, Serialize};
@@ -172,9 +173,12 @@ pub struct Profile {
 impl Profile {
     /// Reads a profile saved by [`Profile::save`].
     pub fn load(path: &Path) -> Result<Profile> {
-        let bad = |reason: String| Error::BadProfile {
-            path: path.to_path_buf(),
-            reason,
+        let bad = |reason: String| -> Error {
+            CostError::BadProfile {
+                path: path.to_path_buf(),
+                reason,
+            }
+            .into()
         };
         // A profile is some kilobytes; 64 MiB bounds what `/dev/zero` would make it read.
         let text = crate::fsio::read_file_bounded(path, 64 << 20).map_err(|e| {
@@ -208,7 +212,7 @@ impl Profile {
     pub fn save(&self, path: &Path) -> Result<()> {
         Profile::prepare_save(path)?;
         let text = serde_json::to_string_pretty(self)
-            .map_err(|e| Error::Invalid(format!("cannot serialise profile: {e}")))?;
+            .map_err(|source| CostError::SerialiseProfile { source })?;
         crate::fsio::write_atomic(path, (text + "\n").as_bytes())
     }
 
@@ -231,10 +235,8 @@ impl Profile {
 
     /// The time model for `dtype`.
     pub fn model(&self, dtype: ElementType) -> Result<TimeModel> {
-        let d = self.dtype(dtype).ok_or_else(|| {
-            Error::Invalid(format!(
-                "the profile has no timings for {dtype}; run `chainplan calibrate --dtype {dtype}`"
-            ))
+        let d = self.dtype(dtype).ok_or(CostError::NoTimings {
+            dtype: dtype.name(),
         })?;
         TimeModel::new(&self.grid, d)
     }
@@ -273,57 +275,50 @@ impl TimeModel {
     pub fn new(grid: &[u64], d: &DtypeProfile) -> Result<TimeModel> {
         let g = grid.len();
         if g < 2 || grid.windows(2).any(|w| w[0] >= w[1]) || grid[0] == 0 {
-            return Err(Error::Invalid(format!(
-                "the grid {grid:?} must hold at least two ascending sizes of at least 1"
-            )));
+            return Err(CostError::BadGrid {
+                grid: grid.to_vec(),
+            }
+            .into());
         }
         let points = g
             .checked_mul(g)
             .and_then(|gg| gg.checked_mul(g))
             .filter(|&p| p == d.grid_timings.len());
         let Some(points) = points else {
-            return Err(Error::Invalid(format!(
-                "{} timings for {} on a grid of {g} sizes; there must be one per grid point \
-                 ({g}³)",
-                d.grid_timings.len(),
-                d.dtype,
-            )));
+            return Err(CostError::TimingCount {
+                timings: d.grid_timings.len(),
+                dtype: d.dtype.name(),
+                grid: g,
+            }
+            .into());
         };
         let mut log_rate = Vec::with_capacity(points);
         for (idx, t) in d.grid_timings.iter().enumerate() {
             let (a, b, c) = (idx / (g * g), idx / g % g, idx % g);
             if (t.m, t.k, t.n) != (grid[a], grid[b], grid[c]) {
-                return Err(Error::Invalid(format!(
-                    "timing {} is for {} x {} x {}, expected {} x {} x {}",
-                    idx + 1,
-                    t.m,
-                    t.k,
-                    t.n,
-                    grid[a],
-                    grid[b],
-                    grid[c]
-                )));
+                return Err(CostError::TimingShape {
+                    index: idx + 1,
+                    shape: (t.m, t.k, t.n),
+                    expected: (grid[a], grid[b], grid[c]),
+                }
+                .into());
             }
             if !(t.seconds.is_finite() && t.seconds > 0.0) {
-                return Err(Error::Invalid(format!(
-                    "timing {} ({} x {} x {}) is {} seconds; times must be positive",
-                    idx + 1,
-                    t.m,
-                    t.k,
-                    t.n,
-                    t.seconds
-                )));
+                return Err(CostError::TimingNotPositive {
+                    index: idx + 1,
+                    shape: (t.m, t.k, t.n),
+                    seconds: t.seconds,
+                }
+                .into());
             }
             let rate = t.gflops().ln() + 1e9f64.ln();
             if !rate.is_finite() {
-                return Err(Error::Invalid(format!(
-                    "timing {} ({} x {} x {}) of {} seconds gives no finite rate",
-                    idx + 1,
-                    t.m,
-                    t.k,
-                    t.n,
-                    t.seconds
-                )));
+                return Err(CostError::TimingRate {
+                    index: idx + 1,
+                    shape: (t.m, t.k, t.n),
+                    seconds: t.seconds,
+                }
+                .into());
             }
             log_rate.push(rate);
         }

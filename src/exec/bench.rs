@@ -28,17 +28,18 @@
 //! operands grows by about √(3k)/2 per factor and would accept anything, a wrong product
 //! included. For the operands used here (uniform in [-1, 1)) observed differences lie hundreds
 //! of times below the tolerance, while a wrong product differs by about 1.
-//! [`BenchReport::check`] turns a violation into [`Error::OrdersDisagree`].
+//! [`BenchReport::check`] turns a violation into [`ExecError::OrdersDisagree`].
 //!
 //! ## Memory
 //!
 //! [`memory_needed`] counts the operands, two products (the reference and the one being timed)
-//! and the largest workspace of any order; [`run_bench`] refuses with [`Error::MemoryLimit`]
+//! and the largest workspace of any order; [`run_bench`] refuses with [`ExecError::MemoryLimit`]
 //! before allocating anything when that exceeds the limit.
 
 use super::executor::zeroed_matrix;
 use super::{BufferPlan, Element, Executor};
 use crate::chain::Chain;
+use crate::error::ExecError;
 use crate::error::{Error, Result};
 use crate::plan::{brute, dp, Plan};
 use crate::system::SystemInfo;
@@ -158,16 +159,17 @@ pub struct BenchReport {
 }
 
 impl BenchReport {
-    /// Errors with [`Error::OrdersDisagree`] if some order's product differs from the optimum's
+    /// Errors with [`ExecError::OrdersDisagree`] if some order's product differs from the optimum's
     /// by more than the tolerance (or is not finite).
     pub fn check(&self) -> Result<()> {
         for r in &self.results {
             if r.rel_diff.is_nan() || r.rel_diff > self.tolerance {
-                return Err(Error::OrdersDisagree {
+                return Err(ExecError::OrdersDisagree {
                     order: r.order.clone(),
                     rel_diff: r.rel_diff,
                     tolerance: self.tolerance,
-                });
+                }
+                .into());
             }
         }
         Ok(())
@@ -184,10 +186,11 @@ pub fn bench_orders(chain: &Chain, all: bool) -> Result<Vec<(String, Plan)>> {
     ];
     if all {
         if chain.matrices() > ALL_MAX_MATRICES {
-            return Err(Error::TooManyOrders {
+            return Err(ExecError::TooManyOrders {
                 matrices: chain.matrices(),
                 max: ALL_MAX_MATRICES,
-            });
+            }
+            .into());
         }
         let named: Vec<String> = orders.iter().map(|(_, p)| p.order()).collect();
         for plan in brute::all_plans(chain)? {
@@ -282,8 +285,9 @@ pub fn random_operands<T: Element + SampleUniform>(
     let mut operands: Vec<Array2<T>> = Vec::with_capacity(chain.matrices());
     for i in 0..chain.matrices() {
         let (r, c) = chain.shape(i);
-        let dist = Uniform::new(-T::one(), T::one())
-            .map_err(|e| Error::Invalid(format!("cannot sample operands: {e}")))?;
+        let dist = Uniform::new(-T::one(), T::one()).map_err(|e| ExecError::Sampling {
+            reason: e.to_string(),
+        })?;
         operands.push(Array2::random_using((r, c), dist, &mut rng));
     }
     Ok(operands)
@@ -292,8 +296,8 @@ pub fn random_operands<T: Element + SampleUniform>(
 /// Benchmarks the orders of `chain` (see the module documentation) and reports.
 ///
 /// `progress` is called after every run, so a caller can show a progress bar. Errors:
-/// [`Error::MemoryLimit`] before allocating anything, [`Error::TooManyOrders`] for `all` on a
-/// long chain, [`Error::Invalid`] for zero repetitions. Disagreement between orders is not an
+/// [`ExecError::MemoryLimit`] before allocating anything, [`ExecError::TooManyOrders`] for `all` on a
+/// long chain, [`Error::InvalidParameter`] for zero repetitions. Disagreement between orders is not an
 /// error here; see [`BenchReport::check`].
 ///
 /// ```
@@ -324,10 +328,11 @@ pub fn run_bench<T: Element + SampleUniform>(
     let needed = memory_needed::<T>(chain, &plans)?;
     if let Some(limit) = options.max_memory {
         if needed > limit {
-            return Err(Error::MemoryLimit {
+            return Err(ExecError::MemoryLimit {
                 needed_bytes: needed,
                 limit_bytes: limit,
-            });
+            }
+            .into());
         }
     }
     let system = SystemInfo::current();

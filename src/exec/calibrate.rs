@@ -27,7 +27,7 @@ use crate::cost::time::{
     DtypeProfile, Profile, TimeModel, Timing, ValidationPoint, PROFILE_FORMAT,
 };
 use crate::cost::{ElementType, MachineInfo};
-use crate::error::{Error, Result};
+use crate::error::{Error, ExecError, Result};
 use crate::exec::{Element, Executor};
 use crate::plan::Plan;
 use ndarray::Array2;
@@ -138,15 +138,14 @@ impl CalibrateOptions {
     /// repetition, a non-negative time per shape. [`calibrate`] calls it first.
     pub fn validate(&self) -> Result<()> {
         if !(2..=MAX_GRID_DIM).contains(&self.max_dim) {
-            return Err(Error::Invalid(format!(
-                "the largest calibration size is {}; it must be between 2 and {MAX_GRID_DIM}",
-                self.max_dim
-            )));
+            return Err(ExecError::CalibrationSize {
+                max_dim: self.max_dim,
+                max: MAX_GRID_DIM,
+            }
+            .into());
         }
         if self.dtypes.is_empty() || self.min_reps == 0 || self.rounds == 0 {
-            return Err(Error::Invalid(
-                "calibration needs at least one element type, one round and one repetition".into(),
-            ));
+            return Err(ExecError::CalibrationEmpty.into());
         }
         if !(self.seconds_per_shape.is_finite()
             && (0.0..=MAX_SECONDS_PER_SHAPE).contains(&self.seconds_per_shape))
@@ -171,9 +170,7 @@ impl CalibrateOptions {
             "between 0 and 10000",
         )?;
         if self.dtypes.len() > ElementType::ALL.len() {
-            return Err(Error::Invalid(
-                "each element type can be calibrated once".into(),
-            ));
+            return Err(ExecError::CalibrationTwice.into());
         }
         Ok(())
     }
@@ -258,11 +255,12 @@ pub fn calibrate(
     let needed = 3 * u128::from(options.max_dim).pow(2) * 8;
     if let Some(usable) = crate::system::usable_memory().map(u128::from) {
         if needed > usable / 2 {
-            return Err(Error::Invalid(format!(
-                "calibrating up to size {} needs about {needed} bytes of operands, over half \
-                 of the {usable} bytes that can be had; use a smaller largest size (--max-dim)",
-                options.max_dim
-            )));
+            return Err(ExecError::CalibrationMemory {
+                max_dim: options.max_dim,
+                needed_bytes: needed,
+                usable_bytes: usable,
+            }
+            .into());
         }
     }
     let grid = options.grid();

@@ -4,6 +4,7 @@ use super::buffers::BufferPlan;
 use super::factor::{AsFactor, AsMatrix, Factor, Product};
 use super::kernel::{blas_compatible, multiply_into};
 use super::Element;
+use crate::error::ExecError;
 use crate::error::{Error, Result};
 use crate::plan::{Operand, Plan};
 use ndarray::{
@@ -64,8 +65,13 @@ pub(crate) fn zeroed_matrix<T: Element>(
     what: &'static str,
 ) -> Result<Array2<T>> {
     let v = zeroed_vec::<T>(m as u128 * n as u128, what)?;
-    Array2::from_shape_vec((m, n), v)
-        .map_err(|e| Error::Invalid(format!("cannot shape {what}: {e}")))
+    Array2::from_shape_vec((m, n), v).map_err(|source| {
+        ExecError::Layout {
+            action: format!("shape {what}"),
+            source,
+        }
+        .into()
+    })
 }
 
 /// Checks that neighbouring operands can be multiplied, naming both on failure.
@@ -132,10 +138,11 @@ pub(crate) fn vector_ends<T, F: AsFactor<T>>(factors: &[F]) -> Result<(bool, boo
             } else if i + 1 == count {
                 ends.1 = true;
             } else {
-                return Err(Error::VectorPosition {
+                return Err(ExecError::VectorPosition {
                     position: i + 1,
                     count,
-                });
+                }
+                .into());
             }
         }
     }
@@ -162,10 +169,11 @@ fn check_adjacent_inputs<T>(inputs: &impl Inputs<T>) -> Result<()> {
 /// Checks the operand count and every operand's shape against the plan's chain.
 fn check_plan<T>(plan: &Plan, inputs: &impl Inputs<T>) -> Result<()> {
     if inputs.count() != plan.matrices() {
-        return Err(Error::OperandCount {
+        return Err(ExecError::OperandCount {
             expected: plan.matrices(),
             got: inputs.count(),
-        });
+        }
+        .into());
     }
     check_adjacent_inputs(inputs)?;
     for i in 0..inputs.count() {
@@ -179,13 +187,14 @@ fn check_plan<T>(plan: &Plan, inputs: &impl Inputs<T>) -> Result<()> {
 
 fn check_shape(what: &str, (rows, cols): (usize, usize), expected: (usize, usize)) -> Result<()> {
     if (rows, cols) != expected {
-        return Err(Error::OperandShape {
+        return Err(ExecError::OperandShape {
             operand: what.to_string(),
             rows,
             cols,
             expected_rows: expected.0 as u64,
             expected_cols: expected.1 as u64,
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -225,8 +234,8 @@ impl<T: Element> Executor<T> {
 
     /// Multiplies `operands` in the plan's order and returns the product.
     ///
-    /// Errors: [`Error::OperandCount`], [`Error::ShapeMismatch`] (naming the two neighbours
-    /// that cannot be multiplied), [`Error::OperandShape`] (an operand that differs from the
+    /// Errors: [`ExecError::OperandCount`], [`Error::ShapeMismatch`] (naming the two neighbours
+    /// that cannot be multiplied), [`ExecError::OperandShape`] (an operand that differs from the
     /// plan's chain), [`Error::OutOfMemory`] for the output.
     pub fn run<M: AsMatrix<T>>(&mut self, operands: &[M]) -> Result<Array2<T>> {
         let inputs = Matrices(operands);
@@ -280,7 +289,7 @@ impl<T: Element> Executor<T> {
     /// scalar. The plan's chain has a 1 at each end that is a vector; products with a vector
     /// run through `gemv`. `factors` may be [`Factor`]s, arrays, views, or `&dyn AsFactor`.
     ///
-    /// Errors as [`Executor::run`], and [`Error::VectorPosition`] for a vector in the middle.
+    /// Errors as [`Executor::run`], and [`ExecError::VectorPosition`] for a vector in the middle.
     pub fn run_factors<F: AsFactor<T>>(&mut self, factors: &[F]) -> Result<Product<T>> {
         let (first_vec, last_vec) = vector_ends(factors)?;
         let inputs = Lifted(factors);
@@ -298,7 +307,7 @@ impl<T: Element> Executor<T> {
 
     /// Like [`Executor::run_factors`], but writes the product into `out`, which must have the
     /// exact shape of the result, as numpy's `out=`: `[p0, pn]` for a matrix, `[pn]` or `[p0]`
-    /// for a vector, `[]` (a 0-D array) for a scalar. Otherwise [`Error::OutputShape`].
+    /// for a vector, `[]` (a 0-D array) for a scalar. Otherwise [`ExecError::OutputShape`].
     ///
     /// Allocation: as [`Executor::run_into`]; with BLAS, none per call when operands and
     /// `out` have positive strides and matrices a BLAS layout.
@@ -323,10 +332,11 @@ impl<T: Element> Executor<T> {
             (false, false) => &[p0, pn],
         };
         if out.shape() != expected {
-            return Err(Error::OutputShape {
+            return Err(ExecError::OutputShape {
                 got: out.shape().to_vec(),
                 expected: expected.to_vec(),
-            });
+            }
+            .into());
         }
         let mut view = out.view_mut().into_dyn();
         if first_vec {
@@ -337,7 +347,10 @@ impl<T: Element> Executor<T> {
         }
         let view = view
             .into_dimensionality::<Ix2>()
-            .map_err(|e| Error::Invalid(format!("cannot view the output as a matrix: {e}")))?;
+            .map_err(|source| ExecError::Layout {
+                action: "view the output as a matrix".to_string(),
+                source,
+            })?;
         self.run_into_view(&inputs, view)
     }
 
@@ -397,6 +410,11 @@ impl<T: Element> Executor<T> {
 
 /// A one-row or one-column matrix as a 1-D array of `len` elements, without copying.
 fn flatten<T: Element>(a: Array2<T>, len: usize) -> Result<Array1<T>> {
-    a.into_shape_with_order(len)
-        .map_err(|e| Error::Invalid(format!("cannot reshape the product: {e}")))
+    a.into_shape_with_order(len).map_err(|source| {
+        ExecError::Layout {
+            action: "reshape the product".to_string(),
+            source,
+        }
+        .into()
+    })
 }

@@ -59,8 +59,10 @@ pub enum Factor<'a, T> {
 /// Anything that can stand in a [`multi_dot`](super::multi_dot): a 1-D or 2-D array, owned
 /// or a view, a reference to one, or a [`Factor`].
 ///
-/// `multi_dot` takes `&[&dyn AsFactor<T>]`, so that vectors, matrices, owned arrays and views
-/// mix in one slice: `multi_dot(&[&x, &a, &b.view(), &y])`.
+/// `multi_dot` and the [`Executor`](super::Executor) take a slice of any one `AsFactor` type
+/// (`&ops` for a `Vec<Array2<f64>>`, a `Vec<ArrayView2<f64>>` or a `Vec<&Array2<f64>>`);
+/// vectors, matrices, owned arrays and views mix in one slice of `&dyn AsFactor<T>`:
+/// `multi_dot(&[&x as &dyn AsFactor<_>, &a, &b.view(), &y])`.
 pub trait AsFactor<T> {
     /// The operand as a factor (a view; nothing is copied).
     fn as_factor(&self) -> Factor<'_, T>;

@@ -9,7 +9,7 @@
 //!   checked against its neighbour and against the plan's chain before anything is multiplied,
 //!   and a mismatch is a typed [`Error`](crate::Error) naming the operands
 //!   ([`ShapeMismatch`](crate::Error::ShapeMismatch),
-//!   [`OperandShape`](crate::Error::OperandShape), [`OperandCount`](crate::Error::OperandCount)).
+//!   [`OperandShape`](crate::error::ExecError::OperandShape), [`OperandCount`](crate::error::ExecError::OperandCount)).
 //! - **Intermediates go to a workspace allocated once.** [`BufferPlan`] assigns each
 //!   intermediate to a reusable slot; an [`Executor`] allocates the slots once and writes each
 //!   product into its slot with `general_mat_mul` (β = 0), instead of allocating and zeroing a

@@ -44,32 +44,34 @@ pub fn plan_for_factors<T, F: AsFactor<T>>(factors: &[F]) -> Result<Plan> {
 
 /// Multiplies a chain in the cheapest order, like numpy's `numpy.linalg.multi_dot`.
 ///
-/// The operands are 1-D or 2-D arrays, owned or views, of `f64` or `f32`, mixed in one
-/// slice. As in numpy, a 1-D first operand is a row vector and a 1-D last operand a column
+/// The operands are 1-D or 2-D arrays, owned or views, of `f64` or `f32`: any slice of
+/// [`AsFactor`] items (`&[Array2<f64>]`, `&Vec<ArrayView2<f64>>`, `&[&Array2<f64>]`, …), and
+/// for a mix of kinds in one slice, `&[&dyn AsFactor<T>]` (write `&x as &dyn AsFactor<_>`
+/// for the first, and the rest follow). As in numpy, a 1-D first operand is a row vector and a 1-D last operand a column
 /// vector, and those axes are dropped from the result: it is a [`Product::Matrix`], a
 /// [`Product::Vector`] when one end is a vector, or a [`Product::Scalar`] when both are.
 ///
 /// Plans with [`dp::optimal`] from the operands' shapes, then executes with an
 /// [`Executor`]. Shapes are checked first: neighbours that do not fit give
 /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) naming both, and a vector between
-/// the ends [`Error::VectorPosition`](crate::Error::VectorPosition). Unlike numpy, a
-/// dimension of 0 is an error ([`Error::DimensionTooSmall`](crate::Error::DimensionTooSmall)),
+/// the ends [`ExecError::VectorPosition`](crate::error::ExecError::VectorPosition). Unlike numpy, a
+/// dimension of 0 is an error ([`ChainError::DimensionTooSmall`](crate::error::ChainError::DimensionTooSmall)),
 /// as everywhere in chainplan, and so is an empty list; a single operand is returned as it is.
 ///
 /// ```
-/// use chainplan::{multi_dot, Product};
+/// use chainplan::{multi_dot, AsFactor, Product};
 /// use ndarray::{array, Array2};
 /// let x = array![1.0, 1.0];                  // 1-D: a row vector when first
 /// let a = array![[1.0, 2.0], [3.0, 4.0]];    // 2 × 2, owned
 /// let b = Array2::<f64>::eye(2);             // 2 × 2, passed as a view
 /// let y = array![1.0, 0.0];                  // 1-D: a column vector when last
-/// assert_eq!(multi_dot(&[&x, &a, &b.view(), &y])?, Product::Scalar(4.0));
-/// assert_eq!(multi_dot(&[&x, &a])?, Product::Vector(array![4.0, 6.0]));
+/// assert_eq!(multi_dot(&[&x as &dyn AsFactor<_>, &a, &b.view(), &y])?, Product::Scalar(4.0));
+/// assert_eq!(multi_dot(&[&x as &dyn AsFactor<_>, &a])?, Product::Vector(array![4.0, 6.0]));
 /// assert_eq!(multi_dot(&[&a, &b])?.into_matrix(), Some(a.clone()));
-/// assert!(multi_dot(&[&a, &x, &b]).is_err()); // a vector in the middle
+/// assert!(multi_dot(&[&a as &dyn AsFactor<_>, &x, &b]).is_err()); // a vector in the middle
 /// # Ok::<(), chainplan::Error>(())
 /// ```
-pub fn multi_dot<T: Element>(operands: &[&dyn AsFactor<T>]) -> Result<Product<T>> {
+pub fn multi_dot<T: Element, F: AsFactor<T>>(operands: &[F]) -> Result<Product<T>> {
     let plan = plan_for_factors(operands)?;
     Executor::new(&plan)?.run_factors(operands)
 }
@@ -78,31 +80,29 @@ pub fn multi_dot<T: Element>(operands: &[&dyn AsFactor<T>]) -> Result<Product<T>
 ///
 /// `out` must have exactly the result's shape: `[p0, pn]` for a matrix, `[pn]` or `[p0]` for a
 /// vector, `[]` (a 0-D array) for a scalar; otherwise
-/// [`Error::OutputShape`](crate::Error::OutputShape), and `out` is left untouched. Any
+/// [`ExecError::OutputShape`](crate::error::ExecError::OutputShape), and `out` is left untouched. Any
 /// layout works. Each call plans and sizes a workspace; to multiply the same shapes many
 /// times without allocating, keep an [`Executor`] of [`plan_for_factors`] and call
 /// [`Executor::run_factors_into`].
 ///
 /// ```
-/// use chainplan::multi_dot_into;
+/// use chainplan::{multi_dot_into, AsFactor};
 /// use ndarray::{array, Array0, Array1};
 /// let a = array![[1.0f32, 2.0], [3.0, 4.0]];
 /// let y = array![1.0f32, 1.0];
 /// let mut v = Array1::zeros(2);
-/// multi_dot_into(&[&a, &a, &y], &mut v)?;    // A·A·y = [[7, 10], [15, 22]]·(1, 1)
+/// multi_dot_into(&[&a as &dyn AsFactor<_>, &a, &y], &mut v)?;    // A·A·y = [[7, 10], [15, 22]]·(1, 1)
 /// assert_eq!(v, array![17.0, 37.0]);
 /// let mut s = Array0::zeros(());
-/// multi_dot_into(&[&y, &a, &y], &mut s)?;    // (1, 1)·A·(1, 1) = 10
+/// multi_dot_into(&[&y as &dyn AsFactor<_>, &a, &y], &mut s)?;    // (1, 1)·A·(1, 1) = 10
 /// assert_eq!(s[()], 10.0);
-/// assert!(multi_dot_into(&[&a, &y], &mut s).is_err()); // the result is a vector
+/// assert!(multi_dot_into(&[&a as &dyn AsFactor<_>, &y], &mut s).is_err()); // the result is a vector
 /// # Ok::<(), chainplan::Error>(())
 /// ```
-pub fn multi_dot_into<T, S, D>(
-    operands: &[&dyn AsFactor<T>],
-    out: &mut ArrayBase<S, D>,
-) -> Result<()>
+pub fn multi_dot_into<T, F, S, D>(operands: &[F], out: &mut ArrayBase<S, D>) -> Result<()>
 where
     T: Element,
+    F: AsFactor<T>,
     S: DataMut<Elem = T>,
     D: Dimension,
 {

@@ -46,11 +46,12 @@
 //!   [`GenPlan`].
 //! - [`steps`]: [`GenPlan`], a list of kernel [`Step`]s with the expression it was planned
 //!   for; read-only, `Display`, and `Serialize`/`Deserialize` (a plan read back is validated).
-//! - [`brute`]: brute force over every parenthesization × kernel × form, the tests' oracle.
+//! - `brute` (feature `testing`): brute force over every parenthesization × kernel × form,
+//!   the tests' oracle.
 //! - [`execute`]: running plans ([`GenPlan::execute`]) on faer (pure Rust, the default) or
 //!   the system BLAS/LAPACK (feature `lapack`), random operands with the declared properties,
-//!   and the naive oracle.
-//! - [`random`]: a seeded generator of random chains in the CGO'18 style.
+//!   and (feature `testing`) the naive oracle.
+//! - `random` (feature `testing`): a seeded generator of random chains in the CGO'18 style.
 //! - [`report`]: [`ExprReport`], the `expr` command's report.
 //!
 //! ## Kernels and flop counts
@@ -101,6 +102,7 @@
 //! A plan carries its expression, so it runs only on arrays of the declared shapes, and each
 //! kernel call checks its dimensions against its buffers first.
 
+#[cfg(any(test, feature = "testing"))]
 pub mod brute;
 pub mod cost;
 pub mod execute;
@@ -108,6 +110,7 @@ pub mod expr;
 pub mod operand;
 pub mod planner;
 pub mod program;
+#[cfg(any(test, feature = "testing"))]
 pub mod random;
 pub mod report;
 pub mod steps;

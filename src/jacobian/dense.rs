@@ -3,6 +3,7 @@
 
 use super::structured;
 use crate::chain::Chain;
+use crate::error::{ChainError, JacobianError, PlanError};
 use crate::error::{Error, Result};
 use crate::plan::{dp, Plan};
 use crate::text::ratio_of;
@@ -37,17 +38,17 @@ impl Seed {
         let size = || -> Result<usize> {
             match u32::try_from(k) {
                 Ok(k) if k >= 1 => Ok(k as usize),
-                _ => Err(Error::SeedSize { got: k }),
+                _ => Err(JacobianError::SeedSize { got: k }.into()),
             }
         };
         match kind {
             "none" => Ok(Seed::None),
             "input" => Ok(Seed::Input(size()?)),
             "output" => Ok(Seed::Output(size()?)),
-            other => Err(Error::Invalid(format!(
-                "unknown seed {}; valid seeds are: none, input, output",
-                crate::text::quote(other)
-            ))),
+            other => Err(JacobianError::UnknownSeed {
+                name: other.to_string(),
+            }
+            .into()),
         }
     }
 }
@@ -85,9 +86,11 @@ impl LayerKind {
             .enumerate()
             .map(|(i, s)| {
                 let s = s.trim();
-                s.parse().map_err(|_| Error::UnknownLayerKind {
-                    position: i + 1,
-                    name: s.to_string(),
+                s.parse().map_err(|_| {
+                    Error::from(JacobianError::UnknownLayerKind {
+                        position: i + 1,
+                        name: s.to_string(),
+                    })
                 })
             })
             .collect()
@@ -101,10 +104,11 @@ impl FromStr for LayerKind {
         match s {
             "dense" => Ok(LayerKind::Dense),
             "act" | "elementwise" | "diag" => Ok(LayerKind::Elementwise),
-            _ => Err(Error::UnknownLayerKind {
+            _ => Err(JacobianError::UnknownLayerKind {
                 position: 1,
                 name: s.to_string(),
-            }),
+            }
+            .into()),
         }
     }
 }
@@ -178,7 +182,7 @@ pub enum Activations {
 /// // are elementwise (diagonal Jacobians). No width is written twice.
 /// let mlp = JacobianChain::network(&[784, 512, 512, 10], Activations::Hidden, Seed::Output(1))?;
 /// assert_eq!(mlp.network_widths(), [784, 512, 512, 10]);
-/// assert_eq!(mlp.widths(), [784, 512, 512, 512, 512, 10]); // one width per layer boundary
+/// assert_eq!(mlp.layer_widths(), [784, 512, 512, 512, 512, 10]); // one width per layer boundary
 /// assert_eq!(mlp.layers()[1], LayerKind::Elementwise);
 /// # Ok::<(), chainplan::Error>(())
 /// ```
@@ -218,7 +222,7 @@ impl JacobianChain {
     /// ```
     ///
     /// Errors: those of [`JacobianChain::new`], and an activation position outside 1 … D or
-    /// given twice ([`Error::ActivationPosition`]).
+    /// given twice ([`JacobianError::ActivationPosition`]).
     pub fn network(widths: &[usize], activations: Activations, seed: Seed) -> Result<Self> {
         let dense = widths.len().saturating_sub(1);
         let mut after = vec![false; dense];
@@ -232,18 +236,20 @@ impl JacobianChain {
             Activations::After(positions) => {
                 for p in positions {
                     if p == 0 || p > dense {
-                        return Err(Error::ActivationPosition {
+                        return Err(JacobianError::ActivationPosition {
                             position: p,
                             layers: dense,
                             reason: "outside the dense layers",
-                        });
+                        }
+                        .into());
                     }
                     if std::mem::replace(&mut after[p - 1], true) {
-                        return Err(Error::ActivationPosition {
+                        return Err(JacobianError::ActivationPosition {
                             position: p,
                             layers: dense,
                             reason: "given twice",
-                        });
+                        }
+                        .into());
                     }
                 }
             }
@@ -280,9 +286,9 @@ impl JacobianChain {
     /// # Ok::<(), chainplan::Error>(())
     /// ```
     ///
-    /// Errors: a width list of neither length ([`Error::LayerWidths`], which says how to write
-    /// it; [`Error::LayerListLength`] when every layer is dense), an elementwise layer whose
-    /// widths differ ([`Error::ElementwiseWidth`]), and those of [`JacobianChain::new`].
+    /// Errors: a width list of neither length ([`JacobianError::LayerWidths`], which says how to write
+    /// it; [`JacobianError::LayerListLength`] when every layer is dense), an elementwise layer whose
+    /// widths differ ([`JacobianError::ElementwiseWidth`]), and those of [`JacobianChain::new`].
     pub fn with_layers(widths: &[usize], layers: &[LayerKind], seed: Seed) -> Result<Self> {
         let dense = layers.iter().filter(|&&k| k == LayerKind::Dense).count();
         let widths: Vec<usize> = if widths.len() == layers.len() + 1 {
@@ -301,34 +307,37 @@ impl JacobianChain {
             }
             full
         } else if widths.len() < 2 {
-            return Err(Error::TooFewDimensions { got: widths.len() });
+            return Err(ChainError::TooFewDimensions { got: widths.len() }.into());
         } else if dense == layers.len() {
-            return Err(Error::LayerListLength {
+            return Err(JacobianError::LayerListLength {
                 list: "the layer list",
                 got: layers.len(),
                 expected: widths.len() - 1,
-            });
+            }
+            .into());
         } else {
-            return Err(Error::LayerWidths {
+            return Err(JacobianError::LayerWidths {
                 widths: widths.len(),
                 layers: layers.len(),
                 dense,
-            });
+            }
+            .into());
         };
         // Validates the widths as the dimensions of a chain (at least two, each ≥ 1).
         chain_of(&widths)?;
         for (i, kind) in layers.iter().enumerate() {
             if *kind == LayerKind::Elementwise && widths[i] != widths[i + 1] {
-                return Err(Error::ElementwiseWidth {
+                return Err(JacobianError::ElementwiseWidth {
                     layer: i + 1,
                     input: widths[i],
                     output: widths[i + 1],
-                });
+                }
+                .into());
             }
         }
         if let Seed::Input(k) | Seed::Output(k) = seed {
             if k == 0 || k as u64 > crate::chain::MAX_DIM {
-                return Err(Error::SeedSize { got: k as u64 });
+                return Err(JacobianError::SeedSize { got: k as u64 }.into());
             }
         }
         Ok(JacobianChain {
@@ -338,14 +347,16 @@ impl JacobianChain {
         })
     }
 
-    /// The widths n_0 … n_L, one per layer boundary (an elementwise layer's width appears
-    /// before and after it).
-    pub fn widths(&self) -> &[usize] {
+    /// The widths n_0 … n_L, one per layer boundary: an elementwise layer's width appears
+    /// before and after it (the form [`JacobianChain::with_layers`] takes). Compare
+    /// [`JacobianChain::network_widths`], which lists each width once.
+    pub fn layer_widths(&self) -> &[usize] {
         &self.widths
     }
 
     /// The network's widths: the input, then each dense layer's output (the form
-    /// [`JacobianChain::network`] takes).
+    /// [`JacobianChain::network`] takes); an elementwise layer adds none. Compare
+    /// [`JacobianChain::layer_widths`].
     pub fn network_widths(&self) -> Vec<usize> {
         let mut w = vec![self.widths[0]];
         for (i, kind) in self.layers.iter().enumerate() {
@@ -445,24 +456,26 @@ impl JacobianChain {
         plan.with_diagonal(&self.diagonal_flags())
     }
 
-    /// Errors unless `plan` multiplies this chain: [`Error::PlanChainMismatch`] for another
-    /// number of matrices, [`Error::PlanDimension`] naming the first dimension that differs.
+    /// Errors unless `plan` multiplies this chain: [`PlanError::PlanChainMismatch`] for another
+    /// number of matrices, [`JacobianError::PlanDimension`] naming the first dimension that differs.
     pub fn check_plan(&self, plan: &Plan) -> Result<()> {
         let dims = self.dims();
         let theirs = plan.chain().dims();
         if theirs.len() != dims.len() {
-            return Err(Error::PlanChainMismatch {
+            return Err(PlanError::PlanChainMismatch {
                 plan: plan.matrices(),
                 chain: dims.len() - 1,
-            });
+            }
+            .into());
         }
         for (i, (&p, &c)) in theirs.iter().zip(&dims).enumerate() {
             if p as usize != c {
-                return Err(Error::PlanDimension {
+                return Err(JacobianError::PlanDimension {
                     position: i + 1,
                     plan: p as usize,
                     chain: c,
-                });
+                }
+                .into());
             }
         }
         Ok(())
@@ -605,7 +618,7 @@ mod tests {
         assert!(JacobianChain::new(&[3, 0, 2], Seed::None).is_err());
         assert!(matches!(
             JacobianChain::new(&[3, 2], Seed::Output(0)),
-            Err(Error::SeedSize { got: 0 })
+            Err(crate::Error::Jacobian(JacobianError::SeedSize { got: 0 }))
         ));
         let e = JacobianChain::with_layers(
             &[3, 4, 4],
@@ -615,19 +628,19 @@ mod tests {
         .unwrap_err();
         assert!(matches!(
             e,
-            Error::ElementwiseWidth {
+            crate::Error::Jacobian(JacobianError::ElementwiseWidth {
                 layer: 1,
                 input: 3,
                 output: 4
-            }
+            })
         ));
         assert!(matches!(
             JacobianChain::with_layers(&[3, 4], &[], Seed::None),
-            Err(Error::LayerListLength {
+            Err(crate::Error::Jacobian(JacobianError::LayerListLength {
                 got: 0,
                 expected: 1,
                 ..
-            })
+            }))
         ));
     }
 
@@ -644,11 +657,11 @@ mod tests {
             JacobianChain::with_layers(&[784, 512, 512, 512, 10], &layers, Seed::None).unwrap_err();
         assert!(matches!(
             e,
-            Error::LayerWidths {
+            crate::Error::Jacobian(JacobianError::LayerWidths {
                 widths: 5,
                 layers: 5,
                 dense: 3
-            }
+            })
         ));
         let msg = e.to_string();
         assert!(
@@ -658,19 +671,25 @@ mod tests {
         let e = JacobianChain::network(&[4, 3, 2], Activations::After(vec![1, 1]), Seed::None);
         assert!(matches!(
             e,
-            Err(Error::ActivationPosition { position: 1, .. })
+            Err(crate::Error::Jacobian(JacobianError::ActivationPosition {
+                position: 1,
+                ..
+            }))
         ));
         // A lone activation is a network of one width.
         let act = JacobianChain::with_layers(&[5], &[E], Seed::None).unwrap();
-        assert_eq!(act.widths(), [5, 5]);
+        assert_eq!(act.layer_widths(), [5, 5]);
         assert!(matches!(
             JacobianChain::with_layers(&[], &[D], Seed::None),
-            Err(Error::TooFewDimensions { got: 0 })
+            Err(crate::Error::Chain(ChainError::TooFewDimensions { got: 0 }))
         ));
         let e = JacobianChain::network(&[4, 3, 2], Activations::After(vec![0]), Seed::None);
         assert!(matches!(
             e,
-            Err(Error::ActivationPosition { position: 0, .. })
+            Err(crate::Error::Jacobian(JacobianError::ActivationPosition {
+                position: 0,
+                ..
+            }))
         ));
     }
 
@@ -689,7 +708,7 @@ mod tests {
         let other = Plan::left_to_right(&Chain::new(vec![2u32, 3]).unwrap()).unwrap();
         assert!(matches!(
             jc.price(other),
-            Err(Error::PlanChainMismatch { .. })
+            Err(crate::Error::Plan(PlanError::PlanChainMismatch { .. }))
         ));
     }
 

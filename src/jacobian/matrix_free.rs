@@ -47,17 +47,18 @@
 //! use chainplan::jacobian::{MatrixFreeChain, MfOp};
 //! // Widths 4 → 4 → 4 → 4 with cheap tangents and adjoints three times as dear.
 //! let chain = MatrixFreeChain::new(&[4, 4, 4, 4], &[10, 10, 10], &[30, 30, 30])?;
-//! assert_eq!(chain.tangent_mode()?, 4 * 30);
-//! assert_eq!(chain.adjoint_mode()?, Some(4 * 90));
+//! assert_eq!(chain.tangent_cost()?, 4 * 30);
+//! assert_eq!(chain.adjoint_cost()?, Some(4 * 90));
 //! let best = chain.optimal()?;
-//! assert_eq!(best.total, 120);
+//! assert_eq!(best.total(), 120);
 //! assert_eq!(chain.plan_string(&best), "tan[F2..F3]·Jtan(F1)");
-//! assert_eq!((best.span.clone(), best.through.clone()), (0..3, Some(1..3)));
+//! assert_eq!((best.span(), best.through()), (0..3, Some(1..3)));
 //! # Ok::<(), chainplan::Error>(())
 //! ```
 
 use super::dense::Seed;
 use crate::error::{Error, Result};
+use crate::error::{JacobianError, PlanError};
 use serde::Serialize;
 use std::fmt;
 use std::ops::Range;
@@ -103,27 +104,28 @@ pub enum MfOp {
 }
 
 /// A node of a matrix-free plan: an operation producing F'_(last:first), with its inputs.
+/// Read it through its methods: [`MfNode::total`] is the cost of the whole subtree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MfNode {
     /// The operation.
-    pub op: MfOp,
+    op: MfOp,
     /// The elementals whose Jacobian this node produces, F'_(last:first), as indices into
     /// [`MatrixFreeChain::elementals`] (`0..3` is F'_(3:1); [`MatrixFreeChain::span_name`]
     /// writes it `F1..F3`).
-    pub span: Range<usize>,
+    span: Range<usize>,
     /// For `push` and `pull`: the elementals propagated through, as indices.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub through: Option<Range<usize>>,
+    through: Option<Range<usize>>,
     /// Rows of the result, m_j.
-    pub rows: usize,
+    rows: usize,
     /// Columns of the result, n_i.
-    pub cols: usize,
+    cols: usize,
     /// Cost of this operation alone.
-    pub cost: u128,
+    cost: u128,
     /// Cost of this operation and everything below it.
-    pub total: u128,
+    total: u128,
     /// Inputs: two for `multiply` (left, right), one for `push` and `pull`, none otherwise.
-    pub children: Vec<MfNode>,
+    children: Vec<MfNode>,
 }
 
 /// The nodes of a tree in post-order (children before their parent), iteratively, so that deep
@@ -145,6 +147,43 @@ pub(crate) fn post_order<'t, N>(root: &'t N, children: impl Fn(&'t N) -> &'t [N]
 }
 
 impl MfNode {
+    /// The operation.
+    pub fn op(&self) -> MfOp {
+        self.op
+    }
+
+    /// The elementals whose Jacobian this node produces, F'_(last:first), as indices into
+    /// [`MatrixFreeChain::elementals`] (`0..3` is F'_(3:1); [`MatrixFreeChain::span_name`]
+    /// writes it `F1..F3`).
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    /// For `push` and `pull`: the elementals propagated through, as indices.
+    pub fn through(&self) -> Option<Range<usize>> {
+        self.through.clone()
+    }
+
+    /// The shape of the result, (m_j, n_i).
+    pub fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    /// The cost of this operation alone.
+    pub fn cost(&self) -> u128 {
+        self.cost
+    }
+
+    /// The cost of this operation and everything below it: for the root, the plan's cost.
+    pub fn total(&self) -> u128 {
+        self.total
+    }
+
+    /// The inputs: two for `multiply` (left, right), one for `push` and `pull`, none otherwise.
+    pub fn children(&self) -> &[MfNode] {
+        &self.children
+    }
+
     /// The operations of the tree, in post-order (inputs before the node that uses them).
     pub fn post_order(&self) -> Vec<&MfNode> {
         post_order(self, |node| &node.children)
@@ -254,11 +293,12 @@ impl MatrixFreeChain {
             ("the adjoint costs", adjoint.len()),
         ] {
             if got != layers {
-                return Err(Error::LayerListLength {
+                return Err(JacobianError::LayerListLength {
                     list,
                     got,
                     expected: layers,
-                });
+                }
+                .into());
             }
         }
         let elementals = (0..layers)
@@ -285,18 +325,20 @@ impl MatrixFreeChain {
     pub fn with_memory(mut self, tapes: &[u64], memory: u64) -> Result<Self> {
         let layers: Vec<&mut Elemental> = self.elementals.iter_mut().filter(|e| !e.given).collect();
         if tapes.len() != layers.len() {
-            return Err(Error::LayerListLength {
+            return Err(JacobianError::LayerListLength {
                 list: "the tapes",
                 got: tapes.len(),
                 expected: layers.len(),
-            });
+            }
+            .into());
         }
         let smallest = tapes.iter().copied().min().unwrap_or(0);
         if memory < smallest {
-            return Err(Error::NoAdjointFits {
+            return Err(JacobianError::NoAdjointFits {
                 memory,
                 smallest_tape: smallest,
-            });
+            }
+            .into());
         }
         for (e, &tape) in layers.into_iter().zip(tapes) {
             e.tape = tape;
@@ -324,10 +366,11 @@ impl MatrixFreeChain {
             .min()
             .unwrap_or(0);
         if memory < smallest {
-            return Err(Error::NoAdjointFits {
+            return Err(JacobianError::NoAdjointFits {
                 memory,
                 smallest_tape: smallest,
-            });
+            }
+            .into());
         }
         self.memory = Some(memory);
         Ok(self)
@@ -343,7 +386,7 @@ impl MatrixFreeChain {
         match seed {
             Seed::None => {}
             Seed::Input(k) | Seed::Output(k) if k == 0 || k as u64 > crate::chain::MAX_DIM => {
-                return Err(Error::SeedSize { got: k as u64 })
+                return Err(JacobianError::SeedSize { got: k as u64 }.into())
             }
             Seed::Input(k) => self.elementals.insert(
                 0,
@@ -399,7 +442,7 @@ impl MatrixFreeChain {
 
     /// Pure tangent (forward) mode: F'_1 by n_1 tangents, then its columns pushed through
     /// F_2 … F_L; n_1·(t_1 + … + t_L) when no Jacobian is given.
-    pub fn tangent_mode(&self) -> Result<u128> {
+    pub fn tangent_cost(&self) -> Result<u128> {
         let n1 = self.elementals[0].inputs as u128;
         let rest = self.elementals[1..]
             .iter()
@@ -410,7 +453,7 @@ impl MatrixFreeChain {
     /// Pure adjoint (reverse) mode: F'_L by m_L adjoints, then its rows pulled back through
     /// F_(L-1) … F_1; m_L·(a_1 + … + a_L) when no Jacobian is given. `None` when the whole
     /// tape e_1 + … + e_L exceeds the memory limit.
-    pub fn adjoint_mode(&self) -> Result<Option<u128>> {
+    pub fn adjoint_cost(&self) -> Result<Option<u128>> {
         let tape = self
             .elementals
             .iter()
@@ -459,7 +502,7 @@ impl MatrixFreeChain {
     }
 
     /// Pure tangent (forward) mode as a plan: F'_1 by tangents (or given), its columns
-    /// pushed through F_2 … F_L. Its total is [`MatrixFreeChain::tangent_mode`].
+    /// pushed through F_2 … F_L. Its total is [`MatrixFreeChain::tangent_cost`].
     pub fn tangent_plan(&self) -> Result<MfNode> {
         let l = self.elementals.len();
         let mut first = self.leaf(0)?;
@@ -490,9 +533,9 @@ impl MatrixFreeChain {
 
     /// Pure adjoint (reverse) mode as a plan: F'_L by adjoints (or given), its rows pulled
     /// back through F_(L-1) … F_1. `None` when the whole tape exceeds the memory limit. Its
-    /// total is [`MatrixFreeChain::adjoint_mode`].
+    /// total is [`MatrixFreeChain::adjoint_cost`].
     pub fn adjoint_plan(&self) -> Result<Option<MfNode>> {
-        let Some(total) = self.adjoint_mode()? else {
+        let Some(total) = self.adjoint_cost()? else {
             return Ok(None);
         };
         let l = self.elementals.len();
@@ -532,13 +575,14 @@ impl MatrixFreeChain {
     pub fn check_size(&self) -> Result<()> {
         let l = self.elementals.len();
         if l > MAX_ELEMENTALS {
-            return Err(Error::ChainTooLong {
+            return Err(PlanError::ChainTooLong {
                 matrices: l,
                 algorithm: "matrix-free dp",
                 needed_bytes: (l as u128) * (l as u128) * 32,
                 limit_bytes: (MAX_ELEMENTALS as u128) * (MAX_ELEMENTALS as u128) * 32,
                 suggestion: "split the chain into shorter pieces",
-            });
+            }
+            .into());
         }
         Ok(())
     }
@@ -701,22 +745,23 @@ pub fn parse_list(text: &str, list: &'static str) -> Result<Vec<u64>> {
         .enumerate()
         .map(|(i, token)| {
             let token = token.trim();
-            token.parse::<u64>().map_err(|_| {
+            token.parse::<u64>().map_err(|_| -> Error {
                 let digits = token.strip_prefix('+').unwrap_or(token);
                 if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                    Error::ListEntryTooLarge {
+                    JacobianError::ListEntryTooLarge {
                         list,
                         position: i + 1,
                         token: token.to_string(),
                         max: u64::MAX,
                     }
                 } else {
-                    Error::BadListEntry {
+                    JacobianError::BadListEntry {
                         list,
                         position: i + 1,
                         token: token.to_string(),
                     }
                 }
+                .into()
             })
         })
         .collect()
@@ -729,8 +774,8 @@ mod tests {
     #[test]
     fn pure_modes_are_special_cases() {
         let c = MatrixFreeChain::new(&[3, 5, 2], &[7, 11], &[13, 17]).unwrap();
-        assert_eq!(c.tangent_mode().unwrap(), 3 * (7 + 11));
-        assert_eq!(c.adjoint_mode().unwrap(), Some(2 * (13 + 17)));
+        assert_eq!(c.tangent_cost().unwrap(), 3 * (7 + 11));
+        assert_eq!(c.adjoint_cost().unwrap(), Some(2 * (13 + 17)));
         let best = c.optimal().unwrap();
         // Tangent mode (54) is the cheaper pure mode; the optimum is no dearer.
         assert!(best.total <= 54);
@@ -742,15 +787,15 @@ mod tests {
             .unwrap()
             .with_memory(&[10, 10], 15)
             .unwrap();
-        assert_eq!(c.adjoint_mode().unwrap(), None);
+        assert_eq!(c.adjoint_cost().unwrap(), None);
         assert!(matches!(
             MatrixFreeChain::new(&[3, 3], &[1], &[1])
                 .unwrap()
                 .with_memory(&[10], 9),
-            Err(Error::NoAdjointFits {
+            Err(crate::Error::Jacobian(JacobianError::NoAdjointFits {
                 memory: 9,
                 smallest_tape: 10
-            })
+            }))
         ));
     }
 
@@ -761,7 +806,7 @@ mod tests {
             .with_seed(Seed::Output(1))
             .unwrap();
         // Adjoint mode of the gradient: one adjoint of F1 (48), the seed itself free.
-        assert_eq!(c.adjoint_mode().unwrap(), Some(48));
+        assert_eq!(c.adjoint_cost().unwrap(), Some(48));
         let best = c.optimal().unwrap();
         assert_eq!(best.total, 48);
         assert_eq!(c.plan_string(&best), "S·adj[F1]");

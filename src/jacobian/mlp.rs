@@ -47,7 +47,8 @@
 use super::activation::Activation;
 use super::dense::{chain_of, named_order, Activations, JacobianChain, Seed};
 use super::run::StructuredFactor;
-use crate::error::{Error, Result};
+use crate::error::JacobianError;
+use crate::error::Result;
 use crate::exec::Element;
 use crate::plan::Plan;
 use ndarray::{Array1, Array2, ArrayView1, Axis};
@@ -194,6 +195,7 @@ impl<T: Element> Mlp<T> {
     ///
     /// ```
     /// use chainplan::jacobian::Mlp;
+    /// use chainplan::error::JacobianError;
     /// use chainplan::Error;
     /// use ndarray::{array, Array1, Array2};
     /// let w1 = Array2::<f64>::ones((3, 2));
@@ -202,28 +204,29 @@ impl<T: Element> Mlp<T> {
     /// assert_eq!(net.widths(), [2, 3, 1]);
     /// // W2 must take W1's 3 outputs.
     /// let e = Mlp::from_weights(vec![w1, Array2::ones((1, 4))], None).unwrap_err();
-    /// assert!(matches!(e, Error::WeightShape { layer: 2, cols: 4, inputs: 3, .. }));
+    /// assert!(matches!(e, Error::Jacobian(JacobianError::WeightShape { layer: 2, cols: 4, inputs: 3, .. })));
     /// let bad_bias = Mlp::from_weights(vec![w2], Some(vec![Array1::zeros(2)]));
-    /// assert!(matches!(bad_bias, Err(Error::VectorLength { got: 2, expected: 1, .. })));
+    /// assert!(matches!(bad_bias, Err(Error::Jacobian(JacobianError::VectorLength { got: 2, expected: 1, .. }))));
     /// # Ok::<(), chainplan::Error>(())
     /// ```
     ///
-    /// Errors: no weights ([`Error::EmptyNetwork`]), a weight that does not take the previous
-    /// layer's outputs ([`Error::WeightShape`]), a width of 0 or above `u32::MAX`, the wrong
-    /// number of biases or a bias of the wrong length ([`Error::VectorLength`]).
+    /// Errors: no weights ([`JacobianError::EmptyNetwork`]), a weight that does not take the previous
+    /// layer's outputs ([`JacobianError::WeightShape`]), a width of 0 or above `u32::MAX`, the wrong
+    /// number of biases or a bias of the wrong length ([`JacobianError::VectorLength`]).
     pub fn from_weights(weights: Vec<Array2<T>>, biases: Option<Vec<Array1<T>>>) -> Result<Self> {
         let Some(first) = weights.first() else {
-            return Err(Error::EmptyNetwork);
+            return Err(JacobianError::EmptyNetwork.into());
         };
         let mut inputs = first.ncols();
         for (l, w) in weights.iter().enumerate() {
             if w.ncols() != inputs {
-                return Err(Error::WeightShape {
+                return Err(JacobianError::WeightShape {
                     layer: l + 1,
                     rows: w.nrows(),
                     cols: w.ncols(),
                     inputs,
-                });
+                }
+                .into());
             }
             inputs = w.nrows();
         }
@@ -234,19 +237,21 @@ impl<T: Element> Mlp<T> {
             None => weights.iter().map(|w| Array1::zeros(w.nrows())).collect(),
             Some(b) => {
                 if b.len() != weights.len() {
-                    return Err(Error::VectorLength {
+                    return Err(JacobianError::VectorLength {
                         what: "the bias list".to_string(),
                         got: b.len(),
                         expected: weights.len(),
-                    });
+                    }
+                    .into());
                 }
                 for (l, (b, w)) in b.iter().zip(&weights).enumerate() {
                     if b.len() != w.nrows() {
-                        return Err(Error::VectorLength {
+                        return Err(JacobianError::VectorLength {
                             what: format!("bias {}", l + 1),
                             got: b.len(),
                             expected: w.nrows(),
-                        });
+                        }
+                        .into());
                     }
                 }
                 b
@@ -339,11 +344,12 @@ impl<T: Element> Mlp<T> {
 
     fn check(&self, what: &str, v: &ArrayView1<'_, T>, want: usize) -> Result<()> {
         if v.len() != want {
-            return Err(Error::VectorLength {
+            return Err(JacobianError::VectorLength {
                 what: what.to_string(),
                 got: v.len(),
                 expected: want,
-            });
+            }
+            .into());
         }
         Ok(())
     }
@@ -461,7 +467,7 @@ impl<T: Element> Mlp<T> {
     /// The gradient of the loss with respect to the input, by a forward pass and then the
     /// execution of `plan` (any order of [`Mlp::gradient_chain`]) over [`Mlp::factors`].
     ///
-    /// Errors: an input or target of the wrong length ([`Error::VectorLength`]), a plan for
+    /// Errors: an input or target of the wrong length ([`JacobianError::VectorLength`]), a plan for
     /// another chain.
     pub fn gradient(&self, x: &Array1<T>, target: &Array1<T>, plan: &Plan) -> Result<Array1<T>> {
         let factors = self.factors(x, target)?;
@@ -473,7 +479,7 @@ impl<T: Element> Mlp<T> {
     /// The Jacobian ∂y/∂x (n_D × n_0) at input `x`, by a forward pass and then the execution
     /// of `plan` (any order of [`Mlp::jacobian_chain`]) over [`Mlp::jacobian_factors`].
     ///
-    /// Errors: an input of the wrong length ([`Error::VectorLength`]), a plan for another
+    /// Errors: an input of the wrong length ([`JacobianError::VectorLength`]), a plan for another
     /// chain.
     pub fn jacobian(&self, x: &Array1<T>, plan: &Plan) -> Result<Array2<T>> {
         let factors = self.jacobian_factors(x)?;

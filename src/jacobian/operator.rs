@@ -27,6 +27,7 @@
 
 use super::matrix_free::{Elemental, MatrixFreeChain, MfNode, MfOp};
 use super::run::dense_product as product;
+use crate::error::JacobianError;
 use crate::error::{Error, OperatorProblem, Result};
 use crate::exec::Element;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
@@ -275,11 +276,12 @@ impl<T: Element> JacobianOperator<T> for MatrixOperator<T> {
 }
 
 fn op_error(chain: &MatrixFreeChain, i: usize, problem: OperatorProblem) -> Error {
-    Error::Operator {
+    JacobianError::Operator {
         index: i + 1,
         name: chain.elementals()[i].name.clone(),
         problem,
     }
+    .into()
 }
 
 fn check_result<T>(
@@ -316,23 +318,25 @@ impl MatrixFreeChain {
     /// width ([`OperatorProblem::Joint`]), a width of 0 or above `u32::MAX`.
     pub fn from_operators<T: Element, O: JacobianOperator<T>>(ops: &[O]) -> Result<Self> {
         if ops.is_empty() {
-            return Err(Error::OperatorCount {
+            return Err(JacobianError::OperatorCount {
                 expected: 1,
                 got: 0,
-            });
+            }
+            .into());
         }
         let mut widths = vec![ops[0].inputs()];
         for (i, op) in ops.iter().enumerate() {
             let previous_outputs = widths[widths.len() - 1];
             if op.inputs() != previous_outputs {
-                return Err(Error::Operator {
+                return Err(JacobianError::Operator {
                     index: i + 1,
                     name: format!("F{}", i + 1),
                     problem: OperatorProblem::Joint {
                         inputs: op.inputs(),
                         previous_outputs,
                     },
-                });
+                }
+                .into());
             }
             widths.push(op.outputs());
         }
@@ -357,10 +361,11 @@ impl MatrixFreeChain {
     pub fn check_operators<T: Element, O: JacobianOperator<T>>(&self, ops: &[O]) -> Result<()> {
         let el = self.elementals();
         if ops.len() != el.len() {
-            return Err(Error::OperatorCount {
+            return Err(JacobianError::OperatorCount {
                 expected: el.len(),
                 got: ops.len(),
-            });
+            }
+            .into());
         }
         for (i, (e, op)) in el.iter().zip(ops).enumerate() {
             if (op.inputs(), op.outputs()) != (e.inputs, e.outputs) {
@@ -387,33 +392,36 @@ impl MatrixFreeChain {
     /// adjoint run's tapes within the memory limit.
     pub fn check_plan(&self, plan: &MfNode) -> Result<()> {
         let l = self.elementals().len();
-        let bad = |node: &MfNode, why: &str| Error::BadMatrixFreePlan {
-            reason: format!(
-                "the {:?} node over {}..{} {why}",
-                node.op,
-                node.span.start + 1,
-                node.span.end
-            ),
+        let bad = |node: &MfNode, why: &str| -> Error {
+            JacobianError::BadMatrixFreePlan {
+                reason: format!(
+                    "the {:?} node over {}..{} {why}",
+                    node.op(),
+                    node.span().start + 1,
+                    node.span().end
+                ),
+            }
+            .into()
         };
-        if plan.span != (0..l) {
+        if plan.span() != (0..l) {
             return Err(bad(
                 plan,
                 &format!("does not cover the chain's {l} elementals"),
             ));
         }
         for node in plan.post_order() {
-            let Range { start: i, end } = node.span.clone();
+            let Range { start: i, end } = node.span();
             if i >= end || end > l {
                 return Err(bad(node, "is not a span of the chain"));
             }
             let j = end - 1;
             let el = self.elementals();
-            if (node.rows, node.cols) != (el[j].outputs, el[i].inputs) {
+            if node.shape() != (el[j].outputs, el[i].inputs) {
                 return Err(bad(node, "has the wrong shape"));
             }
-            let children: Vec<&Range<usize>> = node.children.iter().map(|c| &c.span).collect();
-            let through = node.through.clone();
-            let fits = match node.op {
+            let children: Vec<Range<usize>> = node.children().iter().map(MfNode::span).collect();
+            let through = node.through();
+            let fits = match node.op() {
                 MfOp::Given => i == j && el[i].given && children.is_empty(),
                 MfOp::Tangents | MfOp::Adjoints => i == j && children.is_empty(),
                 MfOp::Multiply => {
@@ -436,7 +444,7 @@ impl MatrixFreeChain {
             if !fits || through.as_ref().is_some_and(|t| t.is_empty()) {
                 return Err(bad(node, "does not join its inputs"));
             }
-            let tape: Option<Range<usize>> = match node.op {
+            let tape: Option<Range<usize>> = match node.op() {
                 MfOp::Adjoints => Some(i..end),
                 MfOp::Pull => through,
                 _ => None,
@@ -472,8 +480,8 @@ impl MatrixFreeChain {
     /// # Ok::<(), chainplan::Error>(())
     /// ```
     ///
-    /// Errors: [`Error::OperatorCount`]; [`Error::Operator`] for an operator that does not
-    /// fit its elemental or returns a result of the wrong shape; [`Error::BadMatrixFreePlan`]
+    /// Errors: [`JacobianError::OperatorCount`]; [`JacobianError::Operator`] for an operator that does not
+    /// fit its elemental or returns a result of the wrong shape; [`JacobianError::BadMatrixFreePlan`]
     /// for a plan of another chain ([`MatrixFreeChain::check_plan`]).
     pub fn execute<T: Element, O: JacobianOperator<T>>(
         &self,
@@ -487,7 +495,7 @@ impl MatrixFreeChain {
         for node in plan.post_order() {
             let (i, j) = (node.first(), node.last());
             let shape = (el[j].outputs, el[i].inputs);
-            let value = match node.op {
+            let value = match node.op() {
                 MfOp::Given => {
                     let a = ops[i].jacobian().expect("checked").to_owned();
                     check_result(self, i, "jacobian", &a, shape)?;
@@ -512,7 +520,7 @@ impl MatrixFreeChain {
                 }
                 MfOp::Push => {
                     let mut x = results.pop().expect("post-order");
-                    for p in node.through.clone().expect("checked") {
+                    for p in node.through().expect("checked") {
                         x = ops[p].tangent(x.view());
                         check_result(self, p, "tangent", &x, (el[p].outputs, el[i].inputs))?;
                     }
@@ -520,7 +528,7 @@ impl MatrixFreeChain {
                 }
                 MfOp::Pull => {
                     let mut y = results.pop().expect("post-order");
-                    let run = node.through.clone().expect("checked");
+                    let run = node.through().expect("checked");
                     for p in run.clone() {
                         ops[p].record();
                     }

@@ -56,15 +56,15 @@ impl NamedMfNode {
     /// 2L).
     pub fn new(chain: &MatrixFreeChain, node: &MfNode) -> Self {
         NamedMfNode {
-            op: node.op,
-            span: chain.span_name(node.span.clone()),
-            through: node.through.clone().map(|t| chain.span_name(t)),
-            rows: node.rows,
-            cols: node.cols,
-            cost: node.cost,
-            total: node.total,
+            op: node.op(),
+            span: chain.span_name(node.span()),
+            through: node.through().map(|t| chain.span_name(t)),
+            rows: node.shape().0,
+            cols: node.shape().1,
+            cost: node.cost(),
+            total: node.total(),
             children: node
-                .children
+                .children()
                 .iter()
                 .map(|c| NamedMfNode::new(chain, c))
                 .collect(),
@@ -80,10 +80,10 @@ impl NamedMfNode {
 impl MatrixFreeReport {
     /// Solves the matrix-free model of `chain`.
     pub fn new(chain: &MatrixFreeChain) -> Result<Self> {
-        let forward = chain.tangent_mode()?;
-        let reverse = chain.adjoint_mode()?;
+        let forward = chain.tangent_cost()?;
+        let reverse = chain.adjoint_cost()?;
         let plan = chain.optimal()?;
-        let optimal = plan.total;
+        let optimal = plan.total();
         let mode = Mode::classify(forward, reverse.unwrap_or(u128::MAX), optimal);
         Ok(MatrixFreeReport {
             forward,
@@ -152,7 +152,7 @@ impl JacobianReport {
     pub fn new(chain: &JacobianChain, mf: Option<&MatrixFreeChain>) -> Result<Self> {
         let a = chain.analyze()?;
         Ok(JacobianReport {
-            widths: chain.widths().to_vec(),
+            widths: chain.layer_widths().to_vec(),
             layers: chain.layers().to_vec(),
             seed: chain.seed(),
             chain_dims: a.chain_dims,

@@ -12,6 +12,7 @@
 //! error naming the factor, never a panic.
 
 use super::dense::JacobianChain;
+use crate::error::JacobianError;
 use crate::error::{Error, FactorProblem, Result};
 use crate::exec::{multiply_into, Element};
 use crate::plan::{Operand, Plan, Step};
@@ -168,8 +169,8 @@ impl JacobianChain {
     /// its order (output to input: `S`, `J_L`, …, `J1`, `T`), each of the chain's shape,
     /// diagonal exactly where the layer is elementwise.
     ///
-    /// Errors: [`Error::JacobianFactorCount`]; [`Error::FactorOrder`] when the factors are in
-    /// evaluation order (input to output); otherwise [`Error::JacobianFactor`] naming the first
+    /// Errors: [`JacobianError::FactorCount`]; [`JacobianError::FactorOrder`] when the factors are in
+    /// evaluation order (input to output); otherwise [`JacobianError::Factor`] naming the first
     /// factor that does not fit and why ([`FactorProblem`]).
     pub fn check_factors<T: Element>(&self, factors: &[StructuredFactor<'_, T>]) -> Result<()> {
         let dims = self.dims();
@@ -177,12 +178,13 @@ impl JacobianChain {
         let names = self.factor_names();
         let n = flags.len();
         if factors.len() != n {
-            return Err(Error::JacobianFactorCount {
+            return Err(JacobianError::FactorCount {
                 expected: n,
                 got: factors.len(),
                 first: names[0].clone(),
                 last: names[n - 1].clone(),
-            });
+            }
+            .into());
         }
         let first_bad =
             (0..n).find_map(|i| Some(i).zip(self.factor_problem(&dims, &flags, i, &factors[i])));
@@ -195,16 +197,18 @@ impl JacobianChain {
                     .is_none()
             });
         if reversed {
-            return Err(Error::FactorOrder {
+            return Err(JacobianError::FactorOrder {
                 first: names[0].clone(),
                 last: names[n - 1].clone(),
-            });
+            }
+            .into());
         }
-        Err(Error::JacobianFactor {
+        Err(JacobianError::Factor {
             index: i + 1,
             name: names[i].clone(),
             problem,
-        })
+        }
+        .into())
     }
 
     /// Executes `plan` (an order of [`JacobianChain::chain`], such as
@@ -215,6 +219,7 @@ impl JacobianChain {
     ///
     /// ```
     /// use chainplan::jacobian::{Activations, JacobianChain, Seed, StructuredFactor};
+    /// use chainplan::error::JacobianError;
     /// use chainplan::Error;
     /// use ndarray::{array, Array2};
     /// // y = W2 · tanh(W1 · x): J = W2 · diag(tanh'(W1 x)) · W1, 1 → 2 → 1.
@@ -232,13 +237,14 @@ impl JacobianChain {
     /// let mut wrong = factors();
     /// wrong[1] = StructuredFactor::dense(Array2::from_diag(&d));
     /// let e = jc.execute(&jc.optimal_plan()?, wrong).unwrap_err();
-    /// assert!(matches!(e, Error::JacobianFactor { index: 2, .. }));
+    /// assert!(matches!(e, Error::Jacobian(JacobianError::Factor { index: 2, .. })));
     /// assert!(e.to_string().starts_with("factor 2 (J2) is a dense matrix"));
     /// # Ok::<(), chainplan::Error>(())
     /// ```
     ///
-    /// Errors: a plan for another chain ([`Error::PlanChainMismatch`],
-    /// [`Error::PlanDimension`]), and those of [`JacobianChain::check_factors`].
+    /// Errors: a plan for another chain
+    /// ([`PlanError::PlanChainMismatch`](crate::error::PlanError::PlanChainMismatch),
+    /// [`JacobianError::PlanDimension`]), and those of [`JacobianChain::check_factors`].
     pub fn execute<'a, T: Element>(
         &self,
         plan: &Plan,
@@ -279,7 +285,7 @@ fn run<'a, T: Element>(
             Operand::Step(s) => results.get_mut(s),
         };
         slot.and_then(Option::take)
-            .ok_or_else(|| Error::Invalid(format!("operand {} is not available", op.name())))
+            .ok_or_else(|| JacobianError::OperandUnavailable { operand: op.name() }.into())
     };
     if plan.steps().is_empty() {
         return take(Operand::Matrix(0), &mut results);
@@ -357,43 +363,46 @@ mod tests {
         few.pop();
         assert!(matches!(
             jc.execute(&plan, few),
-            Err(Error::JacobianFactorCount {
+            Err(crate::Error::Jacobian(JacobianError::FactorCount {
                 expected: 4,
                 got: 3,
                 ..
-            })
+            }))
         ));
         // Evaluation order (J1 first, the seed last) instead of the chain's.
         let mut reversed = good();
         reversed.reverse();
         let e = jc.execute(&plan, reversed).unwrap_err();
-        assert!(matches!(e, Error::FactorOrder { .. }), "{e}");
+        assert!(
+            matches!(e, crate::Error::Jacobian(JacobianError::FactorOrder { .. })),
+            "{e}"
+        );
         assert!(e.to_string().contains("from S to J1"), "{e}");
         let mut swapped = good();
         swapped.swap(1, 3);
         let e = jc.execute(&plan, swapped).unwrap_err();
         assert!(
-            matches!(&e, Error::JacobianFactor { index: 2, name, problem: FactorProblem::Shape { .. } } if name == "J3"),
+            matches!(&e, crate::Error::Jacobian(JacobianError::Factor { index: 2, name, problem: FactorProblem::Shape { .. } }) if name == "J3"),
             "{e}"
         );
         let mut dense_d = good();
         dense_d[2] = StructuredFactor::dense(Array2::from_diag(&d));
         assert!(matches!(
             jc.execute(&plan, dense_d),
-            Err(Error::JacobianFactor {
+            Err(crate::Error::Jacobian(JacobianError::Factor {
                 index: 3,
                 problem: FactorProblem::DenseForDiagonal,
                 ..
-            })
+            }))
         ));
         let other = Plan::left_to_right(&Chain::new(vec![1u32, 2, 3, 3, 5]).unwrap()).unwrap();
         assert!(matches!(
             jc.execute(&other, good()),
-            Err(Error::PlanDimension {
+            Err(crate::Error::Jacobian(JacobianError::PlanDimension {
                 position: 5,
                 plan: 5,
                 chain: 4
-            })
+            }))
         ));
     }
 
@@ -412,7 +421,10 @@ mod tests {
                 ],
             )
             .unwrap_err();
-        assert!(matches!(e, Error::FactorOrder { .. }), "{e}");
+        assert!(
+            matches!(e, crate::Error::Jacobian(JacobianError::FactorOrder { .. })),
+            "{e}"
+        );
         let ok = jc
             .execute(
                 &jc.optimal_plan().unwrap(),

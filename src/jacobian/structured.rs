@@ -25,6 +25,7 @@
 //! [`Plan`] in the same model.
 
 use crate::chain::Chain;
+use crate::error::PlanError;
 use crate::error::{Error, Result};
 use crate::plan::structure::{check_flags, step_costs};
 use crate::plan::{dp, Plan};
@@ -92,13 +93,14 @@ pub fn optimal(chain: &Chain, diagonal: &[bool]) -> Result<Plan> {
     check_flags(chain, diagonal)?;
     let n = chain.matrices();
     if n > MAX_FACTORS {
-        return Err(Error::ChainTooLong {
+        return Err(PlanError::ChainTooLong {
             matrices: n,
             algorithm: "structured dp",
             needed_bytes: dp::table_bytes(n, 16),
             limit_bytes: dp::table_bytes(MAX_FACTORS, 16),
             suggestion: "split the chain or leave out the structure flags",
-        });
+        }
+        .into());
     }
     // diag_run[i * n + j]: every factor i ..= j is diagonal.
     let mut diag_run = vec![false; n * n];

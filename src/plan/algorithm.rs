@@ -2,6 +2,7 @@
 
 use super::{approx, dp, hu_shing, Plan};
 use crate::chain::Chain;
+use crate::error::PlanError;
 use crate::error::{Error, Result};
 use std::fmt;
 use std::str::FromStr;
@@ -128,9 +129,12 @@ impl FromStr for Algorithm {
             .iter()
             .copied()
             .find(|a| a.name() == s)
-            .ok_or_else(|| Error::UnknownAlgorithm {
-                name: s.to_string(),
-                valid: Self::names(),
+            .ok_or_else(|| {
+                PlanError::UnknownAlgorithm {
+                    name: s.to_string(),
+                    valid: Self::names(),
+                }
+                .into()
             })
     }
 }

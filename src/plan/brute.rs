@@ -5,7 +5,8 @@
 
 use super::{Operand, Plan, PlanBuilder};
 use crate::chain::Chain;
-use crate::error::{Error, Result};
+use crate::error::PlanError;
+use crate::error::Result;
 
 /// The longest chain [`all_plans`] accepts.
 pub const MAX_MATRICES: usize = 12;
@@ -57,13 +58,14 @@ fn build(shape: &Shape, b: &mut PlanBuilder<'_>) -> Result<Operand> {
 pub fn all_plans(chain: &Chain) -> Result<Vec<Plan>> {
     let n = chain.matrices();
     if n > MAX_MATRICES {
-        return Err(Error::ChainTooLong {
+        return Err(PlanError::ChainTooLong {
             matrices: n,
             algorithm: "exhaustive",
             needed_bytes: 0,
             limit_bytes: 0,
             suggestion: "exhaustive search is limited to 12 matrices",
-        });
+        }
+        .into());
     }
     shapes(0, n - 1)
         .iter()

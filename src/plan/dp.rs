@@ -44,6 +44,7 @@
 use super::goal::{DpGoal, Minimize, StepCost, TimeRows};
 use super::Plan;
 use crate::chain::Chain;
+use crate::error::PlanError;
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 
@@ -144,13 +145,14 @@ pub fn solve(chain: &Chain, objective: Objective, options: &DpOptions) -> Result
     let narrow = fits_u64(chain)?;
     let needed = table_bytes(n, if narrow { 8 } else { 16 });
     if needed > options.memory_limit || u32::try_from(n).is_err() {
-        return Err(Error::ChainTooLong {
+        return Err(PlanError::ChainTooLong {
             matrices: n,
             algorithm: "dp",
             needed_bytes: needed,
             limit_bytes: options.memory_limit,
             suggestion: "Hu–Shing's planner (hu-shing) is exact in O(n) memory",
-        });
+        }
+        .into());
     }
     if let Some(plan) = remembered(chain, objective) {
         return Ok(plan);
@@ -639,8 +641,8 @@ fn scan<T: Cell, const MAX: bool>(row: &[T], col: &[T], pk: &[T], outer: T) -> (
 /// first if it asks. Exact for every goal; the textbook goal ([`DpGoal::is_plain_flops`]) runs
 /// the fast path of [`solve`].
 ///
-/// Errors: [`Error::NoPlanFits`] when no order meets the cap (naming the smallest cap that
-/// would), [`Error::ChainTooLong`] when the tables would exceed the memory limit.
+/// Errors: [`PlanError::NoPlanFits`] when no order meets the cap (naming the smallest cap that
+/// would), [`PlanError::ChainTooLong`] when the tables would exceed the memory limit.
 ///
 /// ```
 /// // Through the public entry point, which plans with this function.
@@ -664,10 +666,11 @@ pub(crate) fn solve_goal(chain: &Chain, goal: &DpGoal<'_>, options: &DpOptions) 
             let best = min_peak(chain, options)?;
             match goal.max_intermediate {
                 Some(cap) if best > cap => {
-                    return Err(Error::NoPlanFits {
+                    return Err(PlanError::NoPlanFits {
                         cap,
                         smallest: best,
-                    })
+                    }
+                    .into())
                 }
                 _ => Some(best),
             }
@@ -715,10 +718,11 @@ pub(crate) fn solve_goal(chain: &Chain, goal: &DpGoal<'_>, options: &DpOptions) 
         }
     };
     let Some(split) = split else {
-        return Err(Error::NoPlanFits {
+        return Err(PlanError::NoPlanFits {
             cap: cap.unwrap_or(0),
             smallest: min_peak(chain, options)?,
-        });
+        }
+        .into());
     };
     Plan::from_splits(chain, |i, j| split[i * n + j] as usize)
 }
@@ -794,13 +798,14 @@ fn check_tables(chain: &Chain, cost_bytes: usize, options: &DpOptions) -> Result
     let n = chain.matrices();
     let needed = table_bytes(n, cost_bytes);
     if needed > options.memory_limit || u32::try_from(n).is_err() {
-        return Err(Error::ChainTooLong {
+        return Err(PlanError::ChainTooLong {
             matrices: n,
             algorithm: "dp with a cost model",
             needed_bytes: needed,
             limit_bytes: options.memory_limit,
             suggestion: "plan a shorter chain",
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -1330,7 +1335,10 @@ mod tests {
             parallel: false,
         };
         let e = solve(&chain, Objective::Min, &options).unwrap_err();
-        assert!(matches!(e, Error::ChainTooLong { matrices: 2000, .. }));
+        assert!(matches!(
+            e,
+            crate::Error::Plan(PlanError::ChainTooLong { matrices: 2000, .. })
+        ));
         assert!(e.to_string().contains("hu-shing"));
     }
 }

@@ -34,9 +34,10 @@ impl std::str::FromStr for Minimize {
         match s {
             "cost" => Ok(Minimize::Cost),
             "memory" => Ok(Minimize::Memory),
-            _ => Err(crate::error::Error::UnknownMinimize {
+            _ => Err(crate::error::PlanError::UnknownMinimize {
                 name: s.to_string(),
-            }),
+            }
+            .into()),
         }
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod algorithm;
 pub mod approx;
+#[cfg(any(test, feature = "testing", feature = "benchmark"))]
 pub mod brute;
 pub mod dp;
 pub mod goal;
@@ -17,6 +18,7 @@ pub mod hu_shing;
 pub mod structure;
 
 use crate::chain::Chain;
+use crate::error::PlanError;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -212,9 +214,12 @@ impl Plan {
             } else {
                 let k = split(i, j);
                 if k < i || k >= j {
-                    return Err(Error::Invalid(format!(
-                        "split {k} is outside the sub-chain {i}..={j}"
-                    )));
+                    return Err(PlanError::SplitOutside {
+                        split: k,
+                        first: i,
+                        last: j,
+                    }
+                    .into());
                 }
                 stack.push((i, j, true));
                 stack.push((k + 1, j, false));
@@ -344,10 +349,13 @@ impl Plan {
     /// # Ok::<(), chainplan::Error>(())
     /// ```
     pub fn from_order(chain: &Chain, order: &str) -> Result<Plan> {
-        let bad = |column: usize, reason: &str| Error::BadOrder {
-            order: order.to_string(),
-            column,
-            reason: reason.to_string(),
+        let bad = |column: usize, reason: &str| -> Error {
+            PlanError::BadOrder {
+                order: order.to_string(),
+                column,
+                reason: reason.to_string(),
+            }
+            .into()
         };
         let mut builder = PlanBuilder::new(chain);
         // Each frame holds the operands seen inside one pair of parentheses (at most two)
@@ -473,10 +481,12 @@ impl TryFrom<PlanForm> for Plan {
             plan = plan.with_diagonal(diagonal)?;
         }
         if plan.cost != form.cost {
-            return Err(Error::Invalid(format!(
-                "the plan's cost is {} but its order {} costs {}",
-                form.cost, form.order, plan.cost
-            )));
+            return Err(PlanError::CostMismatch {
+                stated: form.cost,
+                order: form.order,
+                actual: plan.cost,
+            }
+            .into());
         }
         Ok(plan)
     }
@@ -552,10 +562,7 @@ impl<'c> PlanBuilder<'c> {
             Operand::Step(s) if s < self.steps.len() => {
                 Ok((self.steps[s].first, self.steps[s].last))
             }
-            _ => Err(Error::Invalid(format!(
-                "operand {} does not exist in this plan",
-                op.name()
-            ))),
+            _ => Err(PlanError::UnknownOperand { operand: op.name() }.into()),
         }
     }
 
@@ -565,10 +572,7 @@ impl<'c> PlanBuilder<'c> {
             Operand::Step(s) => &mut self.step_used[s],
         };
         if *used {
-            return Err(Error::Invalid(format!(
-                "operand {} is used twice in this plan",
-                op.name()
-            )));
+            return Err(PlanError::OperandUsedTwice { operand: op.name() }.into());
         }
         *used = true;
         Ok(())
@@ -582,15 +586,13 @@ impl<'c> PlanBuilder<'c> {
         let (first, mid) = self.span(lhs)?;
         let (mid1, last) = self.span(rhs)?;
         if mid + 1 != mid1 {
-            return Err(Error::Invalid(format!(
-                "cannot multiply {} (matrices {}..{}) by {} (matrices {}..{}): they are not adjacent",
-                lhs.name(),
-                first + 1,
-                mid + 1,
-                rhs.name(),
-                mid1 + 1,
-                last + 1
-            )));
+            return Err(PlanError::NotAdjacent {
+                lhs: lhs.name(),
+                lhs_matrices: (first + 1, mid + 1),
+                rhs: rhs.name(),
+                rhs_matrices: (mid1 + 1, last + 1),
+            }
+            .into());
         }
         self.consume(lhs)?;
         self.consume(rhs)?;
@@ -629,10 +631,11 @@ impl<'c> PlanBuilder<'c> {
             Some(root) => root.first == 0 && root.last == n - 1 && self.steps.len() == n - 1,
         };
         if !complete {
-            return Err(Error::Invalid(format!(
-                "the plan's {} products do not multiply all {n} matrices into one",
-                self.steps.len()
-            )));
+            return Err(PlanError::Incomplete {
+                steps: self.steps.len(),
+                matrices: n,
+            }
+            .into());
         }
         Ok(Plan {
             chain: self.chain.clone(),

@@ -5,7 +5,7 @@
 
 use super::{Operand, Plan};
 use crate::chain::Chain;
-use crate::error::{Error, Result};
+use crate::error::{Error, PlanError, Result};
 
 /// The cost of one product of an (m × k) by a (k × n) operand, with their structure.
 ///
@@ -38,19 +38,21 @@ fn overflow() -> Error {
 /// Checks that `diagonal` has one flag per matrix and that diagonal factors are square.
 pub(crate) fn check_flags(chain: &Chain, diagonal: &[bool]) -> Result<()> {
     if diagonal.len() != chain.matrices() {
-        return Err(Error::LayerListLength {
-            list: "the structure flags",
+        return Err(PlanError::StructureLength {
             got: diagonal.len(),
             expected: chain.matrices(),
-        });
+        }
+        .into());
     }
     for (i, &d) in diagonal.iter().enumerate() {
         let (r, c) = chain.shape(i);
         if d && r != c {
-            return Err(Error::Invalid(format!(
-                "matrix {} is marked diagonal but is {r} x {c}, not square",
-                i + 1
-            )));
+            return Err(PlanError::DiagonalNotSquare {
+                matrix: i + 1,
+                rows: r,
+                cols: c,
+            }
+            .into());
         }
     }
     Ok(())

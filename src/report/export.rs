@@ -1,7 +1,7 @@
 //! Exporters in the manner of hyperfine: one [`Exporter`] per format, each working on any
 //! [`Report`].
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ReportError, Result};
 use crate::table::{Report, Table};
 use std::fmt::Write as _;
 use std::str::FromStr;
@@ -81,9 +81,7 @@ fn csv_field(s: &str) -> String {
 impl Exporter for CsvExporter {
     fn export(&self, report: &dyn Report) -> Result<String> {
         let tables = report.tables();
-        let table = tables
-            .first()
-            .ok_or_else(|| Error::Invalid("the report has no table to export".into()))?;
+        let table = tables.first().ok_or(ReportError::NoTable)?;
         let mut out = String::new();
         let headers: Vec<String> = table.headers.iter().map(|h| csv_field(h)).collect();
         let _ = writeln!(out, "{}", headers.join(","));
@@ -124,10 +122,10 @@ impl FromStr for ExportFormat {
             "json" => Ok(ExportFormat::Json),
             "markdown" | "md" => Ok(ExportFormat::Markdown),
             "csv" => Ok(ExportFormat::Csv),
-            _ => Err(Error::Invalid(format!(
-                "unknown export format {}; valid formats are: json, markdown, csv",
-                crate::text::quote(s)
-            ))),
+            _ => Err(ReportError::UnknownFormat {
+                name: s.to_string(),
+            }
+            .into()),
         }
     }
 }

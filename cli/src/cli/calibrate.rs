@@ -85,7 +85,8 @@ pub fn profile_path(given: Option<&PathBuf>) -> Result<PathBuf> {
 }
 
 /// The calibration's parameters and the flags that set them, for the library's errors.
-const FLAGS: [(&str, &str); 3] = [
+const FLAGS: [(&str, &str); 4] = [
+    ("max_dim", "--max-dim"),
     ("seconds_per_shape", "--seconds-per-shape"),
     ("rounds", "--rounds"),
     ("validation_points", "--validation"),

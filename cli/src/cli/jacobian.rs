@@ -112,7 +112,7 @@ pub fn run(args: JacobianArgs) -> Result<ExitCode> {
             let t = parse_list(t, "the tangent costs")?;
             let a = parse_list(a, "the adjoint costs")?;
             // One width per layer boundary, whichever form the widths were written in.
-            let mut mf = MatrixFreeChain::new(chain.widths(), &t, &a)?;
+            let mut mf = MatrixFreeChain::new(chain.layer_widths(), &t, &a)?;
             if let (Some(e), Some(m)) = (&args.tapes, args.memory) {
                 mf = mf.with_memory(&parse_list(e, "the tapes")?, m)?;
             }
@@ -125,12 +125,12 @@ pub fn run(args: JacobianArgs) -> Result<ExitCode> {
     };
     let report = JacobianReport::new(&chain, mf.as_ref()).map_err(|e| match e {
         // The DP's advice names `plan`'s planners, which this command does not have.
-        chainplan::Error::ChainTooLong {
+        chainplan::Error::Plan(chainplan::error::PlanError::ChainTooLong {
             matrices,
             needed_bytes,
             limit_bytes,
             ..
-        } => anyhow::anyhow!(
+        }) => anyhow::anyhow!(
             "a chain of {matrices} layers needs about {needed_bytes} bytes of planner tables, \
              over the {limit_bytes} bytes allowed; plan fewer layers at a time"
         ),

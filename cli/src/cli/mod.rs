@@ -13,6 +13,7 @@ mod output;
 mod plan;
 mod shell;
 
+use chainplan::error::ExecError;
 use chainplan::text::quote;
 use clap::error::{ContextKind, ErrorKind};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -209,6 +210,18 @@ pub(crate) fn in_flags(e: chainplan::Error, flags: &[(&str, &str)]) -> anyhow::E
                 expected,
             }
             .into(),
+        },
+        e @ chainplan::Error::Exec(ExecError::CalibrationMemory {
+            max_dim,
+            needed_bytes,
+            usable_bytes,
+        }) => match flags.iter().find(|(param, _)| *param == "max_dim") {
+            Some((_, flag)) => anyhow::anyhow!(
+                "calibrating up to size {max_dim} needs about {needed_bytes} bytes of operands, \
+                 over half of the {usable_bytes} bytes that can be had; use a smaller largest \
+                 size ({flag})"
+            ),
+            None => e.into(),
         },
         e => e.into(),
     }

@@ -7,6 +7,7 @@ use anyhow::{bail, Result};
 use chainplan::cost::{
     parse_memory_size, CostModel, ElementType, MachineInfo, Minimize, Profile, TimeModel,
 };
+use chainplan::error::PlanError;
 use chainplan::handoff::HandoffPlan;
 use chainplan::report::{dot::plan_to_dot, PlanReport, STEPS_MAX_MATRICES};
 use chainplan::table::Report;
@@ -134,11 +135,11 @@ impl PlanArgs {
     fn in_flags(&self, e: Error) -> anyhow::Error {
         match (e, &self.max_memory) {
             (
-                Error::NoPlanFitsMemory {
+                Error::Plan(PlanError::NoPlanFitsMemory {
                     max_bytes,
                     element_type,
                     least_bytes,
-                },
+                }),
                 Some(size),
             ) => {
                 anyhow::anyhow!(
@@ -147,10 +148,10 @@ impl PlanArgs {
                     chainplan::text::quote(size),
                 )
             }
-            (Error::MinGainWithoutTime, _) => {
+            (Error::Plan(PlanError::MinGainWithoutTime), _) => {
                 anyhow::anyhow!("--min-gain applies to plans by predicted time; add --cost time")
             }
-            (Error::NeedsExactPlanner { algorithm }, _) => anyhow::anyhow!(
+            (Error::Plan(PlanError::NeedsExactPlanner { algorithm }), _) => anyhow::anyhow!(
                 "--cost, --profile, --max-intermediate, --max-memory and --minimize need the exact \
                  planner dp (or auto); drop --algorithm {algorithm} or use --algorithm dp"
             ),

@@ -24,7 +24,9 @@ use self::backend::{mismatch, Info, LinAlg};
 pub use self::mat::MAX_ELEMENTS;
 use self::mat::{ColMat, MatRef};
 use super::cost::Kernel;
-use super::expr::{Base, Expression, Factor, FactorChain};
+use super::expr::Expression;
+#[cfg(any(test, feature = "testing"))]
+use super::expr::{Base, Factor, FactorChain};
 use super::operand::Operand;
 use super::steps::{Arg, GenPlan, Side2, Step, Value};
 use super::GenError;
@@ -826,6 +828,7 @@ pub fn random_operands(
 /// The naive oracle, in plain Rust without BLAS: left to right, every inverse explicit (Gauss–
 /// Jordan with partial pivoting), every product a triple loop. For tests on small operands,
 /// given in the order of `expr.operands`.
+#[cfg(any(test, feature = "testing"))]
 pub fn oracle(
     expr: &Expression,
     operands: &[ArrayView2<'_, f64>],
@@ -847,6 +850,7 @@ pub fn oracle(
     Ok(oracle_chain(&expr.chain, expr, &ops)?.into_array())
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn oracle_chain(
     chain: &FactorChain,
     expr: &Expression,
@@ -863,6 +867,7 @@ fn oracle_chain(
     acc.ok_or_else(|| mismatch("oracle", "an empty chain".into()))
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn oracle_factor(f: &Factor, expr: &Expression, ops: &[ColMat]) -> Result<ColMat, GenError> {
     let mut v = match &f.base {
         Base::Operand(i) => ops[*i].clone(),
@@ -877,6 +882,7 @@ fn oracle_factor(f: &Factor, expr: &Expression, ops: &[ColMat]) -> Result<ColMat
     Ok(v)
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn naive_mul(a: &ColMat, b: &ColMat) -> Result<ColMat, GenError> {
     let mut c = ColMat::zeros(a.rows(), b.cols())?;
     for j in 0..b.cols() {
@@ -891,6 +897,7 @@ fn naive_mul(a: &ColMat, b: &ColMat) -> Result<ColMat, GenError> {
     Ok(c)
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn gauss_jordan_inverse(a: &ColMat, what: &str) -> Result<ColMat, GenError> {
     let n = a.rows();
     let mut m = a.clone();

@@ -69,6 +69,7 @@ mod ratio;
 pub mod triangulation;
 
 use crate::chain::Chain;
+use crate::error::PlanError;
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use heap::{Heaps, NIL};
@@ -88,11 +89,14 @@ pub fn optimal(chain: &Chain) -> Result<Plan> {
     let solved = Solver::new(chain).solve()?;
     let plan = triangulation::plan_from_edges(chain, solved.edges())?;
     if plan.cost() != solved.cost {
-        return Err(Error::Invalid(format!(
-            "internal error: the hu-shing plan costs {} but the planner computed {}",
-            plan.cost(),
-            solved.cost
-        )));
+        return Err(PlanError::Internal {
+            reason: format!(
+                "the hu-shing plan costs {} but the planner computed {}",
+                plan.cost(),
+                solved.cost
+            ),
+        }
+        .into());
     }
     Ok(plan)
 }
@@ -116,13 +120,14 @@ fn check_memory(chain: &Chain) -> Result<()> {
     let n = chain.matrices();
     let needed = (n as u128 + 1) * BYTES_PER_MATRIX;
     match crate::system::usable_memory().map(u128::from) {
-        Some(usable) if needed > usable => Err(Error::ChainTooLong {
+        Some(usable) if needed > usable => Err(PlanError::ChainTooLong {
             matrices: n,
             algorithm: "hu-shing",
             needed_bytes: needed,
             limit_bytes: usable,
             suggestion: "the approximate planner (approx) needs less, or plan a shorter chain",
-        }),
+        }
+        .into()),
         _ => Ok(()),
     }
 }
@@ -360,7 +365,10 @@ impl Fan {
 }
 
 fn internal() -> Error {
-    Error::Invalid("internal error: hu-shing invariant violated".to_string())
+    PlanError::Internal {
+        reason: "hu-shing invariant violated".to_string(),
+    }
+    .into()
 }
 
 impl Solved {

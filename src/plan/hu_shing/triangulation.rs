@@ -12,7 +12,7 @@
 //! triangulation takes O(n) time, without recursion and without searching.
 
 use crate::chain::Chain;
-use crate::error::{Error, Result};
+use crate::error::{Error, PlanError, Result};
 use crate::plan::{Operand, Plan, PlanBuilder};
 
 /// Builds the plan of the triangulation whose edges (in original vertex numbers, either
@@ -22,7 +22,12 @@ use crate::plan::{Operand, Plan, PlanBuilder};
 pub(crate) fn plan_from_edges(chain: &Chain, edges: Vec<(u32, u32)>) -> Result<Plan> {
     let n = chain.matrices();
     let vertices = n + 1;
-    let bad = |why: String| Error::Invalid(format!("internal error: not a triangulation: {why}"));
+    let bad = |why: String| -> Error {
+        PlanError::Internal {
+            reason: format!("not a triangulation: {why}"),
+        }
+        .into()
+    };
     // Diagonals only, as (low, high); sides and the root are implied.
     let mut diagonals = Vec::with_capacity(edges.len());
     for (a, b) in edges {

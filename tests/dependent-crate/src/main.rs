@@ -5,7 +5,7 @@
 
 use chainplan::generalized::execute::{oracle, random_operands};
 use chainplan::generalized::{plan, Backend, CostModel, Expression, GenError, Operand};
-use chainplan::{multi_dot, Algorithm, Chain, Product};
+use chainplan::{multi_dot, Algorithm, AsFactor, Chain, Product};
 use ndarray::{array, Array2};
 use rand::SeedableRng;
 
@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let b = Array2::from_shape_fn((3, 2), |(i, j)| (i + j) as f64);
     let y = array![1.0, -1.0];
     // x·A = (1, 2, 4); (x·A)·B = (0+2+8, 1+4+12) = (10, 17); · y = -7.
-    let p = multi_dot(&[&x, &a, &b.view(), &y])?;
+    let p = multi_dot(&[&x as &dyn AsFactor<_>, &a, &b.view(), &y])?;
     assert_eq!(p, Product::Scalar(-7.0));
     println!("plan {plan0} costs {}; x·A·B·y = -7", plan0.cost());
 
