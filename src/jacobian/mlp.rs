@@ -298,23 +298,24 @@ impl<T: Element> Mlp<T> {
     ///
     /// ```
     /// use chainplan::jacobian::{Activation, Mlp};
-    /// use chainplan::Error;
+    /// use chainplan::{Error, JacobianError};
     /// let net = Mlp::random(&[4, 8, 2], 1)?;
     /// let net = net.with_activations(vec![Activation::Relu, Activation::Sigmoid])?;
     /// assert_eq!(net.activations()[1], Activation::Sigmoid);
     /// let e = net.with_activations(vec![Activation::Relu]).unwrap_err();
-    /// assert!(matches!(e, Error::VectorLength { got: 1, expected: 2, .. }));
+    /// assert!(matches!(e, Error::Jacobian(JacobianError::VectorLength { got: 1, expected: 2, .. })));
     /// # Ok::<(), chainplan::Error>(())
     /// ```
     ///
-    /// Errors: not one activation per layer ([`Error::VectorLength`]).
+    /// Errors: not one activation per layer ([`JacobianError::VectorLength`]).
     pub fn with_activations(mut self, activations: Vec<Activation<T>>) -> Result<Self> {
         if activations.len() != self.weights.len() {
-            return Err(Error::VectorLength {
+            return Err(JacobianError::VectorLength {
                 what: "the activation list".to_string(),
                 got: activations.len(),
                 expected: self.weights.len(),
-            });
+            }
+            .into());
         }
         self.activations = activations;
         Ok(self)
@@ -491,7 +492,7 @@ impl<T: Element> Mlp<T> {
     /// ([`Mlp::parameter_plan`]): each step of the sweep is a prefix δ_l, the gradient with
     /// respect to z_l, from which ∂loss/∂b_l = δ_l and ∂loss/∂W_l = δ_lᵀ·a_(l-1)ᵀ.
     ///
-    /// Errors: an input or target of the wrong length ([`Error::VectorLength`]).
+    /// Errors: an input or target of the wrong length ([`JacobianError::VectorLength`]).
     pub fn gradients(&self, x: &Array1<T>, target: &Array1<T>) -> Result<Gradients<T>> {
         let f = self.forward(x)?;
         let residual = self.residual(&f, target)?;
@@ -568,14 +569,14 @@ impl<T: Element> Mlp<T> {
             // Factors 0 ..= end: the seed and the last `end` layers.
             let depth = layers.len();
             let prefix = JacobianChain::with_layers(
-                &chain.widths()[depth - end..],
+                &chain.layer_widths()[depth - end..],
                 &layers[depth - end..],
                 Seed::Output(1),
             )?;
             separate =
                 separate
                     .checked_add(prefix.optimal_plan()?.cost())
-                    .ok_or(Error::Overflow {
+                    .ok_or(crate::Error::Overflow {
                         what: "the separate plans' cost",
                         bits: 128,
                     })?;
