@@ -42,8 +42,13 @@
 //!   products), and property inference over whole sub-chains.
 //! - [`cost`]: the kernels and their exact flop counts in units of ⅓ flop, and the
 //!   [`CostModel`] that parameterises the DP (planned, expert, naive).
-//! - [`planner`]: the DP over sub-chains × lazy forms × kernels; [`plan`] returns a
-//!   [`GenPlan`].
+//! - `menu` (crate-internal): the kernel menu, which kernels (and specialisations: gemv,
+//!   trsv, shared factorizations) can combine two held values and at what exact cost; the
+//!   one interface the DP, lowering and the brute force all price through.
+//! - [`planner`]: the DP over sub-chains × lazy forms × menu choices, and lowering, which
+//!   emits exactly the steps the DP chose; [`plan`] returns a [`GenPlan`].
+//! - `text` (crate-internal): the text of plans (the order with `inv!` for explicit
+//!   inverses, what each step computes).
 //! - [`steps`]: [`GenPlan`], a list of kernel [`Step`]s with the expression it was planned
 //!   for; read-only, `Display`, and `Serialize`/`Deserialize` (a plan read back is validated).
 //! - [`brute`]: brute force over every parenthesization × kernel × form, the tests' oracle.
@@ -52,6 +57,14 @@
 //!   and the naive oracle.
 //! - [`random`]: a seeded generator of random chains in the CGO'18 style.
 //! - [`report`]: [`ExprReport`], the `expr` command's report.
+//!
+//! ## Names
+//!
+//! [`Operand`], [`Step`], [`CostModel`] and [`plan`] share their names with items of the
+//! core chain planner ([`crate::plan::Operand`], [`crate::plan::Step`],
+//! [`crate::cost::CostModel`], the [`crate::plan`] module). They are kept, and this module's path is their prefix: write
+//! `generalized::Operand`, `generalized::plan`, or import them under the module
+//! (`use chainplan::generalized;`) when the core's are in scope too.
 //!
 //! ## Kernels and flop counts
 //!
@@ -105,11 +118,13 @@ pub mod brute;
 pub mod cost;
 pub mod execute;
 pub mod expr;
+mod menu;
 pub mod operand;
 pub mod planner;
 pub mod random;
 pub mod report;
 pub mod steps;
+mod text;
 
 pub use cost::{CostModel, Kernel};
 pub use execute::{Backend, Input};
