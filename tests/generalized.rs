@@ -319,6 +319,89 @@ fn agree(e: &Expression, seed: u64) {
     }
 }
 
+/// The f32 tolerance: the f64 one with f32's epsilon (inner dimensions, factors and
+/// inverses scale it alike).
+fn tolerance_f32(e: &Expression) -> f64 {
+    tolerance(e) * (f32::EPSILON as f64 / f64::EPSILON)
+}
+
+/// The same plans run in f32 (operands rounded to f32) give the f64 oracle's numbers to f32
+/// accuracy, on every backend, and return f32.
+#[test]
+fn f32_plans_agree_with_the_oracle() {
+    let mut rng = StdRng::seed_from_u64(3232);
+    for seed in 0..200 {
+        let e = random_expression(&ChainSpec::small(6, 12), &mut rng).unwrap();
+        let mut r = StdRng::seed_from_u64(seed);
+        let x = random_operands(&e, &mut r).unwrap();
+        let want = oracle(&e, &views(&x)).unwrap();
+        let scale = max_abs(&want).max(1e-300);
+        let x32: Vec<Array2<f32>> = x.iter().map(|a| a.mapv(|v| v as f32)).collect();
+        let v32: Vec<ArrayView2<'_, f32>> = x32.iter().map(|a| a.view()).collect();
+        for m in models() {
+            let p = plan(&e, &m).unwrap();
+            for backend in Backend::available() {
+                let got: Array2<f32> = p.execute_in_order(backend, &v32).unwrap();
+                let err = max_abs_diff(&got.mapv(f64::from), &want) / scale;
+                assert!(
+                    err <= tolerance_f32(&e),
+                    "{} under {} on {} in f32: relative error {err:e} > {:e}",
+                    e.text,
+                    m.name,
+                    backend.name(),
+                    tolerance_f32(&e)
+                );
+            }
+        }
+    }
+}
+
+/// f32 arrays bound by name run through `execute_as::<f32>` and give f32 (a 1-D y gives a
+/// 1-D result); arrays of two element types in one call, or f32 arrays given to the f64
+/// `execute`, are a typed error naming the operands of each type.
+#[test]
+fn element_types_are_one_per_call() {
+    use chainplan::generalized::Input;
+    use chainplan::Product;
+    let e =
+        Expression::parse("inv(X' * X) * X' * y", &ops(&["X=30x4:fullrank", "y=30x1"])).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    let mut rng = StdRng::seed_from_u64(5);
+    let x = random_operands(&e, &mut rng).unwrap();
+    let want = oracle(&e, &views(&x)).unwrap();
+    let x32 = x[0].mapv(|v| v as f32);
+    let y32 = x[1].column(0).mapv(|v| v as f32);
+    for backend in Backend::available() {
+        let args: [(&str, Input<'_>); 2] = [("X", (&x32).into()), ("y", (&y32).into())];
+        let Product::Vector(beta) = p.execute_as::<f32>(backend, &args, true).unwrap() else {
+            panic!("a 1-D y gives a 1-D result")
+        };
+        for (b, w) in beta.iter().zip(want.column(0)) {
+            assert!(
+                (f64::from(*b) - w).abs() <= 1e-4 * w.abs().max(1.0),
+                "{b} vs {w}"
+            );
+        }
+        let err = p.execute_with(backend, &args).unwrap_err();
+        assert!(matches!(err, GenError::ElementType { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "operands must all be f64 in this call: X, y are f32"
+        );
+        let mixed = [("X", (&x[0]).into()), ("y", (&y32).into())];
+        let err = p.execute_with(backend, &mixed).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "operands must all be f64 in this call: y is f32 but X is f64"
+        );
+        let err = p.execute_as::<f32>(backend, &mixed, true).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "operands must all be f32 in this call: X is f64 but y is f32"
+        );
+    }
+}
+
 /// Every plan the tests build executes to the oracle's numbers.
 #[test]
 fn executed_plans_agree_with_the_oracle() {
@@ -920,6 +1003,16 @@ proptest! {
                 ), "{}", err),
             }
             let _ = p.execute_in_order(backend, &arrays);
+            // The same arrays run as f32: wrong element type, a typed error naming them.
+            if n > 0 {
+                let err = p
+                    .execute_as::<f32>(backend, &bound(&names[..n], &arrays[..n]), true)
+                    .unwrap_err();
+                prop_assert!(matches!(
+                    err,
+                    GenError::ElementType { .. } | GenError::Binding { .. }
+                ), "{}", err);
+            }
         }
         // The plan's JSON with e2's expression and operands: refused, or a valid plan that
         // runs on e2's operands to the oracle's answer (or fails on a declared property).

@@ -284,6 +284,22 @@ pub enum GenError {
         reason: String,
     },
 
+    /// Arrays of two element types in one call, or of a type other than the one the call
+    /// runs in: names the operands of each type.
+    #[error("operands must all be {expected} in this call: {other} {is} {given}{rest}",
+        is = if other.contains(", ") { "are" } else { "is" },
+        rest = if matching.is_empty() { String::new() } else { format!(" but {matching} {}", if matching.contains(", ") { "are" } else { "is" }) + " " + expected })]
+    ElementType {
+        /// The element type the call runs in (`f64` or `f32`).
+        expected: &'static str,
+        /// The operands of that type, comma-separated.
+        matching: String,
+        /// The other element type given.
+        given: &'static str,
+        /// The operands of the other type, comma-separated.
+        other: String,
+    },
+
     /// Execution was given operands that do not match the expression.
     #[error("operand {operand} is {got}; the expression declares it {expected}")]
     OperandMismatch {
