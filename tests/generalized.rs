@@ -539,6 +539,97 @@ fn least_squares_costs_are_exact() {
     );
 }
 
+/// A symmetric operand not declared SPD is factored by Bunch–Kaufman (sytrf n³/3, sytrs
+/// 2n²k, sytri 2n³/3, LAWN 41), not LU; brute force agrees with the DP's cost; an
+/// indefinite instance runs to the oracle's numbers on every backend, in f64 and f32.
+#[test]
+fn symmetric_indefinite_operands_use_bunch_kaufman() {
+    let specs = ["S=30x30:symmetric,nonsingular", "B=30x5", "C=5x30"];
+    assert_eq!(
+        kernels("inv(S) * B", &specs),
+        [Kernel::Sytrf, Kernel::Sytrs]
+    );
+    let n = 30u128;
+    let e = Expression::parse("inv(S) * B", &ops(&specs)).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    assert_eq!(p.cost().thirds(), n * n * n + 6 * n * n * 5);
+    assert_eq!(kernels("inv(S)", &specs), [Kernel::Sytrf, Kernel::Sytri]);
+    let inv = plan(
+        &Expression::parse("inv(S)", &ops(&specs)).unwrap(),
+        &CostModel::planned(),
+    )
+    .unwrap();
+    assert_eq!(inv.cost().thirds(), n * n * n + 2 * n * n * n);
+    // One factorization shared by every solve; the naive model inverts by LU.
+    let cases: &[&str] = &[
+        "C * inv(S) * B",
+        "inv(S) * B * C * inv(S)",
+        "inv(S)",
+        "inv(S) * B",
+    ];
+    let mut rng = StdRng::seed_from_u64(808);
+    for text in cases {
+        let e = Expression::parse(text, &ops(&specs)).unwrap();
+        for m in models() {
+            let p = plan(&e, &m).unwrap();
+            assert_eq!(
+                brute_cost(&e, &m).unwrap(),
+                Some(p.cost().thirds()),
+                "{text} under {}",
+                m.name
+            );
+            let factored = p
+                .steps()
+                .iter()
+                .filter(|s| s.kernel() == Kernel::Sytrf)
+                .count();
+            if m.name == "naive" {
+                assert_eq!(factored, 0, "{text}: naive inverts by LU");
+            } else {
+                assert_eq!(factored, 1, "{text} under {}: S factored once", m.name);
+            }
+        }
+        let x = random_operands(&e, &mut rng).unwrap();
+        let s = &x[e.operands.iter().position(|o| o.name == "S").unwrap()];
+        assert!(!cholesky_succeeds(s), "the test matrix S is indefinite");
+        agree(&e, 808);
+        let x32: Vec<Array2<f32>> = x.iter().map(|a| a.mapv(|v| v as f32)).collect();
+        let v32: Vec<ArrayView2<'_, f32>> = x32.iter().map(|a| a.view()).collect();
+        let want = oracle(&e, &views(&x)).unwrap();
+        let p = plan(&e, &CostModel::planned()).unwrap();
+        for backend in Backend::available() {
+            let got = p.execute_in_order(backend, &v32).unwrap();
+            let err = max_abs_diff(&got.mapv(f64::from), &want) / max_abs(&want);
+            assert!(
+                err <= tolerance_f32(&e),
+                "{text} on {} in f32: {err:e}",
+                backend.name()
+            );
+        }
+    }
+    // A singular symmetric matrix is reported by the factorization.
+    let e = Expression::parse("inv(S) * B", &ops(&specs)).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    let zero = Array2::<f64>::zeros((30, 30));
+    let b = Array2::<f64>::ones((30, 5));
+    for backend in Backend::available() {
+        let err = p
+            .execute_in_order(backend, &[zero.view(), b.view(), b.t()])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                GenError::Lapack {
+                    routine: "sytrf",
+                    ..
+                }
+            ),
+            "{}: {err}",
+            backend.name()
+        );
+    }
+}
+
 /// Inferred properties hold on random instances: symmetry, triangularity, and Cholesky
 /// succeeding where SPD is inferred.
 #[test]

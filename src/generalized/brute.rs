@@ -265,7 +265,7 @@ pub fn brute_cost(expr: &Expression, model: &CostModel) -> Result<Option<u128>, 
         let mut total = c.cost;
         for (a, op) in expr.operands.iter().enumerate() {
             if c.used >> a & 1 == 1 {
-                let f = b.kernels.factorization(op.rows, op.props.spd)?;
+                let f = b.kernels.factorization(op.rows, op.props)?;
                 total = total.checked_add(f.cost).ok_or_else(overflow)?;
             }
         }

@@ -103,22 +103,34 @@ pub(crate) struct Kernels<'a> {
 }
 
 impl Kernels<'_> {
-    /// The factorization used for solves with, and inverses of, an n×n matrix: Cholesky
-    /// (potrf) when it is SPD and the model uses structure, LU (getrf) otherwise. The same
-    /// for an operand's shared factorization and a temporary's.
-    pub(crate) fn factorization(&self, n: usize, spd: bool) -> Result<Factorization, GenError> {
+    /// The factorization used for solves with, and inverses of, an n×n matrix with
+    /// properties `p`: Cholesky (potrf) when it is SPD, Bunch–Kaufman (sytrf) when it is
+    /// symmetric but not known to be definite, LU (getrf) otherwise, or whenever the model
+    /// ignores structure. The same for an operand's shared factorization and a temporary's.
+    pub(crate) fn factorization(&self, n: usize, p: Properties) -> Result<Factorization, GenError> {
         let what = "a factorization's flop count";
-        Ok(if spd && !self.model.general_inverses {
-            Factorization {
-                kernel: Kernel::Potrf,
-                cost: ov(cost::potrf(n), what)?,
-            }
+        let (kernel, cost) = if self.model.general_inverses {
+            (Kernel::Getrf, cost::getrf(n))
+        } else if p.spd {
+            (Kernel::Potrf, cost::potrf(n))
+        } else if p.symmetric {
+            (Kernel::Sytrf, cost::sytrf(n))
         } else {
-            Factorization {
-                kernel: Kernel::Getrf,
-                cost: ov(cost::getrf(n), what)?,
-            }
+            (Kernel::Getrf, cost::getrf(n))
+        };
+        Ok(Factorization {
+            kernel,
+            cost: ov(cost, what)?,
         })
+    }
+
+    /// The solve and explicit-inverse kernels that read factorization `f`.
+    pub(crate) fn with_factorization(f: Factorization) -> (Kernel, Kernel) {
+        match f.kernel {
+            Kernel::Potrf => (Kernel::Potrs, Kernel::Potri),
+            Kernel::Sytrf => (Kernel::Sytrs, Kernel::Sytri),
+            _ => (Kernel::Getrs, Kernel::Getri),
+        }
     }
 
     /// Options for the product M₁·M₂ of two plain sides.
@@ -192,12 +204,8 @@ impl Kernels<'_> {
             // M⁻¹ = Mᵀ: a product (gemv with a vector).
             (general(n, other), ov(cost::gemm(n, n, other), what)?, None)
         } else {
-            let f = self.factorization(n, p.spd)?;
-            let kernel = if f.kernel == Kernel::Potrf {
-                Kernel::Potrs
-            } else {
-                Kernel::Getrs
-            };
+            let f = self.factorization(n, p)?;
+            let (kernel, _) = Kernels::with_factorization(f);
             (kernel, ov(cost::solve(n, other), what)?, Some(f))
         };
         Ok(Some(self.with_factor(kernel, left, cost, factor, w)?))
@@ -246,7 +254,7 @@ impl Kernels<'_> {
             (false, _) => Kernel::Trmm,
         };
         let cost = ov(tri.checked_add(syrk), what)?;
-        let factor = self.factorization(n, true)?;
+        let factor = self.factorization(n, p)?;
         let mut c = self.with_factor(Kernel::Syrk, true, cost, Some(factor), w)?;
         c.kernel_cost = syrk;
         c.pre = Some((pre, tri));
@@ -258,30 +266,22 @@ impl Kernels<'_> {
         let n = w.rows;
         let p = w.props;
         let what = "an inverse's flop count";
-        let (kernel, cost, factor) = if self.model.general_inverses || !p.structured() {
-            (
-                Kernel::Getri,
-                ov(cost::getri(n), what)?,
-                Some(self.factorization(n, false)?),
-            )
-        } else if p.diagonal {
+        let (kernel, cost, factor) = if p.diagonal && !self.model.general_inverses {
             (Kernel::DiagInv, ov(cost::diagonal(n, 1), what)?, None)
-        } else if p.triangular() {
+        } else if p.triangular() && !self.model.general_inverses {
             (Kernel::Trtri, ov(cost::trtri(n), what)?, None)
-        } else if p.orthogonal {
+        } else if p.orthogonal && !self.model.general_inverses {
             (Kernel::Transpose, 0, None)
-        } else if p.spd {
-            (
-                Kernel::Potri,
-                ov(cost::potri(n), what)?,
-                Some(self.factorization(n, true)?),
-            )
         } else {
-            (
-                Kernel::Getri,
-                ov(cost::getri(n), what)?,
-                Some(self.factorization(n, false)?),
-            )
+            // From the factorization solves use: potri, sytri or getri.
+            let f = self.factorization(n, p)?;
+            let (_, kernel) = Kernels::with_factorization(f);
+            let cost = match kernel {
+                Kernel::Potri => cost::potri(n),
+                Kernel::Sytri => cost::sytri(n),
+                _ => cost::getri(n),
+            };
+            (kernel, ov(cost, what)?, Some(f))
         };
         self.with_factor(kernel, true, cost, factor, w)
     }

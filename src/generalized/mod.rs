@@ -81,9 +81,12 @@
 //! | potrs | with Cholesky factor, k columns | 2n²k |
 //! | getrf | LU of n×n | 2n³/3 |
 //! | getrs | with LU, k columns | 2n²k |
+//! | sytrf | Bunch–Kaufman LDLᵀ of a symmetric (indefinite) n×n | n³/3 |
+//! | sytrs | with it, k columns | 2n²k |
 //! | trtri | explicit triangular inverse | n³/3 |
 //! | potri | explicit inverse from Cholesky | 2n³/3 |
 //! | getri | explicit inverse from LU | 4n³/3 |
+//! | sytri | explicit inverse from Bunch–Kaufman | 2n³/3 |
 //! | diag-inv | explicit diagonal inverse | n |
 //! | transpose | Qᵀ for Q⁻¹ (orthogonal), a copy | 0 |
 //!
@@ -91,6 +94,13 @@
 //! syrk of B's value, k(k+1)n for B n×k; Bᵀ·M⁻¹·B with M SPD can be potrf(M) = UᵀU (shared
 //! with every other use of M's factor), W = U⁻ᵀB by trsm (n²k) and syrk(W): GLS's Xᵀ·M⁻¹·X;
 //! Bᵀ·M·B likewise with W = U·B by trmm.
+//!
+//! The counts are the leading terms of LAPACK Working Note 41 (Blackford and Dongarra,
+//! *Installation Guide for LAPACK*, its table of operation counts): multiplications plus
+//! additions. A solve with an inverted matrix reads its factorization: Cholesky for an SPD
+//! one, Bunch–Kaufman for one declared symmetric (and nonsingular) but not SPD — half LU's
+//! flops, and its pivots keep an indefinite matrix stable — and LU otherwise; an explicit
+//! inverse uses the same factorization (potri, sytri, getri).
 //!
 //! Costs are counted in units of ⅓ flop (`u128`, checked): potrf of n = 500 is exactly
 //! 125,000,000 units, 41,666,666⅔ flops.

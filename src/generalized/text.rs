@@ -84,12 +84,13 @@ impl fmt::Display for Order {
     }
 }
 
-/// What a factorization step holds: `chol(M)` (potrf) or `lu(S2)` (getrf).
+/// What a factorization step holds: `chol(M)` (potrf), `ldl(M)` (sytrf, Bunch–Kaufman) or
+/// `lu(S2)` (getrf).
 pub(crate) fn factored(kernel: Kernel, what: &str) -> String {
-    if kernel == Kernel::Potrf {
-        format!("chol({what})")
-    } else {
-        format!("lu({what})")
+    match kernel {
+        Kernel::Potrf => format!("chol({what})"),
+        Kernel::Sytrf => format!("ldl({what})"),
+        _ => format!("lu({what})"),
     }
 }
 

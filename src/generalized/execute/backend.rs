@@ -52,6 +52,14 @@ pub(crate) trait LinAlg<T: Element> {
     fn getrs(&self, lu: &Self::Lu, trans: bool, b: &mut ColMat<T>) -> Result<(), GenError>;
     /// A⁻¹ from A's LU factorization.
     fn getri(&self, lu: &Self::Lu) -> Result<Result<ColMat<T>, Info>, GenError>;
+    /// A Bunch–Kaufman factorization (LDLᵀ, 1×1 and 2×2 pivots) with its pivots.
+    type Ldl;
+    /// The Bunch–Kaufman factorization of a square symmetric A (its upper triangle is read).
+    fn sytrf(&self, a: ColMat<T>) -> Result<Result<Self::Ldl, Info>, GenError>;
+    /// B ← A⁻¹·B from A's Bunch–Kaufman factorization.
+    fn sytrs(&self, f: &Self::Ldl, b: &mut ColMat<T>) -> Result<(), GenError>;
+    /// A⁻¹ (both triangles) from A's Bunch–Kaufman factorization.
+    fn sytri(&self, f: &Self::Ldl) -> Result<Result<ColMat<T>, Info>, GenError>;
     /// T ← T⁻¹ for T triangular (`lower` or upper; the other triangle is zeroed).
     fn trtri(&self, t: &mut ColMat<T>, lower: bool) -> Result<Result<(), Info>, GenError>;
 }

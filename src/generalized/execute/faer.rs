@@ -1,5 +1,5 @@
 //! The pure-Rust backend (feature `faer`, on by default): faer's products, triangular
-//! solves, Cholesky and LU, for f64 and f32 (one body, instantiated per type by a macro). Its views are made from the checked [`MatRef`]s with faer's own
+//! solves, Cholesky, Bunch–Kaufman (LBLᵀ) and LU, for f64 and f32 (one body, instantiated per type by a macro). Its views are made from the checked [`MatRef`]s with faer's own
 //! checked constructors, so this file has no `unsafe`.
 
 use faer::Par;
@@ -21,7 +21,7 @@ macro_rules! faer_backend {
             };
             use crate::generalized::execute::mat::{ColMat, MatRef};
             use crate::generalized::GenError;
-            use faer::linalg::solvers::{DenseSolveCore, PartialPivLu, SolveCore};
+            use faer::linalg::solvers::{DenseSolveCore, Lblt, PartialPivLu, SolveCore};
             use faer::{Accum, Conj};
 
             type E = $E;
@@ -68,6 +68,45 @@ macro_rules! faer_backend {
 
             impl LinAlg<E> for Faer {
                 type Lu = PartialPivLu<E>;
+                type Ldl = Lblt<E>;
+
+                fn sytrf(&self, a: ColMat<E>) -> Result<Result<Lblt<E>, Info>, GenError> {
+                    check_square("sytrf", a.rows(), a.cols())?;
+                    // The upper stored triangle, as LAPACK's dsytrf('U') reads it.
+                    let f = fview(&a.view(false)).lblt(faer::Side::Upper);
+                    // Singular: a 1×1 pivot block that is zero (LAPACK's info); 2×2 blocks are
+                    // nonsingular by the pivoting rule.
+                    let (d, s) = (f.B_diag().column_vector(), f.B_subdiag().column_vector());
+                    let n = d.nrows();
+                    let mut i = 0;
+                    while i < n {
+                        if i + 1 < n && s[i] != 0.0 {
+                            i += 2;
+                            continue;
+                        }
+                        if d[i] == 0.0 {
+                            return Ok(Err(i32::try_from(i + 1).unwrap_or(i32::MAX)));
+                        }
+                        i += 1;
+                    }
+                    Ok(Ok(f))
+                }
+
+                fn sytrs(&self, f: &Lblt<E>, b: &mut ColMat<E>) -> Result<(), GenError> {
+                    let n = f.L().nrows();
+                    if n != b.rows() {
+                        return Err(crate::generalized::execute::backend::mismatch(
+                            "sytrs",
+                            format!("a factorization of order {n} with {} rows", b.rows()),
+                        ));
+                    }
+                    f.solve_in_place_with_conj(Conj::No, fmut(b));
+                    Ok(())
+                }
+
+                fn sytri(&self, f: &Lblt<E>) -> Result<Result<ColMat<E>, Info>, GenError> {
+                    Ok(Ok(from_faer(f.inverse().as_ref())?))
+                }
 
                 fn gemm(&self, a: MatRef<'_, E>, b: MatRef<'_, E>) -> Result<ColMat<E>, GenError> {
                     let (m, _, n) = check_chain("gemm", &a, &b)?;

@@ -44,6 +44,12 @@ pub(crate) struct Lu<T> {
     ipiv: Vec<c_int>,
 }
 
+/// The Lapack backend's Bunch–Kaufman factorization: dsytrf's factors (upper) and pivots.
+pub(crate) struct Ldl<T> {
+    f: ColMat<T>,
+    ipiv: Vec<c_int>,
+}
+
 /// A negative info: an argument LAPACK rejected, which the checks above should prevent.
 fn invalid(routine: &'static str, info: c_int) -> Result<(), GenError> {
     if info == 0 {
@@ -58,9 +64,9 @@ fn invalid(routine: &'static str, info: c_int) -> Result<(), GenError> {
 
 /// The backend for one element type `E`, with the names of its BLAS and LAPACK routines.
 macro_rules! lapack_backend {
-    ($E:ty, $module:ident, $gemv:ident, $gemm:ident, $syrk:ident, $symm:ident, $trsv:ident, $trsm:ident, $trmm:ident, $potrf:ident, $potrs:ident, $potri:ident, $getrf:ident, $getrs:ident, $getri:ident, $trtri:ident) => {
+    ($E:ty, $module:ident, $gemv:ident, $gemm:ident, $syrk:ident, $symm:ident, $trsv:ident, $trsm:ident, $trmm:ident, $potrf:ident, $potrs:ident, $potri:ident, $getrf:ident, $getrs:ident, $getri:ident, $trtri:ident, $sytrf:ident, $sytrs:ident, $sytri:ident) => {
         mod $module {
-            use super::{int, invalid, tr, uplo, Lapack, Lu, U};
+            use super::{int, invalid, tr, uplo, Lapack, Ldl, Lu, U};
             use crate::generalized::execute::backend::{
                 check_chain, check_side, check_square, mismatch, Info, LinAlg,
             };
@@ -78,6 +84,99 @@ macro_rules! lapack_backend {
 
             impl LinAlg<E> for Lapack {
                 type Lu = Lu<E>;
+                type Ldl = Ldl<E>;
+
+                fn sytrf(&self, mut a: ColMat<E>) -> Result<Result<Ldl<E>, Info>, GenError> {
+                    let n = check_square("sytrf", a.rows(), a.cols())?;
+                    let mut ipiv = vec![0 as c_int; n];
+                    let lwork = n.max(1).saturating_mul(64);
+                    let mut work = vec![0.0 as E; lwork];
+                    let (ni, lda, lw) = (
+                        int("sytrf", n)?,
+                        int("sytrf", a.ld())?,
+                        int("sytrf", lwork)?,
+                    );
+                    let mut info = 0;
+                    // SAFETY: a is an n×n ColMat (checked square) with lda = max(1, n); ipiv has
+                    // n entries; work has lwork entries.
+                    unsafe {
+                        lapack_sys::$sytrf(
+                            &U,
+                            &ni,
+                            a.data_mut().as_mut_ptr(),
+                            &lda,
+                            ipiv.as_mut_ptr(),
+                            work.as_mut_ptr(),
+                            &lw,
+                            &mut info,
+                        );
+                    }
+                    if info < 0 {
+                        return Err(mismatch(
+                            "sytrf",
+                            format!("LAPACK rejected argument {}", -info),
+                        ));
+                    }
+                    Ok(if info == 0 {
+                        Ok(Ldl { f: a, ipiv })
+                    } else {
+                        Err(info)
+                    })
+                }
+
+                fn sytrs(&self, f: &Ldl<E>, b: &mut ColMat<E>) -> Result<(), GenError> {
+                    let n = check_side("sytrs", &f.f.view(false), b, true)?;
+                    if f.ipiv.len() != n {
+                        return Err(mismatch("sytrs", "pivots of another order".into()));
+                    }
+                    let (ni, nrhs) = (int("sytrs", n)?, int("sytrs", b.cols())?);
+                    let (lda, ldb) = (int("sytrs", f.f.ld())?, int("sytrs", b.ld())?);
+                    let mut info = 0;
+                    // SAFETY: the factors are n×n with n pivots, b is n×nrhs; ColMats with
+                    // ld = max(1, rows).
+                    unsafe {
+                        lapack_sys::$sytrs(
+                            &U,
+                            &ni,
+                            &nrhs,
+                            f.f.data().as_ptr(),
+                            &lda,
+                            f.ipiv.as_ptr(),
+                            b.data_mut().as_mut_ptr(),
+                            &ldb,
+                            &mut info,
+                        );
+                    }
+                    invalid("sytrs", info)
+                }
+
+                fn sytri(&self, f: &Ldl<E>) -> Result<Result<ColMat<E>, Info>, GenError> {
+                    let mut a = f.f.clone();
+                    let n = check_square("sytri", a.rows(), a.cols())?;
+                    if f.ipiv.len() != n {
+                        return Err(mismatch("sytri", "pivots of another order".into()));
+                    }
+                    let mut work = vec![0.0 as E; n.max(1)];
+                    let (ni, lda) = (int("sytri", n)?, int("sytri", a.ld())?);
+                    let mut info = 0;
+                    // SAFETY: a is n×n (lda = max(1, n)) with n pivots; work has n entries.
+                    unsafe {
+                        lapack_sys::$sytri(
+                            &U,
+                            &ni,
+                            a.data_mut().as_mut_ptr(),
+                            &lda,
+                            f.ipiv.as_ptr(),
+                            work.as_mut_ptr(),
+                            &mut info,
+                        );
+                    }
+                    if info != 0 {
+                        return Ok(Err(info));
+                    }
+                    a.mirror_upper();
+                    Ok(Ok(a))
+                }
 
                 fn gemm(&self, a: MatRef<'_, E>, b: MatRef<'_, E>) -> Result<ColMat<E>, GenError> {
                     let (m, k, n) = check_chain("gemm", &a, &b)?;
@@ -479,7 +578,10 @@ lapack_backend!(
     dgetrf_,
     dgetrs_,
     dgetri_,
-    dtrtri_
+    dtrtri_,
+    dsytrf_,
+    dsytrs_,
+    dsytri_
 );
 lapack_backend!(
     f32,
@@ -497,5 +599,8 @@ lapack_backend!(
     sgetrf_,
     sgetrs_,
     sgetri_,
-    strtri_
+    strtri_,
+    ssytrf_,
+    ssytrs_,
+    ssytri_
 );

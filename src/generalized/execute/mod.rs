@@ -614,18 +614,20 @@ fn copy_of<T: Real>(input: &Typed<'_, T>) -> Result<ColMat<T>, GenError> {
 }
 
 /// A step's result: a matrix, or a factorization.
-enum Stored<T, L> {
+enum Stored<T, L, D> {
     Mat(ColMat<T>),
     /// Upper Cholesky factor U (W = UᵀU); the strict lower triangle is not meaningful.
     Chol(ColMat<T>),
     Lu(L),
+    /// A Bunch–Kaufman factorization.
+    Ldl(D),
 }
 
 struct Run<'p, 'a, T: Real, B: LinAlg<T>> {
     b: &'p B,
     plan: &'p GenPlan,
     ops: &'p [OperandView<'a, T>],
-    vals: Vec<Stored<T, B::Lu>>,
+    vals: Vec<Stored<T, B::Lu, B::Ldl>>,
     /// How many arguments read each step's result (the plan's result counts as one).
     uses: Vec<usize>,
 }
@@ -680,10 +682,10 @@ impl<'a, T: Real, B: LinAlg<T>> Run<'_, 'a, T, B> {
             }
             Value::Step(s) => match self.vals.get(s).ok_or_else(missing)? {
                 Stored::Mat(m) | Stored::Chol(m) => (m.view(false), false),
-                Stored::Lu(_) => {
+                Stored::Lu(_) | Stored::Ldl(_) => {
                     return Err(mismatch(
                         "plan",
-                        "an LU factorization read as a matrix".into(),
+                        "an LU or LDLᵀ factorization read as a matrix".into(),
                     ))
                 }
             },
@@ -746,7 +748,7 @@ impl<'a, T: Real, B: LinAlg<T>> Run<'_, 'a, T, B> {
         }
     }
 
-    fn step(&mut self, st: &Step) -> Result<Stored<T, B::Lu>, GenError> {
+    fn step(&mut self, st: &Step) -> Result<Stored<T, B::Lu, B::Ldl>, GenError> {
         let left = st.side == Side2::Left;
         Ok(Stored::Mat(match st.kernel {
             Kernel::Gemm | Kernel::Gemv => self.gemm(st)?,
@@ -780,8 +782,19 @@ impl<'a, T: Real, B: LinAlg<T>> Run<'_, 'a, T, B> {
                     "the matrix is singular",
                 )?));
             }
-            Kernel::Potrs | Kernel::Getrs => self.solve(st, left)?,
-            Kernel::Potri | Kernel::Getri => self.inverse(st)?,
+            Kernel::Sytrf => {
+                let a0 = *self.one(st)?;
+                let a = self.take(&a0)?;
+                let r = self.b.sytrf(a)?;
+                return Ok(Stored::Ldl(self.failed(
+                    r,
+                    "sytrf",
+                    a0.value,
+                    "the matrix is singular",
+                )?));
+            }
+            Kernel::Potrs | Kernel::Getrs | Kernel::Sytrs => self.solve(st, left)?,
+            Kernel::Potri | Kernel::Getri | Kernel::Sytri => self.inverse(st)?,
             Kernel::Trtri => {
                 let a0 = *self.one(st)?;
                 let mut a = self.take(&a0)?;
@@ -872,6 +885,8 @@ impl<'a, T: Real, B: LinAlg<T>> Run<'_, 'a, T, B> {
         match (st.kernel, self.vals.get(s)) {
             (Kernel::Potrs, Some(Stored::Chol(u))) => self.b.potrs(u, &mut b)?,
             (Kernel::Getrs, Some(Stored::Lu(lu))) => self.b.getrs(lu, trans, &mut b)?,
+            // A symmetric matrix is its own transpose.
+            (Kernel::Sytrs, Some(Stored::Ldl(f))) => self.b.sytrs(f, &mut b)?,
             _ => {
                 return Err(mismatch(
                     st.kernel.name(),
@@ -898,6 +913,7 @@ impl<'a, T: Real, B: LinAlg<T>> Run<'_, 'a, T, B> {
         let r = match (st.kernel, self.vals.get(s)) {
             (Kernel::Potri, Some(Stored::Chol(u))) => self.b.potri(u)?,
             (Kernel::Getri, Some(Stored::Lu(lu))) => self.b.getri(lu)?,
+            (Kernel::Sytri, Some(Stored::Ldl(f))) => self.b.sytri(f)?,
             _ => {
                 return Err(mismatch(
                     st.kernel.name(),

@@ -179,7 +179,9 @@ impl<'a> Lower<'a> {
             chain
         };
         let a = match choice.kernel {
-            Kernel::Getri | Kernel::Potri => arg(self.choice_factor(choice, w.value, n)?, false),
+            Kernel::Getri | Kernel::Potri | Kernel::Sytri => {
+                arg(self.choice_factor(choice, w.value, n)?, false)
+            }
             Kernel::Transpose => arg(w.value, true),
             _ => arg(w.value, false),
         };
@@ -303,7 +305,7 @@ impl<'a> Lower<'a> {
             _ => {
                 let (w, sw) = if choice.left { (a, sa) } else { (b, sb) };
                 let m = match choice.kernel {
-                    Kernel::Potrs | Kernel::Getrs => {
+                    Kernel::Potrs | Kernel::Getrs | Kernel::Sytrs => {
                         arg(self.choice_factor(choice, w.value, sw.rows)?, w.transposed)
                     }
                     // M orthogonal: M⁻¹ = Mᵀ.

@@ -124,7 +124,7 @@ pub fn plan(expr: &Expression, model: &CostModel) -> Result<GenPlan, GenError> {
         for (bit, &a) in candidates.iter().enumerate() {
             if bit >= 64 || mask >> bit & 1 == 1 {
                 prepaid[a] = true;
-                let f = Kernels { model }.factorization(ops[a].rows, ops[a].props.spd)?;
+                let f = Kernels { model }.factorization(ops[a].rows, ops[a].props)?;
                 upfront = ov(upfront.checked_add(f.cost), "the plan's flop count")?;
             }
         }
