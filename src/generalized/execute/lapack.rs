@@ -3,9 +3,10 @@
 //! per type by a macro that names the routines. Each call's dimensions come from the checked views it is given and
 //! are checked against each other before the call (see [`super::backend`]).
 
-use super::backend::mismatch;
+use super::backend::{check_side, check_square, mismatch};
 use super::mat::ColMat;
 use crate::generalized::GenError;
+use crate::Element;
 use cblas_sys::{
     CBLAS_TRANSPOSE::{self, CblasNoTrans, CblasTrans},
     CBLAS_UPLO::{self, CblasLower, CblasUpper},
@@ -38,16 +39,38 @@ fn uplo(lower: bool) -> CBLAS_UPLO {
 
 const U: c_char = b'U' as c_char;
 
-/// The Lapack backend's LU: factors, and pivots (1-based rows, as LAPACK writes them).
-pub(crate) struct Lu<T> {
-    lu: ColMat<T>,
+/// A pivoted factorization as LAPACK leaves it: the factors and the pivots (1-based, as
+/// LAPACK writes them). The LU of getrf and the Bunch–Kaufman LDLᵀ of sytrf (upper).
+pub(crate) struct Pivoted<T> {
+    f: ColMat<T>,
     ipiv: Vec<c_int>,
 }
 
-/// The Lapack backend's Bunch–Kaufman factorization: dsytrf's factors (upper) and pivots.
-pub(crate) struct Ldl<T> {
-    f: ColMat<T>,
-    ipiv: Vec<c_int>,
+impl<T: Element> Pivoted<T> {
+    /// The order n of a factorization whose pivots match it.
+    fn order(&self, routine: &'static str) -> Result<usize, GenError> {
+        let n = check_square(routine, self.f.rows(), self.f.cols())?;
+        if self.ipiv.len() != n {
+            return Err(mismatch(routine, "pivots of another order".into()));
+        }
+        Ok(n)
+    }
+
+    /// (n, nrhs, lda, ldb) of a solve with B, checked: B has n rows.
+    fn solve_dims(
+        &self,
+        routine: &'static str,
+        b: &ColMat<T>,
+    ) -> Result<(c_int, c_int, c_int, c_int), GenError> {
+        self.order(routine)?;
+        let n = check_side(routine, &self.f.view(false), b, true)?;
+        Ok((
+            int(routine, n)?,
+            int(routine, b.cols())?,
+            int(routine, self.f.ld())?,
+            int(routine, b.ld())?,
+        ))
+    }
 }
 
 /// A negative info: an argument LAPACK rejected, which the checks above should prevent.
@@ -66,7 +89,7 @@ fn invalid(routine: &'static str, info: c_int) -> Result<(), GenError> {
 macro_rules! lapack_backend {
     ($E:ty, $module:ident, $gemv:ident, $gemm:ident, $syrk:ident, $symm:ident, $trsv:ident, $trsm:ident, $trmm:ident, $potrf:ident, $potrs:ident, $potri:ident, $getrf:ident, $getrs:ident, $getri:ident, $trtri:ident, $sytrf:ident, $sytrs:ident, $sytri:ident) => {
         mod $module {
-            use super::{int, invalid, tr, uplo, Lapack, Ldl, Lu, U};
+            use super::{int, invalid, tr, uplo, Lapack, Pivoted, U};
             use crate::generalized::execute::backend::{
                 check_chain, check_side, check_square, mismatch, Info, LinAlg,
             };
@@ -83,10 +106,10 @@ macro_rules! lapack_backend {
             type E = $E;
 
             impl LinAlg<E> for Lapack {
-                type Lu = Lu<E>;
-                type Ldl = Ldl<E>;
+                type Lu = Pivoted<E>;
+                type Ldl = Pivoted<E>;
 
-                fn sytrf(&self, mut a: ColMat<E>) -> Result<Result<Ldl<E>, Info>, GenError> {
+                fn sytrf(&self, mut a: ColMat<E>) -> Result<Result<Pivoted<E>, Info>, GenError> {
                     let n = check_square("sytrf", a.rows(), a.cols())?;
                     let mut ipiv = vec![0 as c_int; n];
                     let lwork = n.max(1).saturating_mul(64);
@@ -118,19 +141,14 @@ macro_rules! lapack_backend {
                         ));
                     }
                     Ok(if info == 0 {
-                        Ok(Ldl { f: a, ipiv })
+                        Ok(Pivoted { f: a, ipiv })
                     } else {
                         Err(info)
                     })
                 }
 
-                fn sytrs(&self, f: &Ldl<E>, b: &mut ColMat<E>) -> Result<(), GenError> {
-                    let n = check_side("sytrs", &f.f.view(false), b, true)?;
-                    if f.ipiv.len() != n {
-                        return Err(mismatch("sytrs", "pivots of another order".into()));
-                    }
-                    let (ni, nrhs) = (int("sytrs", n)?, int("sytrs", b.cols())?);
-                    let (lda, ldb) = (int("sytrs", f.f.ld())?, int("sytrs", b.ld())?);
+                fn sytrs(&self, f: &Pivoted<E>, b: &mut ColMat<E>) -> Result<(), GenError> {
+                    let (ni, nrhs, lda, ldb) = f.solve_dims("sytrs", b)?;
                     let mut info = 0;
                     // SAFETY: the factors are n×n with n pivots, b is n×nrhs; ColMats with
                     // ld = max(1, rows).
@@ -150,12 +168,9 @@ macro_rules! lapack_backend {
                     invalid("sytrs", info)
                 }
 
-                fn sytri(&self, f: &Ldl<E>) -> Result<Result<ColMat<E>, Info>, GenError> {
+                fn sytri(&self, f: &Pivoted<E>) -> Result<Result<ColMat<E>, Info>, GenError> {
                     let mut a = f.f.clone();
-                    let n = check_square("sytri", a.rows(), a.cols())?;
-                    if f.ipiv.len() != n {
-                        return Err(mismatch("sytri", "pivots of another order".into()));
-                    }
+                    let n = f.order("sytri")?;
                     let mut work = vec![0.0 as E; n.max(1)];
                     let (ni, lda) = (int("sytri", n)?, int("sytri", a.ld())?);
                     let mut info = 0;
@@ -353,7 +368,7 @@ macro_rules! lapack_backend {
                     let (n, nrhs) = (int("potrs", b.rows())?, int("potrs", b.cols())?);
                     let (lda, ldb) = (int("potrs", u.ld())?, int("potrs", b.ld())?);
                     let mut info = 0;
-                    // SAFETY: u is n×n (check_side), b is n×nrhs, both ColMat<E>s with ld = max(1, rows).
+                    // SAFETY: u is n×n (check_side), b is n×nrhs, both ColMats with ld = max(1, rows).
                     unsafe {
                         lapack_sys::$potrs(
                             &U,
@@ -385,7 +400,7 @@ macro_rules! lapack_backend {
                     Ok(Ok(a))
                 }
 
-                fn getrf(&self, mut a: ColMat<E>) -> Result<Result<Lu<E>, Info>, GenError> {
+                fn getrf(&self, mut a: ColMat<E>) -> Result<Result<Pivoted<E>, Info>, GenError> {
                     let n = check_square("getrf", a.rows(), a.cols())?;
                     let mut ipiv = vec![0 as c_int; n];
                     let (ni, lda) = (int("getrf", n)?, int("getrf", a.ld())?);
@@ -402,7 +417,7 @@ macro_rules! lapack_backend {
                         );
                     }
                     Ok(if info == 0 {
-                        Ok(Lu { lu: a, ipiv })
+                        Ok(Pivoted { f: a, ipiv })
                     } else {
                         Err(info)
                     })
@@ -410,25 +425,20 @@ macro_rules! lapack_backend {
 
                 fn getrs(
                     &self,
-                    lu: &Lu<E>,
+                    lu: &Pivoted<E>,
                     trans: bool,
                     b: &mut ColMat<E>,
                 ) -> Result<(), GenError> {
-                    let n = check_side("getrs", &lu.lu.view(false), b, true)?;
-                    if lu.ipiv.len() != n {
-                        return Err(mismatch("getrs", "pivots of another order".into()));
-                    }
-                    let (ni, nrhs) = (int("getrs", n)?, int("getrs", b.cols())?);
-                    let (lda, ldb) = (int("getrs", lu.lu.ld())?, int("getrs", b.ld())?);
+                    let (ni, nrhs, lda, ldb) = lu.solve_dims("getrs", b)?;
                     let t = (if trans { b'T' } else { b'N' }) as c_char;
                     let mut info = 0;
-                    // SAFETY: the factors are n×n with n pivots, b is n×nrhs; ColMat<E>s with ld = max(1, rows).
+                    // SAFETY: the factors are n×n with n pivots, b is n×nrhs; ColMats with ld = max(1, rows).
                     unsafe {
                         lapack_sys::$getrs(
                             &t,
                             &ni,
                             &nrhs,
-                            lu.lu.data().as_ptr(),
+                            lu.f.data().as_ptr(),
                             &lda,
                             lu.ipiv.as_ptr(),
                             b.data_mut().as_mut_ptr(),
@@ -439,12 +449,9 @@ macro_rules! lapack_backend {
                     invalid("getrs", info)
                 }
 
-                fn getri(&self, lu: &Lu<E>) -> Result<Result<ColMat<E>, Info>, GenError> {
-                    let mut a = lu.lu.clone();
-                    let n = check_square("getri", a.rows(), a.cols())?;
-                    if lu.ipiv.len() != n {
-                        return Err(mismatch("getri", "pivots of another order".into()));
-                    }
+                fn getri(&self, lu: &Pivoted<E>) -> Result<Result<ColMat<E>, Info>, GenError> {
+                    let mut a = lu.f.clone();
+                    let n = lu.order("getri")?;
                     let lwork = n.max(1).saturating_mul(64);
                     let mut work = vec![0.0 as E; lwork];
                     let (ni, lda, lw) = (
