@@ -1190,3 +1190,47 @@ fn a_plan_displays_its_steps_and_total() {
     // The cost in flops: thirds / 3, exactly.
     assert_eq!(p.cost().whole(), p.cost().thirds() / 3);
 }
+
+/// Operands built in code (typed: name, shape, property names or flags) equal the parsed
+/// ones; a name is checked on its own, so it cannot change how a declaration reads.
+#[test]
+fn typed_operands_equal_parsed_ones() {
+    use chainplan::generalized::Properties;
+    let parsed = Operand::parse("X=30x4:fullrank").unwrap();
+    assert_eq!(
+        Operand::with_property_names("X", 30, 4, &["fullrank"]).unwrap(),
+        parsed
+    );
+    assert_eq!(
+        Operand::with_declaration("X", "30x4:fullrank").unwrap(),
+        parsed
+    );
+    let flags = Properties {
+        full_rank: true,
+        ..Properties::default()
+    };
+    assert_eq!(Operand::new("X", 30, 4, flags).unwrap(), parsed);
+    assert_eq!(
+        Operand::with_property_names("L", 5, 5, &["lower,nonsingular"]).unwrap(),
+        Operand::parse("L=5x5:lower,nonsingular").unwrap()
+    );
+    for (name, decl) in [
+        ("A=B", "2x2"),
+        ("A:spd", "2x2"),
+        ("inv", "2x2"),
+        ("", "2x2"),
+    ] {
+        let err = Operand::with_declaration(name, decl).unwrap_err();
+        assert!(matches!(err, GenError::BadOperand { .. }), "{name}: {err}");
+    }
+    let err = Operand::with_property_names("A", 3, 4, &["spd"]).unwrap_err();
+    assert!(
+        matches!(err, GenError::ContradictoryProperties { .. }),
+        "{err}"
+    );
+    let err = Operand::with_property_names("A", 3, 3, &["shiny"]).unwrap_err();
+    assert!(matches!(err, GenError::UnknownProperty { .. }), "{err}");
+    let big = chainplan::generalized::operand::MAX_DIM + 1;
+    let err = Operand::new("A", big, 1, Properties::default()).unwrap_err();
+    assert!(err.to_string().contains("at most"), "{err}");
+}

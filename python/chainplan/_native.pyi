@@ -1,6 +1,6 @@
 # Types of the extension module chainplan._native (python/src/*.rs). Private: the package's
 # Python modules wrap it; users import from `chainplan`.
-from typing import Any, Dict, List, Optional, Sequence, Tuple, final
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -54,7 +54,9 @@ class NativeExpr:
     def result(self) -> Tuple[str, bool]: ...
     def strategies(self) -> List[Tuple[str, str, int, str, float, int]]: ...
     def report_json(self) -> str: ...
-    def evaluate(self, arrays: List[npt.NDArray[np.float64]]) -> npt.NDArray[np.float64]: ...
+    def evaluate(
+        self, arrays: List[Tuple[str, npt.NDArray[np.floating[Any]]]]
+    ) -> npt.NDArray[np.floating[Any]]: ...
 
 def plan(
     dims: Sequence[str], algorithm: str, max_intermediate: Optional[int], minimize: str
@@ -79,5 +81,7 @@ def execute_f64(
 def blas_info() -> Tuple[str, int]: ...
 def dot_chain(arrays: Sequence[Any], algorithm: str, out: Any) -> Optional[Any]: ...
 def plan_expr(
-    text: str, ops: Sequence[Tuple[Optional[str], str]], model: str
+    text: str,
+    ops: Sequence[Tuple[Optional[str], Union[str, Tuple[int, int, List[str]]]]],
+    model: str,
 ) -> NativeExpr: ...
