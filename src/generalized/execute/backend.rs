@@ -6,7 +6,7 @@
 
 use super::mat::{ColMat, MatRef};
 use crate::generalized::GenError;
-use crate::Element;
+use ndarray::NdFloat as Element;
 
 /// A kernel's failure on a value: LAPACK's `info` (> 0: not positive definite, singular).
 pub(crate) type Info = i32;

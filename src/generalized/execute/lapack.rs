@@ -6,11 +6,11 @@
 use super::backend::{check_side, check_square, mismatch};
 use super::mat::ColMat;
 use crate::generalized::GenError;
-use crate::Element;
 use cblas_sys::{
     CBLAS_TRANSPOSE::{self, CblasNoTrans, CblasTrans},
     CBLAS_UPLO::{self, CblasLower, CblasUpper},
 };
+use ndarray::NdFloat as Element;
 use std::ffi::{c_char, c_int};
 
 /// OpenBLAS (or another provider of CBLAS and LAPACK's Fortran symbols).

@@ -4,7 +4,7 @@
 //! touches only memory they own.
 
 use crate::generalized::GenError;
-use crate::Element;
+use ndarray::NdFloat as Element;
 
 /// Most elements one matrix may have here (2^31, 16 GiB of f64): checked before allocating.
 pub const MAX_ELEMENTS: u128 = 1 << 31;

@@ -29,7 +29,6 @@ use super::operand::Operand;
 use super::steps::{Arg, GenPlan, Side2, Step, Value};
 use super::GenError;
 use crate::product::Product;
-use crate::Element;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::Rng;
 
@@ -90,8 +89,8 @@ impl Input<'_> {
     /// The element type's name: `f64` or `f32`.
     pub fn element_type(&self) -> &'static str {
         match self {
-            Input::Matrix(_) | Input::Vector(_) => f64::NAME,
-            Input::MatrixF32(_) | Input::VectorF32(_) => f32::NAME,
+            Input::Matrix(_) | Input::Vector(_) => "f64",
+            Input::MatrixF32(_) | Input::VectorF32(_) => "f32",
         }
     }
 
@@ -114,7 +113,9 @@ mod sealed {
     use super::{Backend, ColMat, GenError, GenPlan, Input, OperandView, Typed};
 
     /// What the executor needs of an element type; implemented for f64 and f32 only.
-    pub trait Kernels: crate::Element {
+    pub trait Kernels: ndarray::NdFloat {
+        /// The type's name: `f64` or `f32`.
+        const NAME: &'static str;
         /// Relative tolerance of the symmetry check for this type.
         const SYMMETRY_TOLERANCE: Self;
         /// The input's array when it has this element type.
@@ -138,6 +139,7 @@ macro_rules! kernels {
     ($T:ty, $matrix:ident, $vector:ident, $tol:expr) => {
         #[allow(private_interfaces)]
         impl sealed::Kernels for $T {
+            const NAME: &'static str = stringify!($T);
             const SYMMETRY_TOLERANCE: $T = $tol;
 
             fn typed<'a>(input: &Input<'a>) -> Option<Typed<'a, $T>> {
