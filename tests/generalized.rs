@@ -319,6 +319,89 @@ fn agree(e: &Expression, seed: u64) {
     }
 }
 
+/// The f32 tolerance: the f64 one with f32's epsilon (inner dimensions, factors and
+/// inverses scale it alike).
+fn tolerance_f32(e: &Expression) -> f64 {
+    tolerance(e) * (f32::EPSILON as f64 / f64::EPSILON)
+}
+
+/// The same plans run in f32 (operands rounded to f32) give the f64 oracle's numbers to f32
+/// accuracy, on every backend, and return f32.
+#[test]
+fn f32_plans_agree_with_the_oracle() {
+    let mut rng = StdRng::seed_from_u64(3232);
+    for seed in 0..200 {
+        let e = random_expression(&ChainSpec::small(6, 12), &mut rng).unwrap();
+        let mut r = StdRng::seed_from_u64(seed);
+        let x = random_operands(&e, &mut r).unwrap();
+        let want = oracle(&e, &views(&x)).unwrap();
+        let scale = max_abs(&want).max(1e-300);
+        let x32: Vec<Array2<f32>> = x.iter().map(|a| a.mapv(|v| v as f32)).collect();
+        let v32: Vec<ArrayView2<'_, f32>> = x32.iter().map(|a| a.view()).collect();
+        for m in models() {
+            let p = plan(&e, &m).unwrap();
+            for backend in Backend::available() {
+                let got: Array2<f32> = p.execute_in_order(backend, &v32).unwrap();
+                let err = max_abs_diff(&got.mapv(f64::from), &want) / scale;
+                assert!(
+                    err <= tolerance_f32(&e),
+                    "{} under {} on {} in f32: relative error {err:e} > {:e}",
+                    e.text,
+                    m.name,
+                    backend.name(),
+                    tolerance_f32(&e)
+                );
+            }
+        }
+    }
+}
+
+/// f32 arrays bound by name run through `execute_as::<f32>` and give f32 (a 1-D y gives a
+/// 1-D result); arrays of two element types in one call, or f32 arrays given to the f64
+/// `execute`, are a typed error naming the operands of each type.
+#[test]
+fn element_types_are_one_per_call() {
+    use chainplan::generalized::Input;
+    use chainplan::Product;
+    let e =
+        Expression::parse("inv(X' * X) * X' * y", &ops(&["X=30x4:fullrank", "y=30x1"])).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    let mut rng = StdRng::seed_from_u64(5);
+    let x = random_operands(&e, &mut rng).unwrap();
+    let want = oracle(&e, &views(&x)).unwrap();
+    let x32 = x[0].mapv(|v| v as f32);
+    let y32 = x[1].column(0).mapv(|v| v as f32);
+    for backend in Backend::available() {
+        let args: [(&str, Input<'_>); 2] = [("X", (&x32).into()), ("y", (&y32).into())];
+        let Product::Vector(beta) = p.execute_as::<f32>(backend, &args, true).unwrap() else {
+            panic!("a 1-D y gives a 1-D result")
+        };
+        for (b, w) in beta.iter().zip(want.column(0)) {
+            assert!(
+                (f64::from(*b) - w).abs() <= 1e-4 * w.abs().max(1.0),
+                "{b} vs {w}"
+            );
+        }
+        let err = p.execute_with(backend, &args).unwrap_err();
+        assert!(matches!(err, GenError::ElementType { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "operands must all be f64 in this call: X, y are f32"
+        );
+        let mixed = [("X", (&x[0]).into()), ("y", (&y32).into())];
+        let err = p.execute_with(backend, &mixed).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "operands must all be f64 in this call: y is f32 but X is f64"
+        );
+        let err = p.execute_as::<f32>(backend, &mixed, true).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "operands must all be f32 in this call: X is f64 but y is f32"
+        );
+    }
+}
+
 /// Every plan the tests build executes to the oracle's numbers.
 #[test]
 fn executed_plans_agree_with_the_oracle() {
@@ -454,6 +537,97 @@ fn least_squares_costs_are_exact() {
         plan(&e, &CostModel::naive()).unwrap().cost().thirds(),
         naive
     );
+}
+
+/// A symmetric operand not declared SPD is factored by Bunch–Kaufman (sytrf n³/3, sytrs
+/// 2n²k, sytri 2n³/3, LAWN 41), not LU; brute force agrees with the DP's cost; an
+/// indefinite instance runs to the oracle's numbers on every backend, in f64 and f32.
+#[test]
+fn symmetric_indefinite_operands_use_bunch_kaufman() {
+    let specs = ["S=30x30:symmetric,nonsingular", "B=30x5", "C=5x30"];
+    assert_eq!(
+        kernels("inv(S) * B", &specs),
+        [Kernel::Sytrf, Kernel::Sytrs]
+    );
+    let n = 30u128;
+    let e = Expression::parse("inv(S) * B", &ops(&specs)).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    assert_eq!(p.cost().thirds(), n * n * n + 6 * n * n * 5);
+    assert_eq!(kernels("inv(S)", &specs), [Kernel::Sytrf, Kernel::Sytri]);
+    let inv = plan(
+        &Expression::parse("inv(S)", &ops(&specs)).unwrap(),
+        &CostModel::planned(),
+    )
+    .unwrap();
+    assert_eq!(inv.cost().thirds(), n * n * n + 2 * n * n * n);
+    // One factorization shared by every solve; the naive model inverts by LU.
+    let cases: &[&str] = &[
+        "C * inv(S) * B",
+        "inv(S) * B * C * inv(S)",
+        "inv(S)",
+        "inv(S) * B",
+    ];
+    let mut rng = StdRng::seed_from_u64(808);
+    for text in cases {
+        let e = Expression::parse(text, &ops(&specs)).unwrap();
+        for m in models() {
+            let p = plan(&e, &m).unwrap();
+            assert_eq!(
+                brute_cost(&e, &m).unwrap(),
+                Some(p.cost().thirds()),
+                "{text} under {}",
+                m.name
+            );
+            let factored = p
+                .steps()
+                .iter()
+                .filter(|s| s.kernel() == Kernel::Sytrf)
+                .count();
+            if m.name == "naive" {
+                assert_eq!(factored, 0, "{text}: naive inverts by LU");
+            } else {
+                assert_eq!(factored, 1, "{text} under {}: S factored once", m.name);
+            }
+        }
+        let x = random_operands(&e, &mut rng).unwrap();
+        let s = &x[e.operands.iter().position(|o| o.name == "S").unwrap()];
+        assert!(!cholesky_succeeds(s), "the test matrix S is indefinite");
+        agree(&e, 808);
+        let x32: Vec<Array2<f32>> = x.iter().map(|a| a.mapv(|v| v as f32)).collect();
+        let v32: Vec<ArrayView2<'_, f32>> = x32.iter().map(|a| a.view()).collect();
+        let want = oracle(&e, &views(&x)).unwrap();
+        let p = plan(&e, &CostModel::planned()).unwrap();
+        for backend in Backend::available() {
+            let got = p.execute_in_order(backend, &v32).unwrap();
+            let err = max_abs_diff(&got.mapv(f64::from), &want) / max_abs(&want);
+            assert!(
+                err <= tolerance_f32(&e),
+                "{text} on {} in f32: {err:e}",
+                backend.name()
+            );
+        }
+    }
+    // A singular symmetric matrix is reported by the factorization.
+    let e = Expression::parse("inv(S) * B", &ops(&specs)).unwrap();
+    let p = plan(&e, &CostModel::planned()).unwrap();
+    let zero = Array2::<f64>::zeros((30, 30));
+    let b = Array2::<f64>::ones((30, 5));
+    for backend in Backend::available() {
+        let err = p
+            .execute_in_order(backend, &[zero.view(), b.view(), b.t()])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                GenError::Lapack {
+                    routine: "sytrf",
+                    ..
+                }
+            ),
+            "{}: {err}",
+            backend.name()
+        );
+    }
 }
 
 /// Inferred properties hold on random instances: symmetry, triangularity, and Cholesky
@@ -920,6 +1094,16 @@ proptest! {
                 ), "{}", err),
             }
             let _ = p.execute_in_order(backend, &arrays);
+            // The same arrays run as f32: wrong element type, a typed error naming them.
+            if n > 0 {
+                let err = p
+                    .execute_as::<f32>(backend, &bound(&names[..n], &arrays[..n]), true)
+                    .unwrap_err();
+                prop_assert!(matches!(
+                    err,
+                    GenError::ElementType { .. } | GenError::Binding { .. }
+                ), "{}", err);
+            }
         }
         // The plan's JSON with e2's expression and operands: refused, or a valid plan that
         // runs on e2's operands to the oracle's answer (or fails on a declared property).
@@ -1005,4 +1189,48 @@ fn a_plan_displays_its_steps_and_total() {
     );
     // The cost in flops: thirds / 3, exactly.
     assert_eq!(p.cost().whole(), p.cost().thirds() / 3);
+}
+
+/// Operands built in code (typed: name, shape, property names or flags) equal the parsed
+/// ones; a name is checked on its own, so it cannot change how a declaration reads.
+#[test]
+fn typed_operands_equal_parsed_ones() {
+    use chainplan::generalized::Properties;
+    let parsed = Operand::parse("X=30x4:fullrank").unwrap();
+    assert_eq!(
+        Operand::with_property_names("X", 30, 4, &["fullrank"]).unwrap(),
+        parsed
+    );
+    assert_eq!(
+        Operand::with_declaration("X", "30x4:fullrank").unwrap(),
+        parsed
+    );
+    let flags = Properties {
+        full_rank: true,
+        ..Properties::default()
+    };
+    assert_eq!(Operand::new("X", 30, 4, flags).unwrap(), parsed);
+    assert_eq!(
+        Operand::with_property_names("L", 5, 5, &["lower,nonsingular"]).unwrap(),
+        Operand::parse("L=5x5:lower,nonsingular").unwrap()
+    );
+    for (name, decl) in [
+        ("A=B", "2x2"),
+        ("A:spd", "2x2"),
+        ("inv", "2x2"),
+        ("", "2x2"),
+    ] {
+        let err = Operand::with_declaration(name, decl).unwrap_err();
+        assert!(matches!(err, GenError::BadOperand { .. }), "{name}: {err}");
+    }
+    let err = Operand::with_property_names("A", 3, 4, &["spd"]).unwrap_err();
+    assert!(
+        matches!(err, GenError::ContradictoryProperties { .. }),
+        "{err}"
+    );
+    let err = Operand::with_property_names("A", 3, 3, &["shiny"]).unwrap_err();
+    assert!(matches!(err, GenError::UnknownProperty { .. }), "{err}");
+    let big = chainplan::generalized::operand::MAX_DIM + 1;
+    let err = Operand::new("A", big, 1, Properties::default()).unwrap_err();
+    assert!(err.to_string().contains("at most"), "{err}");
 }

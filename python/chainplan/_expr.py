@@ -77,9 +77,9 @@ def _is_whole(x) -> bool:
     return not isinstance(x, (bool, np.bool_, np.ndarray)) and hasattr(type(x), "__index__")
 
 
-def _shape_text(name: str, shape) -> str:
-    """``(r, c)`` → ``rxc``, ``(n,)`` → ``n`` (an n × 1 vector). The library checks the
-    values (zero, negative, too large) and words the message."""
+def _shape(name: str, shape) -> tuple:
+    """``(r, c)`` → ``(r, c)``, ``(n,)`` → ``(n, 1)`` (a column vector), as Python ints. The
+    library checks the values (zero, negative, too large) and words the message."""
     if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
         raise TypeError(
             f"operand {name}: a shape is a tuple (rows, cols) or (n,), not {type(shape).__name__}"
@@ -95,14 +95,17 @@ def _shape_text(name: str, shape) -> str:
                 f"operand {name}: shape {tuple(shape)} holds a {type(d).__name__}; "
                 "dimensions are whole numbers (int)"
             )
-    return "x".join(str(operator.index(d)) for d in shape)
+    dims = [operator.index(d) for d in shape]
+    return (dims[0], dims[1] if len(dims) == 2 else 1)
 
 
-def _props_text(name: str, props) -> str:
+def _props(name: str, props) -> list:
+    """The property names, as the library reads them (a string may hold several,
+    comma-separated)."""
     if props is None:
-        return ""
+        return []
     if isinstance(props, str):
-        return props
+        return [props]
     if isinstance(props, bytes) or not hasattr(props, "__iter__"):
         raise TypeError(
             f"operand {name}: properties are a string ('spd' or 'lower,fullrank') or a "
@@ -115,24 +118,23 @@ def _props_text(name: str, props) -> str:
                 f"operand {name}: properties are strings; got a {type(w).__name__} (a nested "
                 "list is not an array here: pass np.asarray(...))"
             )
-    return ",".join(words)
+    return words
 
 
 def _declaration(name: str, value):
-    """(declaration text after ``NAME=``, the array when one was given) for one ``ops`` entry."""
+    """(what the library reads: declaration text after ``NAME=``, or a record (rows, cols,
+    property names); the array when one was given) for one ``ops`` entry."""
     if isinstance(value, str):
         return value, None
     if _is_array(value):
-        return _shape_text(name, value.shape), value
+        return (*_shape(name, value.shape), []), value
     if isinstance(value, (tuple, list)):
         if len(value) == 2 and (_is_array(value[0]) or isinstance(value[0], (tuple, list))):
             first, props = value
             array = first if _is_array(first) else None
             shape = first.shape if array is not None else first
-            text = _shape_text(name, shape)
-            words = _props_text(name, props)
-            return (f"{text}:{words}" if words else text), array
-        return _shape_text(name, value), None
+            return (*_shape(name, shape), _props(name, props)), array
+        return (*_shape(name, value), []), None
     raise TypeError(
         f"operand {name}: declare it as text ('2500x500:fullrank'), a shape ((2500, 500) or "
         f"((2500, 500), 'fullrank')), or an array (X or (X, 'fullrank')); got "
@@ -141,7 +143,7 @@ def _declaration(name: str, value):
 
 
 def _declarations(ops):
-    """The library's (name or None, text) pairs and the arrays given, by name."""
+    """The library's (name or None, declaration) pairs and the arrays given, by name."""
     decls, arrays = [], {}
     if isinstance(ops, Mapping):
         for name, value in ops.items():
@@ -167,18 +169,21 @@ def _declarations(ops):
     return decls, arrays
 
 
-def _float64(name: str, a) -> np.ndarray:
-    """An operand for execution: float64, 2-D (a 1-D array is a column)."""
+def _operand_array(name: str, a) -> np.ndarray:
+    """An operand for execution, without a copy where the data allows: float64 or float32
+    as given (integer and boolean data become float64), 2-D or 1-D."""
     a = np.asarray(a)
     if a.dtype.kind not in "biuf":
-        raise TypeError(f"operand {name} has dtype {a.dtype}; evaluate runs on real (float64) data")
-    if a.ndim == 1:
-        a = a.reshape(-1, 1)
-    elif a.ndim != 2:
+        raise TypeError(
+            f"operand {name} has dtype {a.dtype}; evaluate runs on real (float64 or float32) data"
+        )
+    if a.ndim not in (1, 2):
         raise ValueError(
             f"operand {name} has {a.ndim} dimensions; an operand is a matrix (2-D) or a vector (1-D)"
         )
-    return a.astype(np.float64, copy=False)
+    if a.dtype not in (np.float64, np.float32):
+        a = a.astype(np.float64)
+    return a
 
 
 class ExprPlan:
@@ -199,7 +204,7 @@ class ExprPlan:
 
     :meth:`to_dict` and :meth:`to_json` give the report ``chainplan expr --json`` prints (the
     library's serializer; the planned plan's steps whatever ``model``); :meth:`evaluate` runs
-    the plan on float64 arrays.
+    the plan on float64 or float32 arrays.
     """
 
     __slots__ = ("_native", "_arrays", "_steps", "_strategies")
@@ -342,15 +347,18 @@ class ExprPlan:
 
     @bounded
     def evaluate(self, /, **arrays) -> np.ndarray:
-        """Runs the plan on float64 operands with BLAS and LAPACK (the GIL released) and
-        returns the value as a 2-D array of :attr:`shape` (a vector value is a column).
+        """Runs the plan on the operands with BLAS and LAPACK (the GIL released) and returns
+        the value, as ``numpy.linalg.multi_dot`` does: a 2-D array of :attr:`shape`, or, when
+        an operand is given as a 1-D array and the value has a dimension of 1, a 1-D array
+        (a 0-d array when both dimensions are 1).
 
         Arrays are given by operand name; those passed to :func:`plan_expr` in ``ops`` are
-        used for the names not given here. Every declared operand needs one. Integer and
-        boolean data are converted to float64; a 1-D array is a column. The arrays must hold
-        what was declared: a matrix declared ``spd`` that is not makes Cholesky fail (a
-        ``ValueError``), while the structured kernels read one triangle of a ``symmetric``,
-        ``lower`` or ``upper`` operand and trust the rest.
+        used for the names not given here. Every declared operand needs one. The arrays are
+        all float64 or all float32 (the value then has that dtype; a mix is a ``ValueError``
+        naming the operands of each); integer and boolean data are converted to float64.
+        C- and Fortran-ordered arrays are read in place. Declared symmetry, triangularity and
+        diagonality are checked first (a ``ValueError`` naming the operand and the property);
+        a matrix declared ``spd`` that is not makes Cholesky fail (a ``ValueError``).
         """
         names = [name for name, *_ in self._native.operands()]
         unknown = [n for n in arrays if n not in names]
@@ -364,17 +372,17 @@ class ExprPlan:
         if missing:
             raise TypeError(f"evaluate() needs an array for every declared operand; missing: "
                             f"{', '.join(missing)}")
-        return self._native.evaluate([_float64(n, given[n]) for n in names])
+        return self._native.evaluate([(n, _operand_array(n, given[n])) for n in names])
 
     # ---- Python protocol ---------------------------------------------------------------------
 
     def _request(self):
         """What :func:`plan_expr` was given, as the library reads it: the expression, each
         operand's declaration text and the model."""
-        decls = []
-        for name, ((rows, cols), props) in self.operands.items():
-            text = f"{rows}x{cols}" + (f":{','.join(props)}" if props else "")
-            decls.append((name, text))
+        decls = [
+            (name, (rows, cols, list(props)))
+            for name, ((rows, cols), props) in self.operands.items()
+        ]
         return self.expression, decls, self.model
 
     def __reduce__(self):
@@ -469,5 +477,6 @@ def plan_expr(expr: str, ops, *, model: str = "planned") -> ExprPlan:
 def eval_expr(expr: str, ops, *, model: str = "planned") -> np.ndarray:
     """Plans ``expr`` and evaluates it on the arrays in ``ops`` (see :func:`plan_expr`):
     ``eval_expr("inv(X' * X) * X' * y", {"X": (X, "fullrank"), "y": y})``. Returns the value
-    as a 2-D float64 array."""
+    as :meth:`ExprPlan.evaluate` does: float64 or float32 as the arrays are, 1-D when a 1-D
+    operand leaves a dimension of 1 (a 1-D ``y`` gives a 1-D β)."""
     return plan_expr(expr, ops, model=model).evaluate()

@@ -1,19 +1,20 @@
 //! `chainplan.plan_expr`: generalized chains (transposes, inverses as solves, structured
 //! operands) from Python.
 //!
-//! A thin binding of [`chainplan::generalized`]: the library parses the operand declarations
-//! and the expression, plans (the report's three strategies, and optionally the expert or
+//! A thin binding of [`chainplan::generalized`]: the library builds the operands (from
+//! records of name, shape and property names, or parses declaration text), parses the
+//! expression, plans (the report's three strategies, and optionally the expert or
 //! naive plan on its own), names the steps, serializes the report exactly as `chainplan expr
-//! --json` prints it, and executes a plan on caller-supplied float64 operands with BLAS and
-//! LAPACK. The GIL is released while it works. Every library error becomes a `ValueError`
+//! --json` prints it, and executes a plan on caller-supplied float64 or float32 operands
+//! (bound by name, matrices or 1-D vectors) with BLAS and LAPACK. The GIL is released while it works. Every library error becomes a `ValueError`
 //! carrying its one-line message.
 
 use chainplan::generalized::{
-    plan, Backend, CostModel, ExprReport, Expression, GenError, GenPlan, Operand, Properties,
+    plan, Backend, CostModel, ExprReport, Expression, GenError, GenPlan, Input, Operand,
 };
 use chainplan::table::Report;
-use numpy::ndarray::Array2;
-use numpy::{PyArray2, PyReadonlyArray2};
+use chainplan::Product;
+use numpy::{PyArray0, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -23,16 +24,48 @@ fn to_py(e: GenError) -> PyErr {
     PyValueError::new_err(chainplan::text::one_line(&e.to_string()))
 }
 
-/// One declared operand: `name` and the CLI's text after `NAME=` (`2500x500:fullrank`), or,
-/// without a name, the whole `--op` text (`X=2500x500:fullrank`). A given name is checked on
-/// its own first, so that a name holding `=` or `:` cannot change how the declaration reads.
-fn operand(name: Option<&str>, spec: &str) -> Result<Operand, GenError> {
-    match name {
-        Some(name) => {
-            Operand::new(name, 1, 1, Properties::default())?;
-            Operand::parse(&format!("{name}={spec}"))
+/// One `ops` entry as Python hands it over: the CLI's declaration text after `NAME=`
+/// (`2500x500:fullrank`), or the whole `--op` text when no name comes with it; or a record
+/// (rows, cols, property names) of a shape or an array.
+#[derive(FromPyObject)]
+enum Declared<'py> {
+    Text(String),
+    Record(Bound<'py, PyAny>, Bound<'py, PyAny>, Vec<String>),
+}
+
+/// A dimension from Python: a whole number that fits `usize`, or an error naming it.
+fn dimension(name: &str, d: &Bound<'_, PyAny>) -> Result<usize, GenError> {
+    d.extract::<usize>().map_err(|_| {
+        let text = d.str().map(|s| s.to_string()).unwrap_or_default();
+        let negative = d.lt(0).unwrap_or(false);
+        GenError::BadOperand {
+            spec: name.to_string(),
+            reason: format!(
+                "dimension {} of {name} is {}",
+                chainplan::text::quote(&text),
+                if negative {
+                    "not a whole number"
+                } else {
+                    "too large"
+                }
+            ),
         }
-        None => Operand::parse(spec),
+    })
+}
+
+/// One declared operand, built by the library from a record or read from declaration text.
+fn operand(name: Option<&str>, declared: &Declared<'_>) -> Result<Operand, GenError> {
+    match (name, declared) {
+        (Some(name), Declared::Text(spec)) => Operand::with_declaration(name, spec),
+        (None, Declared::Text(spec)) => Operand::parse(spec),
+        (Some(name), Declared::Record(rows, cols, props)) => {
+            let (r, c) = (dimension(name, rows)?, dimension(name, cols)?);
+            Operand::with_property_names(name, r, c, props)
+        }
+        (None, Declared::Record(..)) => Err(GenError::BadOperand {
+            spec: String::new(),
+            reason: "a shape needs a name".into(),
+        }),
     }
 }
 
@@ -195,33 +228,83 @@ impl NativeExpr {
             .map_err(|e| PyValueError::new_err(chainplan::text::one_line(&e.to_string())))
     }
 
-    /// Runs the plan on float64 operands given in declaration order, on the library's
-    /// preferred backend (BLAS and LAPACK in this build), the GIL released; returns the value
-    /// as a Fortran-ordered array. The library reads C- and Fortran-ordered arrays in place
+    /// Runs the plan on arrays bound by operand name (float64 or float32, all one type; 2-D,
+    /// or 1-D for an operand declared n×1 or 1×n) on the library's preferred backend, the GIL
+    /// released. Returns the value as the library gives it: a 2-D (Fortran-ordered) array, a
+    /// 1-D array when a 1-D operand leaves a dimension of 1, or a 0-d array when both do, in
+    /// the operands' element type. The library reads C- and Fortran-ordered arrays in place
     /// (a C-ordered one as the transpose of its storage) and copies only strided views.
     fn evaluate<'py>(
         &self,
         py: Python<'py>,
-        arrays: Vec<PyReadonlyArray2<'py, f64>>,
-    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let views: Vec<_> = arrays.iter().map(|a| a.as_array()).collect();
+        arrays: Vec<(String, Array<'py>)>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let inputs: Vec<(&str, Input<'_>)> = arrays
+            .iter()
+            .map(|(name, a)| (name.as_str(), a.input()))
+            .collect();
+        let f32_only = !inputs.is_empty() && inputs.iter().all(|(_, i)| i.element_type() == "f32");
         let value = py
-            .detach(|| -> Result<Array2<f64>, GenError> {
+            .detach(|| -> Result<Value, GenError> {
                 let backend = Backend::preferred().ok_or(GenError::NoBackend)?;
-                self.plan.execute_in_order(backend, &views)
+                Ok(if f32_only {
+                    Value::F32(self.plan.execute_as::<f32>(backend, &inputs, true)?)
+                } else {
+                    Value::F64(self.plan.execute_as::<f64>(backend, &inputs, true)?)
+                })
             })
             .map_err(to_py)?;
-        Ok(PyArray2::from_owned_array(py, value))
+        Ok(match value {
+            Value::F64(p) => product_to_py(py, p),
+            Value::F32(p) => product_to_py(py, p),
+        })
     }
 }
 
-/// Plans `text` over operands given as (name, declaration after `NAME=`) or (None, the whole
-/// `--op` text), under the cost model `model` (`planned`, `expert` or `naive`).
+/// An operand's array as numpy hands it over: float64 or float32, 2-D or 1-D.
+#[derive(FromPyObject)]
+enum Array<'py> {
+    Matrix(PyReadonlyArray2<'py, f64>),
+    Vector(PyReadonlyArray1<'py, f64>),
+    MatrixF32(PyReadonlyArray2<'py, f32>),
+    VectorF32(PyReadonlyArray1<'py, f32>),
+}
+
+impl Array<'_> {
+    /// The library's input: a view of the array, no copy.
+    fn input(&self) -> Input<'_> {
+        match self {
+            Array::Matrix(a) => Input::Matrix(a.as_array()),
+            Array::Vector(a) => Input::Vector(a.as_array()),
+            Array::MatrixF32(a) => Input::MatrixF32(a.as_array()),
+            Array::VectorF32(a) => Input::VectorF32(a.as_array()),
+        }
+    }
+}
+
+/// A value in the element type it was computed in.
+enum Value {
+    F64(Product<f64>),
+    F32(Product<f32>),
+}
+
+/// The library's product as a numpy array: 2-D, 1-D, or 0-d for a scalar.
+fn product_to_py<T: numpy::Element>(py: Python<'_>, p: Product<T>) -> Bound<'_, PyAny> {
+    match p {
+        Product::Matrix(m) => PyArray2::from_owned_array(py, m).into_any(),
+        Product::Vector(v) => PyArray1::from_owned_array(py, v).into_any(),
+        Product::Scalar(x) => PyArray0::from_owned_array(py, numpy::ndarray::arr0(x)).into_any(),
+    }
+}
+
+/// Plans `text` over operands given as (name, declaration after `NAME=`), (name, (rows,
+/// cols, property names)) or (None, the whole `--op` text), under the cost model `model`
+/// (`planned`, `expert` or `naive`).
 #[pyfunction]
 fn plan_expr(
     py: Python<'_>,
     text: String,
-    ops: Vec<(Option<String>, String)>,
+    ops: Vec<(Option<String>, Declared<'_>)>,
     model: String,
 ) -> PyResult<NativeExpr> {
     let cost_model = model_of(&model).ok_or_else(|| {
@@ -230,11 +313,13 @@ fn plan_expr(
             chainplan::text::quote(&model)
         ))
     })?;
+    // The declarations are read with the GIL held (a record's dimensions are Python ints).
+    let operands = ops
+        .iter()
+        .map(|(name, declared)| operand(name.as_deref(), declared))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(to_py)?;
     py.detach(|| -> Result<NativeExpr, GenError> {
-        let operands = ops
-            .iter()
-            .map(|(name, spec)| operand(name.as_deref(), spec))
-            .collect::<Result<Vec<_>, _>>()?;
         let expr = Expression::parse(&text, &operands)?;
         let report = ExprReport::new(&expr)?;
         let plan = if cost_model.name == report.plan.model() {

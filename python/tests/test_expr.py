@@ -121,9 +121,48 @@ def test_least_squares_against_numpy():
     X, y = make(rng, (300, 40), ("fullrank",)), rng.standard_normal(300)
     got = chainplan.eval_expr(LS, {"X": (X, "fullrank"), "y": y})
     want = np.linalg.inv(X.T @ X) @ X.T @ y
-    assert got.shape == (40, 1)
-    close(got[:, 0], want, 300)
-    close(got[:, 0], np.linalg.lstsq(X, y, rcond=None)[0], 300)
+    # A 1-D y gives a 1-D β, as numpy's multi_dot and solve return it.
+    assert got.shape == (40,)
+    close(got, want, 300)
+    close(got, np.linalg.lstsq(X, y, rcond=None)[0], 300)
+    # A column y (2-D) gives a column.
+    col = chainplan.eval_expr(LS, {"X": (X, "fullrank"), "y": y.reshape(-1, 1)})
+    assert col.shape == (40, 1)
+    close(col[:, 0], want, 300)
+
+
+def test_a_row_and_a_column_vector_give_a_scalar():
+    rng = np.random.default_rng(11)
+    M, u = make(rng, (6, 6), ("spd",)), rng.standard_normal(6)
+    got = chainplan.eval_expr("u' * inv(M) * u", {"u": u, "M": (M, "spd")})
+    assert got.shape == () and got.dtype == np.float64
+    assert abs(float(got) - u @ np.linalg.solve(M, u)) <= 1e-12 * 50 * 6 * max(1.0, abs(float(got)))
+
+
+def test_float32_operands_give_float32():
+    rng = np.random.default_rng(12)
+    X = make(rng, (200, 20), ("fullrank",))
+    M = make(rng, (200, 200), ("spd",))
+    y = rng.standard_normal(200)
+    want = np.linalg.solve(X.T @ np.linalg.solve(M, X), X.T @ np.linalg.solve(M, y))
+    ops32 = {"X": (X.astype(np.float32), "fullrank"), "M": (M.astype(np.float32), "spd"),
+             "y": y.astype(np.float32)}
+    got = chainplan.eval_expr(GLS, ops32)
+    assert got.dtype == np.float32 and got.shape == (20,)
+    # f32's epsilon, scaled by the inner dimension and the conditioning of the two solves.
+    cond = np.linalg.cond(M) * np.linalg.cond(X.T @ np.linalg.solve(M, X))
+    scale = max(1.0, float(np.max(np.abs(want))))
+    assert np.max(np.abs(got - want)) <= 8 * np.finfo(np.float32).eps * 200 * cond * scale
+    # The same plan in either memory order gives the same float32 numbers.
+    fortran = {**ops32, "X": (np.asfortranarray(ops32["X"][0]), "fullrank")}
+    np.testing.assert_allclose(chainplan.eval_expr(GLS, fortran), got, rtol=1e-5, atol=1e-6)
+
+
+def test_mixed_element_types_are_a_value_error_naming_the_operands():
+    rng = np.random.default_rng(13)
+    X = make(rng, (30, 4), ("fullrank",))
+    with pytest.raises(ValueError, match="operands must all be f64 in this call: y is f32 but X is f64"):
+        chainplan.eval_expr(LS, {"X": (X, "fullrank"), "y": np.ones(30, dtype=np.float32)})
 
 
 def test_gls_against_numpy():
@@ -313,9 +352,9 @@ def test_evaluate_takes_arrays_by_name_and_overrides_those_of_ops():
     X, y, y2 = make(rng, (50, 6)), rng.standard_normal(50), rng.standard_normal(50)
     p = chainplan.plan_expr(LS, {"X": (X, "fullrank"), "y": y})
     want = np.linalg.solve(X.T @ X, X.T @ y2)
-    close(p.evaluate(y=y2)[:, 0], want, 50)
+    close(p.evaluate(y=y2), want, 50)
     q = chainplan.plan_expr(LS, {"X": ((50, 6), "fullrank"), "y": (50,)})
-    close(q.evaluate(X=X, y=y2)[:, 0], want, 50)
+    close(q.evaluate(X=X, y=y2), want, 50)
     # Integer data is converted; non-contiguous views are read as they are.
     Xi = rng.integers(-5, 6, (50, 6))
     big = np.zeros((100, 12))
@@ -333,7 +372,7 @@ def test_concurrent_evaluations_agree():
         got = list(pool.map(lambda y: p.evaluate(y=y), ys))
     Mi = np.linalg.inv(M)
     for y, g in zip(ys, got):
-        close(g[:, 0], np.linalg.inv(X.T @ Mi @ X) @ X.T @ Mi @ y, 120)
+        close(g, np.linalg.inv(X.T @ Mi @ X) @ X.T @ Mi @ y, 120)
 
 
 GOOD = {"X": np.ones((50, 6)), "y": np.ones(50)}

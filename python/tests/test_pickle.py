@@ -43,7 +43,7 @@ def test_expr_plans_round_trip_with_their_arrays():
         assert q == p and hash(q) == hash(p)
         assert (q.steps, q.flops, q.model, q.operands) == (p.steps, p.flops, p.model, p.operands)
         # The arrays travel with it: evaluate needs none, and gives the least-squares answer.
-        expected = np.linalg.lstsq(X, y, rcond=None)[0].reshape(-1, 1)
+        expected = np.linalg.lstsq(X, y, rcond=None)[0]
         assert np.allclose(q.evaluate(), expected, rtol=1e-10, atol=1e-12)
 
 

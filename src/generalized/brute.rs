@@ -3,16 +3,16 @@
 //!
 //! Unlike the DP it keeps every distinct outcome of every sub-chain (form, cost, and the set
 //! of operands whose factorization it used), never a minimum, and charges each operand's
-//! factorization once at the end. It shares only the kernel menu ([`super::cost`], and the
-//! planner's per-kernel options) with the planner; which sub-chains a rule applies to (the
+//! factorization once at the end. It shares only the kernel menu (`menu`, through
+//! its crate-internal interface) with the planner; which sub-chains a rule applies to (the
 //! splits, the forms, the symmetric products Bᵀ·B and Bᵀ·M⁻¹·B) it finds on its own.
 
-use super::cost::{self, CostModel, Splits};
+use super::cost::{CostModel, Splits};
 use super::expr::{
     count_factors, factor_props, factor_shape, infer, Base, Expression, Factor, FactorChain,
 };
+use super::menu::{Choice, Form, Kernels, Side};
 use super::operand::Operand;
-use super::planner::{Choice, Form, Kernels, Side};
 use super::GenError;
 use std::collections::HashSet;
 
@@ -265,12 +265,8 @@ pub fn brute_cost(expr: &Expression, model: &CostModel) -> Result<Option<u128>, 
         let mut total = c.cost;
         for (a, op) in expr.operands.iter().enumerate() {
             if c.used >> a & 1 == 1 {
-                let f = if op.props.spd && !model.general_inverses {
-                    cost::potrf(op.rows)
-                } else {
-                    cost::getrf(op.rows)
-                };
-                total = f.and_then(|f| total.checked_add(f)).ok_or_else(overflow)?;
+                let f = b.kernels.factorization(op.rows, op.props)?;
+                total = total.checked_add(f.cost).ok_or_else(overflow)?;
             }
         }
         best = Some(best.map_or(total, |b| b.min(total)));

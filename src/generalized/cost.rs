@@ -37,6 +37,13 @@ pub enum Kernel {
     Getrf,
     /// Solve with an LU factorization (dgetrs): 2n²k.
     Getrs,
+    /// Bunch–Kaufman factorization of a symmetric indefinite matrix, LDLᵀ with 1×1 and 2×2
+    /// pivots (dsytrf): n³/3.
+    Sytrf,
+    /// Solve with a Bunch–Kaufman factorization (dsytrs): 2n²k.
+    Sytrs,
+    /// Explicit inverse from a Bunch–Kaufman factorization (dsytri): 2n³/3.
+    Sytri,
     /// Explicit inverse of a triangular matrix (dtrtri): n³/3.
     Trtri,
     /// Explicit inverse from a Cholesky factor (dpotri): 2n³/3.
@@ -66,6 +73,9 @@ impl Kernel {
             Kernel::Potrs => "potrs",
             Kernel::Getrf => "getrf",
             Kernel::Getrs => "getrs",
+            Kernel::Sytrf => "sytrf",
+            Kernel::Sytrs => "sytrs",
+            Kernel::Sytri => "sytri",
             Kernel::Trtri => "trtri",
             Kernel::Potri => "potri",
             Kernel::Getri => "getri",
@@ -78,7 +88,7 @@ impl Kernel {
     pub fn is_explicit_inverse(self) -> bool {
         matches!(
             self,
-            Kernel::Trtri | Kernel::Potri | Kernel::Getri | Kernel::DiagInv
+            Kernel::Trtri | Kernel::Potri | Kernel::Getri | Kernel::Sytri | Kernel::DiagInv
         )
     }
 }
@@ -124,7 +134,17 @@ pub fn getrf(n: usize) -> Option<u128> {
     thirds(2, &[n, n, n])
 }
 
-/// potrs or getrs, n×n with k right-hand sides: 2n²k.
+/// sytrf (Bunch–Kaufman): n³/3.
+pub fn sytrf(n: usize) -> Option<u128> {
+    thirds(1, &[n, n, n])
+}
+
+/// sytri: 2n³/3.
+pub fn sytri(n: usize) -> Option<u128> {
+    thirds(2, &[n, n, n])
+}
+
+/// potrs, getrs or sytrs, n×n with k right-hand sides: 2n²k.
 pub fn solve(n: usize, k: usize) -> Option<u128> {
     thirds(6, &[n, n, k])
 }

@@ -42,8 +42,13 @@
 //!   products), and property inference over whole sub-chains.
 //! - [`cost`]: the kernels and their exact flop counts in units of ⅓ flop, and the
 //!   [`CostModel`] that parameterises the DP (planned, expert, naive).
-//! - [`planner`]: the DP over sub-chains × lazy forms × kernels; [`plan`] returns a
-//!   [`GenPlan`].
+//! - `menu` (crate-internal): the kernel menu, which kernels (and specialisations: gemv,
+//!   trsv, shared factorizations) can combine two held values and at what exact cost; the
+//!   one interface the DP, lowering and the brute force all price through.
+//! - [`planner`]: the DP over sub-chains × lazy forms × menu choices, and lowering, which
+//!   emits exactly the steps the DP chose; [`plan`] returns a [`GenPlan`].
+//! - `text` (crate-internal): the text of plans (the order with `inv!` for explicit
+//!   inverses, what each step computes).
 //! - [`steps`]: [`GenPlan`], a list of kernel [`Step`]s with the expression it was planned
 //!   for; read-only, `Display`, and `Serialize`/`Deserialize` (a plan read back is validated).
 //! - `brute` (feature `testing`): brute force over every parenthesization × kernel × form,
@@ -53,6 +58,14 @@
 //!   and (feature `testing`) the naive oracle.
 //! - `random` (feature `testing`): a seeded generator of random chains in the CGO'18 style.
 //! - [`report`]: [`ExprReport`], the `expr` command's report.
+//!
+//! ## Names
+//!
+//! [`Operand`], [`Step`], [`CostModel`] and [`plan`] share their names with items of the
+//! core chain planner ([`crate::plan::Operand`], [`crate::plan::Step`],
+//! [`crate::cost::CostModel`], the [`crate::plan`] module). They are kept, and this module's path is their prefix: write
+//! `generalized::Operand`, `generalized::plan`, or import them under the module
+//! (`use chainplan::generalized;`) when the core's are in scope too.
 //!
 //! ## Kernels and flop counts
 //!
@@ -69,9 +82,12 @@
 //! | potrs | with Cholesky factor, k columns | 2n²k |
 //! | getrf | LU of n×n | 2n³/3 |
 //! | getrs | with LU, k columns | 2n²k |
+//! | sytrf | Bunch–Kaufman LDLᵀ of a symmetric (indefinite) n×n | n³/3 |
+//! | sytrs | with it, k columns | 2n²k |
 //! | trtri | explicit triangular inverse | n³/3 |
 //! | potri | explicit inverse from Cholesky | 2n³/3 |
 //! | getri | explicit inverse from LU | 4n³/3 |
+//! | sytri | explicit inverse from Bunch–Kaufman | 2n³/3 |
 //! | diag-inv | explicit diagonal inverse | n |
 //! | transpose | Qᵀ for Q⁻¹ (orthogonal), a copy | 0 |
 //!
@@ -79,6 +95,13 @@
 //! syrk of B's value, k(k+1)n for B n×k; Bᵀ·M⁻¹·B with M SPD can be potrf(M) = UᵀU (shared
 //! with every other use of M's factor), W = U⁻ᵀB by trsm (n²k) and syrk(W): GLS's Xᵀ·M⁻¹·X;
 //! Bᵀ·M·B likewise with W = U·B by trmm.
+//!
+//! The counts are the leading terms of LAPACK Working Note 41 (Blackford and Dongarra,
+//! *Installation Guide for LAPACK*, its table of operation counts): multiplications plus
+//! additions. A solve with an inverted matrix reads its factorization: Cholesky for an SPD
+//! one, Bunch–Kaufman for one declared symmetric (and nonsingular) but not SPD — half LU's
+//! flops, and its pivots keep an indefinite matrix stable — and LU otherwise; an explicit
+//! inverse uses the same factorization (potri, sytri, getri).
 //!
 //! Costs are counted in units of ⅓ flop (`u128`, checked): potrf of n = 500 is exactly
 //! 125,000,000 units, 41,666,666⅔ flops.
@@ -107,6 +130,7 @@ pub mod brute;
 pub mod cost;
 pub mod execute;
 pub mod expr;
+mod menu;
 pub mod operand;
 pub mod planner;
 pub mod program;
@@ -114,6 +138,7 @@ pub mod program;
 pub mod random;
 pub mod report;
 pub mod steps;
+mod text;
 
 pub use cost::{CostModel, Kernel};
 pub use execute::{Backend, Input};
@@ -272,6 +297,22 @@ pub enum GenError {
         name: String,
         /// What is wrong.
         reason: String,
+    },
+
+    /// Arrays of two element types in one call, or of a type other than the one the call
+    /// runs in: names the operands of each type.
+    #[error("operands must all be {expected} in this call: {other} {is} {given}{rest}",
+        is = if other.contains(", ") { "are" } else { "is" },
+        rest = if matching.is_empty() { String::new() } else { format!(" but {matching} {}", if matching.contains(", ") { "are" } else { "is" }) + " " + expected })]
+    ElementType {
+        /// The element type the call runs in (`f64` or `f32`).
+        expected: &'static str,
+        /// The operands of that type, comma-separated.
+        matching: String,
+        /// The other element type given.
+        given: &'static str,
+        /// The operands of the other type, comma-separated.
+        other: String,
     },
 
     /// Execution was given operands that do not match the expression.

@@ -118,6 +118,7 @@ impl Operand {
     /// lower with upper, or orthogonal with a triangular or SPD declaration, contradict.
     pub fn new(name: &str, rows: usize, cols: usize, props: Properties) -> Result<Self, GenError> {
         check_name(name)?;
+        check_dims(name, rows, cols, name)?;
         if rows == 0 || cols == 0 {
             return Err(GenError::BadOperand {
                 spec: name.to_string(),
@@ -157,84 +158,44 @@ impl Operand {
     /// Parses `X=2500x500:fullrank`, `M=2500x2500:spd`, `y=2500x1` or `y=2500` (a column
     /// vector). Properties are comma- or colon-separated.
     pub fn parse(spec: &str) -> Result<Self, GenError> {
-        let bad = |reason: &str| GenError::BadOperand {
+        let (name, rest) = spec.split_once('=').ok_or_else(|| GenError::BadOperand {
             spec: spec.to_string(),
-            reason: reason.to_string(),
-        };
-        let (name, rest) = spec
-            .split_once('=')
-            .ok_or_else(|| bad("expected NAME=ROWSxCOLS[:PROPERTIES], e.g. X=2500x500:fullrank"))?;
+            reason: "expected NAME=ROWSxCOLS[:PROPERTIES], e.g. X=2500x500:fullrank".into(),
+        })?;
         let name = name.trim();
         check_name(name)?;
-        let (shape, props) = match rest.split_once(':') {
-            Some((s, p)) => (s.trim(), p),
-            None => (rest.trim(), ""),
-        };
-        let dim = |t: &str| -> Result<usize, GenError> {
-            let t = t.trim();
-            t.parse::<usize>().map_err(|_| GenError::BadOperand {
-                spec: spec.to_string(),
-                reason: if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-                    format!("dimension {} of {name} is too large", crate::text::quote(t))
-                } else {
-                    format!(
-                        "dimension {} of {name} is not a whole number",
-                        crate::text::quote(t)
-                    )
-                },
-            })
-        };
-        let (rows, cols) = match shape.split_once(['x', 'X', '×']) {
-            Some((r, c)) => (dim(r)?, dim(c)?),
-            None => (dim(shape)?, 1),
-        };
-        if rows > MAX_DIM || cols > MAX_DIM {
-            return Err(GenError::BadOperand {
-                spec: spec.to_string(),
-                reason: format!("{name} is {rows}x{cols}; dimensions must be at most {MAX_DIM}"),
-            });
-        }
-        let mut p = Properties::default();
-        let mut general = false;
-        for word in props
-            .split([',', ':'])
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-        {
-            match word.to_ascii_lowercase().as_str() {
-                "general" | "gen" => general = true,
-                "symmetric" | "sym" => p.symmetric = true,
-                "spd" | "posdef" => p.spd = true,
-                "lower" | "lowertriangular" | "l" => p.lower = true,
-                "upper" | "uppertriangular" | "u" => p.upper = true,
-                "diagonal" | "diag" => p.diagonal = true,
-                "orthogonal" | "orth" => p.orthogonal = true,
-                "fullrank" | "full_rank" | "full-rank" => p.full_rank = true,
-                "nonsingular" | "invertible" => {
-                    if rows != cols {
-                        return Err(GenError::ContradictoryProperties {
-                            operand: name.to_string(),
-                            reason: format!(
-                                "nonsingular needs a square matrix but it is {rows}x{cols}; a non-square one is fullrank"
-                            ),
-                        });
-                    }
-                    p.full_rank = true
-                }
-                _ => {
-                    return Err(GenError::UnknownProperty {
-                        operand: name.to_string(),
-                        property: word.to_string(),
-                    })
-                }
-            }
-        }
-        if general && (p.structured() || p.spd || p.diagonal) {
-            return Err(GenError::ContradictoryProperties {
-                operand: name.to_string(),
-                reason: "general with a structural property; drop one".into(),
-            });
-        }
+        declaration(name, rest, spec)
+    }
+
+    /// The operand `name` declared by the text after `NAME=` (`2500x500:fullrank`, `2500`),
+    /// for callers that hold the name apart: the name is checked on its own, so it cannot
+    /// change how the declaration reads.
+    pub fn with_declaration(name: &str, declaration_text: &str) -> Result<Self, GenError> {
+        check_name(name)?;
+        declaration(
+            name,
+            declaration_text,
+            &format!("{name}={declaration_text}"),
+        )
+    }
+
+    /// The operand `name`, `rows`×`cols`, with properties given by name (`spd`, `lower`,
+    /// `fullrank`, …, as in [`PROPERTY_NAMES`]; an entry may hold several, comma-separated):
+    /// the typed form of a declaration, for bindings that hold the shape as numbers. In Rust,
+    /// [`Operand::new`] takes the [`Properties`] flags themselves.
+    pub fn with_property_names<S: AsRef<str>>(
+        name: &str,
+        rows: usize,
+        cols: usize,
+        properties: &[S],
+    ) -> Result<Self, GenError> {
+        check_name(name)?;
+        check_dims(name, rows, cols, name)?;
+        let words = properties
+            .iter()
+            .flat_map(|p| p.as_ref().split([',', ':']))
+            .filter(|w| !w.trim().is_empty());
+        let p = property_words(name, rows, cols, words)?;
         Operand::new(name, rows, cols, p)
     }
 
@@ -248,6 +209,98 @@ impl Operand {
             self.props.names().join(", ")
         )
     }
+}
+
+/// Reads `ROWSxCOLS[:PROPERTIES]` (or `N`, a column) for the operand `name`; errors quote
+/// `spec`, the declaration as the caller wrote it.
+fn declaration(name: &str, rest: &str, spec: &str) -> Result<Operand, GenError> {
+    let (shape, props) = match rest.split_once(':') {
+        Some((s, p)) => (s.trim(), p),
+        None => (rest.trim(), ""),
+    };
+    let dim = |t: &str| -> Result<usize, GenError> {
+        let t = t.trim();
+        t.parse::<usize>().map_err(|_| GenError::BadOperand {
+            spec: spec.to_string(),
+            reason: if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                format!("dimension {} of {name} is too large", crate::text::quote(t))
+            } else {
+                format!(
+                    "dimension {} of {name} is not a whole number",
+                    crate::text::quote(t)
+                )
+            },
+        })
+    };
+    let (rows, cols) = match shape.split_once(['x', 'X', '×']) {
+        Some((r, c)) => (dim(r)?, dim(c)?),
+        None => (dim(shape)?, 1),
+    };
+    check_dims(name, rows, cols, spec)?;
+    let words = props
+        .split([',', ':'])
+        .map(str::trim)
+        .filter(|w| !w.is_empty());
+    let p = property_words(name, rows, cols, words)?;
+    Operand::new(name, rows, cols, p)
+}
+
+/// Dimensions BLAS and LAPACK can take.
+fn check_dims(name: &str, rows: usize, cols: usize, spec: &str) -> Result<(), GenError> {
+    if rows > MAX_DIM || cols > MAX_DIM {
+        return Err(GenError::BadOperand {
+            spec: spec.to_string(),
+            reason: format!("{name} is {rows}x{cols}; dimensions must be at most {MAX_DIM}"),
+        });
+    }
+    Ok(())
+}
+
+/// The properties named by `words` (case-insensitive, with the short forms `--op` accepts).
+fn property_words<'w>(
+    name: &str,
+    rows: usize,
+    cols: usize,
+    words: impl Iterator<Item = &'w str>,
+) -> Result<Properties, GenError> {
+    let mut p = Properties::default();
+    let mut general = false;
+    for word in words {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "general" | "gen" => general = true,
+            "symmetric" | "sym" => p.symmetric = true,
+            "spd" | "posdef" => p.spd = true,
+            "lower" | "lowertriangular" | "l" => p.lower = true,
+            "upper" | "uppertriangular" | "u" => p.upper = true,
+            "diagonal" | "diag" => p.diagonal = true,
+            "orthogonal" | "orth" => p.orthogonal = true,
+            "fullrank" | "full_rank" | "full-rank" => p.full_rank = true,
+            "nonsingular" | "invertible" => {
+                if rows != cols {
+                    return Err(GenError::ContradictoryProperties {
+                        operand: name.to_string(),
+                        reason: format!(
+                            "nonsingular needs a square matrix but it is {rows}x{cols}; a non-square one is fullrank"
+                        ),
+                    });
+                }
+                p.full_rank = true
+            }
+            _ => {
+                return Err(GenError::UnknownProperty {
+                    operand: name.to_string(),
+                    property: word.to_string(),
+                })
+            }
+        }
+    }
+    if general && (p.structured() || p.spd || p.diagonal) {
+        return Err(GenError::ContradictoryProperties {
+            operand: name.to_string(),
+            reason: "general with a structural property; drop one".into(),
+        });
+    }
+    Ok(p)
 }
 
 /// Largest dimension accepted (BLAS and LAPACK take 32-bit integers).

@@ -263,6 +263,7 @@ enum Kind {
     Matrix,
     Cholesky,
     Lu,
+    Ldl,
 }
 
 fn validate(p: &GenPlan) -> Result<(), GenError> {
@@ -298,6 +299,8 @@ fn validate(p: &GenPlan) -> Result<(), GenError> {
             | Kernel::Transpose
             | Kernel::Potrf
             | Kernel::Getrf
+            | Kernel::Sytrf
+            | Kernel::Sytri
             | Kernel::Trtri
             | Kernel::Potri
             | Kernel::Getri => 1,
@@ -326,6 +329,8 @@ fn validate(p: &GenPlan) -> Result<(), GenError> {
                 Kernel::Getri => (Kind::Lu, Kind::Matrix),
                 Kernel::Potrf => (Kind::Matrix, Kind::Cholesky),
                 Kernel::Getrf => (Kind::Matrix, Kind::Lu),
+                Kernel::Sytri => (Kind::Ldl, Kind::Matrix),
+                Kernel::Sytrf => (Kind::Matrix, Kind::Ldl),
                 _ => (Kind::Matrix, Kind::Matrix),
             };
             if x.2 != need {
@@ -362,6 +367,7 @@ fn validate(p: &GenPlan) -> Result<(), GenError> {
             let need = match st.kernel {
                 Kernel::Potrs => Kind::Cholesky,
                 Kernel::Getrs => Kind::Lu,
+                Kernel::Sytrs => Kind::Ldl,
                 _ => Kind::Matrix,
             };
             // The Cholesky factor U of a potrf step is a triangular matrix to trsm and trmm.

@@ -1,32 +1,34 @@
-//! The executor's matrices: [`ColMat`], an owned column-major buffer, and [`MatRef`], a checked
-//! column-major view (data, rows, columns, leading dimension) read as itself or transposed.
+//! The executor's matrices (of f64 or f32): [`ColMat`], an owned column-major buffer, and
+//! [`MatRef`], a checked column-major view (data, rows, columns, leading dimension) read as itself or transposed.
 //! Both check their invariants when made, so a kernel that derives its dimensions from them
 //! touches only memory they own.
 
 use crate::generalized::GenError;
+use ndarray::NdFloat as Element;
 
 /// Most elements one matrix may have here (2^31, 16 GiB of f64): checked before allocating.
 pub const MAX_ELEMENTS: u128 = 1 << 31;
 
 /// An owned column-major matrix: element (i, j) at `i + j·rows`; `data.len() == rows·cols`.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ColMat {
+pub(crate) struct ColMat<T> {
     rows: usize,
     cols: usize,
-    data: Vec<f64>,
+    data: Vec<T>,
 }
 
-impl ColMat {
+impl<T: Element> ColMat<T> {
     /// A zero matrix; the size is checked first against [`MAX_ELEMENTS`] and against the
     /// memory this process can have ([`crate::system::usable_memory`]).
-    pub(crate) fn zeros(rows: usize, cols: usize) -> Result<ColMat, GenError> {
+    pub(crate) fn zeros(rows: usize, cols: usize) -> Result<ColMat<T>, GenError> {
         let n = rows as u128 * cols as u128;
         // Small matrices skip the look-up (two /proc reads) on the hot path.
         let limit = if n <= 1 << 20 {
             MAX_ELEMENTS
         } else {
-            crate::system::usable_memory()
-                .map_or(MAX_ELEMENTS, |m| MAX_ELEMENTS.min(u128::from(m) / 8))
+            crate::system::usable_memory().map_or(MAX_ELEMENTS, |m| {
+                MAX_ELEMENTS.min(u128::from(m) / std::mem::size_of::<T>() as u128)
+            })
         };
         if n > limit {
             return Err(GenError::TooLarge {
@@ -38,21 +40,21 @@ impl ColMat {
         Ok(ColMat {
             rows,
             cols,
-            data: vec![0.0; rows * cols],
+            data: vec![T::zero(); rows * cols],
         })
     }
 
     /// The identity of order n.
-    pub(crate) fn identity(n: usize) -> Result<ColMat, GenError> {
+    pub(crate) fn identity(n: usize) -> Result<ColMat<T>, GenError> {
         let mut m = ColMat::zeros(n, n)?;
         for i in 0..n {
-            m.data[i + i * n] = 1.0;
+            m.data[i + i * n] = T::one();
         }
         Ok(m)
     }
 
     /// An empty 0×0 matrix (what a moved-out value leaves behind).
-    pub(crate) fn empty() -> ColMat {
+    pub(crate) fn empty() -> ColMat<T> {
         ColMat {
             rows: 0,
             cols: 0,
@@ -74,24 +76,24 @@ impl ColMat {
     }
 
     #[cfg(feature = "lapack")]
-    pub(crate) fn data(&self) -> &[f64] {
+    pub(crate) fn data(&self) -> &[T] {
         &self.data
     }
 
-    pub(crate) fn data_mut(&mut self) -> &mut [f64] {
+    pub(crate) fn data_mut(&mut self) -> &mut [T] {
         &mut self.data
     }
 
-    pub(crate) fn get(&self, i: usize, j: usize) -> f64 {
+    pub(crate) fn get(&self, i: usize, j: usize) -> T {
         self.data[i + j * self.rows]
     }
 
-    pub(crate) fn set(&mut self, i: usize, j: usize, x: f64) {
+    pub(crate) fn set(&mut self, i: usize, j: usize, x: T) {
         self.data[i + j * self.rows] = x;
     }
 
     /// The matrix (or its transpose) as a view.
-    pub(crate) fn view(&self, trans: bool) -> MatRef<'_> {
+    pub(crate) fn view(&self, trans: bool) -> MatRef<'_, T> {
         MatRef {
             data: &self.data,
             rows: self.rows,
@@ -117,21 +119,21 @@ impl ColMat {
         for j in 0..self.cols {
             for i in 0..self.rows {
                 if (lower && i < j) || (!lower && i > j) {
-                    self.set(i, j, 0.0);
+                    self.set(i, j, T::zero());
                 }
             }
         }
     }
 
     /// Into an ndarray (column-major, no copy).
-    pub(crate) fn into_array(self) -> ndarray::Array2<f64> {
+    pub(crate) fn into_array(self) -> ndarray::Array2<T> {
         use ndarray::ShapeBuilder;
         ndarray::Array2::from_shape_vec((self.rows, self.cols).f(), self.data)
             .expect("a ColMat holds rows × cols entries")
     }
 
     /// From a column-major buffer of `rows × cols` entries.
-    pub(crate) fn from_vec(rows: usize, cols: usize, data: Vec<f64>) -> Option<ColMat> {
+    pub(crate) fn from_vec(rows: usize, cols: usize, data: Vec<T>) -> Option<ColMat<T>> {
         (rows.checked_mul(cols) == Some(data.len())).then_some(ColMat { rows, cols, data })
     }
 }
@@ -140,23 +142,23 @@ impl ColMat {
 /// A itself, or Aᵀ when `trans`. Made only by [`MatRef::new`] (checked) or [`ColMat::view`],
 /// so `ld ≥ max(1, rows)` and every element (i, j), at `i + j·ld`, lies in `data`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct MatRef<'a> {
-    data: &'a [f64],
+pub(crate) struct MatRef<'a, T> {
+    data: &'a [T],
     rows: usize,
     cols: usize,
     ld: usize,
     trans: bool,
 }
 
-impl<'a> MatRef<'a> {
+impl<'a, T: Element> MatRef<'a, T> {
     /// A checked view; `None` when `ld < max(1, rows)` or `data` is too short.
     pub(crate) fn new(
-        data: &'a [f64],
+        data: &'a [T],
         rows: usize,
         cols: usize,
         ld: usize,
         trans: bool,
-    ) -> Option<MatRef<'a>> {
+    ) -> Option<MatRef<'a, T>> {
         if ld < rows.max(1) {
             return None;
         }
@@ -193,7 +195,7 @@ impl<'a> MatRef<'a> {
         self.trans
     }
 
-    pub(crate) fn data(&self) -> &'a [f64] {
+    pub(crate) fn data(&self) -> &'a [T] {
         self.data
     }
 
@@ -216,7 +218,7 @@ impl<'a> MatRef<'a> {
     }
 
     /// The view of op(A)ᵀ.
-    pub(crate) fn t(self) -> MatRef<'a> {
+    pub(crate) fn t(self) -> MatRef<'a, T> {
         MatRef {
             trans: !self.trans,
             ..self
@@ -224,13 +226,13 @@ impl<'a> MatRef<'a> {
     }
 
     /// Element (i, j) of op(A).
-    pub(crate) fn at(&self, i: usize, j: usize) -> f64 {
+    pub(crate) fn at(&self, i: usize, j: usize) -> T {
         let (r, c) = if self.trans { (j, i) } else { (i, j) };
         self.data[r + c * self.ld]
     }
 
     /// op(A) copied into a new matrix.
-    pub(crate) fn to_colmat(self) -> Result<ColMat, GenError> {
+    pub(crate) fn to_colmat(self) -> Result<ColMat<T>, GenError> {
         let (m, n) = (self.nrows(), self.ncols());
         let mut out = ColMat::zeros(m, n)?;
         if self.trans {

@@ -74,14 +74,105 @@ impl Backend {
 }
 
 /// An operand's array: a matrix in either memory order (any strides), or a 1-D vector for an
-/// operand declared n×1 or 1×n.
+/// operand declared n×1 or 1×n; of f64 or f32 (one element type per call).
 #[derive(Debug, Clone, Copy)]
 pub enum Input<'a> {
     /// A matrix of the declared shape.
     Matrix(ArrayView2<'a, f64>),
     /// A vector: the operand is declared n×1 (a column) or 1×n (a row).
     Vector(ArrayView1<'a, f64>),
+    /// An f32 matrix of the declared shape.
+    MatrixF32(ArrayView2<'a, f32>),
+    /// An f32 vector: the operand is declared n×1 or 1×n.
+    VectorF32(ArrayView1<'a, f32>),
 }
+
+impl Input<'_> {
+    /// The element type's name: `f64` or `f32`.
+    pub fn element_type(&self) -> &'static str {
+        match self {
+            Input::Matrix(_) | Input::Vector(_) => "f64",
+            Input::MatrixF32(_) | Input::VectorF32(_) => "f32",
+        }
+    }
+
+    fn is_vector(&self) -> bool {
+        matches!(self, Input::Vector(_) | Input::VectorF32(_))
+    }
+}
+
+/// An input of the element type a call runs in.
+#[derive(Debug, Clone, Copy)]
+enum Typed<'a, T> {
+    Matrix(ArrayView2<'a, T>),
+    Vector(ArrayView1<'a, T>),
+}
+
+// The sealed trait's methods take and return the executor's crate-internal types: nothing
+// outside the crate can name the trait, so nothing outside can call them.
+#[allow(private_interfaces)]
+mod sealed {
+    use super::{Backend, ColMat, GenError, GenPlan, Input, OperandView, Typed};
+
+    /// What the executor needs of an element type; implemented for f64 and f32 only.
+    pub trait Kernels: ndarray::NdFloat {
+        /// The type's name: `f64` or `f32`.
+        const NAME: &'static str;
+        /// Relative tolerance of the symmetry check for this type.
+        const SYMMETRY_TOLERANCE: Self;
+        /// The input's array when it has this element type.
+        fn typed<'a>(input: &Input<'a>) -> Option<Typed<'a, Self>>;
+        /// Runs the plan on `backend`.
+        fn run_plan(
+            backend: Backend,
+            plan: &GenPlan,
+            ops: &[OperandView<'_, Self>],
+        ) -> Result<ColMat<Self>, GenError>;
+    }
+}
+
+/// An element type generalized plans execute in: `f64` or `f32` (sealed).
+pub trait Real: sealed::Kernels {}
+
+impl Real for f64 {}
+impl Real for f32 {}
+
+macro_rules! kernels {
+    ($T:ty, $matrix:ident, $vector:ident, $tol:expr) => {
+        #[allow(private_interfaces)]
+        impl sealed::Kernels for $T {
+            const NAME: &'static str = stringify!($T);
+            const SYMMETRY_TOLERANCE: $T = $tol;
+
+            fn typed<'a>(input: &Input<'a>) -> Option<Typed<'a, $T>> {
+                match *input {
+                    Input::$matrix(v) => Some(Typed::Matrix(v)),
+                    Input::$vector(v) => Some(Typed::Vector(v)),
+                    _ => None,
+                }
+            }
+
+            fn run_plan(
+                backend: Backend,
+                plan: &GenPlan,
+                ops: &[OperandView<'_, $T>],
+            ) -> Result<ColMat<$T>, GenError> {
+                let _ = (plan, ops);
+                match backend {
+                    #[cfg(feature = "faer")]
+                    Backend::Faer => run(&faer::Faer, plan, ops),
+                    #[cfg(feature = "lapack")]
+                    Backend::Lapack => run(&lapack::Lapack, plan, ops),
+                    #[allow(unreachable_patterns)]
+                    _ => Err(GenError::NoBackend),
+                }
+            }
+        }
+    };
+}
+
+kernels!(f64, Matrix, Vector, SYMMETRY_TOLERANCE);
+kernels!(f32, MatrixF32, VectorF32, SYMMETRY_TOLERANCE_F32);
 
 impl<'a> From<ArrayView2<'a, f64>> for Input<'a> {
     fn from(v: ArrayView2<'a, f64>) -> Self {
@@ -107,6 +198,30 @@ impl<'a> From<&'a Array1<f64>> for Input<'a> {
     }
 }
 
+impl<'a> From<ArrayView2<'a, f32>> for Input<'a> {
+    fn from(v: ArrayView2<'a, f32>) -> Self {
+        Input::MatrixF32(v)
+    }
+}
+
+impl<'a> From<&'a Array2<f32>> for Input<'a> {
+    fn from(v: &'a Array2<f32>) -> Self {
+        Input::MatrixF32(v.view())
+    }
+}
+
+impl<'a> From<ArrayView1<'a, f32>> for Input<'a> {
+    fn from(v: ArrayView1<'a, f32>) -> Self {
+        Input::VectorF32(v)
+    }
+}
+
+impl<'a> From<&'a Array1<f32>> for Input<'a> {
+    fn from(v: &'a Array1<f32>) -> Self {
+        Input::VectorF32(v.view())
+    }
+}
+
 impl GenPlan {
     /// Runs the plan on arrays bound to the expression's operand names, on
     /// [`Backend::preferred`]. Every operand must be bound exactly once, with its declared
@@ -118,6 +233,9 @@ impl GenPlan {
     /// Declared symmetry, triangularity and diagonality are checked first, in O(n²)
     /// ([`GenError::PropertyViolated`]; [`GenPlan::execute_trusted`] skips the check); SPD
     /// is checked by the Cholesky factorization that runs anyway; orthogonality is trusted.
+    ///
+    /// The arrays are f64; f32 arrays run through [`GenPlan::execute_as`]. An f32 array here
+    /// is a [`GenError::ElementType`] naming it.
     pub fn execute(&self, operands: &[(&str, Input<'_>)]) -> Result<Product<f64>, GenError> {
         let backend = Backend::preferred().ok_or(GenError::NoBackend)?;
         self.execute_with(backend, operands)
@@ -130,7 +248,7 @@ impl GenPlan {
         backend: Backend,
         operands: &[(&str, Input<'_>)],
     ) -> Result<Product<f64>, GenError> {
-        self.execute_checked(backend, operands, true)
+        self.execute_as(backend, operands, true)
     }
 
     /// [`GenPlan::execute_with`] without the O(n²) checks of declared symmetry,
@@ -141,18 +259,41 @@ impl GenPlan {
         backend: Backend,
         operands: &[(&str, Input<'_>)],
     ) -> Result<Product<f64>, GenError> {
-        self.execute_checked(backend, operands, false)
+        self.execute_as(backend, operands, false)
     }
 
-    fn execute_checked(
+    /// Runs the plan in the element type `T` (f64 or f32) on `backend`; the O(n²) property
+    /// checks run when `check` is true ([`GenPlan::execute_with`]) and are skipped when it is
+    /// false ([`GenPlan::execute_trusted`]). Every array must have element type `T`: one of
+    /// another type is a [`GenError::ElementType`] naming the operands of each type. The
+    /// same plan runs in either type.
+    ///
+    /// ```
+    /// use chainplan::generalized::{plan, Backend, CostModel, Expression, Operand};
+    /// use chainplan::Product;
+    /// use ndarray::Array2;
+    ///
+    /// let ops = [Operand::parse("M=3x3:spd")?, Operand::parse("b=3x1")?];
+    /// let p = plan(&Expression::parse("inv(M) * b", &ops)?, &CostModel::planned())?;
+    /// let m = Array2::<f32>::from_diag_elem(3, 2.0);
+    /// let b = Array2::<f32>::ones((3, 1));
+    /// let backend = Backend::preferred().expect("a backend");
+    /// let Product::Matrix(x) = p.execute_as::<f32>(backend, &[("M", (&m).into()), ("b", (&b).into())], true)? else {
+    ///     unreachable!("matrices in, a matrix out")
+    /// };
+    /// assert!(x.iter().all(|v| (v - 0.5).abs() < 1e-6));
+    /// # Ok::<(), chainplan::generalized::GenError>(())
+    /// ```
+    pub fn execute_as<T: Real>(
         &self,
         backend: Backend,
         operands: &[(&str, Input<'_>)],
         check: bool,
-    ) -> Result<Product<f64>, GenError> {
+    ) -> Result<Product<T>, GenError> {
         let ordered = bind(&self.expr.operands, operands)?;
-        let vector = operands.iter().any(|(_, i)| matches!(i, Input::Vector(_)));
-        let m = run_on(backend, self, &ordered, check)?.into_array();
+        let typed = of_type::<T>(&ordered)?;
+        let vector = operands.iter().any(|(_, i)| i.is_vector());
+        let m = run_on(backend, self, &typed, check)?.into_array();
         Ok(match (vector, m.dim()) {
             (true, (1, 1)) => Product::Scalar(m[[0, 0]]),
             (true, (_, 1)) => Product::Vector(m.column(0).to_owned()),
@@ -161,23 +302,23 @@ impl GenPlan {
         })
     }
 
-    /// Runs the plan on matrices given in the order of [`GenPlan::operands`] (for the
-    /// benchmarks and tests, whose operands come from [`random_operands`]); declared
+    /// Runs the plan on matrices (f64 or f32) given in the order of [`GenPlan::operands`]
+    /// (for the benchmarks and tests, whose operands come from [`random_operands`]); declared
     /// properties are checked as in [`GenPlan::execute_with`].
-    pub fn execute_in_order(
+    pub fn execute_in_order<T: Real>(
         &self,
         backend: Backend,
-        operands: &[ArrayView2<'_, f64>],
-    ) -> Result<Array2<f64>, GenError> {
+        operands: &[ArrayView2<'_, T>],
+    ) -> Result<Array2<T>, GenError> {
         self.in_order(backend, operands, true)
     }
 
-    fn in_order(
+    fn in_order<T: Real>(
         &self,
         backend: Backend,
-        operands: &[ArrayView2<'_, f64>],
+        operands: &[ArrayView2<'_, T>],
         check: bool,
-    ) -> Result<Array2<f64>, GenError> {
+    ) -> Result<Array2<T>, GenError> {
         let ops = &self.expr.operands;
         if operands.len() != ops.len() {
             return Err(GenError::OperandMismatch {
@@ -186,8 +327,8 @@ impl GenPlan {
                 got: format!("{} operands", operands.len()),
             });
         }
-        let inputs: Vec<Input<'_>> = operands.iter().map(|v| Input::Matrix(*v)).collect();
-        let ordered: Vec<(&Operand, Input<'_>)> = ops.iter().zip(inputs).collect();
+        let inputs = operands.iter().map(|v| Typed::Matrix(*v));
+        let ordered: Vec<(&Operand, Typed<'_, T>)> = ops.iter().zip(inputs).collect();
         Ok(run_on(backend, self, &ordered, check)?.into_array())
     }
 }
@@ -230,15 +371,49 @@ fn bind<'o, 'a>(
         .collect()
 }
 
-fn run_on(
+/// The bound arrays in the element type `T`, or an error naming the operands of each type.
+fn of_type<'o, 'a, T: Real>(
+    ordered: &[(&'o Operand, Input<'a>)],
+) -> Result<Vec<(&'o Operand, Typed<'a, T>)>, GenError> {
+    let typed: Vec<Option<Typed<'a, T>>> = ordered.iter().map(|(_, i)| T::typed(i)).collect();
+    if typed.iter().all(Option::is_some) {
+        return Ok(ordered
+            .iter()
+            .zip(typed)
+            .map(|((o, _), t)| (*o, t.expect("checked")))
+            .collect());
+    }
+    let names = |want: bool| {
+        ordered
+            .iter()
+            .zip(&typed)
+            .filter(|(_, t)| t.is_some() == want)
+            .map(|((o, _), _)| o.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let other = ordered
+        .iter()
+        .zip(&typed)
+        .find(|(_, t)| t.is_none())
+        .map_or("", |((_, i), _)| i.element_type());
+    Err(GenError::ElementType {
+        expected: T::NAME,
+        matching: names(true),
+        given: other,
+        other: names(false),
+    })
+}
+
+fn run_on<T: Real>(
     backend: Backend,
     plan: &GenPlan,
-    ops: &[(&Operand, Input<'_>)],
+    ops: &[(&Operand, Typed<'_, T>)],
     check: bool,
-) -> Result<ColMat, GenError> {
+) -> Result<ColMat<T>, GenError> {
     // The operands as checked views; a layout no kernel can read (non-unit strides in both
     // directions, negative strides) is copied once into column-major order.
-    let mut copies: Vec<Option<ColMat>> = Vec::with_capacity(ops.len());
+    let mut copies: Vec<Option<ColMat<T>>> = Vec::with_capacity(ops.len());
     for (o, input) in ops {
         copies.push(match as_view(o, input)? {
             Some(_) => None,
@@ -276,21 +451,14 @@ fn run_on(
             }
         }
     }
-    match backend {
-        #[cfg(feature = "faer")]
-        Backend::Faer => run(&faer::Faer, plan, &views),
-        #[cfg(feature = "lapack")]
-        Backend::Lapack => run(&lapack::Lapack, plan, &views),
-        #[allow(unreachable_patterns)]
-        _ => Err(GenError::NoBackend),
-    }
+    T::run_plan(backend, plan, &views)
 }
 
 /// An operand's view, and whether its storage is the transpose of the operand (a row-major
 /// array is read as the column-major storage of its transpose).
 #[derive(Clone, Copy)]
-struct OperandView<'a> {
-    view: MatRef<'a>,
+struct OperandView<'a, T> {
+    view: MatRef<'a, T>,
     flipped: bool,
 }
 
@@ -304,10 +472,13 @@ fn shape_error(o: &Operand, got: String) -> GenError {
 
 /// The array as a view without copying, `None` when its layout needs a copy; an error when
 /// its shape is not the declared one.
-fn as_view<'a>(o: &Operand, input: &Input<'a>) -> Result<Option<OperandView<'a>>, GenError> {
+fn as_view<'a, T: Real>(
+    o: &Operand,
+    input: &Typed<'a, T>,
+) -> Result<Option<OperandView<'a, T>>, GenError> {
     let (r, c) = (o.rows, o.cols);
     match *input {
-        Input::Matrix(v) => {
+        Typed::Matrix(v) => {
             if v.dim() != (r, c) {
                 return Err(shape_error(o, format!("{}x{}", v.nrows(), v.ncols())));
             }
@@ -328,7 +499,7 @@ fn as_view<'a>(o: &Operand, input: &Input<'a>) -> Result<Option<OperandView<'a>>
                 None
             })
         }
-        Input::Vector(v) => {
+        Typed::Vector(v) => {
             if r != 1 && c != 1 || v.len() != r * c {
                 return Err(shape_error(o, format!("a vector of {}", v.len())));
             }
@@ -345,14 +516,17 @@ fn as_view<'a>(o: &Operand, input: &Input<'a>) -> Result<Option<OperandView<'a>>
     }
 }
 
-/// Relative tolerance of the symmetry check: |aᵢⱼ − aⱼᵢ| ≤ this × max |A| (a product such
-/// as X·Xᵀ computed by a BLAS may differ from its transpose by rounding).
+/// Relative tolerance of the symmetry check of f64 operands: |aᵢⱼ − aⱼᵢ| ≤ this × max |A|
+/// (a product such as X·Xᵀ computed by a BLAS may differ from its transpose by rounding).
 pub const SYMMETRY_TOLERANCE: f64 = 1e-10;
+
+/// The same for f32 operands (about 840 ε of f32, as 1e-10 is about 450,000 ε of f64).
+pub const SYMMETRY_TOLERANCE_F32: f32 = 1e-4;
 
 /// Checks the declared diagonality, triangularity (exact zeros) and symmetry of an operand
 /// in O(n²), before any O(n³) work. SPD is left to the Cholesky factorization, orthogonality
 /// (an O(n³) check) is trusted.
-fn check_properties(o: &Operand, a: &MatRef<'_>) -> Result<(), GenError> {
+fn check_properties<T: Real>(o: &Operand, a: &MatRef<'_, T>) -> Result<(), GenError> {
     let p = o.props;
     if !(p.symmetric || p.triangular()) {
         return Ok(());
@@ -375,12 +549,12 @@ fn check_properties(o: &Operand, a: &MatRef<'_>) -> Result<(), GenError> {
             detail: format!("entry ({}, {}) is {:e}", i + 1, j + 1, d[r + c * ld]),
         }
     };
-    let mut max = 0.0f64;
+    let mut max = T::zero();
     for c in 0..n {
         // In bounds: a checked view of an n×n matrix holds (n − 1)·ld + n entries.
         for (r, x) in d[c * ld..c * ld + n].iter().enumerate() {
             max = max.max(x.abs());
-            if *x != 0.0 && r != c {
+            if *x != T::zero() && r != c {
                 let (i, j) = logical(r, c);
                 if p.diagonal {
                     return Err(bad("diagonal", r, c));
@@ -397,7 +571,7 @@ fn check_properties(o: &Operand, a: &MatRef<'_>) -> Result<(), GenError> {
     if p.symmetric && !p.diagonal {
         // Blocks of 32 columns keep the transposed reads in cache.
         const B: usize = 32;
-        let tol = SYMMETRY_TOLERANCE * max;
+        let tol = T::SYMMETRY_TOLERANCE * max;
         for cb in (0..n).step_by(B) {
             for rb in (cb..n).step_by(B) {
                 for c in cb..(cb + B).min(n) {
@@ -427,40 +601,46 @@ fn check_properties(o: &Operand, a: &MatRef<'_>) -> Result<(), GenError> {
 }
 
 /// A column-major copy of an array whose layout no kernel reads.
-fn copy_of(input: &Input<'_>) -> Result<ColMat, GenError> {
+fn copy_of<T: Real>(input: &Typed<'_, T>) -> Result<ColMat<T>, GenError> {
     match input {
-        Input::Matrix(v) => {
+        Typed::Matrix(v) => {
             let mut m = ColMat::zeros(v.nrows(), v.ncols())?;
             for ((i, j), x) in v.indexed_iter() {
                 m.set(i, j, *x);
             }
             Ok(m)
         }
-        Input::Vector(v) => {
-            let d: Vec<f64> = v.iter().copied().collect();
+        Typed::Vector(v) => {
+            let d: Vec<T> = v.iter().copied().collect();
             Ok(ColMat::from_vec(d.len(), 1, d).expect("n entries"))
         }
     }
 }
 
 /// A step's result: a matrix, or a factorization.
-enum Stored<L> {
-    Mat(ColMat),
+enum Stored<T, L, D> {
+    Mat(ColMat<T>),
     /// Upper Cholesky factor U (W = UᵀU); the strict lower triangle is not meaningful.
-    Chol(ColMat),
+    Chol(ColMat<T>),
     Lu(L),
+    /// A Bunch–Kaufman factorization.
+    Ldl(D),
 }
 
-struct Run<'p, 'a, B: LinAlg> {
+struct Run<'p, 'a, T: Real, B: LinAlg<T>> {
     b: &'p B,
     plan: &'p GenPlan,
-    ops: &'p [OperandView<'a>],
-    vals: Vec<Stored<B::Lu>>,
+    ops: &'p [OperandView<'a, T>],
+    vals: Vec<Stored<T, B::Lu, B::Ldl>>,
     /// How many arguments read each step's result (the plan's result counts as one).
     uses: Vec<usize>,
 }
 
-fn run<B: LinAlg>(b: &B, plan: &GenPlan, ops: &[OperandView<'_>]) -> Result<ColMat, GenError> {
+fn run<T: Real, B: LinAlg<T>>(
+    b: &B,
+    plan: &GenPlan,
+    ops: &[OperandView<'_, T>],
+) -> Result<ColMat<T>, GenError> {
     let mut uses = vec![0; plan.steps.len()];
     for a in plan
         .steps
@@ -495,9 +675,9 @@ fn run<B: LinAlg>(b: &B, plan: &GenPlan, ops: &[OperandView<'_>]) -> Result<ColM
     Ok(out)
 }
 
-impl<'a, B: LinAlg> Run<'_, 'a, B> {
+impl<'a, T: Real, B: LinAlg<T>> Run<'_, 'a, T, B> {
     /// op(arg) as a view, and whether the stored matrix is the transpose of the value.
-    fn view(&self, a: &Arg) -> Result<(MatRef<'_>, bool), GenError> {
+    fn view(&self, a: &Arg) -> Result<(MatRef<'_, T>, bool), GenError> {
         let missing = || mismatch("plan", format!("{} is not available", self.name(a.value)));
         let (v, flipped) = match a.value {
             Value::Operand(i) => {
@@ -506,10 +686,10 @@ impl<'a, B: LinAlg> Run<'_, 'a, B> {
             }
             Value::Step(s) => match self.vals.get(s).ok_or_else(missing)? {
                 Stored::Mat(m) | Stored::Chol(m) => (m.view(false), false),
-                Stored::Lu(_) => {
+                Stored::Lu(_) | Stored::Ldl(_) => {
                     return Err(mismatch(
                         "plan",
-                        "an LU factorization read as a matrix".into(),
+                        "an LU or LDLᵀ factorization read as a matrix".into(),
                     ))
                 }
             },
@@ -519,7 +699,7 @@ impl<'a, B: LinAlg> Run<'_, 'a, B> {
 
     /// op(arg) as a matrix the caller may overwrite: a step's result that nothing else
     /// reads is moved out, anything else copied.
-    fn take(&mut self, a: &Arg) -> Result<ColMat, GenError> {
+    fn take(&mut self, a: &Arg) -> Result<ColMat<T>, GenError> {
         if let (Value::Step(s), false) = (a.value, a.transposed) {
             if self.uses.get(s) == Some(&1) {
                 if let Some(Stored::Mat(m)) = self.vals.get_mut(s) {
@@ -535,13 +715,13 @@ impl<'a, B: LinAlg> Run<'_, 'a, B> {
     }
 
     /// LAPACK's info > 0 as an error naming the value.
-    fn failed<T>(
+    fn failed<V>(
         &self,
-        r: Result<T, Info>,
+        r: Result<V, Info>,
         routine: &'static str,
         v: Value,
         meaning: &'static str,
-    ) -> Result<T, GenError> {
+    ) -> Result<V, GenError> {
         r.map_err(|info| GenError::Lapack {
             routine,
             operand: self.name(v),
@@ -572,7 +752,7 @@ impl<'a, B: LinAlg> Run<'_, 'a, B> {
         }
     }
 
-    fn step(&mut self, st: &Step) -> Result<Stored<B::Lu>, GenError> {
+    fn step(&mut self, st: &Step) -> Result<Stored<T, B::Lu, B::Ldl>, GenError> {
         let left = st.side == Side2::Left;
         Ok(Stored::Mat(match st.kernel {
             Kernel::Gemm | Kernel::Gemv => self.gemm(st)?,
@@ -606,8 +786,19 @@ impl<'a, B: LinAlg> Run<'_, 'a, B> {
                     "the matrix is singular",
                 )?));
             }
-            Kernel::Potrs | Kernel::Getrs => self.solve(st, left)?,
-            Kernel::Potri | Kernel::Getri => self.inverse(st)?,
+            Kernel::Sytrf => {
+                let a0 = *self.one(st)?;
+                let a = self.take(&a0)?;
+                let r = self.b.sytrf(a)?;
+                return Ok(Stored::Ldl(self.failed(
+                    r,
+                    "sytrf",
+                    a0.value,
+                    "the matrix is singular",
+                )?));
+            }
+            Kernel::Potrs | Kernel::Getrs | Kernel::Sytrs => self.solve(st, left)?,
+            Kernel::Potri | Kernel::Getri | Kernel::Sytri => self.inverse(st)?,
             Kernel::Trtri => {
                 let a0 = *self.one(st)?;
                 let mut a = self.take(&a0)?;
@@ -618,19 +809,19 @@ impl<'a, B: LinAlg> Run<'_, 'a, B> {
         }))
     }
 
-    fn gemm(&self, st: &Step) -> Result<ColMat, GenError> {
+    fn gemm(&self, st: &Step) -> Result<ColMat<T>, GenError> {
         match &st.args[..] {
             [a, b] => self.b.gemm(self.view(a)?.0, self.view(b)?.0),
             _ => Err(mismatch("gemm", "wrong number of arguments".into())),
         }
     }
 
-    fn symm(&self, st: &Step, left: bool) -> Result<ColMat, GenError> {
+    fn symm(&self, st: &Step, left: bool) -> Result<ColMat<T>, GenError> {
         let (s, other) = self.sides(st)?;
         self.b.symm(self.view(s)?.0, self.view(other)?.0, left)
     }
 
-    fn triangular(&mut self, st: &Step, left: bool) -> Result<ColMat, GenError> {
+    fn triangular(&mut self, st: &Step, left: bool) -> Result<ColMat<T>, GenError> {
         let (t, other) = self.sides(st)?;
         let (t, other) = (*t, *other);
         let mut b = self.take(&other)?;
@@ -645,7 +836,7 @@ impl<'a, B: LinAlg> Run<'_, 'a, B> {
         Ok(b)
     }
 
-    fn diagonal(&mut self, st: &Step, left: bool) -> Result<ColMat, GenError> {
+    fn diagonal(&mut self, st: &Step, left: bool) -> Result<ColMat<T>, GenError> {
         let (d, other) = self.sides(st)?;
         let (d, other) = (*d, *other);
         let mut b = self.take(&other)?;
@@ -669,18 +860,18 @@ impl<'a, B: LinAlg> Run<'_, 'a, B> {
         Ok(b)
     }
 
-    fn diag_inverse(&self, st: &Step) -> Result<ColMat, GenError> {
+    fn diag_inverse(&self, st: &Step) -> Result<ColMat<T>, GenError> {
         let (dv, _) = self.view(self.one(st)?)?;
         let n = backend::check_square("diag-inv", dv.nrows(), dv.ncols())?;
         let mut c = ColMat::zeros(n, n)?;
         for i in 0..n {
-            c.set(i, i, 1.0 / dv.at(i, i));
+            c.set(i, i, T::one() / dv.at(i, i));
         }
         Ok(c)
     }
 
     /// potrs / getrs: B·M⁻¹ is solved as (M⁻ᵀ·Bᵀ)ᵀ.
-    fn solve(&mut self, st: &Step, left: bool) -> Result<ColMat, GenError> {
+    fn solve(&mut self, st: &Step, left: bool) -> Result<ColMat<T>, GenError> {
         let (f, other) = self.sides(st)?;
         let (f, other) = (*f, *other);
         let mut b = if left {
@@ -698,6 +889,8 @@ impl<'a, B: LinAlg> Run<'_, 'a, B> {
         match (st.kernel, self.vals.get(s)) {
             (Kernel::Potrs, Some(Stored::Chol(u))) => self.b.potrs(u, &mut b)?,
             (Kernel::Getrs, Some(Stored::Lu(lu))) => self.b.getrs(lu, trans, &mut b)?,
+            // A symmetric matrix is its own transpose.
+            (Kernel::Sytrs, Some(Stored::Ldl(f))) => self.b.sytrs(f, &mut b)?,
             _ => {
                 return Err(mismatch(
                     st.kernel.name(),
@@ -713,7 +906,7 @@ impl<'a, B: LinAlg> Run<'_, 'a, B> {
     }
 
     /// potri / getri from the factorization step.
-    fn inverse(&self, st: &Step) -> Result<ColMat, GenError> {
+    fn inverse(&self, st: &Step) -> Result<ColMat<T>, GenError> {
         let a0 = self.one(st)?;
         let Value::Step(s) = a0.value else {
             return Err(mismatch(
@@ -724,6 +917,7 @@ impl<'a, B: LinAlg> Run<'_, 'a, B> {
         let r = match (st.kernel, self.vals.get(s)) {
             (Kernel::Potri, Some(Stored::Chol(u))) => self.b.potri(u)?,
             (Kernel::Getri, Some(Stored::Lu(lu))) => self.b.getri(lu)?,
+            (Kernel::Sytri, Some(Stored::Ldl(f))) => self.b.sytri(f)?,
             _ => {
                 return Err(mismatch(
                     st.kernel.name(),
@@ -743,7 +937,7 @@ pub fn random_operand(op: &Operand, rng: &mut impl Rng) -> Result<Array2<f64>, G
     Ok(random_colmat(op, rng)?.into_array())
 }
 
-fn random_colmat(op: &Operand, rng: &mut impl Rng) -> Result<ColMat, GenError> {
+fn random_colmat(op: &Operand, rng: &mut impl Rng) -> Result<ColMat<f64>, GenError> {
     let (m, n) = (op.rows, op.cols);
     let p = op.props;
     let mut a = ColMat::zeros(m, n)?;
@@ -845,7 +1039,7 @@ pub fn oracle(
         if v.dim() != (o.rows, o.cols) {
             return Err(shape_error(o, format!("{}x{}", v.nrows(), v.ncols())));
         }
-        ops.push(copy_of(&Input::Matrix(*v))?);
+        ops.push(copy_of(&Typed::Matrix(*v))?);
     }
     Ok(oracle_chain(&expr.chain, expr, &ops)?.into_array())
 }
@@ -854,9 +1048,9 @@ pub fn oracle(
 fn oracle_chain(
     chain: &FactorChain,
     expr: &Expression,
-    ops: &[ColMat],
-) -> Result<ColMat, GenError> {
-    let mut acc: Option<ColMat> = None;
+    ops: &[ColMat<f64>],
+) -> Result<ColMat<f64>, GenError> {
+    let mut acc: Option<ColMat<f64>> = None;
     for f in &chain.factors {
         let v = oracle_factor(f, expr, ops)?;
         acc = Some(match acc {
@@ -868,7 +1062,11 @@ fn oracle_chain(
 }
 
 #[cfg(any(test, feature = "testing"))]
-fn oracle_factor(f: &Factor, expr: &Expression, ops: &[ColMat]) -> Result<ColMat, GenError> {
+fn oracle_factor(
+    f: &Factor,
+    expr: &Expression,
+    ops: &[ColMat<f64>],
+) -> Result<ColMat<f64>, GenError> {
     let mut v = match &f.base {
         Base::Operand(i) => ops[*i].clone(),
         Base::Group(g) => oracle_chain(g, expr, ops)?,
@@ -883,7 +1081,7 @@ fn oracle_factor(f: &Factor, expr: &Expression, ops: &[ColMat]) -> Result<ColMat
 }
 
 #[cfg(any(test, feature = "testing"))]
-fn naive_mul(a: &ColMat, b: &ColMat) -> Result<ColMat, GenError> {
+fn naive_mul(a: &ColMat<f64>, b: &ColMat<f64>) -> Result<ColMat<f64>, GenError> {
     let mut c = ColMat::zeros(a.rows(), b.cols())?;
     for j in 0..b.cols() {
         for l in 0..a.cols() {
@@ -898,7 +1096,7 @@ fn naive_mul(a: &ColMat, b: &ColMat) -> Result<ColMat, GenError> {
 }
 
 #[cfg(any(test, feature = "testing"))]
-fn gauss_jordan_inverse(a: &ColMat, what: &str) -> Result<ColMat, GenError> {
+fn gauss_jordan_inverse(a: &ColMat<f64>, what: &str) -> Result<ColMat<f64>, GenError> {
     let n = a.rows();
     let mut m = a.clone();
     let mut inv = ColMat::identity(n)?;

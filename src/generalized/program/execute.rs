@@ -23,6 +23,9 @@ impl Val<'_> {
                 v.view().insert_axis(Axis(0))
             }
             Val::Owned(a) => a.view(),
+            Val::Given(Input::MatrixF32(_) | Input::VectorF32(_)) => {
+                unreachable!("execute refuses f32 operands before any step runs")
+            }
         }
     }
 
@@ -31,6 +34,8 @@ impl Val<'_> {
             Val::Given(Input::Matrix(m)) => Input::Matrix(m.view()),
             Val::Given(Input::Vector(v)) => Input::Vector(v.view()),
             Val::Owned(a) => Input::Matrix(a.view()),
+            Val::Given(Input::MatrixF32(m)) => Input::MatrixF32(m.view()),
+            Val::Given(Input::VectorF32(v)) => Input::VectorF32(v.view()),
         }
     }
 }
@@ -47,6 +52,26 @@ impl ProgramPlan {
         operands: &[(&str, Input<'_>)],
         scalars: &[(&str, f64)],
     ) -> Result<BTreeMap<String, Product<f64>>, GenError> {
+        // Programs run in f64 (their combination steps are f64); an f32 operand is refused
+        // before anything runs.
+        let f32s: Vec<&str> = operands
+            .iter()
+            .filter(|(_, i)| i.element_type() == "f32")
+            .map(|(n, _)| *n)
+            .collect();
+        if !f32s.is_empty() {
+            let f64s: Vec<&str> = operands
+                .iter()
+                .filter(|(_, i)| i.element_type() == "f64")
+                .map(|(n, _)| *n)
+                .collect();
+            return Err(GenError::ElementType {
+                expected: "f64",
+                matching: f64s.join(", "),
+                given: "f32",
+                other: f32s.join(", "),
+            });
+        }
         let mut vals: HashMap<&str, Val<'_>> = HashMap::new();
         for (name, input) in operands {
             let Some(o) = self.operands.iter().find(|o| o.name == *name) else {
@@ -65,11 +90,13 @@ impl ProgramPlan {
             let ok = match input {
                 Input::Matrix(m) => m.dim() == (o.rows, o.cols),
                 Input::Vector(v) => (o.rows == 1 || o.cols == 1) && v.len() == o.rows * o.cols,
+                Input::MatrixF32(_) | Input::VectorF32(_) => false,
             };
             if !ok {
                 let got = match input {
                     Input::Matrix(m) => format!("{}x{}", m.nrows(), m.ncols()),
                     Input::Vector(v) => format!("a vector of {}", v.len()),
+                    Input::MatrixF32(_) | Input::VectorF32(_) => "f32".to_string(),
                 };
                 return Err(GenError::OperandMismatch {
                     operand: o.name.clone(),
