@@ -571,4 +571,65 @@ mod tests {
         d.grid_timings[3].m = 2;
         assert!(TimeModel::new(&grid, &d).is_err());
     }
+
+    // The time goal's pruned program (in plan::dp) against the full one, here because it
+    // needs a time model, and cost sits above plan.
+    mod pruned_time_program {
+        use super::*;
+        use crate::chain::Chain;
+        use crate::plan::dp::{fill_general, fill_timed, min_peak, DpOptions};
+        use crate::plan::goal::TimeRows;
+
+        /// Dimensions from a fixed linear congruential sequence, in 1..=max.
+        fn lcg_chain(matrices: usize, max: u32, seed: u64) -> Chain {
+            let mut x = seed;
+            let dims: Vec<u32> = (0..=matrices)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    1 + (x >> 33) as u32 % max
+                })
+                .collect();
+            Chain::new(dims).unwrap()
+        }
+
+        /// A time model of a made-up machine: overhead per call, slow small inner dimensions,
+        /// and a bandwidth term, on a coarse grid (interpolation between far points).
+        fn rough_time_model() -> TimeModel {
+            use crate::cost::ElementType;
+            let grid = [1u64, 3, 16, 90, 700];
+            let d = DtypeProfile::from_fn(ElementType::F64, &grid, |m, k, n| {
+                2e-6 + 1e-9 * (m * k * n) as f64 * (1.0 + 24.0 / k as f64) + 3e-9 * (m * n) as f64
+            });
+            TimeModel::new(&grid, &d).unwrap()
+        }
+
+        #[test]
+        fn the_pruned_time_program_gives_the_full_programs_splits() {
+            // The full program evaluates every split's predicted time; the pruned one only those
+            // its bound does not rule out. Same splits, ties included (repeated small dimensions),
+            // with and without caps, serial and parallel.
+            let model = rough_time_model();
+            for (n, max, seed) in [(120, 5, 61), (300, 1000, 62), (70, 40, 63), (20, 800, 64)] {
+                let chain = lcg_chain(n, max, seed);
+                let prepared = model.prepare(chain.dims());
+                let peak = min_peak(&chain, &DpOptions::default()).unwrap();
+                for cap in [None, Some(peak * 4), Some(peak), Some(peak.max(1) - 1)] {
+                    for parallel in [false, true] {
+                        let pruned =
+                            fill_timed(&chain, cap, parallel, &prepared).map(|t| t.to_vec());
+                        let full = fill_general::<f64>(&chain, cap, parallel, |i, ks, j, out| {
+                            let mut cell = Vec::new();
+                            TimeRows::cell(&prepared, i, j, &mut cell);
+                            out.clear();
+                            out.extend(ks.map(|k| TimeRows::seconds(&prepared, &cell, i, k, j)));
+                        })
+                        .map(|t| t.to_vec());
+                        assert!(pruned == full, "n {n}, cap {cap:?}, parallel {parallel}");
+                    }
+                }
+            }
+        }
+    }
 }

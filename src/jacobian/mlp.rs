@@ -298,7 +298,7 @@ impl<T: Element> Mlp<T> {
     ///
     /// ```
     /// use chainplan::jacobian::{Activation, Mlp};
-    /// use chainplan::{Error, JacobianError};
+    /// use chainplan::{error::JacobianError, Error};
     /// let net = Mlp::random(&[4, 8, 2], 1)?;
     /// let net = net.with_activations(vec![Activation::Relu, Activation::Sigmoid])?;
     /// assert_eq!(net.activations()[1], Activation::Sigmoid);
@@ -573,13 +573,12 @@ impl<T: Element> Mlp<T> {
                 &layers[depth - end..],
                 Seed::Output(1),
             )?;
-            separate =
-                separate
-                    .checked_add(prefix.optimal_plan()?.cost())
-                    .ok_or(crate::Error::Overflow {
-                        what: "the separate plans' cost",
-                        bits: 128,
-                    })?;
+            separate = separate.checked_add(prefix.optimal_plan()?.cost()).ok_or(
+                crate::Error::Overflow {
+                    what: "the separate plans' cost",
+                    bits: 128,
+                },
+            )?;
         }
         let widths = self.widths();
         let outer = widths.windows(2).map(|p| p[0] as u128 * p[1] as u128).sum();

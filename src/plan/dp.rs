@@ -812,7 +812,7 @@ fn check_tables(chain: &Chain, cost_bytes: usize, options: &DpOptions) -> Result
 
 /// A cost cell of the general program: exact `u128` or `f64` seconds, with an infinity for
 /// infeasible sub-chains that absorbs additions.
-trait Score: Copy + Send + Sync + PartialOrd {
+pub(crate) trait Score: Copy + Send + Sync + PartialOrd {
     const ZERO: Self;
     const INF: Self;
     fn plus(self, other: Self) -> Self;
@@ -850,7 +850,7 @@ impl Score for f64 {
 /// model can do its per-cell work once). With a `cap`, sub-chains (other than the whole
 /// chain) whose result exceeds it are infeasible. Returns the split table, or `None` when no
 /// plan is feasible. Ties go to the first split, as in [`fill`].
-fn fill_general<T: Score + Pooled>(
+pub(crate) fn fill_general<T: Score + Pooled>(
     chain: &Chain,
     cap: Option<u128>,
     parallel: bool,
@@ -916,7 +916,7 @@ fn fill_capped(chain: &Chain, cap: Option<u128>, parallel: bool) -> Option<Table
 /// a first best; then only the splits whose bound does not exceed the best so far get their
 /// exact time (an `exp` each), in order, ties to the first. Exact, as every split that could
 /// reach the minimum has a bound at most the minimum and is evaluated.
-fn fill_timed(
+pub(crate) fn fill_timed(
     chain: &Chain,
     cap: Option<u128>,
     parallel: bool,
@@ -981,7 +981,7 @@ fn for_each_at_most(
 }
 
 /// Cell types whose tables [`Table`] keeps for reuse: each has a pool per thread.
-trait Pooled: Copy + Send + Sync + 'static {
+pub(crate) trait Pooled: Copy + Send + Sync + 'static {
     /// This thread's tables of this type, kept for the next program.
     fn pool() -> &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<Self>>>>;
 }
@@ -1018,7 +1018,7 @@ const POOLED_TABLES: usize = 2;
 /// Every program writes each upper cell (i < j) before reading it and never writes the
 /// diagonal, which must be zero; a reused table of the same size therefore needs only its
 /// diagonal cleared, and one of another size is cleared whole.
-struct Table<T: Pooled> {
+pub(crate) struct Table<T: Pooled> {
     cells: Vec<T>,
 }
 
@@ -1217,43 +1217,6 @@ mod tests {
                 let planned = solve_goal(&chain, &goal, &DpOptions::default()).unwrap();
                 assert_eq!(planned, direct, "n {n}, cap {cap}");
                 assert_eq!(planned, free);
-            }
-        }
-    }
-
-    /// A time model of a made-up machine: overhead per call, slow small inner dimensions,
-    /// and a bandwidth term, on a coarse grid (interpolation between far points).
-    fn rough_time_model() -> crate::cost::TimeModel {
-        use crate::cost::{time::DtypeProfile, ElementType, TimeModel};
-        let grid = [1u64, 3, 16, 90, 700];
-        let d = DtypeProfile::from_fn(ElementType::F64, &grid, |m, k, n| {
-            2e-6 + 1e-9 * (m * k * n) as f64 * (1.0 + 24.0 / k as f64) + 3e-9 * (m * n) as f64
-        });
-        TimeModel::new(&grid, &d).unwrap()
-    }
-
-    #[test]
-    fn the_pruned_time_program_gives_the_full_programs_splits() {
-        // The full program evaluates every split's predicted time; the pruned one only those
-        // its bound does not rule out. Same splits, ties included (repeated small dimensions),
-        // with and without caps, serial and parallel.
-        let model = rough_time_model();
-        for (n, max, seed) in [(120, 5, 61), (300, 1000, 62), (70, 40, 63), (20, 800, 64)] {
-            let chain = lcg_chain(n, max, seed);
-            let prepared = model.prepare(chain.dims());
-            let peak = min_peak(&chain, &DpOptions::default()).unwrap();
-            for cap in [None, Some(peak * 4), Some(peak), Some(peak.max(1) - 1)] {
-                for parallel in [false, true] {
-                    let pruned = fill_timed(&chain, cap, parallel, &prepared).map(|t| t.to_vec());
-                    let full = fill_general::<f64>(&chain, cap, parallel, |i, ks, j, out| {
-                        let mut cell = Vec::new();
-                        TimeRows::cell(&prepared, i, j, &mut cell);
-                        out.clear();
-                        out.extend(ks.map(|k| TimeRows::seconds(&prepared, &cell, i, k, j)));
-                    })
-                    .map(|t| t.to_vec());
-                    assert!(pruned == full, "n {n}, cap {cap:?}, parallel {parallel}");
-                }
             }
         }
     }
