@@ -19,14 +19,14 @@ use pyo3::prelude::*;
 
 /// The library's error as a `ValueError` with its one-line, bounded message
 /// ([`chainplan::text::one_line`]).
-fn to_py(e: GenError) -> PyErr {
+pub(crate) fn to_py(e: GenError) -> PyErr {
     PyValueError::new_err(chainplan::text::one_line(&e.to_string()))
 }
 
 /// One declared operand: `name` and the CLI's text after `NAME=` (`2500x500:fullrank`), or,
 /// without a name, the whole `--op` text (`X=2500x500:fullrank`). A given name is checked on
 /// its own first, so that a name holding `=` or `:` cannot change how the declaration reads.
-fn operand(name: Option<&str>, spec: &str) -> Result<Operand, GenError> {
+pub(crate) fn operand(name: Option<&str>, spec: &str) -> Result<Operand, GenError> {
     match name {
         Some(name) => {
             Operand::new(name, 1, 1, Properties::default())?;
@@ -37,7 +37,7 @@ fn operand(name: Option<&str>, spec: &str) -> Result<Operand, GenError> {
 }
 
 /// The cost model named `planned`, `expert` or `naive`.
-fn model_of(name: &str) -> Option<CostModel> {
+pub(crate) fn model_of(name: &str) -> Option<CostModel> {
     match name {
         "planned" => Some(CostModel::planned()),
         "expert" => Some(CostModel::expert()),
