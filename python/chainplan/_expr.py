@@ -630,7 +630,7 @@ class ProgramPlan:
 
     def __repr__(self) -> str:
         return (f"<chainplan.ProgramPlan: {', '.join(self.outputs)}; {self.model}, "
-                f"{len(self._native.steps())} steps, {self.cost} flops>")
+                f"{len(self._native.steps())} steps, {self._native.flops_text} flops>")
 
 
 def _unpickle_program(request, arrays) -> ProgramPlan:

@@ -70,6 +70,12 @@ impl NativeProgram {
         self.plan.cost().thirds()
     }
 
+    /// The plan's cost in flops as the library writes it (`80,663,833⅓`).
+    #[getter]
+    fn flops_text(&self) -> String {
+        self.plan.cost().to_string()
+    }
+
     /// Whether a step forms an explicit inverse.
     #[getter]
     fn has_explicit_inverse(&self) -> bool {
