@@ -32,7 +32,7 @@ from ._native import PlanFormatError
 from ._plan import ALGORITHMS, Comparison, Plan, Step, load_plan, plan
 from ._multi_dot import clear_workspace, multi_dot
 from ._jacobian import JacobianReport, jacobian
-from ._expr import MODELS, ExprPlan, ExprStep, Strategy, eval_expr, plan_expr
+from ._expr import MODELS, ExprPlan, ExprStep, ProgramPlan, ProgramStep, Strategy, eval_expr, plan_expr
 
 #: The ``format`` field of every hand-off plan.
 FORMAT_NAME = "chainplan-plan"
@@ -50,6 +50,8 @@ __all__ = [
     "MODELS",
     "Plan",
     "PlanFormatError",
+    "ProgramPlan",
+    "ProgramStep",
     "Step",
     "Strategy",
     "clear_workspace",

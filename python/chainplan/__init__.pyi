@@ -4,6 +4,8 @@ from . import dask as dask
 from ._expr import MODELS as MODELS
 from ._expr import ExprPlan as ExprPlan
 from ._expr import ExprStep as ExprStep
+from ._expr import ProgramPlan as ProgramPlan
+from ._expr import ProgramStep as ProgramStep
 from ._expr import Strategy as Strategy
 from ._expr import eval_expr as eval_expr
 from ._expr import plan_expr as plan_expr

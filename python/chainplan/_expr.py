@@ -437,8 +437,225 @@ def _unpickle_expr(expression: str, decls, model: str, arrays) -> ExprPlan:
     return ExprPlan(_native.plan_expr(expression, decls, model), arrays)
 
 
+def is_program(text: str) -> bool:
+    """Whether ``text`` is a program (it has an assignment, a ``;`` or several lines) rather
+    than a plain expression, as ``chainplan expr`` decides it."""
+    return any(c in text for c in "=;\n")
+
+
+class ProgramStep(NamedTuple):
+    """One step of a :class:`ProgramPlan`: the value it produces (an output, or a temporary
+    such as ``T1``), the step as the library writes it (a chain step lists its kernel calls,
+    a combination step its sum), and its exact cost (``flops``: ``int``, or ``Fraction`` when
+    it has a third; ``thirds`` in units of ⅓ flop)."""
+
+    name: str
+    text: str
+    flops: Union[int, Fraction]
+    thirds: int
+
+
+def _is_real(value) -> bool:
+    """A real number a scalar may take (not a bool, a string or an array)."""
+    return not isinstance(value, (bool, np.bool_)) and isinstance(
+        value, (int, float, np.integer, np.floating))
+
+
+def _scalar_specs(scalars):
+    """The library's (name or None, text after the name or the whole ``--scalar`` text)."""
+    if scalars is None:
+        return []
+    specs = []
+    if isinstance(scalars, Mapping):
+        for name, value in scalars.items():
+            if not isinstance(name, str):
+                raise TypeError(f"scalar names are strings, not {type(name).__name__}")
+            if value is None:
+                specs.append((name, ""))
+            elif isinstance(value, str):
+                specs.append((name, f":{value}"))
+            elif not _is_real(value):
+                raise TypeError(
+                    f"scalar {name}: give a value (a float), a sign ('positive', 'negative', "
+                    f"'unknown') or None; got {type(value).__name__}"
+                )
+            else:
+                specs.append((name, f"={float(value)!r}"))
+    elif isinstance(scalars, (str, bytes)) or not hasattr(scalars, "__iter__"):
+        raise TypeError(
+            "scalars is a mapping name -> value or sign, or a sequence of the CLI's --scalar "
+            f"texts ('lam=0.7', 'lam:positive'); got {type(scalars).__name__}"
+        )
+    else:
+        for spec in scalars:
+            if not isinstance(spec, str):
+                raise TypeError(f"a sequence of scalars holds --scalar texts ('lam=0.7'), not "
+                                f"{type(spec).__name__}")
+            specs.append((None, spec))
+    return specs
+
+
+def _scalar_values(scalars) -> list:
+    if scalars is None:
+        return []
+    if not isinstance(scalars, Mapping):
+        raise TypeError(f"scalars is a mapping name -> value, not {type(scalars).__name__}")
+    values = []
+    for name, value in scalars.items():
+        if not isinstance(name, str):
+            raise TypeError(f"scalar names are strings, not {type(name).__name__}")
+        if not _is_real(value):
+            raise TypeError(f"scalar {name}: a value is a real number, not {type(value).__name__}")
+        values.append((name, float(value)))
+    return values
+
+
+def _float64_operand(name: str, a) -> np.ndarray:
+    """An operand of a program for execution: float64, 2-D, or 1-D for a vector operand."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"operand {name} has dtype {a.dtype}; evaluate runs on real (float64) data")
+    if a.ndim not in (1, 2):
+        raise ValueError(
+            f"operand {name} has {a.ndim} dimensions; an operand is a matrix (2-D) or a vector (1-D)"
+        )
+    return a.astype(np.float64, copy=False)
+
+
+class ProgramPlan:
+    """A program planned by the library: what :func:`plan_expr` returns for a program
+    (assignments ``NAME = …`` separated by ``;`` or new lines, with sums, differences, named
+    scalars and the identity ``I``).
+
+    Read-only attributes: ``program`` (as given), ``model``, ``outputs`` (names in program
+    order), ``cost`` and ``flops`` (the exact flop count of the whole plan: ``int``, or
+    ``Fraction`` when it has a third), ``thirds`` (units of ⅓ flop), ``steps`` (tuple of
+    :class:`ProgramStep`), ``has_explicit_inverse``, ``operands`` (``{name: (rows, cols)}``),
+    ``scalars`` (the declared names). ``str(plan)`` is the plan as ``chainplan expr`` writes
+    it; :meth:`steps_for` names the steps an output needs; :meth:`to_dict` and :meth:`to_json`
+    give the library's JSON of the plan; :meth:`evaluate` runs it and returns every output.
+    """
+
+    __slots__ = ("_native", "_request", "_arrays")
+
+    @bounded
+    def __init__(self, native, request=None, arrays=None):
+        if not isinstance(native, _native.NativeProgram):
+            raise TypeError("ProgramPlan objects come from chainplan.plan_expr()")
+        self._native = native
+        self._request = request
+        self._arrays = dict(arrays or {})
+
+    @property
+    def program(self) -> str:
+        """The program as given."""
+        return self._request[0] if self._request else ""
+
+    @property
+    def model(self) -> str:
+        """The cost model of the plan: one of :data:`MODELS`."""
+        return self._native.model
+
+    @property
+    def outputs(self) -> tuple:
+        """The outputs' names, in program order."""
+        return tuple(self._native.outputs)
+
+    @property
+    def thirds(self) -> int:
+        """The exact cost in units of ⅓ flop (the library's unit)."""
+        return self._native.thirds
+
+    @property
+    def cost(self) -> Union[int, Fraction]:
+        """The exact flop count of the whole plan."""
+        return _flops(self._native.thirds)
+
+    @property
+    def flops(self) -> Union[int, Fraction]:
+        """The exact flop count of the whole plan (as :attr:`cost`)."""
+        return self.cost
+
+    @property
+    def steps(self) -> tuple:
+        """The steps in execution order, as :class:`ProgramStep` tuples."""
+        return tuple(ProgramStep(name, text, _flops(thirds), thirds)
+                     for name, text, thirds in self._native.steps())
+
+    @property
+    def has_explicit_inverse(self) -> bool:
+        """Whether a step forms an explicit inverse (for ``planned``: only an output that is
+        an inverse, or an inverse standing alone as a term of a sum)."""
+        return self._native.has_explicit_inverse
+
+    @property
+    def operands(self) -> dict:
+        """The declared operands: ``{name: (rows, cols)}``."""
+        return {name: (rows, cols) for name, rows, cols in self._native.operands()}
+
+    @property
+    def scalars(self) -> tuple:
+        """The declared scalars' names."""
+        return tuple(self._native.scalars()[0])
+
+    @bounded
+    def steps_for(self, output: str) -> tuple:
+        """The indices into :attr:`steps` of the steps ``output`` needs, in order."""
+        if not isinstance(output, str):
+            raise TypeError(f"output is a name (str), not {type(output).__name__}")
+        if output not in self.outputs:
+            raise ValueError(f"{output[:40]!r} is not an output; outputs: {', '.join(self.outputs)}")
+        return tuple(self._native.steps_for(output))
+
+    @bounded
+    def to_json(self) -> str:
+        """The plan as JSON text (the library's serializer: model, program, exact cost,
+        outputs with their steps, steps, operands, scalars)."""
+        return self._native.to_json()
+
+    @bounded
+    def to_dict(self) -> dict:
+        """The plan's JSON as a dict (costs are exact ints)."""
+        return json.loads(self._native.to_json())
+
+    @bounded
+    def evaluate(self, arrays=None, scalars=None) -> dict:
+        """Runs the plan with BLAS and LAPACK (the GIL released) and returns
+        ``{output: value}`` in program order: a 2-D float64 array, or a 1-D one where an
+        operand was given as a 1-D array and the output has a dimension of 1 (a float when
+        both are 1).
+
+        ``arrays`` maps operand names to arrays (those given to :func:`plan_expr` fill in the
+        names not given); ``scalars`` maps scalar names to values (those given with the
+        declarations fill in the rest). Every operand and scalar needs a value; the library
+        checks names, shapes, declared structure and scalar signs (``ValueError``).
+        """
+        if arrays is not None and not isinstance(arrays, Mapping):
+            raise TypeError(f"arrays is a mapping name -> array, not {type(arrays).__name__}")
+        given = {**self._arrays, **(arrays or {})}
+        bound = [(str(n), _float64_operand(str(n), a)) for n, a in given.items()]
+        out = self._native.evaluate(bound, _scalar_values(scalars))
+        return {name: out[name] for name in self.outputs}
+
+    def __reduce__(self):
+        # Pickled as its request (planning is deterministic) and the arrays given with it.
+        return (_unpickle_program, (self._request, self._arrays))
+
+    def __str__(self) -> str:
+        return self._native.text()
+
+    def __repr__(self) -> str:
+        return (f"<chainplan.ProgramPlan: {', '.join(self.outputs)}; {self.model}, "
+                f"{len(self._native.steps())} steps, {self._native.flops_text} flops>")
+
+
+def _unpickle_program(request, arrays) -> ProgramPlan:
+    text, decls, specs, model = request
+    return ProgramPlan(_native.plan_program(text, decls, specs, model), request, arrays)
+
+
 @bounded
-def plan_expr(expr: str, ops, *, model: str = "planned") -> ExprPlan:
+def plan_expr(expr: str, ops, *, model: str = "planned", scalars=None):
     """Plans a generalized chain: products of named operands, transposed (``'`` or ``^T``),
     inverted (``inv(…)`` of an operand or a sub-product, nested; ``^-1``, ``^-T``).
 
@@ -460,6 +677,14 @@ def plan_expr(expr: str, ops, *, model: str = "planned") -> ExprPlan:
     right) or ``"naive"`` (explicit inverses, left to right). The report's comparison of the
     three is there whatever the model.
 
+    A *program* (an assignment ``NAME = …``, ``;`` or several lines: ``K = P * H' * inv(H *
+    P * H' + R); x = xb + K * (z - H * xb)``) may use sums, differences, numbers, named
+    scalars and ``I``; it returns a :class:`ProgramPlan`. ``scalars`` declares the scalars,
+    as a mapping name → value (a float; its sign is declared), sign (``"positive"``,
+    ``"negative"``, ``"unknown"``) or None, or as a sequence of the CLI's ``--scalar`` texts
+    (``["lam=0.7", "mu:positive"]``). Values given here are used by
+    :meth:`ProgramPlan.evaluate` when it is not given them.
+
     Raises ``TypeError`` for arguments of the wrong type and ``ValueError`` with the library's
     one-line message for bad declarations or expressions: shapes that do not chain, the
     inverse of a non-square operand or of one not declared nonsingular, unknown or
@@ -470,13 +695,22 @@ def plan_expr(expr: str, ops, *, model: str = "planned") -> ExprPlan:
     if not isinstance(model, str):
         raise TypeError(f"model is a string, one of {', '.join(MODELS)}; got {type(model).__name__}")
     decls, arrays = _declarations(ops)
+    if is_program(expr):
+        specs = _scalar_specs(scalars)
+        request = (expr, decls, specs, model)
+        return ProgramPlan(_native.plan_program(expr, decls, specs, model), request, arrays)
+    if scalars:
+        raise ValueError("scalars are for programs (assignments NAME = ...); a plain "
+                         "expression has none")
     return ExprPlan(_native.plan_expr(expr, decls, model), arrays)
 
 
 @bounded
-def eval_expr(expr: str, ops, *, model: str = "planned") -> np.ndarray:
+def eval_expr(expr: str, ops, *, model: str = "planned", scalars=None):
     """Plans ``expr`` and evaluates it on the arrays in ``ops`` (see :func:`plan_expr`):
     ``eval_expr("inv(X' * X) * X' * y", {"X": (X, "fullrank"), "y": y})``. Returns the value
     as :meth:`ExprPlan.evaluate` does: float64 or float32 as the arrays are, 1-D when a 1-D
-    operand leaves a dimension of 1 (a 1-D ``y`` gives a 1-D β)."""
-    return plan_expr(expr, ops, model=model).evaluate()
+    operand leaves a dimension of 1 (a 1-D ``y`` gives a 1-D β); for a program,
+    ``{output: value}`` (see :meth:`ProgramPlan.evaluate`; ``scalars`` then maps names to
+    values)."""
+    return plan_expr(expr, ops, model=model, scalars=scalars).evaluate()

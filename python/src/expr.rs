@@ -20,7 +20,7 @@ use pyo3::prelude::*;
 
 /// The library's error as a `ValueError` with its one-line, bounded message
 /// ([`chainplan::text::one_line`]).
-fn to_py(e: GenError) -> PyErr {
+pub(crate) fn to_py(e: GenError) -> PyErr {
     PyValueError::new_err(chainplan::text::one_line(&e.to_string()))
 }
 
@@ -28,7 +28,7 @@ fn to_py(e: GenError) -> PyErr {
 /// (`2500x500:fullrank`), or the whole `--op` text when no name comes with it; or a record
 /// (rows, cols, property names) of a shape or an array.
 #[derive(FromPyObject)]
-enum Declared<'py> {
+pub(crate) enum Declared<'py> {
     Text(String),
     Record(Bound<'py, PyAny>, Bound<'py, PyAny>, Vec<String>),
 }
@@ -54,7 +54,7 @@ fn dimension(name: &str, d: &Bound<'_, PyAny>) -> Result<usize, GenError> {
 }
 
 /// One declared operand, built by the library from a record or read from declaration text.
-fn operand(name: Option<&str>, declared: &Declared<'_>) -> Result<Operand, GenError> {
+pub(crate) fn operand(name: Option<&str>, declared: &Declared<'_>) -> Result<Operand, GenError> {
     match (name, declared) {
         (Some(name), Declared::Text(spec)) => Operand::with_declaration(name, spec),
         (None, Declared::Text(spec)) => Operand::parse(spec),
@@ -70,7 +70,7 @@ fn operand(name: Option<&str>, declared: &Declared<'_>) -> Result<Operand, GenEr
 }
 
 /// The cost model named `planned`, `expert` or `naive`.
-fn model_of(name: &str) -> Option<CostModel> {
+pub(crate) fn model_of(name: &str) -> Option<CostModel> {
     match name {
         "planned" => Some(CostModel::planned()),
         "expert" => Some(CostModel::expert()),

@@ -31,6 +31,7 @@ mod expr;
 mod fast;
 mod handoff;
 mod matrix_free;
+mod program;
 
 create_exception!(
     _native,
@@ -340,6 +341,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(blas_info, m)?)?;
     m.add_function(wrap_pyfunction!(fast::dot_chain, m)?)?;
     expr::register(m)?;
+    program::register(m)?;
     matrix_free::register(m)?;
     Ok(())
 }

@@ -155,5 +155,5 @@ def test_runner_checks_and_tables_a_smoke_run(capsys, tmp_path):
     assert "geometric mean of naive / recommended, 1 thread(s), 2 applications" in text
     rows = json.loads(out.read_text())["results"]
     assert [r["key"] for r in rows] == ["kalman", "gls"]
-    assert all(r["max_rel_err"] < TOL and set(r["seconds"]) == {"naive", "recommended"}
+    assert all(r["max_rel_err"] < TOL and {"naive", "recommended"} <= set(r["seconds"])
                for r in rows)
