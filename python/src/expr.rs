@@ -71,12 +71,7 @@ pub(crate) fn operand(name: Option<&str>, declared: &Declared<'_>) -> Result<Ope
 
 /// The cost model named `planned`, `expert` or `naive`.
 pub(crate) fn model_of(name: &str) -> Option<CostModel> {
-    match name {
-        "planned" => Some(CostModel::planned()),
-        "expert" => Some(CostModel::expert()),
-        "naive" => Some(CostModel::naive()),
-        _ => None,
-    }
+    name.parse().ok()
 }
 
 /// A planned generalized chain: the expression, the report of `chainplan expr`, and the plan

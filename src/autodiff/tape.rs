@@ -305,7 +305,7 @@ impl Tape {
 /// assert_eq!(shorten("x+y", 40), "x+y");
 /// assert_eq!(shorten("abcdefgh", 6), "abc...");
 /// ```
-pub fn shorten(s: &str, max: usize) -> String {
+pub(crate) fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() > max {
         let head: String = s.chars().take(max.saturating_sub(3)).collect();
         format!("{head}...")

@@ -100,67 +100,67 @@ impl std::fmt::Display for Kernel {
 }
 
 /// `c · x1 · x2 · …` in ⅓-flop units, or `None` when it does not fit.
-pub fn thirds(c: u128, xs: &[usize]) -> Option<u128> {
+pub(crate) fn thirds(c: u128, xs: &[usize]) -> Option<u128> {
     xs.iter().try_fold(c, |acc, &x| acc.checked_mul(x as u128))
 }
 
 /// gemm or symm, (m×k)·(k×n): 2mkn flops.
-pub fn gemm(m: usize, k: usize, n: usize) -> Option<u128> {
+pub(crate) fn gemm(m: usize, k: usize, n: usize) -> Option<u128> {
     thirds(6, &[m, k, n])
 }
 
 /// trmm or trsm with a t×t triangle and `other` columns (or rows) on the other side: t²·other.
-pub fn triangular(t: usize, other: usize) -> Option<u128> {
+pub(crate) fn triangular(t: usize, other: usize) -> Option<u128> {
     thirds(3, &[t, t, other])
 }
 
 /// syrk, an n×n result from an inner dimension k: n(n+1)k (the upper triangle, 2k each).
-pub fn syrk(n: usize, k: usize) -> Option<u128> {
+pub(crate) fn syrk(n: usize, k: usize) -> Option<u128> {
     thirds(3, &[n, n.checked_add(1)?, k])
 }
 
 /// Diagonal scaling or division of an m×n matrix: mn.
-pub fn diagonal(m: usize, n: usize) -> Option<u128> {
+pub(crate) fn diagonal(m: usize, n: usize) -> Option<u128> {
     thirds(3, &[m, n])
 }
 
 /// potrf: n³/3.
-pub fn potrf(n: usize) -> Option<u128> {
+pub(crate) fn potrf(n: usize) -> Option<u128> {
     thirds(1, &[n, n, n])
 }
 
 /// getrf: 2n³/3.
-pub fn getrf(n: usize) -> Option<u128> {
+pub(crate) fn getrf(n: usize) -> Option<u128> {
     thirds(2, &[n, n, n])
 }
 
 /// sytrf (Bunch–Kaufman): n³/3.
-pub fn sytrf(n: usize) -> Option<u128> {
+pub(crate) fn sytrf(n: usize) -> Option<u128> {
     thirds(1, &[n, n, n])
 }
 
 /// sytri: 2n³/3.
-pub fn sytri(n: usize) -> Option<u128> {
+pub(crate) fn sytri(n: usize) -> Option<u128> {
     thirds(2, &[n, n, n])
 }
 
 /// potrs, getrs or sytrs, n×n with k right-hand sides: 2n²k.
-pub fn solve(n: usize, k: usize) -> Option<u128> {
+pub(crate) fn solve(n: usize, k: usize) -> Option<u128> {
     thirds(6, &[n, n, k])
 }
 
 /// trtri: n³/3.
-pub fn trtri(n: usize) -> Option<u128> {
+pub(crate) fn trtri(n: usize) -> Option<u128> {
     thirds(1, &[n, n, n])
 }
 
 /// potri: 2n³/3.
-pub fn potri(n: usize) -> Option<u128> {
+pub(crate) fn potri(n: usize) -> Option<u128> {
     thirds(2, &[n, n, n])
 }
 
 /// getri: 4n³/3.
-pub fn getri(n: usize) -> Option<u128> {
+pub(crate) fn getri(n: usize) -> Option<u128> {
     thirds(4, &[n, n, n])
 }
 
@@ -240,8 +240,29 @@ impl CostModel {
     }
 }
 
+/// A model by its name, as front ends take it: `"planned".parse::<CostModel>()`.
+///
+/// ```
+/// use chainplan::generalized::CostModel;
+/// assert_eq!("expert".parse::<CostModel>()?, CostModel::expert());
+/// assert!("fast".parse::<CostModel>().is_err());
+/// # Ok::<(), chainplan::generalized::GenError>(())
+/// ```
+impl std::str::FromStr for CostModel {
+    type Err = super::GenError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "planned" => Ok(CostModel::planned()),
+            "expert" => Ok(CostModel::expert()),
+            "naive" => Ok(CostModel::naive()),
+            _ => Err(super::GenError::UnknownModel { name: name.into() }),
+        }
+    }
+}
+
 /// Formats a ⅓-flop count as flops: `41,666,666⅔`.
-pub fn flops_text(thirds: u128) -> String {
+pub(crate) fn flops_text(thirds: u128) -> String {
     let whole = crate::text::thousands(thirds / 3);
     match thirds % 3 {
         1 => format!("{whole}⅓"),
@@ -251,6 +272,6 @@ pub fn flops_text(thirds: u128) -> String {
 }
 
 /// A ⅓-flop count as (approximate) flops.
-pub fn flops_f64(thirds: u128) -> f64 {
+pub(crate) fn flops_f64(thirds: u128) -> f64 {
     thirds as f64 / 3.0
 }

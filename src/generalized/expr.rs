@@ -119,7 +119,7 @@ impl Expression {
 pub const MAX_FACTORS: usize = 256;
 
 /// Factors of a chain, counting those inside groups.
-pub fn count_factors(chain: &FactorChain) -> usize {
+pub(crate) fn count_factors(chain: &FactorChain) -> usize {
     chain
         .factors
         .iter()
@@ -131,7 +131,7 @@ pub fn count_factors(chain: &FactorChain) -> usize {
 }
 
 /// Rows and columns of a factor's value.
-pub fn factor_shape(f: &Factor, ops: &[Operand]) -> (usize, usize) {
+pub(crate) fn factor_shape(f: &Factor, ops: &[Operand]) -> (usize, usize) {
     let (r, c) = base_shape(&f.base, ops);
     if f.transposed {
         (c, r)
@@ -141,7 +141,7 @@ pub fn factor_shape(f: &Factor, ops: &[Operand]) -> (usize, usize) {
 }
 
 /// Rows and columns of a base's value.
-pub fn base_shape(b: &Base, ops: &[Operand]) -> (usize, usize) {
+pub(crate) fn base_shape(b: &Base, ops: &[Operand]) -> (usize, usize) {
     match b {
         Base::Operand(i) => (ops[*i].rows, ops[*i].cols),
         Base::Group(g) => {
@@ -153,7 +153,7 @@ pub fn base_shape(b: &Base, ops: &[Operand]) -> (usize, usize) {
 }
 
 /// The text of a factor: `Xᵀ`, `inv(M)`, `inv(Xᵀ·X)ᵀ`.
-pub fn factor_text(f: &Factor, ops: &[Operand]) -> String {
+pub(crate) fn factor_text(f: &Factor, ops: &[Operand]) -> String {
     let inner = match &f.base {
         Base::Operand(i) => ops[*i].name.clone(),
         Base::Group(g) => format!("({})", chain_text(&g.factors, ops)),
@@ -175,7 +175,7 @@ fn parenthesized(s: &str) -> String {
 }
 
 /// The text of a product of factors, joined by `·`.
-pub fn chain_text(fs: &[Factor], ops: &[Operand]) -> String {
+pub(crate) fn chain_text(fs: &[Factor], ops: &[Operand]) -> String {
     fs.iter()
         .map(|f| factor_text(f, ops))
         .collect::<Vec<_>>()
@@ -183,7 +183,7 @@ pub fn chain_text(fs: &[Factor], ops: &[Operand]) -> String {
 }
 
 /// The properties of a factor's value.
-pub fn factor_props(f: &Factor, ops: &[Operand]) -> Properties {
+pub(crate) fn factor_props(f: &Factor, ops: &[Operand]) -> Properties {
     let p = match &f.base {
         Base::Operand(i) => ops[*i].props,
         Base::Group(g) => infer(&g.factors, ops),

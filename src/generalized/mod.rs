@@ -162,6 +162,16 @@ pub enum GenError {
         message: String,
     },
 
+    /// A cost model's name is not one of `planned`, `expert`, `naive`.
+    #[error(
+        "cost model {} is not one of planned, expert, naive",
+        crate::text::quote(name)
+    )]
+    UnknownModel {
+        /// The name given.
+        name: String,
+    },
+
     /// An operand declaration does not parse.
     #[error("operand {}: {reason}", crate::text::quote(spec))]
     BadOperand {

@@ -560,7 +560,7 @@ impl JacobianChain {
 
 /// The plan's parenthesization with the given names for its matrices: `((S·J3)·J2)·J1`
 /// (outermost parentheses left out).
-pub fn named_order(plan: &Plan, names: &[String]) -> String {
+pub(crate) fn named_order(plan: &Plan, names: &[String]) -> String {
     use crate::plan::Operand;
     let mut done: Vec<String> = Vec::with_capacity(plan.steps().len());
     let name = |op: Operand, done: &[String]| match op {
