@@ -972,7 +972,8 @@ fn random_colmat(op: &Operand, rng: &mut impl Rng) -> Result<ColMat<f64>, GenErr
     if p.diagonal {
         for i in 0..n {
             let x: f64 = rng.random_range(1.0..3.0);
-            a.set(i, i, if rng.random_bool(0.5) { x } else { -x });
+            // An SPD diagonal has positive entries; any other diagonal, either sign.
+            a.set(i, i, if p.spd || rng.random_bool(0.5) { x } else { -x });
         }
         return Ok(a);
     }

@@ -203,7 +203,7 @@ pub(crate) fn parse_program(text: &str) -> Result<Vec<Assignment>, GenError> {
             t => {
                 let t = describe(t);
                 return Err(p.at().err(format!(
-                    "unexpected {t}; an assignment ends with ';' or a new line"
+                    "{t} follows a complete assignment; an assignment ends with ';' or a new line"
                 )));
             }
         }
