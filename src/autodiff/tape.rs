@@ -299,12 +299,6 @@ impl Tape {
 }
 
 /// `s`, cut to at most `max` characters (ending in `...` when cut).
-///
-/// ```
-/// use chainplan::autodiff::tape::shorten;
-/// assert_eq!(shorten("x+y", 40), "x+y");
-/// assert_eq!(shorten("abcdefgh", 6), "abc...");
-/// ```
 pub(crate) fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() > max {
         let head: String = s.chars().take(max.saturating_sub(3)).collect();
@@ -376,5 +370,17 @@ impl Builder {
             inputs: self.inputs,
             output,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten;
+
+    #[test]
+    fn shorten_cuts_with_an_ellipsis() {
+        assert_eq!(shorten("x+y", 40), "x+y");
+        assert_eq!(shorten("abcdefgh", 6), "abc...");
+        assert_eq!(shorten("abcdef", 6), "abcdef");
     }
 }
