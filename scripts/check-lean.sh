@@ -49,7 +49,9 @@ fi
 openblas_dir="$base/dependent-crate-openblas"
 CARGO_TARGET_DIR="$openblas_dir" "$CARGO" run --quiet --manifest-path tests/dependent-crate-openblas/Cargo.toml
 if command -v ldd >/dev/null 2>&1; then
-    if ! ldd "$openblas_dir/debug/chainplan-dependent-openblas" | grep -q 'libopenblas'; then
+    # grep reads all of ldd's output: with pipefail, `grep -q` could stop early and make
+    # ldd die of SIGPIPE, failing the pipeline although the library is there.
+    if ! ldd "$openblas_dir/debug/chainplan-dependent-openblas" | grep 'libopenblas' >/dev/null; then
         echo "error: tests/dependent-crate-openblas does not link libopenblas" >&2
         exit 1
     fi
