@@ -242,10 +242,11 @@ impl<'a, T: Element> MatRef<'a, T> {
             const B: usize = 32;
             for jb in (0..n).step_by(B) {
                 for ib in (0..m).step_by(B) {
+                    let je = (jb + B).min(n);
                     for i in ib..(ib + B).min(m) {
-                        let row = &self.data[i * self.ld..];
-                        for j in jb..(jb + B).min(n) {
-                            out.data[i + j * m] = row[j];
+                        let row = &self.data[i * self.ld + jb..i * self.ld + je];
+                        for (j, x) in (jb..je).zip(row) {
+                            out.data[i + j * m] = *x;
                         }
                     }
                 }
