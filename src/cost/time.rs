@@ -576,23 +576,9 @@ mod tests {
     // needs a time model, and cost sits above plan.
     mod pruned_time_program {
         use super::*;
-        use crate::chain::Chain;
+        use crate::plan::dp::tests::lcg_chain;
         use crate::plan::dp::{fill_general, fill_timed, min_peak, DpOptions};
         use crate::plan::goal::TimeRows;
-
-        /// Dimensions from a fixed linear congruential sequence, in 1..=max.
-        fn lcg_chain(matrices: usize, max: u32, seed: u64) -> Chain {
-            let mut x = seed;
-            let dims: Vec<u32> = (0..=matrices)
-                .map(|_| {
-                    x = x
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    1 + (x >> 33) as u32 % max
-                })
-                .collect();
-            Chain::new(dims).unwrap()
-        }
 
         /// A time model of a made-up machine: overhead per call, slow small inner dimensions,
         /// and a bandwidth term, on a coarse grid (interpolation between far points).

@@ -1081,7 +1081,7 @@ impl<T: Pooled> Drop for Table<T> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -1092,7 +1092,7 @@ mod tests {
     }
 
     /// Dimensions from a fixed linear congruential sequence, in 1..=max.
-    fn lcg_chain(matrices: usize, max: u32, seed: u64) -> Chain {
+    pub(crate) fn lcg_chain(matrices: usize, max: u32, seed: u64) -> Chain {
         let mut x = seed;
         let dims: Vec<u32> = (0..=matrices)
             .map(|_| {

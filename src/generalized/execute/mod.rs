@@ -174,53 +174,37 @@ macro_rules! kernels {
 kernels!(f64, Matrix, Vector, SYMMETRY_TOLERANCE);
 kernels!(f32, MatrixF32, VectorF32, SYMMETRY_TOLERANCE_F32);
 
-impl<'a> From<ArrayView2<'a, f64>> for Input<'a> {
-    fn from(v: ArrayView2<'a, f64>) -> Self {
-        Input::Matrix(v)
-    }
+/// `From` arrays and views of one element type for [`Input`]'s matrix and vector variants.
+macro_rules! input_from {
+    ($t:ty, $matrix:ident, $vector:ident) => {
+        impl<'a> From<ArrayView2<'a, $t>> for Input<'a> {
+            fn from(v: ArrayView2<'a, $t>) -> Self {
+                Input::$matrix(v)
+            }
+        }
+
+        impl<'a> From<&'a Array2<$t>> for Input<'a> {
+            fn from(v: &'a Array2<$t>) -> Self {
+                Input::$matrix(v.view())
+            }
+        }
+
+        impl<'a> From<ArrayView1<'a, $t>> for Input<'a> {
+            fn from(v: ArrayView1<'a, $t>) -> Self {
+                Input::$vector(v)
+            }
+        }
+
+        impl<'a> From<&'a Array1<$t>> for Input<'a> {
+            fn from(v: &'a Array1<$t>) -> Self {
+                Input::$vector(v.view())
+            }
+        }
+    };
 }
 
-impl<'a> From<&'a Array2<f64>> for Input<'a> {
-    fn from(v: &'a Array2<f64>) -> Self {
-        Input::Matrix(v.view())
-    }
-}
-
-impl<'a> From<ArrayView1<'a, f64>> for Input<'a> {
-    fn from(v: ArrayView1<'a, f64>) -> Self {
-        Input::Vector(v)
-    }
-}
-
-impl<'a> From<&'a Array1<f64>> for Input<'a> {
-    fn from(v: &'a Array1<f64>) -> Self {
-        Input::Vector(v.view())
-    }
-}
-
-impl<'a> From<ArrayView2<'a, f32>> for Input<'a> {
-    fn from(v: ArrayView2<'a, f32>) -> Self {
-        Input::MatrixF32(v)
-    }
-}
-
-impl<'a> From<&'a Array2<f32>> for Input<'a> {
-    fn from(v: &'a Array2<f32>) -> Self {
-        Input::MatrixF32(v.view())
-    }
-}
-
-impl<'a> From<ArrayView1<'a, f32>> for Input<'a> {
-    fn from(v: ArrayView1<'a, f32>) -> Self {
-        Input::VectorF32(v)
-    }
-}
-
-impl<'a> From<&'a Array1<f32>> for Input<'a> {
-    fn from(v: &'a Array1<f32>) -> Self {
-        Input::VectorF32(v.view())
-    }
-}
+input_from!(f64, Matrix, Vector);
+input_from!(f32, MatrixF32, VectorF32);
 
 impl GenPlan {
     /// Runs the plan on arrays bound to the expression's operand names, on
