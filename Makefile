@@ -99,7 +99,7 @@ $(VENV)/.deps-installed: python/pyproject.toml
 	touch $@
 
 python-build: $(VENV)/.deps-installed
-	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop -q -m python/Cargo.toml
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/maturin develop -q -m python/Cargo.toml
 
 # JAX and PyTorch (CPU use; PyPI's torch wheel brings CUDA libraries too: about 4.5 minutes
 # and 6 GB with them) for chainplan.jax and chainplan.torch and their tests, once.
@@ -141,13 +141,13 @@ wheel-check: wheel
 # Python benchmarks (ratios against numpy, measured in one run; see python/README.md). The
 # extension is built in release mode for them.
 python-bench: $(VENV)/.deps-installed
-	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop -q --release -m python/Cargo.toml
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/maturin develop -q --release -m python/Cargo.toml
 	$(VENV_PY) python/benchmarks/bench_multi_dot.py
 	$(VENV_PY) python/benchmarks/bench_expr.py
 
 # JAX and PyTorch benchmarks (python/README.md, "JAX and PyTorch").
 python-ml-bench: python-ml-deps
-	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop -q --release -m python/Cargo.toml
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/maturin develop -q --release -m python/Cargo.toml
 	$(VENV_PY) python/benchmarks/bench_jax.py
 	$(VENV_PY) python/benchmarks/bench_torch.py
 
