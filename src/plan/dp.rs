@@ -679,10 +679,17 @@ pub(crate) fn solve_goal(chain: &Chain, goal: &DpGoal<'_>, options: &DpOptions) 
     // The cheapest plan without a cap is the capped program's plan whenever it meets the
     // cap: every cell of its tree keeps its value under the cap, every other cell can only
     // grow, so each of its splits is still the first best one. Skips the capped program
-    // (and, for memory first, whenever the cheapest plan has the least peak).
+    // (and, for memory first, whenever the cheapest plan has the least peak) when that plan
+    // is at hand, or when the capped program would run on the slower integer cells. Where
+    // both would run the same f64 kernel, running the free program first could only add a
+    // second program when the cap binds.
     if let (StepCost::Flops, Some(c)) = (goal.cost, cap) {
-        let free = solve(chain, Objective::Min, options)?;
-        if free.largest_intermediate() <= c {
+        let free = match remembered(chain, Objective::Min) {
+            Some(plan) => Some(plan),
+            None if !fits_f64(chain) => Some(solve(chain, Objective::Min, options)?),
+            None => None,
+        };
+        if let Some(free) = free.filter(|free| free.largest_intermediate() <= c) {
             return Ok(free);
         }
     }
@@ -1217,6 +1224,13 @@ pub(crate) mod tests {
                 let planned = solve_goal(&chain, &goal, &DpOptions::default()).unwrap();
                 assert_eq!(planned, direct, "n {n}, cap {cap}");
                 assert_eq!(planned, free);
+                // On a fresh thread the cheapest plan is not at hand: the capped program runs.
+                let fresh = std::thread::scope(|s| {
+                    s.spawn(|| solve_goal(&chain, &goal, &DpOptions::default()).unwrap())
+                        .join()
+                        .unwrap()
+                });
+                assert_eq!(fresh, free, "n {n}, cap {cap}");
             }
         }
     }
