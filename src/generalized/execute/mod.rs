@@ -749,6 +749,19 @@ impl<'a, T: Real, B: LinAlg<T>> Run<'_, 'a, T, B> {
         self.view(a)?.0.to_colmat()
     }
 
+    /// [`Runner::take`] for the argument of a symmetric factorization (potrf, sytrf), which
+    /// reads one triangle of a matrix equal to its transpose: a transposed view (a C-ordered
+    /// operand) is copied as it is stored, contiguous column by column, rather than
+    /// transposed by tiles. (Checked symmetric, the two copies agree to the check's
+    /// tolerance; trusted, the caller vouched that they are equal.)
+    fn take_symmetric(&mut self, a: &Arg) -> Result<ColMat<T>, GenError> {
+        let (v, _) = self.view(a)?;
+        if v.trans() {
+            return v.t().to_colmat();
+        }
+        self.take(a)
+    }
+
     fn name(&self, v: Value) -> String {
         self.plan.value_name(v)
     }
@@ -809,7 +822,7 @@ impl<'a, T: Real, B: LinAlg<T>> Run<'_, 'a, T, B> {
             }
             Kernel::Potrf => {
                 let a0 = *self.one(st)?;
-                let mut a = self.take(&a0)?;
+                let mut a = self.take_symmetric(&a0)?;
                 let r = self.b.potrf(&mut a)?;
                 self.failed(r, "potrf", a0.value, "the matrix is not positive definite")?;
                 return Ok(Stored::Chol(a));
@@ -827,7 +840,7 @@ impl<'a, T: Real, B: LinAlg<T>> Run<'_, 'a, T, B> {
             }
             Kernel::Sytrf => {
                 let a0 = *self.one(st)?;
-                let a = self.take(&a0)?;
+                let a = self.take_symmetric(&a0)?;
                 let r = self.b.sytrf(a)?;
                 return Ok(Stored::Ldl(self.failed(
                     r,
