@@ -533,21 +533,28 @@ fn check_properties<T: Real>(o: &Operand, a: &MatRef<'_, T>) -> Result<(), GenEr
             detail: format!("entry ({}, {}) is {:e}", i + 1, j + 1, d[r + c * ld]),
         }
     };
-    if p.diagonal || p.triangular() {
+    // The stored rows of each column c that the declaration makes zero: those above the
+    // diagonal (0..c) for a lower matrix stored as it is, or an upper one stored transposed,
+    // and below it (c + 1..n) in the other two cases; both for a diagonal matrix. Only those
+    // entries are read, in chunks without a branch per entry.
+    let lower_only = p.lower && !p.upper;
+    let upper_only = p.upper && !p.lower;
+    let zero_above = p.diagonal || (lower_only && !a.trans()) || (upper_only && a.trans());
+    let zero_below = p.diagonal || (lower_only && a.trans()) || (upper_only && !a.trans());
+    let property = if p.diagonal {
+        "diagonal"
+    } else if lower_only {
+        "lower"
+    } else {
+        "upper"
+    };
+    if zero_above || zero_below {
         for c in 0..n {
             // In bounds: a checked view of an n×n matrix holds (n − 1)·ld + n entries.
-            for (r, x) in d[c * ld..c * ld + n].iter().enumerate() {
-                if *x != T::zero() && r != c {
-                    let (i, j) = logical(r, c);
-                    if p.diagonal {
-                        return Err(bad("diagonal", r, c));
-                    }
-                    if p.lower && !p.upper && j > i {
-                        return Err(bad("lower", r, c));
-                    }
-                    if p.upper && !p.lower && i > j {
-                        return Err(bad("upper", r, c));
-                    }
+            let col = &d[c * ld..c * ld + n];
+            for (zero, rows) in [(zero_above, 0..c), (zero_below, c + 1..n)] {
+                if let Some(k) = zero.then(|| first_nonzero(&col[rows.clone()])).flatten() {
+                    return Err(bad(property, rows.start + k, c));
                 }
             }
         }
@@ -570,6 +577,19 @@ fn check_properties<T: Real>(o: &Operand, a: &MatRef<'_, T>) -> Result<(), GenEr
         }
     }
     Ok(())
+}
+
+/// The index of the first entry of `v` that is not zero (a NaN is not zero), if any: chunks
+/// of 32 are tested without a branch per entry, and only a chunk that has one is searched.
+fn first_nonzero<T: Real>(v: &[T]) -> Option<usize> {
+    let mut base = 0;
+    for chunk in v.chunks(32) {
+        if chunk.iter().fold(false, |any, x| any | (*x != T::zero())) {
+            return chunk.iter().position(|x| *x != T::zero()).map(|k| base + k);
+        }
+        base += chunk.len();
+    }
+    None
 }
 
 /// The first stored entry (r, c), r > c, of an n×n column-major matrix (leading dimension
@@ -1381,6 +1401,71 @@ mod tests {
             }
         }
         // Both outcomes were exercised.
+        assert!(found > 20 && passed > 20, "{found} found, {passed} passed");
+    }
+
+    /// The zero-structure checks (diagonal, lower, upper; stored as they are or transposed)
+    /// report exactly the entry a direct scan in storage order reports, or none.
+    #[test]
+    fn structure_checks_report_what_a_direct_scan_reports() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(21);
+        let (mut found, mut passed) = (0, 0);
+        for n in [1usize, 2, 5, 31, 32, 33, 70] {
+            for spec in [
+                "diagonal,nonsingular",
+                "lower,nonsingular",
+                "upper,nonsingular",
+            ] {
+                let o = Operand::parse(&format!("M={n}x{n}:{spec}")).unwrap();
+                let p = o.props;
+                for trans in [false, true] {
+                    for trial in 0..4 {
+                        let ld = n + trial % 2;
+                        // Entry (r, c) of the storage is the operand's (c, r) when transposed.
+                        let logical = |r: usize, c: usize| if trans { (c, r) } else { (r, c) };
+                        let zero = |i: usize, j: usize| {
+                            (p.diagonal && i != j)
+                                || (!p.diagonal && p.lower && j > i)
+                                || (!p.diagonal && p.upper && i > j)
+                        };
+                        let mut d = vec![0.0f64; ld * n];
+                        for c in 0..n {
+                            for r in 0..n {
+                                let (i, j) = logical(r, c);
+                                if !zero(i, j) {
+                                    d[r + c * ld] = rng.random_range(0.5..1.5);
+                                }
+                            }
+                        }
+                        if trial > 0 {
+                            let (r, c) = (rng.random_range(0..n), rng.random_range(0..n));
+                            d[r + c * ld] = [f64::NAN, 1e-300, -2.0][trial % 3];
+                        }
+                        let want = (0..n).find_map(|c| {
+                            (0..n)
+                                .find(|&r| {
+                                    let (i, j) = logical(r, c);
+                                    zero(i, j) && d[r + c * ld] != 0.0
+                                })
+                                .map(|r| logical(r, c))
+                        });
+                        let view = MatRef::new(&d, n, n, ld, trans).unwrap();
+                        match (check_properties(&o, &view), want) {
+                            (Ok(()), None) => passed += 1,
+                            (Err(GenError::PropertyViolated { detail, .. }), Some((i, j))) => {
+                                assert!(
+                                    detail.starts_with(&format!("entry ({}, {})", i + 1, j + 1)),
+                                    "{spec} n {n} trans {trans}: {detail}"
+                                );
+                                found += 1;
+                            }
+                            (got, want) => panic!("{spec} n {n} trans {trans}: {got:?} {want:?}"),
+                        }
+                    }
+                }
+            }
+        }
         assert!(found > 20 && passed > 20, "{found} found, {passed} passed");
     }
 }
