@@ -919,8 +919,9 @@ fn fill_capped(chain: &Chain, cap: Option<u128>, parallel: bool) -> Option<Table
 /// The general program under the time model ([`fill_general`]'s splits, to the bit), pruned
 /// by a lower bound: a split's predicted time is at least [`TimeRows::least_per_mult`] times
 /// its scalar multiplications, so `row + col + bound` (the textbook kernel, vectorised) is at
-/// most the split's cost. The kernel finds the split with the least bound; its exact cost is
-/// a first best; then only the splits whose bound does not exceed the best so far get their
+/// most the split's cost. The split with the least bound among every 32nd ([`SAMPLE`]) gives
+/// a first best, its exact cost; then only the splits whose bound does not exceed the best so
+/// far (the kernel, one vectorised pass) get their
 /// exact time (an `exp` each), in order, ties to the first. Exact, as every split that could
 /// reach the minimum has a bound at most the minimum and is evaluated.
 pub(crate) fn fill_timed(
@@ -943,11 +944,26 @@ pub(crate) fn fill_timed(
         let pk = &p[i + 1..j + 1];
         // The same sum, in the same order, as the general program's.
         let exact = |x: usize| (row[x] + col[x]) + times.seconds(cell, i, i + 1 + x, j + 1);
-        let (_, first) = f64::best_of(row, col, pk, outer, Objective::Min);
-        let mut best = (exact(first), first);
+        // A first best: the exact time of the split with the least bound among every 32nd
+        // (a full pass of the kernel cost more than the visits it saves). Where
+        // that split is infeasible, the kernel's least bound over all splits decides: if it
+        // is infeasible too, so is every split.
+        let bound = |x: usize| row[x] + col[x] + outer * pk[x];
+        let mut sampled = (f64::INFINITY, 0);
+        for x in (0..row.len()).step_by(SAMPLE) {
+            let b = bound(x);
+            if b < sampled.0 {
+                sampled = (b, x);
+            }
+        }
+        let sampled = sampled.1;
+        let mut best = (exact(sampled), sampled);
         if best.0 == f64::INFINITY {
-            // Every split is infeasible (or the bound's best is, and so every split).
-            return (f64::INFINITY, i as u32);
+            let (_, first) = f64::best_of(row, col, pk, outer, Objective::Min);
+            best = (exact(first), first);
+            if best.0 == f64::INFINITY {
+                return (f64::INFINITY, i as u32);
+            }
         }
         for_each_at_most(row, col, pk, outer, best.0, |x| {
             let c = exact(x);
@@ -960,6 +976,9 @@ pub(crate) fn fill_timed(
     });
     (cost[n - 1] != f64::INFINITY).then_some(split)
 }
+
+/// [`fill_timed`]'s stride over the splits for its first best.
+const SAMPLE: usize = 32;
 
 /// Calls `visit(x)`, in increasing x, for every x with `row[x] + col[x] + outer·pk[x]` at
 /// most the threshold, which starts at `limit` and is then what the last `visit` returned.
