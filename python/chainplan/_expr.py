@@ -360,19 +360,31 @@ class ExprPlan:
         diagonality are checked first (a ``ValueError`` naming the operand and the property);
         a matrix declared ``spd`` that is not makes Cholesky fail (a ``ValueError``).
         """
+        return self._run("evaluate", arrays, checked=True)
+
+    @bounded
+    def evaluate_trusted(self, /, **arrays) -> np.ndarray:
+        """:meth:`evaluate` without the O(n²) checks of declared symmetry, triangularity and
+        diagonality, for callers who vouch for their data (Rust's ``execute_trusted``). A
+        matrix that breaks its declaration then gives a wrong value, or a failed
+        factorization, instead of a ``ValueError`` naming the property. Saves one read of
+        each checked operand: about 8 ms for a 2000×2000 matrix declared ``spd``."""
+        return self._run("evaluate_trusted", arrays, checked=False)
+
+    def _run(self, method: str, arrays: dict, checked: bool) -> np.ndarray:
         names = [name for name, *_ in self._native.operands()]
         unknown = [n for n in arrays if n not in names]
         if unknown:
             raise TypeError(
-                f"evaluate() got an array for {unknown[0]}, which is not declared; "
+                f"{method}() got an array for {unknown[0]}, which is not declared; "
                 f"declared: {', '.join(names)}"
             )
         given = {**self._arrays, **arrays}
         missing = [n for n in names if n not in given]
         if missing:
-            raise TypeError(f"evaluate() needs an array for every declared operand; missing: "
+            raise TypeError(f"{method}() needs an array for every declared operand; missing: "
                             f"{', '.join(missing)}")
-        return self._native.evaluate([(n, _operand_array(n, given[n])) for n in names])
+        return self._native.evaluate([(n, _operand_array(n, given[n])) for n in names], checked)
 
     # ---- Python protocol ---------------------------------------------------------------------
 

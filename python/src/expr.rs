@@ -229,10 +229,15 @@ impl NativeExpr {
     /// 1-D array when a 1-D operand leaves a dimension of 1, or a 0-d array when both do, in
     /// the operands' element type. The library reads C- and Fortran-ordered arrays in place
     /// (a C-ordered one as the transpose of its storage) and copies only strided views.
+    ///
+    /// With `checked` false, the O(n²) checks of declared symmetry, triangularity and
+    /// diagonality are skipped (the caller vouches for its data; `execute_trusted`).
+    #[pyo3(signature = (arrays, checked = true))]
     fn evaluate<'py>(
         &self,
         py: Python<'py>,
         arrays: Vec<(String, Array<'py>)>,
+        checked: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let inputs: Vec<(&str, Input<'_>)> = arrays
             .iter()
@@ -243,9 +248,9 @@ impl NativeExpr {
             .detach(|| -> Result<Value, GenError> {
                 let backend = Backend::preferred().ok_or(GenError::NoBackend)?;
                 Ok(if f32_only {
-                    Value::F32(self.plan.execute_as::<f32>(backend, &inputs, true)?)
+                    Value::F32(self.plan.execute_as::<f32>(backend, &inputs, checked)?)
                 } else {
-                    Value::F64(self.plan.execute_as::<f64>(backend, &inputs, true)?)
+                    Value::F64(self.plan.execute_as::<f64>(backend, &inputs, checked)?)
                 })
             })
             .map_err(to_py)?;

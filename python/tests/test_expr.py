@@ -398,6 +398,29 @@ def test_evaluate_refuses_bad_arrays(arrays, error, message):
     assert "\n" not in str(e.value)
 
 
+def test_evaluate_trusted_skips_the_checks_of_declared_structure():
+    rng = np.random.default_rng(20)
+    A = rng.standard_normal((6, 6))
+    M = A @ A.T + 6 * np.eye(6)
+    b = rng.standard_normal(6)
+    p = chainplan.plan_expr("inv(M) * b", {"M": (M, "spd"), "b": b})
+    want = np.linalg.solve(M, b)
+    np.testing.assert_allclose(p.evaluate(), want, rtol=1e-12)
+    np.testing.assert_allclose(p.evaluate_trusted(), want, rtol=1e-12)
+    # One entry breaks the symmetry: evaluate refuses it, evaluate_trusted runs Cholesky on
+    # the triangle it reads, which is still that of an SPD matrix, and returns a value.
+    bad = M.copy()
+    bad[0, 5] += 0.5
+    with pytest.raises(ValueError, match=r"^operand M is declared spd but is not: entry"):
+        p.evaluate(M=bad)
+    got = p.evaluate_trusted(M=bad)
+    assert got.shape == (6,) and np.all(np.isfinite(got))
+    upper, lower = np.triu(bad) + np.triu(bad, 1).T, np.tril(bad) + np.tril(bad, -1).T
+    assert any(np.allclose(got, np.linalg.solve(s, b), rtol=1e-10) for s in (upper, lower))
+    with pytest.raises(TypeError, match=r"^evaluate_trusted\(\) got an array for Z"):
+        p.evaluate_trusted(Z=np.ones(3))
+
+
 def test_a_matrix_declared_spd_that_is_not_fails_in_cholesky():
     M = -np.eye(4)
     with pytest.raises(ValueError, match=r"^potrf failed on M \(info 1\)"):
