@@ -20,9 +20,12 @@
 //!
 //! `OPENBLAS_NUM_THREADS` sets the BLAS threads; the header prints what was in force.
 
+#[cfg(feature = "lapack")]
 use chainplan::generalized::execute::{random_operands, relative_difference, time_interleaved};
 use chainplan::generalized::random::{random_expression, ChainSpec};
-use chainplan::generalized::{plan, Backend, CostModel, Expression, GenError, GenPlan, Operand};
+use chainplan::generalized::{plan, CostModel, Expression, GenError, GenPlan};
+#[cfg(feature = "lapack")]
+use chainplan::generalized::{Backend, Operand};
 use clap::Parser;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -95,6 +98,7 @@ fn plans(e: &Expression) -> Result<[GenPlan; 3], GenError> {
 }
 
 /// Times the three plans; prints a table row.
+#[cfg(feature = "lapack")]
 fn time_row(
     label: &str,
     e: &Expression,
@@ -124,6 +128,7 @@ fn time_row(
     Ok(())
 }
 
+#[cfg(feature = "lapack")]
 fn time_header() {
     println!("| chain | planned Gflop | expert/planned flops | naive/planned flops | planned ms | expert ms | naive ms | expert/planned time | naive/planned time | max rel. diff |");
     println!("|---|---|---|---|---|---|---|---|---|---|");

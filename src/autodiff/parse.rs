@@ -598,6 +598,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "report")]
     fn points() {
         assert_eq!(parse_point("").unwrap(), vec![]);
         assert_eq!(
