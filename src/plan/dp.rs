@@ -921,9 +921,9 @@ fn fill_capped(chain: &Chain, cap: Option<u128>, parallel: bool) -> Option<Table
 /// its scalar multiplications, so `row + col + bound` (the textbook kernel, vectorised) is at
 /// most the split's cost. The split with the least bound among every 32nd ([`SAMPLE`]) gives
 /// a first best, its exact cost; then only the splits whose bound does not exceed the best so
-/// far (the kernel, one vectorised pass) get their
-/// exact time (an `exp` each), in order, ties to the first. Exact, as every split that could
-/// reach the minimum has a bound at most the minimum and is evaluated.
+/// far (the kernel, one vectorised pass) get their exact time (an `exp` each), in order, ties
+/// to the first. Exact, as every split that could reach the minimum has a bound at most the
+/// minimum and is evaluated.
 pub(crate) fn fill_timed(
     chain: &Chain,
     cap: Option<u128>,
@@ -945,9 +945,9 @@ pub(crate) fn fill_timed(
         // The same sum, in the same order, as the general program's.
         let exact = |x: usize| (row[x] + col[x]) + times.seconds(cell, i, i + 1 + x, j + 1);
         // A first best: the exact time of the split with the least bound among every 32nd
-        // (a full pass of the kernel cost more than the visits it saves). Where
-        // that split is infeasible, the kernel's least bound over all splits decides: if it
-        // is infeasible too, so is every split.
+        // (a full pass of the kernel cost more than the visits it saves). Where that split is
+        // infeasible, the kernel's least bound over all splits decides: if it is infeasible
+        // too, so is every split.
         let bound = |x: usize| row[x] + col[x] + outer * pk[x];
         let mut sampled = (f64::INFINITY, 0);
         for x in (0..row.len()).step_by(SAMPLE) {
