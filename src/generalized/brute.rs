@@ -208,25 +208,8 @@ impl Brute<'_> {
                         for r in &memo[k + 1][j] {
                             let a = self.side(chain, i, k, l);
                             let b = self.side(chain, k + 1, j, r);
-                            let (out, choices): (Form, Vec<Choice>) =
-                                match (l.form.inv(), r.form.inv()) {
-                                    (false, false) => (Form::N, self.kernels.products(&a, &b)?),
-                                    (true, false) => (
-                                        Form::N,
-                                        self.kernels.solve(&a, b.cols, true)?.into_iter().collect(),
-                                    ),
-                                    (false, true) => (
-                                        Form::N,
-                                        self.kernels
-                                            .solve(&b, a.rows, false)?
-                                            .into_iter()
-                                            .collect(),
-                                    ),
-                                    (true, true) if self.kernels.model.inverse_products => {
-                                        (Form::I, self.kernels.products(&b, &a)?)
-                                    }
-                                    (true, true) => (Form::I, Vec::new()),
-                                };
+                            let (out, choices) =
+                                self.kernels.combine(&a, l.form.inv(), &b, r.form.inv())?;
                             let base = Cand {
                                 form: out,
                                 cost: l.cost.checked_add(r.cost).ok_or_else(overflow)?,

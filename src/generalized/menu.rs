@@ -9,7 +9,8 @@
 //! - [`Form`]: how a value is held (plain, transposed, inverted, inverted and transposed);
 //! - [`Side`]: one argument as the menu sees it (shape, properties, whether it is an operand
 //!   as written, and whether it is read transposed);
-//! - [`Kernels`]: the menu itself; [`Kernels::products`], [`Kernels::solve`],
+//! - [`Kernels`]: the menu itself; [`Kernels::combine`] (which of the next two applies to
+//!   two held values), [`Kernels::products`], [`Kernels::solve`],
 //!   [`Kernels::gram`] and [`Kernels::inverse`] return [`Choice`]s, and
 //!   [`Kernels::factorization`] the factorization of an operand or temporary;
 //! - [`Choice`]: one option, with the kernel its step runs, that step's cost, an optional
@@ -131,6 +132,27 @@ impl Kernels<'_> {
             Kernel::Sytrf => (Kernel::Sytrs, Kernel::Sytri),
             _ => (Kernel::Getrs, Kernel::Getri),
         }
+    }
+
+    /// How two held values combine: the form of the result and the options that compute it,
+    /// for sides `a` and `b` held inverted or not (`a_inv`, `b_inv`). Plain sides multiply;
+    /// one inverted side is a solve with the other (no option when the model has no solves);
+    /// two inverted sides stay inverted, their product taken in reverse order when the model
+    /// allows inverse products (M₁⁻¹·M₂⁻¹ = (M₂·M₁)⁻¹), no option otherwise.
+    pub(crate) fn combine(
+        &self,
+        a: &Side,
+        a_inv: bool,
+        b: &Side,
+        b_inv: bool,
+    ) -> Result<(Form, Vec<Choice>), GenError> {
+        Ok(match (a_inv, b_inv) {
+            (false, false) => (Form::N, self.products(a, b)?),
+            (true, false) => (Form::N, self.solve(a, b.cols, true)?.into_iter().collect()),
+            (false, true) => (Form::N, self.solve(b, a.rows, false)?.into_iter().collect()),
+            (true, true) if self.model.inverse_products => (Form::I, self.products(b, a)?),
+            (true, true) => (Form::I, Vec::new()),
+        })
     }
 
     /// Options for the product M₁·M₂ of two plain sides.

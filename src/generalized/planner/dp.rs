@@ -204,24 +204,7 @@ impl Dp<'_> {
                     continue;
                 };
                 let (a, b) = (l.side(lf), r.side(rf));
-                let (out, choices) = match (lf.inv(), rf.inv()) {
-                    (false, false) => (Form::N, self.kernels.products(&a, &b)?),
-                    (true, false) => (
-                        Form::N,
-                        self.kernels.solve(&a, b.cols, true)?.into_iter().collect(),
-                    ),
-                    (false, true) => (
-                        Form::N,
-                        self.kernels.solve(&b, a.rows, false)?.into_iter().collect(),
-                    ),
-                    (true, true) => {
-                        if self.kernels.model.inverse_products {
-                            (Form::I, self.kernels.products(&b, &a)?)
-                        } else {
-                            (Form::I, Vec::new())
-                        }
-                    }
-                };
+                let (out, choices) = self.kernels.combine(&a, lf.inv(), &b, rf.inv())?;
                 for c in choices {
                     let Some(kc) = self.charge(&c) else {
                         continue;
